@@ -1,0 +1,160 @@
+//! The settings of one Hearth process, as loaded from `config/default.toml`, an optional file and
+//! `HEARTH__SECTION__KEY` environment variables (the loading lives in the server crate). Unknown
+//! keys are refused, so a typo never silently falls back to a default.
+
+use crate::Authority;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Every setting of a Hearth process. `config/default.toml` documents each key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The public authority of this instance (`host` or `host:port`); every id is built from it.
+    pub hostname: Authority,
+    /// Where the HTTP server listens.
+    pub bind: SocketAddr,
+    /// Where Hearth keeps its files, including the embedded PostgreSQL cluster.
+    pub data_dir: PathBuf,
+    /// The registration mode the site starts with; admins change it at runtime afterwards.
+    pub registration: RegistrationMode,
+    /// Database connection.
+    pub database: DatabaseSettings,
+    /// First-start provisioning.
+    pub setup: SetupSettings,
+    /// Federation switches.
+    pub federation: FederationSettings,
+    /// HTTP server limits.
+    pub http: HttpSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+impl Settings {
+    /// The scheme of this instance's public URLs: plain http only for local test networks.
+    pub fn public_scheme(&self) -> &'static str {
+        if self.federation.debug_local {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
+    /// The base URL every id is built from, e.g. `https://hearth.example`.
+    pub fn public_base_url(&self) -> String {
+        format!("{}://{}", self.public_scheme(), self.hostname)
+    }
+}
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Anyone may register.
+    Open,
+    /// Accounts wait for an admin's approval.
+    Approval,
+    /// Nobody may register.
+    Closed,
+}
+
+impl RegistrationMode {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Approval => "approval",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Database connection settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// An external PostgreSQL server; when absent (or empty) Hearth runs its own cluster.
+    #[serde(default, deserialize_with = "empty_secret_is_none")]
+    pub url: Option<SecretString>,
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+    /// Directories searched for `initdb`, `pg_ctl` and `postgres`; empty means PATH, then
+    /// `/usr/lib/postgresql/*/bin`.
+    pub postgres_bin_dirs: Vec<PathBuf>,
+    /// The system user the embedded cluster runs as when Hearth runs as root.
+    pub run_as: String,
+}
+
+/// Provisioning applied at start.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupSettings {
+    /// The first administrator's name, used only while no administrator exists.
+    #[serde(default)]
+    pub admin_username: Option<String>,
+    /// The first administrator's password.
+    #[serde(default, deserialize_with = "empty_secret_is_none")]
+    pub admin_password: Option<SecretString>,
+}
+
+/// Federation switches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Whether this instance talks to other servers at all.
+    pub enabled: bool,
+    /// Permits http://, explicit ports and loopback addresses: for tests and local play only.
+    pub debug_local: bool,
+}
+
+/// HTTP server limits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds in-flight requests get to finish after a shutdown signal.
+    pub shutdown_grace_secs: u64,
+}
+
+/// Logging settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter such as `info` or `hearth=debug,info`; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+fn empty_secret_is_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SecretString>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    Ok(raw.filter(|s| !s.trim().is_empty()).map(SecretString::from))
+}
+
+impl Settings {
+    /// Checks values that their types alone cannot: returns the offending key and why.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if !(1..=1000).contains(&self.database.max_connections) {
+            return Err((
+                "database.max_connections",
+                "must be between 1 and 1000".to_owned(),
+            ));
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(("http.max_body_bytes", "must be at least 1024".to_owned()));
+        }
+        if self.database.run_as.trim().is_empty() {
+            return Err(("database.run_as", "must name a system user".to_owned()));
+        }
+        if self.setup.admin_username.is_some() != self.setup.admin_password.is_some() {
+            return Err((
+                "setup.admin_password",
+                "setup.admin_username and setup.admin_password must be set together".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,23 @@
+//! PostgreSQL access for Hearth: the connection pool, the migrations, every SQL query (one module
+//! per table family) and the private PostgreSQL cluster Hearth runs when no database URL is set.
+
+pub mod embedded;
+pub mod migrations;
+pub mod person;
+pub mod site;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::time::Duration;
+
+/// The migrations in `migrations/`, compiled in.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Opens a pool of at most `max_connections`, failing fast when the server does not answer.
+pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+}

@@ -1,0 +1,140 @@
+//! The command line: `hearth serve`, `hearth migrate` and `hearth admin …`, each a thin layer over
+//! the library. Every failure ends as one line on stderr and a non-zero exit code.
+
+use crate::app::{Application, shutdown_signal};
+use crate::database::Database;
+use clap::{Args, Parser, Subcommand};
+use hearth_core::{Settings, Username};
+use hearth_db::embedded::WhenInUse;
+use hearth_service::ServiceContext;
+use secrecy::SecretString;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Hearth: a federated community server (ActivityPub Groups, FEP-1b12).
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about, long_about = None)]
+pub struct Cli {
+    /// A TOML file whose keys override the defaults (see config/default.toml for every key).
+    /// Environment variables HEARTH__SECTION__KEY override both.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Hearth's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server. Without database.url, Hearth starts its own PostgreSQL cluster in
+    /// <data_dir>/postgres and stops it on exit (SIGINT/SIGTERM).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administer the instance from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Administrative commands; they work whether or not the server is running.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a local account. The password is read from a prompt, or from the first line of
+    /// standard input when it is not a terminal.
+    CreateUser(CreateUser),
+}
+
+/// Arguments of `hearth admin create-user`.
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    /// The username: 3 to 30 characters of a-z, 0-9 and _.
+    pub name: String,
+    /// Make the account an administrator of this instance.
+    #[arg(long)]
+    pub admin: bool,
+}
+
+/// Runs a parsed command line. `env` is the process environment.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let settings = Arc::new(settings);
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let db = Database::open(&settings, WhenInUse::Share).await?;
+            let result = hearth_db::migrations::run(&db.pool).await;
+            let status = hearth_db::migrations::status(&db.pool).await;
+            db.close().await?;
+            result?;
+            let status = status?;
+            println!(
+                "migrations applied: {} of {}",
+                status.applied, status.expected
+            );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args).await,
+    }
+}
+
+async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {
+    let db = Database::open(&settings, WhenInUse::Refuse).await?;
+    let result = async {
+        let app = Application::build(settings.clone(), db.pool.clone()).await?;
+        tracing::info!(
+            address = %app.local_addr()?,
+            hostname = %settings.hostname,
+            "Hearth is listening"
+        );
+        app.run_until(shutdown_signal()).await
+    }
+    .await;
+    let closed = db.close().await;
+    result?;
+    closed?;
+    tracing::info!("Hearth stopped");
+    Ok(())
+}
+
+async fn create_user(settings: Arc<Settings>, args: CreateUser) -> anyhow::Result<()> {
+    let name = Username::parse(&args.name, "NAME").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = read_password()?;
+    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let result = async {
+        hearth_db::migrations::run(&db.pool).await?;
+        let ctx = ServiceContext::new(db.pool.clone(), settings.clone());
+        hearth_service::accounts::create_local(&ctx, &name, password, args.admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+    .await;
+    db.close().await?;
+    let created = result?;
+    println!(
+        "created {}{}",
+        created.name,
+        if created.admin {
+            " (administrator)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<SecretString> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(SecretString::from(first))
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        anyhow::ensure!(!password.is_empty(), "no password on standard input");
+        Ok(SecretString::from(password))
+    }
+}

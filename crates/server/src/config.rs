@@ -1,0 +1,214 @@
+//! Loads `Settings` from the compiled-in defaults, an optional file and `HEARTH__SECTION__KEY`
+//! environment variables, in that order, and turns any mistake into one line naming the key.
+
+use figment::providers::{Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use hearth_core::Settings;
+use std::path::Path;
+
+/// The defaults, compiled in so the binary runs from any directory.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
+
+/// The prefix of configuration environment variables.
+pub const ENV_PREFIX: &str = "HEARTH__";
+
+/// A configuration mistake, as one line that names the key and where it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+/// Loads the settings. `env` is the process environment (passed in, so tests give their own).
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Settings, ConfigError> {
+    let mut figment = Figment::new().merge(Toml::string(DEFAULT_CONFIG));
+    if let Some(file) = file {
+        if !file.is_file() {
+            return Err(ConfigError(format!(
+                "the config file {} does not exist",
+                file.display()
+            )));
+        }
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    let mut env: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .collect();
+    env.sort();
+    for (name, raw) in env {
+        let key = name[ENV_PREFIX.len()..]
+            .split("__")
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>();
+        if key.iter().any(String::is_empty) {
+            return Err(ConfigError(format!(
+                "environment variable {name} is not of the form HEARTH__SECTION__KEY"
+            )));
+        }
+        figment = figment.merge(EnvVar { key, raw });
+    }
+    let settings: Settings = figment.extract().map_err(describe)?;
+    settings
+        .validate()
+        .map_err(|(key, why)| ConfigError(format!("`{key}` {why}")))?;
+    Ok(settings)
+}
+
+/// One `HEARTH__…` variable as a provider, so errors can name it.
+struct EnvVar {
+    key: Vec<String>,
+    raw: String,
+}
+
+impl Provider for EnvVar {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment variable").interpolater(|_profile, keys| {
+            let upper: Vec<String> = keys.iter().map(|k| k.to_ascii_uppercase()).collect();
+            format!("{ENV_PREFIX}{}", upper.join("__"))
+        })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        // Values are parsed like TOML scalars and arrays ("true", "10", "[\"a\"]"), else kept as text.
+        let mut value: Value = self
+            .raw
+            .parse()
+            .unwrap_or_else(|_| Value::from(self.raw.clone()));
+        for part in self.key.iter().skip(1).rev() {
+            let mut dict = Dict::new();
+            dict.insert(part.clone(), value);
+            value = Value::from(dict);
+        }
+        let mut top = Dict::new();
+        if let Some(first) = self.key.first() {
+            top.insert(first.clone(), value);
+        }
+        Ok(Profile::Default.collect(top))
+    }
+}
+
+/// Names the key and its source in one line.
+fn describe(error: figment::Error) -> ConfigError {
+    let mut key = error.path.clone();
+    if let figment::error::Kind::UnknownField(field, _) = &error.kind {
+        key.push(field.clone());
+    }
+    let key = if key.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        key.join(".")
+    };
+    let source = error.metadata.as_ref().map(|md| {
+        let path: Vec<&str> = error.path.iter().map(String::as_str).collect();
+        match &md.source {
+            Some(figment::Source::File(file)) => format!(" in {}", file.display()),
+            _ if md.name == "environment variable" => {
+                let mut keys = path.clone();
+                if let figment::error::Kind::UnknownField(field, _) = &error.kind {
+                    keys.push(field);
+                }
+                format!(
+                    " from environment variable {}",
+                    md.interpolate(&Profile::Default, &keys)
+                )
+            }
+            _ => String::new(),
+        }
+    });
+    ConfigError(format!(
+        "`{key}`{}: {}",
+        source.unwrap_or_default(),
+        error.kind
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load_without_any_file_or_variable() {
+        let s = load(None, env(&[])).unwrap();
+        assert_eq!(s.hostname.as_str(), "localhost:8536");
+        assert!(s.database.url.is_none());
+        assert!(!s.federation.debug_local);
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let s = load(
+            None,
+            env(&[
+                ("HEARTH__DATABASE__MAX_CONNECTIONS", "3"),
+                ("HEARTH__FEDERATION__DEBUG_LOCAL", "true"),
+                ("HEARTH__DATABASE__POSTGRES_BIN_DIRS", "[\"/opt/pg/bin\"]"),
+                ("HEARTH__DATABASE__URL", "postgres://u@h/db"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.max_connections, 3);
+        assert!(s.federation.debug_local);
+        assert_eq!(
+            s.database.postgres_bin_dirs,
+            vec![std::path::PathBuf::from("/opt/pg/bin")]
+        );
+        assert!(s.database.url.is_some());
+    }
+
+    #[test]
+    fn an_unknown_environment_key_is_named() {
+        let err = load(None, env(&[("HEARTH__DATABASE__URLL", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.urll"), "{err}");
+        assert!(err.contains("HEARTH__DATABASE__URLL"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_value_is_named() {
+        let err = load(None, env(&[("HEARTH__BIND", "not-an-address")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`bind`"), "{err}");
+        let err = load(None, env(&[("HEARTH__REGISTRATION", "sometimes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`registration`"), "{err}");
+        let err = load(None, env(&[("HEARTH__HOSTNAME", "https://x.example/")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`hostname`"), "{err}");
+        let err = load(None, env(&[("HEARTH__DATABASE__MAX_CONNECTIONS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`database.max_connections`"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_named_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hearth.toml");
+        std::fs::write(&file, "[database]\nmax_conections = 5\n").unwrap();
+        let err = load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("database.max_conections"), "{err}");
+        assert!(err.contains("hearth.toml"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let err = load(Some(Path::new("/nonexistent/hearth.toml")), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+}

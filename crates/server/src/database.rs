@@ -1,0 +1,77 @@
+//! Opens the database a process uses: the server at `database.url`, or Hearth's own cluster in
+//! `<data_dir>/postgres`, which this module starts and, on `close`, stops.
+
+use hearth_core::Settings;
+use hearth_db::embedded::{ClusterOptions, EmbeddedCluster, WhenInUse};
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use std::str::FromStr;
+
+/// The database name inside the embedded cluster.
+pub const EMBEDDED_DATABASE: &str = "hearth";
+
+/// A connection pool and, when Hearth runs its own cluster, that cluster.
+pub struct Database {
+    /// The pool every component shares.
+    pub pool: PgPool,
+    cluster: Option<EmbeddedCluster>,
+}
+
+impl Database {
+    /// Connects to `database.url`, or starts the embedded cluster and connects to it.
+    pub async fn open(settings: &Settings, when_in_use: WhenInUse) -> anyhow::Result<Self> {
+        let max = settings.database.max_connections;
+        if let Some(url) = &settings.database.url {
+            let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|e| {
+                anyhow::anyhow!(
+                    "configuration error: `database.url` is not a valid PostgreSQL URL: {e}"
+                )
+            })?;
+            let pool = hearth_db::connect(options, max).await.map_err(|e| {
+                anyhow::anyhow!("cannot connect to the database at database.url: {e}")
+            })?;
+            return Ok(Self {
+                pool,
+                cluster: None,
+            });
+        }
+        let options = cluster_options(settings);
+        let cluster =
+            tokio::task::spawn_blocking(move || EmbeddedCluster::start(&options, when_in_use))
+                .await??;
+        cluster
+            .ensure_database(EMBEDDED_DATABASE)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot create the database in the embedded cluster: {e}")
+            })?;
+        let pool = hearth_db::connect(cluster.connect_options(EMBEDDED_DATABASE), max)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to the embedded cluster: {e}"))?;
+        Ok(Self {
+            pool,
+            cluster: Some(cluster),
+        })
+    }
+
+    /// Closes the pool, then stops the embedded cluster if this process started it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster {
+            tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        }
+        Ok(())
+    }
+}
+
+/// Where and how the embedded cluster runs, from the settings.
+pub fn cluster_options(settings: &Settings) -> ClusterOptions {
+    ClusterOptions {
+        dir: settings.data_dir.join("postgres"),
+        bin_dirs: settings.database.postgres_bin_dirs.clone(),
+        run_as: settings.database.run_as.clone(),
+        durable: true,
+        path_env: std::env::var_os("PATH"),
+    }
+}

@@ -1,0 +1,56 @@
+//! Local accounts: creating them (registration comes with the accounts issue; the CLI and the
+//! setup admin use this now).
+
+use crate::constraint::OnConstraint;
+use crate::{ServiceContext, password};
+use hearth_core::{ErrorKind, Result, Username};
+use hearth_db::person::{self, NewLocalAccount};
+use secrecy::SecretString;
+
+/// A newly created local account.
+#[derive(Debug, Clone)]
+pub struct CreatedAccount {
+    /// The person's id.
+    pub person_id: i64,
+    /// The normalised username.
+    pub name: Username,
+    /// Whether it administers the instance.
+    pub admin: bool,
+}
+
+/// Creates an approved local account; `admin` makes it an administrator. Only trusted callers
+/// (the CLI, the setup settings) may pass `admin = true`.
+#[tracing::instrument(skip_all, fields(username = %name))]
+pub async fn create_local(
+    ctx: &ServiceContext,
+    name: &Username,
+    password: SecretString,
+    admin: bool,
+) -> Result<CreatedAccount> {
+    password::validate(&password, "password")?;
+    let password_hash = password::hash(password).await?;
+    let ap_id = ctx.person_ap_id(name.as_str());
+    let mut tx = ctx.pool.begin().await?;
+    let person_id = person::insert_local(
+        &mut tx,
+        &NewLocalAccount {
+            ap_id: &ap_id,
+            name: name.as_str(),
+            password_hash: &password_hash,
+            admin,
+            approved: true,
+        },
+    )
+    .await
+    .on_constraint(
+        "person_local_name_key",
+        ErrorKind::Conflict(format!("The username `{name}` is already taken.")),
+    )?;
+    tx.commit().await?;
+    tracing::info!(person_id, admin, "local account created");
+    Ok(CreatedAccount {
+        person_id,
+        name: name.clone(),
+        admin,
+    })
+}
