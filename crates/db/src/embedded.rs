@@ -177,7 +177,7 @@ pub fn find_binaries(options: &ClusterOptions) -> Vec<Binaries> {
             });
         }
     }
-    found.sort_by(|a, b| b.major.cmp(&a.major));
+    found.sort_by_key(|b| std::cmp::Reverse(b.major));
     found
 }
 

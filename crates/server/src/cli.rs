@@ -99,7 +99,7 @@ async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {
 }
 
 async fn create_user(settings: Arc<Settings>, args: CreateUser) -> anyhow::Result<()> {
-    let name = Username::parse(&args.name, "NAME").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = Username::parse(&args.name, "NAME").map_err(for_operator)?;
     let password = read_password()?;
     let db = Database::open(&settings, WhenInUse::Share).await?;
     let result = async {
@@ -107,7 +107,7 @@ async fn create_user(settings: Arc<Settings>, args: CreateUser) -> anyhow::Resul
         let ctx = ServiceContext::new(db.pool.clone(), settings.clone());
         hearth_service::accounts::create_local(&ctx, &name, password, args.admin)
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .map_err(for_operator)
     }
     .await;
     db.close().await?;
@@ -122,6 +122,15 @@ async fn create_user(settings: Arc<Settings>, args: CreateUser) -> anyhow::Resul
         }
     );
     Ok(())
+}
+
+/// An operator at a terminal may see the internal cause a client never does.
+fn for_operator(error: hearth_core::Error) -> anyhow::Error {
+    let message = error.kind.message();
+    match error.source {
+        Some(source) => source.context(message),
+        None => anyhow::anyhow!(message),
+    }
 }
 
 fn read_password() -> anyhow::Result<SecretString> {

@@ -13,6 +13,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
 /// The prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "HEARTH__";
 
+/// The name figment reports as the source of environment values.
+const ENV_SOURCE: &str = "environment variable";
+
 /// A configuration mistake, as one line that names the key and where it came from.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {0}")]
@@ -38,6 +41,7 @@ pub fn load(
         .filter(|(k, _)| k.starts_with(ENV_PREFIX))
         .collect();
     env.sort();
+    let mut env_vars = Vec::new();
     for (name, raw) in env {
         let key = name[ENV_PREFIX.len()..]
             .split("__")
@@ -48,9 +52,10 @@ pub fn load(
                 "environment variable {name} is not of the form HEARTH__SECTION__KEY"
             )));
         }
+        env_vars.push((key.clone(), name));
         figment = figment.merge(EnvVar { key, raw });
     }
-    let settings: Settings = figment.extract().map_err(describe)?;
+    let settings: Settings = figment.extract().map_err(|e| describe(e, &env_vars))?;
     settings
         .validate()
         .map_err(|(key, why)| ConfigError(format!("`{key}` {why}")))?;
@@ -65,10 +70,7 @@ struct EnvVar {
 
 impl Provider for EnvVar {
     fn metadata(&self) -> Metadata {
-        Metadata::named("environment variable").interpolater(|_profile, keys| {
-            let upper: Vec<String> = keys.iter().map(|k| k.to_ascii_uppercase()).collect();
-            format!("{ENV_PREFIX}{}", upper.join("__"))
-        })
+        Metadata::named(ENV_SOURCE)
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
@@ -90,39 +92,31 @@ impl Provider for EnvVar {
     }
 }
 
-/// Names the key and its source in one line.
-fn describe(error: figment::Error) -> ConfigError {
-    let mut key = error.path.clone();
-    if let figment::error::Kind::UnknownField(field, _) = &error.kind {
-        key.push(field.clone());
-    }
-    let key = if key.is_empty() {
+/// Names the key and its source in one line. `env_vars` are the `HEARTH__` variables read, by
+/// key path, so that the message names the variable the operator actually set.
+fn describe(error: figment::Error, env_vars: &[(Vec<String>, String)]) -> ConfigError {
+    // Figment's path already ends with an unknown field's name.
+    let key = if error.path.is_empty() {
         "(top level)".to_owned()
     } else {
-        key.join(".")
+        error.path.join(".")
     };
-    let source = error.metadata.as_ref().map(|md| {
-        let path: Vec<&str> = error.path.iter().map(String::as_str).collect();
-        match &md.source {
-            Some(figment::Source::File(file)) => format!(" in {}", file.display()),
-            _ if md.name == "environment variable" => {
-                let mut keys = path.clone();
-                if let figment::error::Kind::UnknownField(field, _) = &error.kind {
-                    keys.push(field);
-                }
-                format!(
-                    " from environment variable {}",
-                    md.interpolate(&Profile::Default, &keys)
-                )
-            }
-            _ => String::new(),
-        }
+    let source = error.metadata.as_ref().map(|md| match &md.source {
+        Some(figment::Source::File(file)) => format!(" in {}", file.display()),
+        _ if md.name == ENV_SOURCE => env_vars
+            .iter()
+            .find(|(path, _)| path.starts_with(&error.path))
+            .map(|(_, name)| format!(" from environment variable {name}"))
+            .unwrap_or_default(),
+        _ => String::new(),
     });
-    ConfigError(format!(
-        "`{key}`{}: {}",
-        source.unwrap_or_default(),
-        error.kind
-    ))
+    let problem = match &error.kind {
+        figment::error::Kind::UnknownField(_, expected) => {
+            format!("unknown key (this section has: {})", expected.join(", "))
+        }
+        other => other.to_string(),
+    };
+    ConfigError(format!("`{key}`{}: {problem}", source.unwrap_or_default()))
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
 }
 
 fn fail(error: impl std::fmt::Display) -> ExitCode {
-    eprintln!("hearth: {error}");
+    // `{:#}` prints an anyhow error's whole chain of causes on the one line.
+    eprintln!("hearth: {error:#}");
     ExitCode::FAILURE
 }

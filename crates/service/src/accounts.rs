@@ -42,8 +42,9 @@ pub async fn create_local(
         },
     )
     .await
+    // The id is made from the lowercased name, so either key means the name is taken.
     .on_constraint(
-        "person_local_name_key",
+        &["person_local_name_key", "person_ap_id_key"],
         ErrorKind::Conflict(format!("The username `{name}` is already taken.")),
     )?;
     tx.commit().await?;

@@ -5,14 +5,18 @@ use hearth_core::{Error, ErrorKind};
 
 /// Maps a named constraint's violation to an error kind; other errors pass through as internal.
 pub trait OnConstraint<T> {
-    /// When the query failed on `constraint`, return `kind` instead.
-    fn on_constraint(self, constraint: &str, kind: ErrorKind) -> Result<T, Error>;
+    /// When the query failed on one of `constraints`, return `kind` instead.
+    fn on_constraint(self, constraints: &[&str], kind: ErrorKind) -> Result<T, Error>;
 }
 
 impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
-    fn on_constraint(self, constraint: &str, kind: ErrorKind) -> Result<T, Error> {
+    fn on_constraint(self, constraints: &[&str], kind: ErrorKind) -> Result<T, Error> {
         self.map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.constraint() == Some(constraint) => Error::new(kind),
+            sqlx::Error::Database(db)
+                if db.constraint().is_some_and(|c| constraints.contains(&c)) =>
+            {
+                Error::new(kind)
+            }
             _ => Error::from(e),
         })
     }

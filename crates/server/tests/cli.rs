@@ -1,0 +1,311 @@
+//! The `hearth` binary as an operator meets it: help, configuration mistakes, the embedded
+//! cluster's whole life across commands, and an external database. Each test runs the real
+//! binary as a child process.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking; helpers outside #[test] fns count too"
+)]
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use sqlx::Connection;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HEARTH: &str = env!("CARGO_BIN_EXE_hearth");
+
+/// `hearth` with a clean `HEARTH__` environment, logging quietly.
+fn hearth(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(HEARTH);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HEARTH__") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HEARTH__DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn traversable_tempdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asserts a failed start: exit code 1 and exactly one line on stderr containing each needle.
+fn assert_one_line_failure(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    for needle in needles {
+        assert!(
+            lines[0].contains(needle),
+            "`{needle}` missing from: {}",
+            lines[0]
+        );
+    }
+}
+
+async fn wait_ready(port: u16, child: &mut Child) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("hearth exited early with {status}");
+        }
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["status"], "ready");
+            return;
+        }
+        assert!(Instant::now() < deadline, "hearth never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn terminate(mut child: Child, signal: Signal) {
+    kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(
+                status.success(),
+                "hearth exited with {status} after {signal:?}"
+            );
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hearth did not stop after {signal:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn serve(data_dir: &Path, port: u16) -> Child {
+    hearth(data_dir)
+        .arg("serve")
+        .env("HEARTH__BIND", format!("127.0.0.1:{port}"))
+        .env("HEARTH__HOSTNAME", format!("localhost:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+fn create_user(data_dir: &Path, name: &str, password: &str) -> Output {
+    let mut child = hearth(data_dir)
+        .args(["admin", "create-user", name, "--admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn cluster_running(data_dir: &Path) -> bool {
+    data_dir.join("postgres/postmaster.pid").exists()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(HEARTH).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for command in ["serve", "migrate", "admin", "--config"] {
+        assert!(text.contains(command), "{command} missing from: {text}");
+    }
+    let out = Command::new(HEARTH)
+        .args(["admin", "create-user", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--admin") && text.contains("standard input"),
+        "{text}"
+    );
+}
+
+#[test]
+fn configuration_mistakes_stop_start_up_naming_the_key() {
+    let tmp = traversable_tempdir();
+    let out = hearth(tmp.path())
+        .arg("serve")
+        .env("HEARTH__DATABSE__URL", "x")
+        .output()
+        .unwrap();
+    assert_one_line_failure(&out, &["databse", "HEARTH__DATABSE__URL"]);
+
+    let out = hearth(tmp.path())
+        .arg("serve")
+        .env("HEARTH__BIND", "everywhere")
+        .output()
+        .unwrap();
+    assert_one_line_failure(&out, &["`bind`"]);
+
+    let file = tmp.path().join("hearth.toml");
+    std::fs::write(
+        &file,
+        "hostname = \"hearth.example\"\n[federation]\ndebug_locale = true\n",
+    )
+    .unwrap();
+    let out = hearth(tmp.path())
+        .arg("serve")
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_one_line_failure(&out, &["federation.debug_locale", "hearth.toml"]);
+    assert!(
+        !cluster_running(tmp.path()),
+        "nothing starts on a configuration error"
+    );
+}
+
+#[test]
+fn missing_postgresql_binaries_stop_start_up_naming_the_package() {
+    let tmp = traversable_tempdir();
+    let empty = tmp.path().join("no-binaries-here");
+    std::fs::create_dir(&empty).unwrap();
+    let out = hearth(&tmp.path().join("data"))
+        .arg("serve")
+        .env(
+            "HEARTH__DATABASE__POSTGRES_BIN_DIRS",
+            format!("[\"{}\"]", empty.display()),
+        )
+        .output()
+        .unwrap();
+    assert_one_line_failure(&out, &["apt-get install postgresql", "database.url"]);
+}
+
+#[test]
+fn a_data_dir_the_postgres_user_cannot_reach_stops_start_up() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("not root: the traversal check applies only when Hearth runs as root");
+        return;
+    }
+    let tmp = traversable_tempdir();
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = hearth(&home.join("data")).arg("serve").output().unwrap();
+    assert_one_line_failure(&out, &[&home.display().to_string(), "/var/lib/hearth"]);
+}
+
+#[tokio::test]
+async fn the_embedded_cluster_lives_and_stops_with_hearth_and_keeps_its_data() {
+    let tmp = traversable_tempdir();
+    let data = tmp.path().join("data");
+
+    // A CLI command against a stopped instance starts the cluster, and stops it again.
+    let out = create_user(&data, "alice", "a long enough password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created alice (administrator)"));
+    assert!(!cluster_running(&data));
+
+    let port = free_port();
+    let mut child = serve(&data, port);
+    wait_ready(port, &mut child).await;
+    assert!(cluster_running(&data));
+
+    // While the server runs, a CLI command shares its cluster; the data from before is there.
+    let out = create_user(&data, "alice", "a long enough password");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    let out = hearth(&data).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second server on the same data refuses, naming the reason.
+    let second = hearth(&data)
+        .arg("serve")
+        .env("HEARTH__BIND", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    assert_one_line_failure(&second, &["another Hearth process"]);
+
+    terminate(child, Signal::SIGINT);
+    assert!(!cluster_running(&data), "the cluster stops with Hearth");
+
+    // Started again, it reuses the cluster and the data in it.
+    let port = free_port();
+    let mut child = serve(&data, port);
+    wait_ready(port, &mut child).await;
+    let out = create_user(&data, "alice", "a long enough password");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    terminate(child, Signal::SIGTERM);
+    assert!(!cluster_running(&data));
+}
+
+#[tokio::test]
+async fn a_database_url_is_used_and_no_cluster_is_started() {
+    let server = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is not set: run the tests with scripts/test");
+    let name = format!("hearth_cli_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&format!("/{name}"));
+
+    let tmp = traversable_tempdir();
+    let data = tmp.path().join("data");
+    let port = free_port();
+    let mut child = hearth(&data)
+        .arg("serve")
+        .env("HEARTH__DATABASE__URL", url.as_str())
+        .env("HEARTH__BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut child).await;
+    assert!(
+        !data.join("postgres").exists(),
+        "no cluster is made when database.url is set"
+    );
+    terminate(child, Signal::SIGTERM);
+
+    // Hearth migrated the database it was given.
+    let mut conn = sqlx::PgConnection::connect(url.as_str()).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied,
+        i64::try_from(hearth_db::MIGRATOR.iter().count()).unwrap()
+    );
+    conn.close().await.unwrap();
+}

@@ -1,0 +1,11 @@
+//! Hearth's integration tests: one binary, each test with its own database and server(s).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking; helpers outside #[test] fns count too"
+)]
+
+mod embedded_cluster;
+mod health;
+mod setup;
