@@ -1,10 +1,90 @@
 //! Hearth's JSON client API under `/api/v1`: handlers, auth extractors, views and the OpenAPI
-//! document. The accounts issue fills it; for now it only owns its namespace.
+//! document, which is generated from the same route list that builds the router, so the two
+//! cannot drift apart.
 
+pub mod auth;
+pub mod extract;
+pub mod paging;
+pub mod routes;
+pub mod views;
+
+use axum::Json;
 use axum::Router;
+use axum::routing::get;
 use hearth_service::ServiceContext;
+use routes::{accounts, admin, communities, users};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The API's routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hearth API",
+        description = "The client API of Hearth, a federated community server. Errors are always \
+                       `{\"error\": \"<code>\", \"message\": \"…\"}`; write endpoints need \
+                       `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, sign-in, the signed-in account"),
+        (name = "communities", description = "Communities, membership, moderators"),
+        (name = "users", description = "Profiles"),
+        (name = "site", description = "The instance"),
+        (name = "admin", description = "Instance administration (admins only)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's routes and its OpenAPI document at `/api/v1/openapi.json`.
 pub fn router() -> Router<ServiceContext> {
-    Router::new()
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::tokens))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::me))
+        .routes(routes!(communities::create, communities::list))
+        .routes(routes!(communities::show, communities::update))
+        .routes(routes!(communities::join))
+        .routes(routes!(communities::leave))
+        .routes(routes!(communities::members))
+        .routes(routes!(communities::approve_member))
+        .routes(routes!(communities::deny_member))
+        .routes(routes!(
+            communities::list_moderators,
+            communities::add_moderator
+        ))
+        .routes(routes!(communities::remove_moderator))
+        .routes(routes!(users::show))
+        .routes(routes!(admin::public_site))
+        .routes(routes!(admin::list_applications))
+        .routes(routes!(admin::approve_application))
+        .routes(routes!(admin::deny_application))
+        .routes(routes!(admin::get_site, admin::update_site))
+        .split_for_parts();
+    let document = Arc::new(openapi);
+    router.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { Json(document.as_ref().clone()) }
+        }),
+    )
 }

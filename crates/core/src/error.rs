@@ -1,40 +1,69 @@
-//! The one error type of Hearth: a machine-readable kind that decides the HTTP status and the
+//! The one error type of Hearth: a kind that decides the HTTP status and the machine-readable
 //! code clients see, plus an internal cause that is logged once and never sent to a client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::fmt;
 
-/// What went wrong, as a client may learn it. Each kind has a stable snake_case code.
+/// What went wrong, as a client may learn it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// A field of the request is invalid; the message names the field.
+    /// A field of the request is invalid (400 `invalid_field`); the message names the field.
     Validation {
         /// The offending field, as the client spelled it.
         field: String,
         /// Why it is invalid.
         reason: String,
     },
-    /// The request body is not the JSON the endpoint expects.
-    BadRequest(String),
-    /// The caller is not signed in.
-    Unauthorized,
-    /// The caller is signed in but may not do this.
-    Forbidden(String),
-    /// The thing asked for does not exist.
+    /// The request cannot be read (400), e.g. `malformed_json`.
+    BadRequest {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human sentence.
+        message: String,
+    },
+    /// Well-formed but not what the endpoint takes (422), e.g. `invalid_body`.
+    Unprocessable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human sentence.
+        message: String,
+    },
+    /// The body is not JSON (415 `unsupported_media_type`).
+    UnsupportedMediaType,
+    /// Not signed in, or the credentials are wrong (401).
+    Unauthorized {
+        /// `not_signed_in`, `invalid_token` or `invalid_credentials`.
+        code: &'static str,
+        /// Human sentence.
+        message: String,
+    },
+    /// Signed in but not allowed (403), e.g. `not_moderator`.
+    Forbidden {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human sentence.
+        message: String,
+    },
+    /// The thing asked for does not exist (404 `not_found`).
     NotFound(String),
-    /// A unique name is already taken.
-    Conflict(String),
-    /// The request body is larger than the configured cap.
+    /// The request conflicts with what exists (409), e.g. `name_taken`.
+    Conflict {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human sentence.
+        message: String,
+    },
+    /// The request body is larger than the configured cap (413).
     PayloadTooLarge,
-    /// Too many requests; retry after this many seconds.
+    /// Too many requests (429); retry after this many seconds.
     RateLimited {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
-    /// A dependency (the database) is not available right now.
+    /// A dependency (the database) is not available right now (503).
     Unavailable(String),
-    /// A bug or an unexpected failure; details are only logged.
+    /// A bug or an unexpected failure (500); details are only logged.
     Internal,
 }
 
@@ -43,11 +72,13 @@ impl ErrorKind {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation { .. } => "invalid_field",
-            Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized => "not_signed_in",
-            Self::Forbidden(_) => "forbidden",
+            Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::NotFound(_) => "not_found",
-            Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
@@ -58,11 +89,13 @@ impl ErrorKind {
     /// The HTTP status this kind maps to.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Validation { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Validation { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -74,11 +107,15 @@ impl ErrorKind {
     pub fn message(&self) -> String {
         match self {
             Self::Validation { field, reason } => format!("{field}: {reason}"),
-            Self::BadRequest(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) => {
-                m.clone()
+            Self::BadRequest { message, .. }
+            | Self::Unprocessable { message, .. }
+            | Self::Unauthorized { message, .. }
+            | Self::Forbidden { message, .. }
+            | Self::Conflict { message, .. } => message.clone(),
+            Self::NotFound(m) | Self::Unavailable(m) => m.clone(),
+            Self::UnsupportedMediaType => {
+                "Send the body as JSON with `Content-Type: application/json`.".to_owned()
             }
-            Self::Unavailable(m) => m.clone(),
-            Self::Unauthorized => "You need to sign in to do this.".to_owned(),
             Self::PayloadTooLarge => "The request body is too large.".to_owned(),
             Self::RateLimited { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} s.")
@@ -105,11 +142,53 @@ impl Error {
         Self { kind, source: None }
     }
 
-    /// A validation error naming the field.
+    /// 400 `invalid_field`, naming the field.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::new(ErrorKind::Validation {
             field: field.into(),
             reason: reason.into(),
+        })
+    }
+
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest {
+            code,
+            message: message.into(),
+        })
+    }
+
+    /// 401 `not_signed_in`.
+    pub fn not_signed_in() -> Self {
+        Self::unauthorized("not_signed_in", "You need to sign in to do this.")
+    }
+
+    /// 401 with a code.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthorized {
+            code,
+            message: message.into(),
+        })
+    }
+
+    /// 403 with a code.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden {
+            code,
+            message: message.into(),
+        })
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound(message.into()))
+    }
+
+    /// 409 with a code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict {
+            code,
+            message: message.into(),
         })
     }
 }
@@ -145,7 +224,11 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let body = serde_json::json!({ "error": self.kind.code(), "message": self.kind.message() });
+        let mut body =
+            serde_json::json!({ "error": self.kind.code(), "message": self.kind.message() });
+        if let ErrorKind::Validation { field, .. } = &self.kind {
+            body["field"] = serde_json::Value::from(field.as_str());
+        }
         let mut response = (status, axum::Json(body)).into_response();
         if let ErrorKind::RateLimited { retry_after_secs } = self.kind {
             response.headers_mut().insert(
@@ -173,5 +256,15 @@ mod tests {
         let err = Error::validation("username", "must be 3 to 30 characters");
         assert_eq!(err.kind.code(), "invalid_field");
         assert!(err.to_string().starts_with("username:"));
+    }
+
+    #[test]
+    fn rate_limited_responses_carry_retry_after() {
+        let response = Error::new(ErrorKind::RateLimited {
+            retry_after_secs: 7,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "7");
     }
 }

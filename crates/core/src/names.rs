@@ -3,29 +3,34 @@
 use crate::{Error, Result};
 use std::fmt;
 
-/// A local username: 3–30 characters of `[a-z0-9_]`, stored lowercase so that uniqueness is
-/// case-insensitive.
+/// Checks the shared rule for local usernames and community names: 3–30 characters of
+/// `[a-z0-9_]`, lowercased first so that uniqueness is case-insensitive.
+fn parse_local_name(raw: &str, field: &str) -> Result<String> {
+    let name = raw.trim().to_ascii_lowercase();
+    let len = name.chars().count();
+    if !(3..=30).contains(&len) {
+        return Err(Error::validation(field, "must be 3 to 30 characters long"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(Error::validation(
+            field,
+            "may contain only letters a-z, digits and underscores",
+        ));
+    }
+    Ok(name)
+}
+
+/// A local username, normalised to lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
 impl Username {
-    /// Checks and normalises (lowercases) a username; `field` names it in the error.
+    /// Checks and normalises a username; `field` names it in the error.
     pub fn parse(raw: &str, field: &str) -> Result<Self> {
-        let name = raw.trim().to_ascii_lowercase();
-        let len = name.chars().count();
-        if !(3..=30).contains(&len) {
-            return Err(Error::validation(field, "must be 3 to 30 characters long"));
-        }
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(Error::validation(
-                field,
-                "may contain only letters a-z, digits and underscores",
-            ));
-        }
-        Ok(Self(name))
+        parse_local_name(raw, field).map(Self)
     }
 
     /// The normalised name.
@@ -37,6 +42,73 @@ impl Username {
 impl fmt::Display for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A local community's name, normalised to lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CommunityName(String);
+
+impl CommunityName {
+    /// Checks and normalises a community name; `field` names it in the error.
+    pub fn parse(raw: &str, field: &str) -> Result<Self> {
+        parse_local_name(raw, field).map(Self)
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CommunityName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How an API path names a person or a community: `name` for a local one, `name@host` for one
+/// on another instance (`name@our-host` means a local one too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorRef {
+    /// The name part, as given.
+    pub name: String,
+    /// The instance part, when one was given.
+    pub host: Option<String>,
+}
+
+impl ActorRef {
+    /// Splits `name` or `name@host` (a leading `!` or `@` is allowed, as people paste them).
+    pub fn parse(raw: &str, field: &str) -> Result<Self> {
+        let trimmed = raw.trim().trim_start_matches(['!', '@']);
+        let (name, host) = match trimmed.split_once('@') {
+            Some((name, host)) => (name, Some(host)),
+            None => (trimmed, None),
+        };
+        if name.is_empty() || name.len() > 100 {
+            return Err(Error::validation(field, "must be `name` or `name@host`"));
+        }
+        let host = match host {
+            Some(h) => Some(
+                Authority::parse(h)
+                    .map_err(|why| Error::validation(field, why))?
+                    .0,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            host,
+        })
+    }
+
+    /// The local name this refers to, if it is local to `ours`.
+    pub fn local_name(&self, ours: &Authority) -> Option<&str> {
+        match &self.host {
+            None => Some(&self.name),
+            Some(h) if h == ours.as_str() => Some(&self.name),
+            Some(_) => None,
+        }
     }
 }
 
@@ -119,6 +191,18 @@ mod tests {
         assert!(Username::parse(&"a".repeat(31), "u").is_err());
         assert!(Username::parse("bad-name", "u").is_err());
         assert!(Username::parse("émile", "u").is_err());
+    }
+
+    #[test]
+    fn actor_refs_split_name_and_host() {
+        let ours = Authority::parse("hearth.example").unwrap();
+        let local = ActorRef::parse("!rust", "c").unwrap();
+        assert_eq!(local.local_name(&ours), Some("rust"));
+        let also_local = ActorRef::parse("rust@Hearth.Example", "c").unwrap();
+        assert_eq!(also_local.local_name(&ours), Some("rust"));
+        let remote = ActorRef::parse("rust@lemmy.example:8536", "c").unwrap();
+        assert_eq!(remote.local_name(&ours), None);
+        assert!(ActorRef::parse("rust@not a host", "c").is_err());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Settings {
     pub federation: FederationSettings,
     /// HTTP server limits.
     pub http: HttpSettings,
+    /// Request rate limits.
+    pub rate_limits: RateLimitSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -117,6 +119,35 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds in-flight requests get to finish after a shutdown signal.
     pub shutdown_grace_secs: u64,
+    /// The header a reverse proxy puts the client's address in; empty means the peer address.
+    #[serde(default)]
+    pub client_ip_header: String,
+}
+
+/// Rate limits: per IP address for signing up and in, per account for writing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Accounts registered per IP address.
+    pub register: RateLimit,
+    /// Login attempts per IP address.
+    pub login: RateLimit,
+    /// Posts per account.
+    pub post: RateLimit,
+    /// Comments per account.
+    pub comment: RateLimit,
+    /// Votes per account.
+    pub vote: RateLimit,
+}
+
+/// At most `max` requests per `window_secs`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub max: u32,
+    /// The window's length in seconds.
+    pub window_secs: u32,
 }
 
 /// Logging settings.
@@ -145,6 +176,18 @@ impl Settings {
         }
         if self.http.max_body_bytes < 1024 {
             return Err(("http.max_body_bytes", "must be at least 1024".to_owned()));
+        }
+        let limits = &self.rate_limits;
+        for (key, limit) in [
+            ("rate_limits.register", limits.register),
+            ("rate_limits.login", limits.login),
+            ("rate_limits.post", limits.post),
+            ("rate_limits.comment", limits.comment),
+            ("rate_limits.vote", limits.vote),
+        ] {
+            if limit.max == 0 || limit.window_secs == 0 {
+                return Err((key, "needs max and window_secs of at least 1".to_owned()));
+            }
         }
         if self.database.run_as.trim().is_empty() {
             return Err(("database.run_as", "must name a system user".to_owned()));

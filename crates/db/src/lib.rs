@@ -1,10 +1,16 @@
 //! PostgreSQL access for Hearth: the connection pool, the migrations, every SQL query (one module
 //! per table family) and the private PostgreSQL cluster Hearth runs when no database URL is set.
 
+pub mod application;
+pub mod community;
 pub mod embedded;
+pub mod membership;
 pub mod migrations;
+pub mod moderator;
 pub mod person;
+pub mod rate_limit;
 pub mod site;
+pub mod token;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -20,3 +20,88 @@ pub async fn registration_mode(db: impl PgExecutor<'_>) -> sqlx::Result<Option<S
         .fetch_optional(db)
         .await
 }
+
+/// The instance's settings.
+#[derive(Debug, Clone)]
+pub struct SiteRow {
+    /// The instance's name.
+    pub name: String,
+    /// Its description (markdown).
+    pub description: String,
+    /// The description rendered and sanitised.
+    pub description_html: String,
+    /// Its rules (markdown).
+    pub rules: String,
+    /// The rules rendered and sanitised.
+    pub rules_html: String,
+    /// `open`, `approval` or `closed`.
+    pub registration_mode: String,
+    /// The question applicants answer in approval mode.
+    pub application_question: String,
+    /// Whether only admins may create communities.
+    pub community_creation_admin_only: bool,
+    /// Whether downvotes are accepted.
+    pub downvotes_enabled: bool,
+}
+
+/// Reads the site row (created at start, so it exists).
+pub async fn get(db: impl PgExecutor<'_>) -> sqlx::Result<SiteRow> {
+    sqlx::query_as!(
+        SiteRow,
+        "select name, description, description_html, rules, rules_html, registration_mode,
+                application_question, community_creation_admin_only, downvotes_enabled
+         from site"
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A partial update; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct SitePatch<'a> {
+    /// New name.
+    pub name: Option<&'a str>,
+    /// New description and its HTML.
+    pub description: Option<(&'a str, &'a str)>,
+    /// New rules and their HTML.
+    pub rules: Option<(&'a str, &'a str)>,
+    /// New registration mode.
+    pub registration_mode: Option<&'a str>,
+    /// New application question.
+    pub application_question: Option<&'a str>,
+    /// New community-creation restriction.
+    pub community_creation_admin_only: Option<bool>,
+    /// New downvote switch.
+    pub downvotes_enabled: Option<bool>,
+}
+
+/// Applies a partial update and returns the new row.
+pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Result<SiteRow> {
+    sqlx::query_as!(
+        SiteRow,
+        "update site set
+            name = coalesce($1, name),
+            description = coalesce($2, description),
+            description_html = coalesce($3, description_html),
+            rules = coalesce($4, rules),
+            rules_html = coalesce($5, rules_html),
+            registration_mode = coalesce($6, registration_mode),
+            application_question = coalesce($7, application_question),
+            community_creation_admin_only = coalesce($8, community_creation_admin_only),
+            downvotes_enabled = coalesce($9, downvotes_enabled),
+            updated_at = now()
+         returning name, description, description_html, rules, rules_html, registration_mode,
+                   application_question, community_creation_admin_only, downvotes_enabled",
+        patch.name,
+        patch.description.map(|d| d.0),
+        patch.description.map(|d| d.1),
+        patch.rules.map(|r| r.0),
+        patch.rules.map(|r| r.1),
+        patch.registration_mode,
+        patch.application_question,
+        patch.community_creation_admin_only,
+        patch.downvotes_enabled
+    )
+    .fetch_one(db)
+    .await
+}

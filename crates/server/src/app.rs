@@ -5,7 +5,7 @@ use crate::{health, metrics};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use hearth_core::{Error, ErrorKind, Settings};
+use hearth_core::{Error, Settings};
 use hearth_service::ServiceContext;
 use sqlx::PgPool;
 use std::future::Future;
@@ -68,26 +68,53 @@ impl Application {
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.ctx.settings.http.shutdown_grace_secs);
         let stop = CancellationToken::new();
-        let server = axum::serve(self.listener, self.router)
+        let workers = tokio::spawn(maintenance(self.ctx.clone(), stop.clone()));
+        // Peer addresses reach handlers for per-IP rate limits.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let mut serving = tokio::spawn(async move { server.await });
-        tokio::select! {
-            result = &mut serving => return Ok(result??),
-            () = shutdown => {}
-        }
+        let served = tokio::select! {
+            result = &mut serving => Some(result),
+            () = shutdown => None,
+        };
         tracing::info!("shutting down: finishing in-flight requests");
         stop.cancel();
-        match tokio::time::timeout(grace, &mut serving).await {
-            Ok(result) => result??,
-            Err(_) => {
-                tracing::warn!(
-                    grace_secs = grace.as_secs(),
-                    "in-flight requests outlived the grace period"
-                );
-                serving.abort();
+        let served = match served {
+            Some(result) => result,
+            None => match tokio::time::timeout(grace, &mut serving).await {
+                Ok(result) => result,
+                Err(_) => {
+                    tracing::warn!(
+                        grace_secs = grace.as_secs(),
+                        "in-flight requests outlived the grace period"
+                    );
+                    serving.abort();
+                    Ok(Ok(()))
+                }
+            },
+        };
+        if let Err(e) = workers.await {
+            tracing::error!(error = %e, "a background worker failed");
+        }
+        Ok(served??)
+    }
+}
+
+/// Periodic housekeeping until `stop`: pruning expired rate-limit windows.
+async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {
+                if let Err(e) = hearth_service::maintenance::run(&ctx).await {
+                    tracing::warn!(error = ?e, "maintenance failed; retrying at the next tick");
+                }
             }
         }
-        Ok(())
     }
 }
 
@@ -114,9 +141,7 @@ pub fn router(ctx: ServiceContext) -> Router {
 }
 
 async fn not_found() -> Error {
-    Error::new(ErrorKind::NotFound(
-        "There is nothing at this address.".to_owned(),
-    ))
+    Error::not_found("There is nothing at this address.")
 }
 
 /// Completes on SIGINT or SIGTERM.

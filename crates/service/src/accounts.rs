@@ -36,6 +36,8 @@ pub async fn create_local(
         &NewLocalAccount {
             ap_id: &ap_id,
             name: name.as_str(),
+            display_name: None,
+            email: None,
             password_hash: &password_hash,
             admin,
             approved: true,
@@ -45,7 +47,10 @@ pub async fn create_local(
     // The id is made from the lowercased name, so either key means the name is taken.
     .on_constraint(
         &["person_local_name_key", "person_ap_id_key"],
-        ErrorKind::Conflict(format!("The username `{name}` is already taken.")),
+        ErrorKind::Conflict {
+            code: "name_taken",
+            message: format!("The username `{name}` is already taken."),
+        },
     )?;
     tx.commit().await?;
     tracing::info!(person_id, admin, "local account created");

@@ -11,13 +11,17 @@ pub trait OnConstraint<T> {
 
 impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
     fn on_constraint(self, constraints: &[&str], kind: ErrorKind) -> Result<T, Error> {
-        self.map_err(|e| match &e {
-            sqlx::Error::Database(db)
-                if db.constraint().is_some_and(|c| constraints.contains(&c)) =>
-            {
-                Error::new(kind)
-            }
+        self.map_err(|e| match violated_constraint(&e) {
+            Some(c) if constraints.contains(&c.as_str()) => Error::new(kind),
             _ => Error::from(e),
         })
+    }
+}
+
+/// The name of the constraint a failed statement violated, if that is why it failed.
+pub fn violated_constraint(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(db) => db.constraint().map(str::to_owned),
+        _ => None,
     }
 }

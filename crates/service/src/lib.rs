@@ -2,9 +2,48 @@
 //! `hearth_core::Error`; the API, the web pages and federation all call these.
 
 pub mod accounts;
+pub mod applications;
+pub mod auth;
+pub mod communities;
 pub mod constraint;
 pub mod context;
+pub mod maintenance;
+pub mod markdown;
+pub mod membership;
+pub mod moderators;
 pub mod password;
+pub mod rate_limit;
 pub mod setup;
+pub mod site;
+pub mod users;
 
 pub use context::ServiceContext;
+
+use auth::Viewer;
+use hearth_core::{Error, Result};
+
+/// Refuses anyone but an administrator of this instance.
+pub fn require_admin(viewer: &Viewer) -> Result<()> {
+    if viewer.admin {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "not_admin",
+            "Only administrators may do this.",
+        ))
+    }
+}
+
+/// Refuses anyone but the community's moderators and this instance's admins.
+pub async fn can_moderate(ctx: &ServiceContext, viewer: &Viewer, community_id: i64) -> Result<()> {
+    if viewer.admin
+        || hearth_db::moderator::is_moderator(&ctx.pool, community_id, viewer.person_id).await?
+    {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "not_moderator",
+            "Only the community's moderators may do this.",
+        ))
+    }
+}

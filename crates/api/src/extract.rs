@@ -1,0 +1,132 @@
+//! Request extractors that turn every bad input into Hearth's error shape instead of axum's
+//! plain-text rejections: JSON bodies, query strings, paths, the client's IP address.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use hearth_core::{Error, ErrorKind};
+use hearth_service::ServiceContext;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+/// A JSON body. Malformed JSON is 400 `malformed_json`; JSON of the wrong shape (wrong types,
+/// unknown or missing fields) is 422 `invalid_body` naming the field; a body over the cap is 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::JsonDataError(e) => Error::new(ErrorKind::Unprocessable {
+            code: "invalid_body",
+            message: clean(&e.body_text()),
+        }),
+        JsonRejection::JsonSyntaxError(e) => {
+            Error::bad_request("malformed_json", clean(&e.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => Error::new(ErrorKind::UnsupportedMediaType),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Error::new(ErrorKind::PayloadTooLarge)
+        }
+        other => Error::bad_request("unreadable_body", clean(&other.body_text())),
+    }
+}
+
+/// Drops axum's generic prefix, keeping serde's description (which names the field).
+fn clean(text: &str) -> String {
+    let text = text
+        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        .trim_start_matches("Failed to parse the request body as JSON: ")
+        .trim_start_matches("Failed to deserialize query string: ");
+    format!("The request is not valid: {text}")
+}
+
+/// A query string; a malformed one is 400 `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| Error::bad_request("invalid_query", clean(&e.body_text())))
+    }
+}
+
+/// Path parameters; ones that do not parse (an id that is not a number) are 400 `invalid_path`.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e: PathRejection| Error::bad_request("invalid_path", e.body_text()))
+    }
+}
+
+/// The client's IP address: the peer's, or the first address in the header named by
+/// `http.client_ip_header` when Hearth runs behind a reverse proxy.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<ServiceContext> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        let header = ctx.settings.http.client_ip_header.trim();
+        if !header.is_empty()
+            && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+            && let Some(first) = value
+                .split(',')
+                .next()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(Self(first.to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(Self(peer))
+    }
+}
+
+/// The client's `User-Agent`, to label tokens in the token list.
+pub fn user_agent(parts: &axum::http::HeaderMap) -> String {
+    parts
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}

@@ -1,0 +1,7 @@
+//! The API's handlers, one module per resource; each is thin: extract, call the service, map to
+//! a view.
+
+pub mod accounts;
+pub mod admin;
+pub mod communities;
+pub mod users;

@@ -1,0 +1,379 @@
+//! What the API sends: one view per concept, the object's `id` at the top level, related objects
+//! nested, markdown fields paired with their sanitised `*_html` rendering.
+
+use chrono::{DateTime, Utc};
+use hearth_db::application::ApplicationRow;
+use hearth_db::community::CommunityRow;
+use hearth_db::membership::MemberRow;
+use hearth_db::moderator::ModeratorRow;
+use hearth_db::person::PersonRow;
+use hearth_db::site::SiteRow;
+use hearth_db::token::TokenRow;
+use hearth_service::communities::CommunityDetails;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error: a machine-readable code and a human sentence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable, snake_case: `invalid_field`, `name_taken`, `not_signed_in`, …
+    #[schema(example = "invalid_field")]
+    pub error: String,
+    /// A sentence for people.
+    #[schema(example = "username: must be 3 to 30 characters long")]
+    pub message: String,
+    /// For `invalid_field`: the field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// A person in lists and nested in other views.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonSummary {
+    /// The person's id.
+    pub id: i64,
+    /// The username.
+    pub name: String,
+    /// The display name, when set.
+    pub display_name: Option<String>,
+    /// True for people of this instance.
+    pub local: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+}
+
+impl From<ModeratorRow> for PersonSummary {
+    fn from(r: ModeratorRow) -> Self {
+        Self {
+            id: r.person_id,
+            name: r.name,
+            display_name: r.display_name,
+            local: r.local,
+            ap_id: r.ap_id,
+        }
+    }
+}
+
+/// A person's public profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    /// The person's id.
+    pub id: i64,
+    /// The username.
+    pub name: String,
+    /// The display name, when set.
+    pub display_name: Option<String>,
+    /// The bio as written (markdown).
+    pub bio: String,
+    /// The bio rendered and sanitised: the only form to display.
+    pub bio_html: String,
+    /// True for people of this instance.
+    pub local: bool,
+    /// Whether the person administers this instance.
+    pub admin: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<PersonRow> for PersonView {
+    fn from(r: PersonRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            display_name: r.display_name,
+            bio: r.bio,
+            bio_html: r.bio_html,
+            local: r.local,
+            admin: r.admin,
+            ap_id: r.ap_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// The signed-in account, with its private fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    /// The person's id.
+    pub id: i64,
+    /// The username.
+    pub name: String,
+    /// The display name, when set.
+    pub display_name: Option<String>,
+    /// The email address, when given.
+    pub email: Option<String>,
+    /// Whether the account administers this instance.
+    pub admin: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A newly registered account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredView {
+    /// The person's id.
+    pub id: i64,
+    /// The normalised username.
+    pub name: String,
+    /// `active` (may sign in now) or `pending` (waits for an admin's approval).
+    #[schema(example = "active")]
+    pub status: String,
+}
+
+/// A token, shown once at sign-in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    /// The token's id, for listing and revoking.
+    pub id: i64,
+    /// The bearer token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// A token in the owner's list (never the token itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfoView {
+    /// The token's id.
+    pub id: i64,
+    /// The user agent that signed in with it.
+    pub label: String,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used (to the minute).
+    pub last_used_at: DateTime<Utc>,
+}
+
+impl From<TokenRow> for TokenInfoView {
+    fn from(r: TokenRow) -> Self {
+        Self {
+            id: r.id,
+            label: r.label,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+/// A list of items with nothing more to page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T: ToSchema> {
+    /// The items.
+    pub items: Vec<T>,
+}
+
+/// One page of a longer list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A community's counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityCounts {
+    /// Joined members.
+    pub members: i32,
+    /// Posts.
+    pub posts: i32,
+    /// Comments.
+    pub comments: i32,
+    /// Distinct people active in the last day.
+    pub users_active_day: i32,
+    /// … week.
+    pub users_active_week: i32,
+    /// … month.
+    pub users_active_month: i32,
+}
+
+/// A community.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityView {
+    /// The community's id.
+    pub id: i64,
+    /// Its name (`!name@host` elsewhere).
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// The description as written (markdown).
+    pub description: String,
+    /// The description rendered and sanitised: the only form to display.
+    pub description_html: String,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Only moderators may post.
+    pub posting_restricted_to_mods: bool,
+    /// `public` (anyone may join) or `approval` (a moderator approves each member).
+    pub visibility: String,
+    /// True for communities of this instance.
+    pub local: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Counts.
+    pub counts: CommunityCounts,
+    /// The signed-in viewer's membership: `joined`, `pending` or `none` (`none` when anonymous).
+    pub my_membership: String,
+    /// Whether the signed-in viewer moderates it.
+    pub am_moderator: bool,
+}
+
+impl From<CommunityDetails> for CommunityView {
+    fn from(d: CommunityDetails) -> Self {
+        let mut view = Self::from(d.community);
+        view.my_membership = d.membership.unwrap_or_else(|| "none".to_owned());
+        view.am_moderator = d.moderator;
+        view
+    }
+}
+
+impl From<CommunityRow> for CommunityView {
+    fn from(c: CommunityRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            title: c.title,
+            description: c.description,
+            description_html: c.description_html,
+            nsfw: c.nsfw,
+            posting_restricted_to_mods: c.posting_restricted_to_mods,
+            visibility: c.visibility,
+            local: c.local,
+            ap_id: c.ap_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            counts: CommunityCounts {
+                members: c.member_count,
+                posts: c.post_count,
+                comments: c.comment_count,
+                users_active_day: c.users_active_day,
+                users_active_week: c.users_active_week,
+                users_active_month: c.users_active_month,
+            },
+            my_membership: "none".to_owned(),
+            am_moderator: false,
+        }
+    }
+}
+
+/// The viewer's membership in a community after joining or leaving.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipView {
+    /// The community's name.
+    pub community: String,
+    /// `joined`, `pending` or `none`.
+    #[schema(example = "joined")]
+    pub state: String,
+}
+
+/// A member or a pending request, for moderators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    /// The person.
+    pub person: PersonSummary,
+    /// `joined` or `pending`.
+    pub state: String,
+    /// When they joined or asked to.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MemberRow> for MemberView {
+    fn from(r: MemberRow) -> Self {
+        Self {
+            person: PersonSummary {
+                id: r.person_id,
+                name: r.name,
+                display_name: r.display_name,
+                local: r.local,
+                ap_id: r.ap_id,
+            },
+            state: r.state,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A registration application, for admins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationView {
+    /// The application's id.
+    pub id: i64,
+    /// The applicant's person id.
+    pub person_id: i64,
+    /// The applicant's username.
+    pub name: String,
+    /// The applicant's email, when given.
+    pub email: Option<String>,
+    /// The answer to the application question.
+    pub answer: String,
+    /// `pending`, `approved` or `denied`.
+    pub status: String,
+    /// Why it was denied.
+    pub deny_reason: Option<String>,
+    /// When it was filed.
+    pub created_at: DateTime<Utc>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApplicationRow> for ApplicationView {
+    fn from(r: ApplicationRow) -> Self {
+        Self {
+            id: r.id,
+            person_id: r.person_id,
+            name: r.name,
+            email: r.email,
+            answer: r.answer,
+            status: r.status,
+            deny_reason: r.deny_reason,
+            created_at: r.created_at,
+            decided_at: r.decided_at,
+        }
+    }
+}
+
+/// The instance's settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteView {
+    /// The instance's name.
+    pub name: String,
+    /// Its description (markdown).
+    pub description: String,
+    /// The description rendered and sanitised.
+    pub description_html: String,
+    /// Its rules (markdown).
+    pub rules: String,
+    /// The rules rendered and sanitised.
+    pub rules_html: String,
+    /// `open`, `approval` or `closed`.
+    pub registration_mode: String,
+    /// The question applicants answer in approval mode.
+    pub application_question: String,
+    /// Whether only admins may create communities.
+    pub community_creation_admin_only: bool,
+    /// Whether downvotes are accepted.
+    pub downvotes_enabled: bool,
+}
+
+impl From<SiteRow> for SiteView {
+    fn from(s: SiteRow) -> Self {
+        Self {
+            name: s.name,
+            description: s.description,
+            description_html: s.description_html,
+            rules: s.rules,
+            rules_html: s.rules_html,
+            registration_mode: s.registration_mode,
+            application_question: s.application_question,
+            community_creation_admin_only: s.community_creation_admin_only,
+            downvotes_enabled: s.downvotes_enabled,
+        }
+    }
+}

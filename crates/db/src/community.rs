@@ -1,0 +1,262 @@
+//! Communities (`community`): storage, lookups and the sorted, searchable, cursor-paged list.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A community as stored.
+#[derive(Debug, Clone)]
+pub struct CommunityRow {
+    /// Its id.
+    pub id: i64,
+    /// Its ActivityPub id.
+    pub ap_id: String,
+    /// True for communities of this instance.
+    pub local: bool,
+    /// Its name (lowercase for local ones).
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// Its description (markdown).
+    pub description: String,
+    /// The description rendered and sanitised.
+    pub description_html: String,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Only moderators may post.
+    pub posting_restricted_to_mods: bool,
+    /// `public` or `approval`.
+    pub visibility: String,
+    /// Joined members.
+    pub member_count: i32,
+    /// Posts.
+    pub post_count: i32,
+    /// Comments.
+    pub comment_count: i32,
+    /// Distinct active people in the last day.
+    pub users_active_day: i32,
+    /// … week.
+    pub users_active_week: i32,
+    /// … month.
+    pub users_active_month: i32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new community.
+#[derive(Debug)]
+pub struct NewCommunity<'a> {
+    /// Its ActivityPub id.
+    pub ap_id: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its description (markdown).
+    pub description: &'a str,
+    /// The description rendered and sanitised.
+    pub description_html: &'a str,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Only moderators may post.
+    pub posting_restricted_to_mods: bool,
+    /// `public` or `approval`.
+    pub visibility: &'a str,
+}
+
+/// Inserts a local community; a taken name fails on `community_local_name_key` or
+/// `community_ap_id_key`.
+pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into community (ap_id, local, name, title, description, description_html, nsfw,
+                                posting_restricted_to_mods, visibility)
+         values ($1, true, $2, $3, $4, $5, $6, $7, $8) returning id",
+        new.ap_id,
+        new.name,
+        new.title,
+        new.description,
+        new.description_html,
+        new.nsfw,
+        new.posting_restricted_to_mods,
+        new.visibility
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Finds a local community by name (case-insensitively).
+pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
+    sqlx::query_as!(
+        CommunityRow,
+        "select * from community where local and lower(name) = lower($1)",
+        name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Finds a community by id.
+pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
+    sqlx::query_as!(CommunityRow, "select * from community where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The orders communities can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommunitySort {
+    /// Most members first.
+    Members,
+    /// Newest first.
+    New,
+    /// Most active people this week first.
+    Active,
+}
+
+/// Where a page starts: the sort key and id of the last row of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort key of the last row (its id for `New`).
+    pub key: i64,
+    /// The id of the last row.
+    pub id: i64,
+}
+
+/// One page of communities. `query` is a prefix-match text query (see `text_query`).
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    sort: CommunitySort,
+    query: Option<&str>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<CommunityRow>> {
+    let (key, id) = (after.map(|c| c.key), after.map(|c| c.id));
+    match sort {
+        CommunitySort::New => {
+            sqlx::query_as!(
+                CommunityRow,
+                "select * from community
+                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                   and ($2::bigint is null or id < $2)
+                 order by id desc limit $3",
+                query,
+                id,
+                limit
+            )
+            .fetch_all(db)
+            .await
+        }
+        CommunitySort::Members => {
+            sqlx::query_as!(
+                CommunityRow,
+                "select * from community
+                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                   and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
+                 order by member_count desc, id desc limit $4",
+                query,
+                key,
+                id,
+                limit
+            )
+            .fetch_all(db)
+            .await
+        }
+        CommunitySort::Active => {
+            sqlx::query_as!(
+                CommunityRow,
+                "select * from community
+                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                   and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
+                 order by users_active_week desc, id desc limit $4",
+                query,
+                key,
+                id,
+                limit
+            )
+            .fetch_all(db)
+            .await
+        }
+    }
+}
+
+/// Turns free text into a prefix-matching tsquery (`rust lang` → `rust:* & lang:*`), keeping only
+/// letters and digits so that no input can break the query syntax. `None` when nothing is left.
+pub fn text_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("{}:*", w.to_lowercase()))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+/// A partial update; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct CommunityPatch<'a> {
+    /// New title.
+    pub title: Option<&'a str>,
+    /// New description and its HTML.
+    pub description: Option<(&'a str, &'a str)>,
+    /// New NSFW flag.
+    pub nsfw: Option<bool>,
+    /// New posting restriction.
+    pub posting_restricted_to_mods: Option<bool>,
+    /// New visibility.
+    pub visibility: Option<&'a str>,
+}
+
+/// Applies a partial update and returns the new row.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    patch: &CommunityPatch<'_>,
+) -> sqlx::Result<CommunityRow> {
+    sqlx::query_as!(
+        CommunityRow,
+        "update community set
+            title = coalesce($2, title),
+            description = coalesce($3, description),
+            description_html = coalesce($4, description_html),
+            nsfw = coalesce($5, nsfw),
+            posting_restricted_to_mods = coalesce($6, posting_restricted_to_mods),
+            visibility = coalesce($7, visibility),
+            updated_at = now()
+         where id = $1
+         returning *",
+        id,
+        patch.title,
+        patch.description.map(|d| d.0),
+        patch.description.map(|d| d.1),
+        patch.nsfw,
+        patch.posting_restricted_to_mods,
+        patch.visibility
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Adds `delta` to the member count.
+pub async fn add_members(db: impl PgExecutor<'_>, id: i64, delta: i32) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update community set member_count = member_count + $2 where id = $1",
+        id,
+        delta
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_queries_keep_only_words_and_match_prefixes() {
+        assert_eq!(text_query("Rust lang").as_deref(), Some("rust:* & lang:*"));
+        assert_eq!(text_query("a'|!&:*()b").as_deref(), Some("a:* & b:*"));
+        assert_eq!(text_query("  ::  "), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! Community membership (`community_member`): joined members and pending join requests.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// A person's membership state in a community, if any (`pending` or `joined`).
+pub async fn state(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select state from community_member where community_id = $1 and person_id = $2",
+        community_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a membership in `state` unless one exists; true when it was inserted now.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+    state: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "insert into community_member (community_id, person_id, state) values ($1, $2, $3)
+         on conflict do nothing",
+        community_id,
+        person_id,
+        state
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Turns a pending request into a membership; true when there was a pending request.
+pub async fn approve(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update community_member set state = 'joined', updated_at = now()
+         where community_id = $1 and person_id = $2 and state = 'pending'",
+        community_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a membership or request; returns the state it had, if any.
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "delete from community_member where community_id = $1 and person_id = $2 returning state",
+        community_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A member or applicant as moderators see them.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    /// The person's id.
+    pub person_id: i64,
+    /// The person's name.
+    pub name: String,
+    /// The person's display name.
+    pub display_name: Option<String>,
+    /// The person's ActivityPub id.
+    pub ap_id: String,
+    /// True for people of this instance.
+    pub local: bool,
+    /// `pending` or `joined`.
+    pub state: String,
+    /// When they joined or asked to.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Members (or requests) in `state`, oldest first, after person id `after`.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    state: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as!(
+        MemberRow,
+        "select m.person_id, p.name, p.display_name, p.ap_id, p.local, m.state, m.created_at
+         from community_member m join person p on p.id = m.person_id
+         where m.community_id = $1 and m.state = $2 and ($3::bigint is null or m.person_id > $3)
+         order by m.person_id
+         limit $4",
+        community_id,
+        state,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

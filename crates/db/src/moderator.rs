@@ -1,0 +1,88 @@
+//! Community moderators (`community_moderator`).
+
+use sqlx::PgExecutor;
+
+/// True when the person moderates the community.
+pub async fn is_moderator(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    let found = sqlx::query_scalar!(
+        r#"select exists (select 1 from community_moderator where community_id = $1 and person_id = $2) as "found!""#,
+        community_id,
+        person_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}
+
+/// Adds a moderator; false when they already were one.
+pub async fn add(db: impl PgExecutor<'_>, community_id: i64, person_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "insert into community_moderator (community_id, person_id) values ($1, $2) on conflict do nothing",
+        community_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a moderator; false when they were not one.
+pub async fn remove(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "delete from community_moderator where community_id = $1 and person_id = $2",
+        community_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A moderator as lists show them.
+#[derive(Debug, Clone)]
+pub struct ModeratorRow {
+    /// The person's id.
+    pub person_id: i64,
+    /// The person's name.
+    pub name: String,
+    /// The person's display name.
+    pub display_name: Option<String>,
+    /// The person's ActivityPub id.
+    pub ap_id: String,
+    /// True for people of this instance.
+    pub local: bool,
+}
+
+/// The community's moderators, longest-serving first.
+pub async fn list(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<Vec<ModeratorRow>> {
+    sqlx::query_as!(
+        ModeratorRow,
+        "select p.id as person_id, p.name, p.display_name, p.ap_id, p.local
+         from community_moderator m join person p on p.id = m.person_id
+         where m.community_id = $1
+         order by m.created_at, p.id",
+        community_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Locks the community's moderator rows so that concurrent removals cannot both pass the
+/// "at least one moderator remains" check; returns how many there are.
+pub async fn count_for_update(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<i64> {
+    let rows = sqlx::query_scalar!(
+        "select person_id from community_moderator where community_id = $1 for update",
+        community_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}

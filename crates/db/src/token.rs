@@ -1,0 +1,98 @@
+//! Bearer tokens (`auth_token`): stored as SHA-256 digests, looked up on every signed-in request.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// Stores a token digest; returns the token's id.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    token_hash: &[u8],
+    label: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into auth_token (person_id, token_hash, label) values ($1, $2, $3) returning id",
+        person_id,
+        token_hash,
+        label
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The signed-in account a token belongs to.
+#[derive(Debug, Clone)]
+pub struct TokenOwner {
+    /// The token's id.
+    pub token_id: i64,
+    /// The account's person id.
+    pub person_id: i64,
+    /// The account's name.
+    pub name: String,
+    /// Whether the account administers the instance.
+    pub admin: bool,
+    /// When the token was last used (to throttle updates of that time).
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// Finds the approved account that owns the token with this digest.
+pub async fn owner(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<Option<TokenOwner>> {
+    sqlx::query_as!(
+        TokenOwner,
+        "select t.id as token_id, t.person_id, p.name, a.admin, t.last_used_at
+         from auth_token t
+         join person p on p.id = t.person_id
+         join local_account a on a.person_id = t.person_id
+         where t.token_hash = $1 and a.approved",
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a use of the token.
+pub async fn touch(db: impl PgExecutor<'_>, token_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update auth_token set last_used_at = now() where id = $1",
+        token_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A token as its owner sees it in the list (never the token itself).
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// The token's id.
+    pub id: i64,
+    /// What signed in with it (the client's user agent).
+    pub label: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// The account's tokens, newest first.
+pub async fn list(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<Vec<TokenRow>> {
+    sqlx::query_as!(
+        TokenRow,
+        "select id, label, created_at, last_used_at from auth_token where person_id = $1 order by id desc",
+        person_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes one of the account's tokens; false when it has no such token.
+pub async fn delete(db: impl PgExecutor<'_>, person_id: i64, token_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "delete from auth_token where id = $1 and person_id = $2",
+        token_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

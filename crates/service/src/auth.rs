@@ -1,0 +1,295 @@
+//! Signing up, signing in and out, and recognising the signed-in account behind a bearer token.
+//! Tokens are 256 random bits shown once; only their SHA-256 is stored.
+
+use crate::constraint::violated_constraint;
+use crate::{ServiceContext, password};
+use hearth_core::{Error, Result, Username};
+use hearth_db::person::{self, NewLocalAccount};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// The signed-in account a request acts for.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The account's person id.
+    pub person_id: i64,
+    /// The account's name.
+    pub name: String,
+    /// Whether the account administers the instance.
+    pub admin: bool,
+    /// The token the request used.
+    pub token_id: i64,
+}
+
+/// What a sign-up form or API call sends.
+#[derive(Debug)]
+pub struct Registration {
+    /// Desired username.
+    pub username: String,
+    /// Password.
+    pub password: SecretString,
+    /// Optional email address.
+    pub email: Option<String>,
+    /// Optional display name.
+    pub display_name: Option<String>,
+    /// The answer to the application question (approval mode).
+    pub application_answer: Option<String>,
+}
+
+/// The result of a sign-up.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    /// The new person's id.
+    pub person_id: i64,
+    /// The normalised username.
+    pub name: Username,
+    /// True when the account waits for an admin's approval.
+    pub pending: bool,
+}
+
+/// Registers a local account according to the site's registration mode. Never makes an admin.
+#[tracing::instrument(skip_all)]
+pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Registered> {
+    let site = hearth_db::site::get(&ctx.pool).await?;
+    let pending = match site.registration_mode.as_str() {
+        "open" => false,
+        "approval" => true,
+        _ => {
+            return Err(Error::forbidden(
+                "registration_closed",
+                "This instance does not accept new accounts.",
+            ));
+        }
+    };
+    let name = Username::parse(&form.username, "username")?;
+    password::validate(&form.password, "password")?;
+    let email = match form
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(validate_email(e)?),
+        None => None,
+    };
+    let display_name = optional_text(form.display_name.as_deref(), "display_name", 100)?;
+    let answer = form
+        .application_answer
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("");
+    if pending && !site.application_question.trim().is_empty() && answer.is_empty() {
+        return Err(Error::validation(
+            "application_answer",
+            "is required: answer the instance's application question",
+        ));
+    }
+    if answer.chars().count() > 5000 {
+        return Err(Error::validation(
+            "application_answer",
+            "must be at most 5000 characters",
+        ));
+    }
+    let password_hash = password::hash(form.password).await?;
+    let ap_id = ctx.person_ap_id(name.as_str());
+    let mut tx = ctx.pool.begin().await?;
+    let person_id = person::insert_local(
+        &mut tx,
+        &NewLocalAccount {
+            ap_id: &ap_id,
+            name: name.as_str(),
+            display_name: display_name.as_deref(),
+            email: email.as_deref(),
+            password_hash: &password_hash,
+            admin: false,
+            approved: !pending,
+        },
+    )
+    .await
+    .map_err(|e| match violated_constraint(&e).as_deref() {
+        Some("local_account_email_key") => {
+            Error::conflict("email_taken", "An account with this email address exists.")
+        }
+        // The id is made from the lowercased name, so either key means the name is taken.
+        Some("person_local_name_key" | "person_ap_id_key") => Error::conflict(
+            "name_taken",
+            format!("The username `{name}` is already taken."),
+        ),
+        _ => Error::from(e),
+    })?;
+    if pending {
+        hearth_db::application::insert(&mut *tx, person_id, answer).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(person_id, pending, "account registered");
+    Ok(Registered {
+        person_id,
+        name,
+        pending,
+    })
+}
+
+/// A new bearer token, shown to the client once.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// The token's id (for listing and revoking).
+    pub id: i64,
+    /// The token itself.
+    pub token: SecretString,
+}
+
+/// Checks a username and password and issues a token. Unknown users and wrong passwords get
+/// the same error after the same amount of work.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    ctx: &ServiceContext,
+    username: &str,
+    password: SecretString,
+    label: &str,
+) -> Result<IssuedToken> {
+    let wrong = || Error::unauthorized("invalid_credentials", "Wrong username or password.");
+    let found = person::credentials(&ctx.pool, username.trim()).await?;
+    let Some(credentials) = found else {
+        password::verify(password, dummy_hash().await?.to_owned()).await?;
+        return Err(wrong());
+    };
+    if !password::verify(password, credentials.password_hash.clone()).await? {
+        return Err(wrong());
+    }
+    if !credentials.approved {
+        return Err(match credentials.application_status.as_deref() {
+            Some("denied") => Error::forbidden(
+                "application_denied",
+                match credentials.deny_reason.as_deref().filter(|r| !r.is_empty()) {
+                    Some(reason) => format!("Your application was denied: {reason}"),
+                    None => "Your application was denied.".to_owned(),
+                },
+            ),
+            Some("pending") => Error::forbidden(
+                "application_pending",
+                "Your application is waiting for an administrator's approval.",
+            ),
+            _ => Error::forbidden("account_not_approved", "This account is not approved."),
+        });
+    }
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = hex(&raw);
+    let label: String = label.chars().take(200).collect();
+    let id =
+        hearth_db::token::insert(&ctx.pool, credentials.person_id, &digest(&token), &label).await?;
+    tracing::info!(
+        person_id = credentials.person_id,
+        token_id = id,
+        "signed in"
+    );
+    Ok(IssuedToken {
+        id,
+        token: SecretString::from(token),
+    })
+}
+
+/// The account behind a bearer token, or `None` for an unknown, revoked or malformed token.
+pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Viewer>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(owner) = hearth_db::token::owner(&ctx.pool, &digest(token)).await? else {
+        return Ok(None);
+    };
+    // Writing on every request would turn reads into writes; a minute's precision is plenty.
+    if chrono::Utc::now() - owner.last_used_at > chrono::Duration::seconds(60) {
+        hearth_db::token::touch(&ctx.pool, owner.token_id).await?;
+    }
+    Ok(Some(Viewer {
+        person_id: owner.person_id,
+        name: owner.name,
+        admin: owner.admin,
+        token_id: owner.token_id,
+    }))
+}
+
+/// Revokes a token of the viewer's; 404 when the viewer has no such token.
+pub async fn revoke(ctx: &ServiceContext, viewer: &Viewer, token_id: i64) -> Result<()> {
+    if hearth_db::token::delete(&ctx.pool, viewer.person_id, token_id).await? {
+        Ok(())
+    } else {
+        Err(Error::not_found("You have no token with this id."))
+    }
+}
+
+/// The viewer's tokens.
+pub async fn tokens(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+) -> Result<Vec<hearth_db::token::TokenRow>> {
+    Ok(hearth_db::token::list(&ctx.pool, viewer.person_id).await?)
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A hash of a random password, verified against when the user does not exist so that the
+/// answer takes as long as for a wrong password.
+async fn dummy_hash() -> Result<&'static str> {
+    static HASH: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = HASH.get() {
+        return Ok(hash);
+    }
+    let mut raw = [0u8; 16];
+    rand::rng().fill_bytes(&mut raw);
+    let hash = password::hash(SecretString::from(hex(&raw))).await?;
+    Ok(HASH.get_or_init(|| hash))
+}
+
+fn validate_email(email: &str) -> Result<String> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(email.to_owned())
+    } else {
+        Err(Error::validation("email", "is not an email address"))
+    }
+}
+
+/// Trims an optional one-line text field; empty means absent.
+pub(crate) fn optional_text(
+    value: Option<&str>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::validation(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Exposes a token to the one response that hands it out.
+pub fn reveal(token: &IssuedToken) -> &str {
+    token.token.expose_secret()
+}

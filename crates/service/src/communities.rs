@@ -1,0 +1,248 @@
+//! Communities: creating, finding, listing and updating them. The creator becomes the first
+//! member and the first moderator in the same transaction.
+
+use crate::auth::Viewer;
+use crate::constraint::OnConstraint;
+use crate::site::long_text;
+use crate::{ServiceContext, can_moderate};
+use hearth_core::{ActorRef, CommunityName, Error, ErrorKind, Result};
+use hearth_db::community::{CommunityPatch, CommunityRow, CommunitySort, Cursor, NewCommunity};
+
+/// Who may join: everyone at once, or after a moderator's approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone may join.
+    Public,
+    /// Joining needs a moderator's approval.
+    Approval,
+}
+
+impl Visibility {
+    /// Parses `public` or `approval`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        match raw {
+            "public" => Ok(Self::Public),
+            "approval" => Ok(Self::Approval),
+            _ => Err(Error::validation(
+                "visibility",
+                "must be `public` or `approval`",
+            )),
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Approval => "approval",
+        }
+    }
+}
+
+/// What creating a community takes.
+#[derive(Debug)]
+pub struct NewCommunityForm {
+    /// Name: 3–30 characters of a-z, 0-9 and _.
+    pub name: String,
+    /// Title: 1–100 characters.
+    pub title: String,
+    /// Description (markdown).
+    pub description: Option<String>,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Only moderators may post.
+    pub posting_restricted_to_mods: bool,
+    /// Who may join.
+    pub visibility: Visibility,
+}
+
+/// A community with what the viewer needs to know about their relation to it.
+#[derive(Debug, Clone)]
+pub struct CommunityDetails {
+    /// The community.
+    pub community: CommunityRow,
+    /// The viewer's membership: `joined`, `pending` or none.
+    pub membership: Option<String>,
+    /// Whether the viewer moderates it.
+    pub moderator: bool,
+}
+
+/// Creates a local community.
+#[tracing::instrument(skip_all, fields(creator = viewer.person_id))]
+pub async fn create(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    form: NewCommunityForm,
+) -> Result<CommunityDetails> {
+    let site = hearth_db::site::get(&ctx.pool).await?;
+    if site.community_creation_admin_only && !viewer.admin {
+        return Err(Error::forbidden(
+            "community_creation_restricted",
+            "Only administrators may create communities on this instance.",
+        ));
+    }
+    let name = CommunityName::parse(&form.name, "name")?;
+    let title = title(&form.title)?;
+    let (description, description_html) =
+        long_text(form.description.as_deref(), "description", 10_000)?.unwrap_or_default();
+    let ap_id = format!("{}/c/{name}", ctx.settings.public_base_url());
+    let mut tx = ctx.pool.begin().await?;
+    let id = hearth_db::community::insert_local(
+        &mut *tx,
+        &NewCommunity {
+            ap_id: &ap_id,
+            name: name.as_str(),
+            title: &title,
+            description: &description,
+            description_html: &description_html,
+            nsfw: form.nsfw,
+            posting_restricted_to_mods: form.posting_restricted_to_mods,
+            visibility: form.visibility.as_str(),
+        },
+    )
+    .await
+    .on_constraint(
+        &["community_local_name_key", "community_ap_id_key"],
+        ErrorKind::Conflict {
+            code: "name_taken",
+            message: format!("A community named `{name}` exists already."),
+        },
+    )?;
+    hearth_db::moderator::add(&mut *tx, id, viewer.person_id).await?;
+    hearth_db::membership::insert(&mut *tx, id, viewer.person_id, "joined").await?;
+    hearth_db::community::add_members(&mut *tx, id, 1).await?;
+    tx.commit().await?;
+    tracing::info!(community = id, "community created");
+    details(ctx, Some(viewer), find_by_id(ctx, id).await?).await
+}
+
+/// Finds a community by `name` or `name@host`.
+pub async fn find(ctx: &ServiceContext, reference: &str) -> Result<CommunityRow> {
+    let reference = ActorRef::parse(reference, "community")?;
+    let not_found =
+        || Error::not_found(format!("There is no community `{}` here.", reference.name));
+    let Some(name) = reference.local_name(&ctx.settings.hostname) else {
+        return Err(not_found());
+    };
+    hearth_db::community::find_local(&ctx.pool, name)
+        .await?
+        .ok_or_else(not_found)
+}
+
+async fn find_by_id(ctx: &ServiceContext, id: i64) -> Result<CommunityRow> {
+    hearth_db::community::find(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no such community."))
+}
+
+/// Adds the viewer's relation to a community.
+pub async fn details(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    community: CommunityRow,
+) -> Result<CommunityDetails> {
+    let (membership, moderator) = match viewer {
+        Some(v) => (
+            hearth_db::membership::state(&ctx.pool, community.id, v.person_id).await?,
+            hearth_db::moderator::is_moderator(&ctx.pool, community.id, v.person_id).await?,
+        ),
+        None => (None, false),
+    };
+    Ok(CommunityDetails {
+        community,
+        membership,
+        moderator,
+    })
+}
+
+/// One page of communities, and the cursor of the next page when there is one.
+pub async fn list(
+    ctx: &ServiceContext,
+    sort: CommunitySort,
+    query: Option<&str>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<CommunityRow>, Option<Cursor>)> {
+    let text = match query.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) if q.chars().count() > 200 => {
+            return Err(Error::validation("q", "must be at most 200 characters"));
+        }
+        Some(q) => match hearth_db::community::text_query(q) {
+            Some(t) => Some(t),
+            // Only punctuation: nothing can match.
+            None => return Ok((Vec::new(), None)),
+        },
+        None => None,
+    };
+    let mut rows =
+        hearth_db::community::list(&ctx.pool, sort, text.as_deref(), after, limit + 1).await?;
+    let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        rows.last().map(|last| Cursor {
+            key: match sort {
+                CommunitySort::New => last.id,
+                CommunitySort::Members => i64::from(last.member_count),
+                CommunitySort::Active => i64::from(last.users_active_week),
+            },
+            id: last.id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// A partial update of a community; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct CommunityUpdate {
+    /// New title.
+    pub title: Option<String>,
+    /// New description (markdown).
+    pub description: Option<String>,
+    /// New NSFW flag.
+    pub nsfw: Option<bool>,
+    /// New posting restriction.
+    pub posting_restricted_to_mods: Option<bool>,
+    /// New visibility.
+    pub visibility: Option<Visibility>,
+}
+
+/// Updates a community (its moderators and the instance's admins).
+#[tracing::instrument(skip_all, fields(community = %reference))]
+pub async fn update(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    update: CommunityUpdate,
+) -> Result<CommunityDetails> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let title = update.title.as_deref().map(title).transpose()?;
+    let description = long_text(update.description.as_deref(), "description", 10_000)?;
+    let patch = CommunityPatch {
+        title: title.as_deref(),
+        description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
+        nsfw: update.nsfw,
+        posting_restricted_to_mods: update.posting_restricted_to_mods,
+        visibility: update.visibility.map(Visibility::as_str),
+    };
+    let updated = hearth_db::community::update(&ctx.pool, community.id, &patch).await?;
+    details(ctx, Some(viewer), updated).await
+}
+
+fn title(raw: &str) -> Result<String> {
+    let title = raw.trim();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(Error::validation(
+            "title",
+            "must be 1 to 100 characters long",
+        ));
+    }
+    if title.chars().any(char::is_control) {
+        return Err(Error::validation(
+            "title",
+            "must not contain control characters",
+        ));
+    }
+    Ok(title.to_owned())
+}

@@ -1,0 +1,141 @@
+//! Joining and leaving communities, and moderators deciding join requests in communities that
+//! approve their members.
+
+use crate::auth::Viewer;
+use crate::communities::find;
+use crate::{ServiceContext, can_moderate, users};
+use hearth_core::{Error, Result};
+use hearth_db::membership::MemberRow;
+
+/// Where a person stands with a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// A member.
+    Joined,
+    /// Waiting for a moderator's approval.
+    Pending,
+    /// Neither.
+    None,
+}
+
+impl Membership {
+    /// The API's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Joined => "joined",
+            Self::Pending => "pending",
+            Self::None => "none",
+        }
+    }
+
+    fn from_stored(state: Option<&str>) -> Self {
+        match state {
+            Some("joined") => Self::Joined,
+            Some("pending") => Self::Pending,
+            _ => Self::None,
+        }
+    }
+}
+
+/// Joins a community, or asks to when it approves its members. Joining again changes nothing.
+#[tracing::instrument(skip_all, fields(community = %reference, person = viewer.person_id))]
+pub async fn join(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Result<Membership> {
+    let community = find(ctx, reference).await?;
+    let state = if community.visibility == "approval" {
+        "pending"
+    } else {
+        "joined"
+    };
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::membership::insert(&mut *tx, community.id, viewer.person_id, state).await? {
+        let existing =
+            hearth_db::membership::state(&mut *tx, community.id, viewer.person_id).await?;
+        return Ok(Membership::from_stored(existing.as_deref()));
+    }
+    if state == "joined" {
+        hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+    }
+    tx.commit().await?;
+    Ok(Membership::from_stored(Some(state)))
+}
+
+/// Leaves a community, or withdraws a join request.
+#[tracing::instrument(skip_all, fields(community = %reference, person = viewer.person_id))]
+pub async fn leave(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Result<Membership> {
+    let community = find(ctx, reference).await?;
+    let mut tx = ctx.pool.begin().await?;
+    let was = hearth_db::membership::delete(&mut *tx, community.id, viewer.person_id).await?;
+    if was.as_deref() == Some("joined") {
+        hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
+    }
+    tx.commit().await?;
+    Ok(Membership::None)
+}
+
+/// Approves a pending join request (moderators and admins).
+#[tracing::instrument(skip_all, fields(community = %reference, member = %member))]
+pub async fn approve(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    member: &str,
+) -> Result<Membership> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, member, "user").await?;
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::membership::approve(&mut *tx, community.id, person.id).await? {
+        return Err(no_request(&person.name));
+    }
+    hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+    tx.commit().await?;
+    Ok(Membership::Joined)
+}
+
+/// Denies a pending join request (moderators and admins).
+#[tracing::instrument(skip_all, fields(community = %reference, member = %member))]
+pub async fn deny(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    member: &str,
+) -> Result<Membership> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, member, "user").await?;
+    let mut tx = ctx.pool.begin().await?;
+    match hearth_db::membership::state(&mut *tx, community.id, person.id)
+        .await?
+        .as_deref()
+    {
+        Some("pending") => {
+            hearth_db::membership::delete(&mut *tx, community.id, person.id).await?;
+            tx.commit().await?;
+            Ok(Membership::None)
+        }
+        _ => Err(no_request(&person.name)),
+    }
+}
+
+/// Members or pending requests, for the community's moderators and admins.
+pub async fn list(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    state: Membership,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MemberRow>> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    if state == Membership::None {
+        return Err(Error::validation("state", "must be `joined` or `pending`"));
+    }
+    Ok(hearth_db::membership::list(&ctx.pool, community.id, state.as_str(), after, limit).await?)
+}
+
+fn no_request(name: &str) -> Error {
+    Error::not_found(format!(
+        "`{name}` has no pending request to join this community."
+    ))
+}

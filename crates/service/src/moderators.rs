@@ -1,0 +1,65 @@
+//! Community moderators: listing them, and moderators (or admins) adding and removing them.
+
+use crate::auth::Viewer;
+use crate::communities::find;
+use crate::{ServiceContext, can_moderate, users};
+use hearth_core::{Error, Result};
+use hearth_db::moderator::ModeratorRow;
+
+/// The community's moderators.
+pub async fn list(ctx: &ServiceContext, reference: &str) -> Result<Vec<ModeratorRow>> {
+    let community = find(ctx, reference).await?;
+    Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+}
+
+/// Makes a person a moderator.
+#[tracing::instrument(skip_all, fields(community = %reference, user = %user))]
+pub async fn add(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    user: &str,
+) -> Result<Vec<ModeratorRow>> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, user, "user").await?;
+    if !hearth_db::moderator::add(&ctx.pool, community.id, person.id).await? {
+        return Err(Error::conflict(
+            "already_moderator",
+            format!("`{}` moderates this community already.", person.name),
+        ));
+    }
+    tracing::info!(person = person.id, "moderator added");
+    Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+}
+
+/// Removes a moderator; a community always keeps at least one.
+#[tracing::instrument(skip_all, fields(community = %reference, user = %user))]
+pub async fn remove(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    user: &str,
+) -> Result<Vec<ModeratorRow>> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, user, "user").await?;
+    let mut tx = ctx.pool.begin().await?;
+    let count = hearth_db::moderator::count_for_update(&mut *tx, community.id).await?;
+    if !hearth_db::moderator::is_moderator(&mut *tx, community.id, person.id).await? {
+        return Err(Error::not_found(format!(
+            "`{}` does not moderate this community.",
+            person.name
+        )));
+    }
+    if count <= 1 {
+        return Err(Error::conflict(
+            "last_moderator",
+            "A community needs at least one moderator; add another before removing this one.",
+        ));
+    }
+    hearth_db::moderator::remove(&mut *tx, community.id, person.id).await?;
+    tx.commit().await?;
+    tracing::info!(person = person.id, "moderator removed");
+    Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+}

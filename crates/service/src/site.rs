@@ -1,0 +1,91 @@
+//! The instance's settings that admins change at runtime.
+
+use crate::auth::Viewer;
+use crate::{ServiceContext, markdown, require_admin};
+use hearth_core::{Error, Result};
+use hearth_db::site::{SitePatch, SiteRow};
+
+/// The site's settings.
+pub async fn get(ctx: &ServiceContext) -> Result<SiteRow> {
+    Ok(hearth_db::site::get(&ctx.pool).await?)
+}
+
+/// A partial update of the site's settings; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct SiteUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New description (markdown).
+    pub description: Option<String>,
+    /// New rules (markdown).
+    pub rules: Option<String>,
+    /// New registration mode: `open`, `approval` or `closed`.
+    pub registration_mode: Option<String>,
+    /// New application question.
+    pub application_question: Option<String>,
+    /// Whether only admins may create communities.
+    pub community_creation_admin_only: Option<bool>,
+    /// Whether downvotes are accepted.
+    pub downvotes_enabled: Option<bool>,
+}
+
+/// Updates the site's settings (admins only).
+#[tracing::instrument(skip_all, fields(admin = viewer.person_id))]
+pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -> Result<SiteRow> {
+    require_admin(viewer)?;
+    let name = match update.name.as_deref().map(str::trim) {
+        Some(n) if n.is_empty() || n.chars().count() > 100 => {
+            return Err(Error::validation(
+                "name",
+                "must be 1 to 100 characters long",
+            ));
+        }
+        other => other,
+    };
+    let description = long_text(update.description.as_deref(), "description", 10_000)?;
+    let rules = long_text(update.rules.as_deref(), "rules", 10_000)?;
+    if let Some(mode) = update.registration_mode.as_deref()
+        && !matches!(mode, "open" | "approval" | "closed")
+    {
+        return Err(Error::validation(
+            "registration_mode",
+            "must be `open`, `approval` or `closed`",
+        ));
+    }
+    let question = long_text(
+        update.application_question.as_deref(),
+        "application_question",
+        2_000,
+    )?
+    .map(|(text, _)| text);
+    let patch = SitePatch {
+        name,
+        description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
+        rules: rules.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
+        registration_mode: update.registration_mode.as_deref(),
+        application_question: question.as_deref(),
+        community_creation_admin_only: update.community_creation_admin_only,
+        downvotes_enabled: update.downvotes_enabled,
+    };
+    let site = hearth_db::site::update(&ctx.pool, &patch).await?;
+    tracing::info!("site settings updated");
+    Ok(site)
+}
+
+/// Checks a markdown field's length and renders it: `(markdown, html)`.
+pub(crate) fn long_text(
+    value: Option<&str>,
+    field: &str,
+    max: usize,
+) -> Result<Option<(String, String)>> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(Some((text.to_owned(), markdown::render(text))))
+}

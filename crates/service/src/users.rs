@@ -1,0 +1,31 @@
+//! People: finding them by `name` or `name@host`.
+
+use crate::ServiceContext;
+use hearth_core::{ActorRef, Error, Result};
+use hearth_db::person::PersonRow;
+
+/// Finds a person by `name` or `name@host`; `field` names the input in errors.
+pub async fn find(ctx: &ServiceContext, reference: &str, field: &str) -> Result<PersonRow> {
+    let reference = ActorRef::parse(reference, field)?;
+    let not_found = || Error::not_found(format!("There is no user `{}` here.", reference.name));
+    let Some(name) = reference.local_name(&ctx.settings.hostname) else {
+        return Err(not_found());
+    };
+    hearth_db::person::find_local(&ctx.pool, name)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The signed-in account's person row and email address.
+pub async fn me(
+    ctx: &ServiceContext,
+    viewer: &crate::auth::Viewer,
+) -> Result<(PersonRow, Option<String>)> {
+    let person = hearth_db::person::find(&ctx.pool, viewer.person_id)
+        .await?
+        .ok_or_else(|| Error::not_found("This account no longer exists."))?;
+    let email = hearth_db::person::account(&ctx.pool, viewer.person_id)
+        .await?
+        .and_then(|a| a.email);
+    Ok((person, email))
+}
