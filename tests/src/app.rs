@@ -3,11 +3,34 @@
 use crate::db::{TestDatabase, fresh_database};
 use hearth::Application;
 use hearth_core::Settings;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// The password of accounts made by `TestApp::user`.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in account of a test instance.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The person's id.
+    pub id: i64,
+    /// The username.
+    pub name: String,
+    /// A bearer token.
+    pub token: String,
+}
+
+impl TestUser {
+    /// The token, as the optional argument the request helpers take.
+    pub fn auth(&self) -> Option<&str> {
+        Some(&self.token)
+    }
+}
 
 /// A running test instance.
 pub struct TestApp {
@@ -32,6 +55,10 @@ pub fn test_settings(port: u16, overrides: &[(&str, &str)]) -> Settings {
         ("HEARTH__BIND".into(), format!("127.0.0.1:{port}")),
         ("HEARTH__FEDERATION__DEBUG_LOCAL".into(), "true".into()),
         ("HEARTH__HTTP__SHUTDOWN_GRACE_SECS".into(), "2".into()),
+        // Tests sign many people up from one address; the limits get tests of their own.
+        ("HEARTH__REGISTRATION".into(), "open".into()),
+        ("HEARTH__RATE_LIMITS__REGISTER__MAX".into(), "100000".into()),
+        ("HEARTH__RATE_LIMITS__LOGIN__MAX".into(), "100000".into()),
     ];
     env.extend(
         overrides
@@ -78,6 +105,95 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the test server")
+    }
+
+    /// Sends a request with an optional bearer token and JSON body; returns status and JSON
+    /// (`Null` for an empty body).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .expect("request reaches the test server");
+        let status = response.status();
+        let text = response.text().await.expect("response body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        (status, json)
+    }
+
+    /// `GET` with an optional token.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// `POST` a JSON body with an optional token.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    /// Creates an approved account (directly, past registration's rules) and signs it in
+    /// through the API.
+    pub async fn user(&self, name: &str) -> TestUser {
+        self.account(name, false).await
+    }
+
+    /// The same for an administrator.
+    pub async fn admin(&self, name: &str) -> TestUser {
+        self.account(name, true).await
+    }
+
+    async fn account(&self, name: &str, admin: bool) -> TestUser {
+        let ctx = hearth_service::ServiceContext::new(self.db.pool().await, self.settings.clone());
+        let username = hearth_core::Username::parse(name, "name").expect("a valid test username");
+        let created = hearth_service::accounts::create_local(
+            &ctx,
+            &username,
+            secrecy::SecretString::from(TEST_PASSWORD),
+            admin,
+        )
+        .await
+        .expect("test account created");
+        let token = self.login(name, TEST_PASSWORD).await;
+        TestUser {
+            id: created.person_id,
+            name: username.to_string(),
+            token,
+        }
+    }
+
+    /// Signs in through the API and returns the token.
+    pub async fn login(&self, name: &str, password: &str) -> String {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": name, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login of {name} failed: {body}");
+        body["token"].as_str().expect("a token").to_owned()
     }
 
     /// Shuts the server down gracefully and waits for it; returns its database for a restart.

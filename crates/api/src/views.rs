@@ -169,7 +169,7 @@ pub struct List<T: ToSchema> {
 pub struct Page<T: ToSchema> {
     /// The items.
     pub items: Vec<T>,
-    /// Pass as `cursor` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 

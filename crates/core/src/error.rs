@@ -47,6 +47,8 @@ pub enum ErrorKind {
     },
     /// The thing asked for does not exist (404 `not_found`).
     NotFound(String),
+    /// The path exists but not with this method (405 `method_not_allowed`).
+    MethodNotAllowed,
     /// The request conflicts with what exists (409), e.g. `name_taken`.
     Conflict {
         /// Machine-readable code.
@@ -79,6 +81,7 @@ impl ErrorKind {
             | Self::Conflict { code, .. } => code,
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
@@ -95,6 +98,7 @@ impl ErrorKind {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -116,6 +120,7 @@ impl ErrorKind {
             Self::UnsupportedMediaType => {
                 "Send the body as JSON with `Content-Type: application/json`.".to_owned()
             }
+            Self::MethodNotAllowed => "This address does not take this method.".to_owned(),
             Self::PayloadTooLarge => "The request body is too large.".to_owned(),
             Self::RateLimited { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} s.")

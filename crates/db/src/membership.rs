@@ -54,6 +54,38 @@ pub async fn approve(
     Ok(done.rows_affected() == 1)
 }
 
+/// Turns every pending request into a membership (a community that stopped approving members);
+/// returns how many.
+pub async fn approve_all_pending(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update community_member set state = 'joined', updated_at = now()
+         where community_id = $1 and state = 'pending'",
+        community_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The person's membership states among these communities, as (community id, state).
+pub async fn states_among(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    community_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(
+        "select community_id, state from community_member where person_id = $1 and community_id = any($2)",
+        person_id,
+        community_ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.community_id, r.state))
+        .collect())
+}
+
 /// Removes a membership or request; returns the state it had, if any.
 pub async fn delete(
     db: impl PgExecutor<'_>,

@@ -18,6 +18,36 @@ pub async fn is_moderator(
     Ok(found)
 }
 
+/// Which of these communities the person moderates.
+pub async fn moderated_among(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    community_ids: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select community_id from community_moderator where person_id = $1 and community_id = any($2)",
+        person_id,
+        community_ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// When the person became a moderator of the community, if they are one.
+pub async fn since(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    sqlx::query_scalar!(
+        "select created_at from community_moderator where community_id = $1 and person_id = $2",
+        community_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Adds a moderator; false when they already were one.
 pub async fn add(db: impl PgExecutor<'_>, community_id: i64, person_id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query!(

@@ -5,7 +5,7 @@ use crate::{health, metrics};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use hearth_core::{Error, Settings};
+use hearth_core::{Error, ErrorKind, Settings};
 use hearth_service::ServiceContext;
 use sqlx::PgPool;
 use std::future::Future;
@@ -128,6 +128,7 @@ pub fn router(ctx: ServiceContext) -> Router {
         .merge(hearth_api::router())
         .merge(hearth_web::router())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);
     let metrics_route = Router::new()
         .route("/metrics", get(metrics::serve_metrics))
@@ -138,6 +139,10 @@ pub fn router(ctx: ServiceContext) -> Router {
             metrics,
             metrics::track,
         ))
+}
+
+async fn method_not_allowed() -> Error {
+    Error::new(ErrorKind::MethodNotAllowed)
 }
 
 async fn not_found() -> Error {

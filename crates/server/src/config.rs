@@ -40,7 +40,8 @@ pub fn load(
         .into_iter()
         .filter(|(k, _)| k.starts_with(ENV_PREFIX))
         .collect();
-    env.sort();
+    // By name only: a stable sort keeps the caller's order for repeated names, so the last wins.
+    env.sort_by(|a, b| a.0.cmp(&b.0));
     let mut env_vars = Vec::new();
     for (name, raw) in env {
         let key = name[ENV_PREFIX.len()..]

@@ -155,14 +155,16 @@ pub async fn details(
     })
 }
 
-/// One page of communities, and the cursor of the next page when there is one.
+/// One page of communities with the viewer's relation to each, and the cursor of the next page
+/// when there is one.
 pub async fn list(
     ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
     sort: CommunitySort,
     query: Option<&str>,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<CommunityRow>, Option<Cursor>)> {
+) -> Result<(Vec<CommunityDetails>, Option<Cursor>)> {
     let text = match query.map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) if q.chars().count() > 200 => {
             return Err(Error::validation("q", "must be at most 200 characters"));
@@ -189,7 +191,27 @@ pub async fn list(
     } else {
         None
     };
-    Ok((rows, next))
+    // Two queries for the whole page rather than two per community.
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let (states, moderated) = match viewer {
+        Some(v) => (
+            hearth_db::membership::states_among(&ctx.pool, v.person_id, &ids).await?,
+            hearth_db::moderator::moderated_among(&ctx.pool, v.person_id, &ids).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let page = rows
+        .into_iter()
+        .map(|community| CommunityDetails {
+            membership: states
+                .iter()
+                .find(|(id, _)| *id == community.id)
+                .map(|(_, state)| state.clone()),
+            moderator: moderated.contains(&community.id),
+            community,
+        })
+        .collect();
+    Ok((page, next))
 }
 
 /// A partial update of a community; absent fields stay as they are.
@@ -226,8 +248,20 @@ pub async fn update(
         posting_restricted_to_mods: update.posting_restricted_to_mods,
         visibility: update.visibility.map(Visibility::as_str),
     };
-    let updated = hearth_db::community::update(&ctx.pool, community.id, &patch).await?;
-    details(ctx, Some(viewer), updated).await
+    let mut tx = ctx.pool.begin().await?;
+    let updated = hearth_db::community::update(&mut *tx, community.id, &patch).await?;
+    if community.visibility == "approval" && updated.visibility == "public" {
+        // Nobody approves requests in a public community any more: let them all in.
+        let admitted = hearth_db::membership::approve_all_pending(&mut *tx, community.id).await?;
+        hearth_db::community::add_members(
+            &mut *tx,
+            community.id,
+            i32::try_from(admitted).unwrap_or(i32::MAX),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    details(ctx, Some(viewer), find_by_id(ctx, community.id).await?).await
 }
 
 fn title(raw: &str) -> Result<String> {

@@ -37,9 +37,22 @@ impl Membership {
     }
 }
 
+/// A membership after a change, with the community's canonical name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    /// The community's name as stored.
+    pub community: String,
+    /// The membership now.
+    pub state: Membership,
+}
+
 /// Joins a community, or asks to when it approves its members. Joining again changes nothing.
 #[tracing::instrument(skip_all, fields(community = %reference, person = viewer.person_id))]
-pub async fn join(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Result<Membership> {
+pub async fn join(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
     let state = if community.visibility == "approval" {
         "pending"
@@ -50,18 +63,25 @@ pub async fn join(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Res
     if !hearth_db::membership::insert(&mut *tx, community.id, viewer.person_id, state).await? {
         let existing =
             hearth_db::membership::state(&mut *tx, community.id, viewer.person_id).await?;
-        return Ok(Membership::from_stored(existing.as_deref()));
+        return Ok(change(
+            community.name,
+            Membership::from_stored(existing.as_deref()),
+        ));
     }
     if state == "joined" {
         hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
     }
     tx.commit().await?;
-    Ok(Membership::from_stored(Some(state)))
+    Ok(change(community.name, Membership::from_stored(Some(state))))
 }
 
 /// Leaves a community, or withdraws a join request.
 #[tracing::instrument(skip_all, fields(community = %reference, person = viewer.person_id))]
-pub async fn leave(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Result<Membership> {
+pub async fn leave(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
     let mut tx = ctx.pool.begin().await?;
     let was = hearth_db::membership::delete(&mut *tx, community.id, viewer.person_id).await?;
@@ -69,7 +89,11 @@ pub async fn leave(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Re
         hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
     }
     tx.commit().await?;
-    Ok(Membership::None)
+    Ok(change(community.name, Membership::None))
+}
+
+fn change(community: String, state: Membership) -> MembershipChange {
+    MembershipChange { community, state }
 }
 
 /// Approves a pending join request (moderators and admins).
@@ -79,7 +103,7 @@ pub async fn approve(
     viewer: &Viewer,
     reference: &str,
     member: &str,
-) -> Result<Membership> {
+) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, member, "user").await?;
@@ -89,7 +113,7 @@ pub async fn approve(
     }
     hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
     tx.commit().await?;
-    Ok(Membership::Joined)
+    Ok(change(community.name, Membership::Joined))
 }
 
 /// Denies a pending join request (moderators and admins).
@@ -99,7 +123,7 @@ pub async fn deny(
     viewer: &Viewer,
     reference: &str,
     member: &str,
-) -> Result<Membership> {
+) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, member, "user").await?;
@@ -111,7 +135,7 @@ pub async fn deny(
         Some("pending") => {
             hearth_db::membership::delete(&mut *tx, community.id, person.id).await?;
             tx.commit().await?;
-            Ok(Membership::None)
+            Ok(change(community.name, Membership::None))
         }
         _ => Err(no_request(&person.name)),
     }

@@ -33,7 +33,9 @@ pub async fn add(
     Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
 }
 
-/// Removes a moderator; a community always keeps at least one.
+/// Removes a moderator; a community always keeps at least one. Moderators are ranked by
+/// seniority, as on Lemmy: a moderator may remove themselves and those added after them, never
+/// those added before; admins may remove anyone.
 #[tracing::instrument(skip_all, fields(community = %reference, user = %user))]
 pub async fn remove(
     ctx: &ServiceContext,
@@ -46,11 +48,21 @@ pub async fn remove(
     let person = users::find(ctx, user, "user").await?;
     let mut tx = ctx.pool.begin().await?;
     let count = hearth_db::moderator::count_for_update(&mut *tx, community.id).await?;
-    if !hearth_db::moderator::is_moderator(&mut *tx, community.id, person.id).await? {
+    let Some(target_since) = hearth_db::moderator::since(&mut *tx, community.id, person.id).await?
+    else {
         return Err(Error::not_found(format!(
             "`{}` does not moderate this community.",
             person.name
         )));
+    };
+    let viewer_since =
+        hearth_db::moderator::since(&mut *tx, community.id, viewer.person_id).await?;
+    let outranked = viewer_since.is_some_and(|since| since > target_since);
+    if !viewer.admin && outranked {
+        return Err(Error::forbidden(
+            "outranked",
+            format!("`{}` became a moderator before you did.", person.name),
+        ));
     }
     if count <= 1 {
         return Err(Error::conflict(

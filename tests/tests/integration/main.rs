@@ -6,6 +6,9 @@
     reason = "a test fails by panicking; helpers outside #[test] fns count too"
 )]
 
+mod api_accounts;
+mod api_communities;
+mod api_conventions;
 mod embedded_cluster;
 mod health;
 mod setup;

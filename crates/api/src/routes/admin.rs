@@ -85,7 +85,7 @@ pub async fn approve_application(
 }
 
 /// Why an application is denied.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DenyRequest {
     /// Shown to the applicant when they try to sign in (at most 1000 characters).
@@ -95,7 +95,7 @@ pub struct DenyRequest {
 /// Denies an application, with an optional reason.
 #[utoipa::path(post, path = "/api/v1/admin/applications/{id}/deny", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The application's id")),
-    request_body = DenyRequest,
+    request_body(content = Option<DenyRequest>, description = "Optional: `{\"reason\": …}`"),
     responses((status = 200, body = DecisionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "not_admin"), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "already_decided")))]
@@ -103,9 +103,10 @@ pub async fn deny_application(
     State(ctx): State<ServiceContext>,
     AuthUser(viewer): AuthUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<DenyRequest>,
+    body: Option<ApiJson<DenyRequest>>,
 ) -> Result<Json<DecisionView>> {
-    applications::deny(&ctx, &viewer, id, body.reason.as_deref()).await?;
+    let reason = body.and_then(|ApiJson(b)| b.reason);
+    applications::deny(&ctx, &viewer, id, reason.as_deref()).await?;
     Ok(Json(DecisionView {
         id,
         status: "denied".to_owned(),

@@ -13,7 +13,7 @@ use hearth_core::{Error, Result};
 use hearth_db::community::CommunitySort;
 use hearth_service::ServiceContext;
 use hearth_service::communities::{self, CommunityUpdate, NewCommunityForm, Visibility};
-use hearth_service::membership::{self, Membership};
+use hearth_service::membership::{self, Membership, MembershipChange};
 use hearth_service::moderators;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -94,6 +94,7 @@ pub struct ListCommunitiesQuery {
     responses((status = 200, body = Page<CommunityView>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(ctx): State<ServiceContext>,
+    viewer: Option<AuthUser>,
     ApiQuery(query): ApiQuery<ListCommunitiesQuery>,
 ) -> Result<Json<Page<CommunityView>>> {
     let sort = match query.sort.as_deref() {
@@ -109,7 +110,16 @@ pub async fn list(
     };
     let limit = paging::limit(query.limit)?;
     let after = paging::decode(query.cursor.as_deref())?;
-    let (rows, next) = communities::list(&ctx, sort, query.q.as_deref(), after, limit).await?;
+    let viewer = viewer.map(|AuthUser(v)| v);
+    let (rows, next) = communities::list(
+        &ctx,
+        viewer.as_ref(),
+        sort,
+        query.q.as_deref(),
+        after,
+        limit,
+    )
+    .await?;
     Ok(Json(Page {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor: next.map(paging::encode),
@@ -187,10 +197,10 @@ pub async fn update(
     Ok(Json(details.into()))
 }
 
-fn membership_view(name: String, state: Membership) -> Json<MembershipView> {
+fn membership_view(change: MembershipChange) -> Json<MembershipView> {
     Json(MembershipView {
-        community: name,
-        state: state.as_str().to_owned(),
+        community: change.community,
+        state: change.state.as_str().to_owned(),
     })
 }
 
@@ -203,8 +213,9 @@ pub async fn join(
     AuthUser(viewer): AuthUser,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<MembershipView>> {
-    let state = membership::join(&ctx, &viewer, &name).await?;
-    Ok(membership_view(name, state))
+    Ok(membership_view(
+        membership::join(&ctx, &viewer, &name).await?,
+    ))
 }
 
 /// Leaves a community, or withdraws a pending request.
@@ -216,8 +227,9 @@ pub async fn leave(
     AuthUser(viewer): AuthUser,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<MembershipView>> {
-    let state = membership::leave(&ctx, &viewer, &name).await?;
-    Ok(membership_view(name, state))
+    Ok(membership_view(
+        membership::leave(&ctx, &viewer, &name).await?,
+    ))
 }
 
 /// Filters of the member list.
@@ -270,8 +282,9 @@ pub async fn approve_member(
     AuthUser(viewer): AuthUser,
     ApiPath((name, user)): ApiPath<(String, String)>,
 ) -> Result<Json<MembershipView>> {
-    let state = membership::approve(&ctx, &viewer, &name, &user).await?;
-    Ok(membership_view(name, state))
+    Ok(membership_view(
+        membership::approve(&ctx, &viewer, &name, &user).await?,
+    ))
 }
 
 /// Denies a pending join request.
@@ -285,8 +298,9 @@ pub async fn deny_member(
     AuthUser(viewer): AuthUser,
     ApiPath((name, user)): ApiPath<(String, String)>,
 ) -> Result<Json<MembershipView>> {
-    let state = membership::deny(&ctx, &viewer, &name, &user).await?;
-    Ok(membership_view(name, state))
+    Ok(membership_view(
+        membership::deny(&ctx, &viewer, &name, &user).await?,
+    ))
 }
 
 fn moderator_list(rows: Vec<hearth_db::moderator::ModeratorRow>) -> Json<List<PersonSummary>> {
@@ -332,7 +346,8 @@ pub async fn add_moderator(
     ))
 }
 
-/// Removes a moderator (moderators and admins); the last one cannot be removed.
+/// Removes a moderator (moderators and admins). Moderators may remove themselves and those added
+/// after them (403 `outranked` otherwise); the last one cannot be removed.
 #[utoipa::path(delete, path = "/api/v1/communities/{name}/moderators/{user}", tag = "communities",
     security(("bearer" = [])),
     params(("name" = String, Path, description = "`name` or `name@host`"), ("user" = String, Path, description = "`name` or `name@host`")),
