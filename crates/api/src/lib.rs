@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use hearth_service::ServiceContext;
-use routes::{accounts, admin, communities, users};
+use routes::{accounts, admin, comments, communities, posts, search, users};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -32,7 +32,10 @@ use utoipa_axum::routes;
     tags(
         (name = "accounts", description = "Registration, sign-in, the signed-in account"),
         (name = "communities", description = "Communities, membership, moderators"),
-        (name = "users", description = "Profiles"),
+        (name = "users", description = "Profiles and what people wrote"),
+        (name = "posts", description = "Posts, votes on them, feeds"),
+        (name = "comments", description = "Threaded comments and votes on them"),
+        (name = "search", description = "Full-text search"),
         (name = "site", description = "The instance"),
         (name = "admin", description = "Instance administration (admins only)"),
     )
@@ -73,6 +76,16 @@ pub fn router() -> Router<ServiceContext> {
         ))
         .routes(routes!(communities::remove_moderator))
         .routes(routes!(users::show))
+        .routes(routes!(users::posts))
+        .routes(routes!(users::comments))
+        .routes(routes!(posts::create, posts::list))
+        .routes(routes!(posts::show, posts::update, posts::delete))
+        .routes(routes!(posts::vote))
+        .routes(routes!(posts::thread))
+        .routes(routes!(comments::create))
+        .routes(routes!(comments::show, comments::update, comments::delete))
+        .routes(routes!(comments::vote))
+        .routes(routes!(search::search))
         .routes(routes!(admin::public_site))
         .routes(routes!(admin::list_applications))
         .routes(routes!(admin::approve_application))

@@ -39,6 +39,26 @@ pub fn decode(raw: Option<&str>) -> Result<Option<Cursor>> {
     }))
 }
 
+/// Encodes a cursor whose sort key is a float (ranks); Rust prints the shortest text that
+/// parses back to the same f64, so the round trip is exact.
+pub fn encode_f64(key: f64, id: i64) -> String {
+    format!("{key}_{id}")
+}
+
+/// Decodes a cursor made by `encode_f64`.
+pub fn decode_f64(raw: Option<&str>) -> Result<Option<(f64, i64)>> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || Error::validation("cursor", "is not a cursor this server gave out");
+    let (key, id) = raw.rsplit_once('_').ok_or_else(invalid)?;
+    let key: f64 = key.parse().map_err(|_| invalid())?;
+    if !key.is_finite() {
+        return Err(invalid());
+    }
+    Ok(Some((key, id.parse().map_err(|_| invalid())?)))
+}
+
 /// Decodes a cursor that is just the last id.
 pub fn decode_id(raw: Option<&str>) -> Result<Option<i64>> {
     raw.filter(|r| !r.is_empty())
@@ -57,13 +77,7 @@ pub fn page_by_id<R, V: utoipa::ToSchema>(
     id: impl Fn(&R) -> i64,
     view: impl Fn(R) -> V,
 ) -> Page<V> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next_cursor = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|r| id(r).to_string())
-    } else {
-        None
-    };
+    let next_cursor = hearth_service::paging::cut(&mut rows, limit).map(|r| id(r).to_string());
     Page {
         items: rows.into_iter().map(view).collect(),
         next_cursor,
@@ -82,5 +96,11 @@ mod tests {
         assert_eq!(err.kind.code(), "invalid_field");
         assert!(err.to_string().starts_with("cursor"));
         assert!(limit(Some(0)).is_err() && limit(Some(101)).is_err());
+        let rank = 1_234.567_890_123_f64 / 7.0;
+        assert_eq!(
+            decode_f64(Some(&encode_f64(rank, 9))).unwrap(),
+            Some((rank, 9))
+        );
+        assert!(decode_f64(Some("NaN_1")).is_err() && decode_f64(Some("1_x")).is_err());
     }
 }

@@ -377,3 +377,220 @@ impl From<SiteRow> for SiteView {
         }
     }
 }
+
+/// A community nested in another view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunitySummary {
+    /// The community's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// True for communities of this instance.
+    pub local: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+}
+
+/// Vote counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteCounts {
+    /// Upvotes minus downvotes.
+    pub score: i32,
+    /// Upvotes.
+    pub upvotes: i32,
+    /// Downvotes.
+    pub downvotes: i32,
+}
+
+/// A post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostView {
+    /// The post's id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// The link of a link post.
+    pub url: Option<String>,
+    /// The link's host, for display (`example.org`).
+    pub url_domain: Option<String>,
+    /// Body as written (markdown); empty once deleted.
+    pub body: String,
+    /// Body rendered and sanitised: the only form to display.
+    pub body_html: String,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Language tag.
+    pub language: Option<String>,
+    /// Deleted by its author: the thread stays, the content is gone.
+    pub deleted: bool,
+    /// True for posts written on this instance.
+    pub local: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// Published.
+    pub published_at: DateTime<Utc>,
+    /// Last edited, if ever.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// The community.
+    pub community: CommunitySummary,
+    /// The author.
+    pub author: PersonSummary,
+    /// Votes.
+    pub counts: VoteCounts,
+    /// Comments.
+    pub comment_count: i32,
+    /// The signed-in viewer's vote: 1, 0 or -1.
+    pub my_vote: i16,
+}
+
+impl From<hearth_db::post::PostRow> for PostView {
+    fn from(p: hearth_db::post::PostRow) -> Self {
+        let gone = p.deleted || p.removed;
+        let url = if gone { None } else { p.url };
+        Self {
+            id: p.id,
+            title: p.title,
+            url_domain: url
+                .as_deref()
+                .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| {
+                    u.host_str()
+                        .map(|h| h.trim_start_matches("www.").to_owned())
+                }),
+            url,
+            body: if gone { String::new() } else { p.body },
+            body_html: if gone { String::new() } else { p.body_html },
+            nsfw: p.nsfw,
+            language: p.language,
+            deleted: gone,
+            local: p.local,
+            ap_id: p.ap_id,
+            published_at: p.published_at,
+            edited_at: p.edited_at,
+            community: CommunitySummary {
+                id: p.community_id,
+                name: p.community_name,
+                title: p.community_title,
+                local: p.community_local,
+                ap_id: p.community_ap_id,
+            },
+            author: PersonSummary {
+                id: p.author_id,
+                name: p.author_name,
+                display_name: p.author_display_name,
+                local: p.author_local,
+                ap_id: p.author_ap_id,
+            },
+            counts: VoteCounts {
+                score: p.score,
+                upvotes: p.upvotes,
+                downvotes: p.downvotes,
+            },
+            comment_count: p.comment_count,
+            my_vote: p.my_vote,
+        }
+    }
+}
+
+/// A comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    /// The comment's id.
+    pub id: i64,
+    /// The post it belongs to.
+    pub post_id: i64,
+    /// The comment it answers; `null` for a top-level comment.
+    pub parent_id: Option<i64>,
+    /// Ids from its top-level ancestor down to itself.
+    pub path: Vec<i64>,
+    /// 1 for top-level comments, 2 for their replies, …
+    pub depth: i32,
+    /// Body as written (markdown); empty once deleted.
+    pub body: String,
+    /// Body rendered and sanitised: the only form to display.
+    pub body_html: String,
+    /// Deleted by its author: replies stay, the content is gone.
+    pub deleted: bool,
+    /// True for comments written on this instance.
+    pub local: bool,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// Published.
+    pub published_at: DateTime<Utc>,
+    /// Last edited, if ever.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// The author.
+    pub author: PersonSummary,
+    /// Votes.
+    pub counts: VoteCounts,
+    /// Direct replies (more may exist than a depth-limited thread shows: "load more").
+    pub child_count: i32,
+    /// The signed-in viewer's vote: 1, 0 or -1.
+    pub my_vote: i16,
+}
+
+impl From<hearth_db::comment::CommentRow> for CommentView {
+    fn from(c: hearth_db::comment::CommentRow) -> Self {
+        let gone = c.deleted || c.removed;
+        Self {
+            id: c.id,
+            post_id: c.post_id,
+            parent_id: c.parent_id,
+            path: c.path,
+            depth: c.depth,
+            body: if gone { String::new() } else { c.body },
+            body_html: if gone { String::new() } else { c.body_html },
+            deleted: gone,
+            local: c.local,
+            ap_id: c.ap_id,
+            published_at: c.published_at,
+            edited_at: c.edited_at,
+            author: PersonSummary {
+                id: c.author_id,
+                name: c.author_name,
+                display_name: c.author_display_name,
+                local: c.author_local,
+                ap_id: c.author_ap_id,
+            },
+            counts: VoteCounts {
+                score: c.score,
+                upvotes: c.upvotes,
+                downvotes: c.downvotes,
+            },
+            child_count: c.child_count,
+            my_vote: c.my_vote,
+        }
+    }
+}
+
+impl From<PersonRow> for PersonSummary {
+    fn from(r: PersonRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            display_name: r.display_name,
+            local: r.local,
+            ap_id: r.ap_id,
+        }
+    }
+}
+
+/// What a search found: the list of the requested `type` is filled, the others are empty.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchView {
+    /// `posts`, `comments`, `communities` or `users`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Posts found.
+    pub posts: Vec<PostView>,
+    /// Comments found.
+    pub comments: Vec<CommentView>,
+    /// Communities found.
+    pub communities: Vec<CommunityView>,
+    /// People found.
+    pub users: Vec<PersonSummary>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -249,6 +249,39 @@ pub async fn add_members(db: impl PgExecutor<'_>, id: i64, delta: i32) -> sqlx::
     Ok(())
 }
 
+/// Recounts the distinct people who posted or commented in each community over the last day,
+/// week and month; only rows whose figures changed are written.
+pub async fn refresh_activity(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "with activity as (
+            select community_id, author_id, at from (
+                select community_id, author_id, published_at as at from post
+                where published_at > now() - interval '30 days'
+                union all
+                select p.community_id, k.author_id, k.published_at from comment k
+                join post p on p.id = k.post_id
+                where k.published_at > now() - interval '30 days'
+            ) recent
+        ), counts as (
+            select c.id,
+                count(distinct a.author_id) filter (where a.at > now() - interval '1 day') as day,
+                count(distinct a.author_id) filter (where a.at > now() - interval '7 days') as week,
+                count(distinct a.author_id) as month
+            from community c left join activity a on a.community_id = c.id
+            group by c.id
+        )
+        update community c set
+            users_active_day = counts.day, users_active_week = counts.week, users_active_month = counts.month
+        from counts
+        where counts.id = c.id
+          and (c.users_active_day, c.users_active_week, c.users_active_month)
+              is distinct from (counts.day::int, counts.week::int, counts.month::int)"
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

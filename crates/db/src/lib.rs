@@ -2,12 +2,14 @@
 //! per table family) and the private PostgreSQL cluster Hearth runs when no database URL is set.
 
 pub mod application;
+pub mod comment;
 pub mod community;
 pub mod embedded;
 pub mod membership;
 pub mod migrations;
 pub mod moderator;
 pub mod person;
+pub mod post;
 pub mod rate_limit;
 pub mod site;
 pub mod token;

@@ -186,3 +186,26 @@ pub async fn account(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<Op
     .fetch_optional(db)
     .await
 }
+
+/// People whose name or display name match a prefix query (see `community::text_query`), by id.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    text_query: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<PersonRow>> {
+    sqlx::query_as!(
+        PersonRow,
+        r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
+                  coalesce(a.admin, false) as "admin!", p.created_at
+           from person p left join local_account a on a.person_id = p.id
+           where to_tsvector('simple', p.name || ' ' || coalesce(p.display_name, '')) @@ to_tsquery('simple', $1)
+             and ($2::bigint is null or p.id > $2)
+           order by p.id limit $3"#,
+        text_query,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

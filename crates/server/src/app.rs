@@ -105,7 +105,7 @@ impl Application {
 
 /// Periodic housekeeping until `stop`: pruning expired rate-limit windows.
 async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tokio::select! {
             () = stop.cancelled() => return,

@@ -178,19 +178,14 @@ pub async fn list(
     };
     let mut rows =
         hearth_db::community::list(&ctx.pool, sort, text.as_deref(), after, limit + 1).await?;
-    let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        rows.last().map(|last| Cursor {
-            key: match sort {
-                CommunitySort::New => last.id,
-                CommunitySort::Members => i64::from(last.member_count),
-                CommunitySort::Active => i64::from(last.users_active_week),
-            },
-            id: last.id,
-        })
-    } else {
-        None
-    };
+    let next = crate::paging::cut(&mut rows, limit).map(|last| Cursor {
+        key: match sort {
+            CommunitySort::New => last.id,
+            CommunitySort::Members => i64::from(last.member_count),
+            CommunitySort::Active => i64::from(last.users_active_week),
+        },
+        id: last.id,
+    });
     // Two queries for the whole page rather than two per community.
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
     let (states, moderated) = match viewer {

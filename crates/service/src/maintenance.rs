@@ -3,11 +3,13 @@
 use crate::ServiceContext;
 use hearth_core::Result;
 
-/// One round of housekeeping: drops rate-limit windows that ended long ago.
+/// One round of housekeeping: refreshes the time-dependent ranks of recent posts and comments
+/// and the communities' activity counts, and drops rate-limit windows that ended long ago.
 pub async fn run(ctx: &ServiceContext) -> Result<()> {
+    let posts = hearth_db::post::refresh_ranks(&ctx.pool).await?;
+    let comments = hearth_db::comment::refresh_ranks(&ctx.pool).await?;
+    let communities = hearth_db::community::refresh_activity(&ctx.pool).await?;
     let pruned = hearth_db::rate_limit::prune(&ctx.pool).await?;
-    if pruned > 0 {
-        tracing::debug!(pruned, "old rate-limit windows removed");
-    }
+    tracing::debug!(posts, comments, communities, pruned, "maintenance done");
     Ok(())
 }

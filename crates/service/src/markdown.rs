@@ -46,32 +46,74 @@ mod tests {
         assert!(render("[x](https://example.org)").contains(r#"href="https://example.org""#));
     }
 
+    /// Each payload is a known way to run script or load active content through markdown.
+    const PAYLOADS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x](java\nscript:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+        "[x](vbscript:msgbox(1))",
+        "<img src=x onerror=alert(1)>",
+        "<a href=\"https://example.org\" onclick=\"alert(1)\">x</a>",
+        "<body onload=alert(1)>",
+        "<div onmouseover=\"alert(1)\">hover</div>",
+        "<iframe src=\"https://evil.example\"></iframe>",
+        "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+        "<svg onload=alert(1)></svg>",
+        "<svg><script>alert(1)</script></svg>",
+        "<math><mtext><script>alert(1)</script></mtext></math>",
+        "<object data=\"javascript:alert(1)\"></object>",
+        "<embed src=\"javascript:alert(1)\">",
+        "<form action=\"javascript:alert(1)\"><button>go</button></form>",
+        "<style>body{background:url(javascript:alert(1))}</style>",
+        "<div style=\"background:url(javascript:alert(1))\">x</div>",
+        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<link rel=stylesheet href=javascript:alert(1)>",
+        "<base href=\"javascript:alert(1)//\">",
+        "<input autofocus onfocus=alert(1)>",
+        "<details open ontoggle=alert(1)>",
+        "[x](  javascript:alert(1)  )",
+        "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+    ];
+
     #[test]
-    fn dangerous_markup_is_removed() {
-        for payload in [
-            "<script>alert(1)</script>",
-            "[x](javascript:alert(1))",
-            "[x](data:text/html;base64,PHNjcmlwdD4=)",
-            "<img src=x onerror=alert(1)>",
-            "<iframe src=https://evil.example></iframe>",
-            "<svg onload=alert(1)></svg>",
-            "<a href=\"vbscript:msgbox(1)\">x</a>",
-            "<div style=\"background:url(javascript:alert(1))\">x</div>",
-        ] {
+    fn dangerous_markup_comes_out_harmless() {
+        assert!(PAYLOADS.len() >= 20);
+        for payload in PAYLOADS {
             let out = render(payload).to_lowercase();
             for bad in [
                 "<script",
                 "javascript:",
+                "vbscript:",
                 "data:",
-                "onerror",
-                "onload",
+                " on",
                 "<iframe",
                 "<svg",
-                "vbscript",
+                "<math",
+                "<object",
+                "<embed",
+                "<form",
+                "<style",
                 "style=",
+                "<meta",
+                "<link",
+                "<base",
+                "<input",
+                "srcdoc",
             ] {
                 assert!(!out.contains(bad), "{payload} rendered as {out}");
             }
         }
+    }
+
+    #[test]
+    fn safe_links_survive_with_rel_attributes() {
+        let out = render("[docs](https://example.org/a?b=c)");
+        assert!(out.contains(r#"href="https://example.org/a?b=c""#), "{out}");
+        assert!(out.contains("nofollow"), "{out}");
     }
 }

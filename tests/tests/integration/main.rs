@@ -8,7 +8,9 @@
 
 mod api_accounts;
 mod api_communities;
+mod api_content;
 mod api_conventions;
 mod embedded_cluster;
+mod feed_performance;
 mod health;
 mod setup;

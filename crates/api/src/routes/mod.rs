@@ -3,5 +3,8 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod comments;
 pub mod communities;
+pub mod posts;
+pub mod search;
 pub mod users;

@@ -1,0 +1,280 @@
+//! Posts: writing, reading, editing, deleting, voting, and the feeds.
+
+use crate::auth::AuthUser;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::paging;
+use crate::views::{CommentView, ErrorBody, List, Page, PostView};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use hearth_core::{Error, Result};
+use hearth_db::post::PostCursor;
+use hearth_service::ServiceContext;
+use hearth_service::comments;
+use hearth_service::posts::{self, Feed, FeedSort, NewPostForm, PostChanges};
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
+
+/// A new post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePostRequest {
+    /// The community: `name` or `name@host`.
+    pub community: String,
+    /// 1–200 characters.
+    pub title: String,
+    /// An http(s) link (at most 2000 characters), for link posts.
+    pub url: Option<String>,
+    /// Markdown, at most 50,000 characters.
+    pub body: Option<String>,
+    /// Not safe for work.
+    #[serde(default)]
+    pub nsfw: bool,
+    /// A language tag such as `en`.
+    pub language: Option<String>,
+}
+
+/// Writes a post.
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", security(("bearer" = [])),
+    request_body = CreatePostRequest,
+    responses(
+        (status = 201, body = PostView),
+        (status = 400, body = ErrorBody, description = "invalid_field"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "posting_restricted, not_member"),
+        (status = 404, body = ErrorBody, description = "no such community"),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+    ))]
+pub async fn create(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiJson(body): ApiJson<CreatePostRequest>,
+) -> Result<(StatusCode, Json<PostView>)> {
+    let post = posts::create(
+        &ctx,
+        &viewer,
+        NewPostForm {
+            community: body.community,
+            title: body.title,
+            url: body.url,
+            body: body.body,
+            nsfw: body.nsfw,
+            language: body.language,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(post.into())))
+}
+
+/// Which posts to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// One community (`name` or `name@host`); overrides `feed`.
+    pub community: Option<String>,
+    /// `all` (default), `local`, or `subscribed` (signed in).
+    pub feed: Option<String>,
+    /// `hot` (default), `active`, `new`, `top_day`, `top_week`, `top_month`, `top_year`,
+    /// `top_all`, `most_comments`, `controversial`.
+    pub sort: Option<String>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+}
+
+/// Lists posts: the front page (`feed`) or one community, sorted, a page at a time.
+#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(FeedQuery),
+    responses((status = 200, body = Page<PostView>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody, description = "feed=subscribed without a token"), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(ctx): State<ServiceContext>,
+    viewer: Option<AuthUser>,
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Json<Page<PostView>>> {
+    let feed = match (query.community, query.feed.as_deref()) {
+        (Some(c), _) => Feed::Community(c),
+        (None, None | Some("all")) => Feed::All,
+        (None, Some("local")) => Feed::Local,
+        (None, Some("subscribed")) => Feed::Subscribed,
+        (None, Some(_)) => {
+            return Err(Error::validation(
+                "feed",
+                "must be all, local or subscribed",
+            ));
+        }
+    };
+    let sort = FeedSort::parse(query.sort.as_deref().unwrap_or("hot"))?;
+    page_of_posts(
+        &ctx,
+        viewer,
+        feed,
+        sort,
+        query.cursor.as_deref(),
+        query.limit,
+    )
+    .await
+}
+
+/// One page of a feed as the API shows it.
+pub(crate) async fn page_of_posts(
+    ctx: &ServiceContext,
+    viewer: Option<AuthUser>,
+    feed: Feed,
+    sort: FeedSort,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Json<Page<PostView>>> {
+    let limit = paging::limit(limit)?;
+    let after = paging::decode_f64(cursor)?.map(|(key, id)| PostCursor { key, id });
+    let viewer = viewer.map(|AuthUser(v)| v);
+    let (rows, next) = posts::feed(ctx, viewer.as_ref(), feed, sort, after, limit).await?;
+    Ok(Json(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
+    }))
+}
+
+/// Shows a post.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts",
+    params(("id" = i64, Path, description = "The post's id")),
+    responses((status = 200, body = PostView), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(ctx): State<ServiceContext>,
+    viewer: Option<AuthUser>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PostView>> {
+    let viewer = viewer.map(|AuthUser(v)| v);
+    Ok(Json(posts::get(&ctx, viewer.as_ref(), id).await?.into()))
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Changes to a post; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePostRequest {
+    /// 1–200 characters.
+    pub title: Option<String>,
+    /// An http(s) link; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub url: Option<Option<String>>,
+    /// Markdown, at most 50,000 characters.
+    pub body: Option<String>,
+    /// Not safe for work.
+    pub nsfw: Option<bool>,
+    /// A language tag; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<String>>,
+}
+
+/// Edits a post (its author).
+#[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The post's id")),
+    request_body = UpdatePostRequest,
+    responses((status = 200, body = PostView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_author, deleted"), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdatePostRequest>,
+) -> Result<Json<PostView>> {
+    let changes = PostChanges {
+        title: body.title,
+        url: body.url,
+        body: body.body,
+        nsfw: body.nsfw,
+        language: body.language,
+    };
+    Ok(Json(posts::edit(&ctx, &viewer, id, changes).await?.into()))
+}
+
+/// Deletes a post (its author): it stays in its thread, shown as deleted.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The post's id")),
+    responses((status = 200, body = PostView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_author, deleted"), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PostView>> {
+    Ok(Json(posts::delete(&ctx, &viewer, id).await?.into()))
+}
+
+/// A vote.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteRequest {
+    /// 1 (up), -1 (down) or 0 (take the vote back).
+    pub score: i16,
+}
+
+/// Votes on a post.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/vote", tag = "posts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The post's id")),
+    request_body = VoteRequest,
+    responses((status = 200, body = PostView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "downvotes_disabled, deleted"), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn vote(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<VoteRequest>,
+) -> Result<Json<PostView>> {
+    Ok(Json(
+        posts::vote(&ctx, &viewer, id, body.score).await?.into(),
+    ))
+}
+
+/// Which part of a thread to load.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadQuery {
+    /// How siblings are ordered: `hot` (default), `top`, `new`, `old`, `controversial`.
+    pub sort: Option<String>,
+    /// Levels to load below the start (1–100, default 10).
+    pub max_depth: Option<i32>,
+    /// Load only the replies below this comment ("load more").
+    pub parent_id: Option<i64>,
+    /// The most comments to return (1–500, default 200), cut in display order.
+    pub limit: Option<i64>,
+}
+
+/// A post's comments as a thread: depth first, siblings sorted, each with its `depth`, `path`
+/// and `child_count`.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "comments",
+    params(("id" = i64, Path, description = "The post's id"), ThreadQuery),
+    responses((status = 200, body = List<CommentView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn thread(
+    State(ctx): State<ServiceContext>,
+    viewer: Option<AuthUser>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<ThreadQuery>,
+) -> Result<Json<List<CommentView>>> {
+    let sort = comments::parse_sort(query.sort.as_deref().unwrap_or("hot"))?;
+    let viewer = viewer.map(|AuthUser(v)| v);
+    let rows = comments::thread(
+        &ctx,
+        viewer.as_ref(),
+        id,
+        query.parent_id,
+        sort,
+        query.max_depth.unwrap_or(10),
+        query.limit.unwrap_or(200),
+    )
+    .await?;
+    Ok(Json(List {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}

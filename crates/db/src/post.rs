@@ -1,0 +1,518 @@
+//! Posts (`post`) and their votes (`post_vote`): writes, the joined view rows, and the feeds.
+//! Feeds are built with `QueryBuilder` because their ORDER BY varies with the sort and each
+//! sort must use its own index; every value is bound, and the column names come from a fixed
+//! list (`PostSort::key`), never from input.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+
+/// A new post.
+#[derive(Debug)]
+pub struct NewPost<'a> {
+    /// Its ActivityPub id; `None` for local posts, whose id is made from the row id.
+    pub ap_id: Option<&'a str>,
+    /// True for posts written here.
+    pub local: bool,
+    /// The community it is in.
+    pub community_id: i64,
+    /// Its author.
+    pub author_id: i64,
+    /// Title.
+    pub title: &'a str,
+    /// Link, for link posts.
+    pub url: Option<&'a str>,
+    /// Body (markdown).
+    pub body: &'a str,
+    /// Body rendered and sanitised.
+    pub body_html: &'a str,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Language tag.
+    pub language: Option<&'a str>,
+}
+
+/// Inserts a post, ranked as new; `id_base` (e.g. `https://host/post/`) makes local ids.
+/// Returns the id.
+pub async fn insert(
+    conn: &mut PgConnection,
+    new: &NewPost<'_>,
+    id_base: &str,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        r#"insert into post (ap_id, local, community_id, author_id, title, url, body, body_html, nsfw, language,
+                             hot_rank, active_rank)
+           values (coalesce($1, 'urn:hearth:pending:' || gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                   hearth_hot_rank(0, now(), now()), hearth_hot_rank(0, now(), now()))
+           returning id"#,
+        new.ap_id,
+        new.local,
+        new.community_id,
+        new.author_id,
+        new.title,
+        new.url,
+        new.body,
+        new.body_html,
+        new.nsfw,
+        new.language
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if new.ap_id.is_none() {
+        sqlx::query!(
+            "update post set ap_id = $2 || id where id = $1",
+            id,
+            id_base
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query!(
+        "update community set post_count = post_count + 1 where id = $1",
+        new.community_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// The parts of a post its author may change; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct PostEdit<'a> {
+    /// New title.
+    pub title: Option<&'a str>,
+    /// New link; `Some(None)` removes it.
+    pub url: Option<Option<&'a str>>,
+    /// New body and its HTML.
+    pub body: Option<(&'a str, &'a str)>,
+    /// New NSFW flag.
+    pub nsfw: Option<bool>,
+    /// New language; `Some(None)` clears it.
+    pub language: Option<Option<&'a str>>,
+}
+
+/// Applies an edit and marks the post edited.
+pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update post set
+            title = coalesce($2, title),
+            url = case when $3 then $4 else url end,
+            body = coalesce($5, body),
+            body_html = coalesce($6, body_html),
+            nsfw = coalesce($7, nsfw),
+            language = case when $8 then $9 else language end,
+            edited_at = now(), updated_at = now()
+         where id = $1",
+        id,
+        edit.title,
+        edit.url.is_some(),
+        edit.url.flatten(),
+        edit.body.map(|b| b.0),
+        edit.body.map(|b| b.1),
+        edit.nsfw,
+        edit.language.is_some(),
+        edit.language.flatten()
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a post deleted by its author; false when it already was.
+pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update post set deleted = true, updated_at = now() where id = $1 and not deleted",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The few facts permission checks need.
+#[derive(Debug, Clone)]
+pub struct PostFacts {
+    /// Its id.
+    pub id: i64,
+    /// Its community.
+    pub community_id: i64,
+    /// Its author.
+    pub author_id: i64,
+    /// Deleted by its author.
+    pub deleted: bool,
+    /// Removed by a moderator.
+    pub removed: bool,
+}
+
+/// Loads the facts of a post.
+pub async fn facts(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<PostFacts>> {
+    sqlx::query_as!(
+        PostFacts,
+        "select id, community_id, author_id, deleted, removed from post where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A post with its community, author, counts and the viewer's vote, as views show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostRow {
+    /// Its id.
+    pub id: i64,
+    /// Its ActivityPub id.
+    pub ap_id: String,
+    /// Written here.
+    pub local: bool,
+    /// Title.
+    pub title: String,
+    /// Link.
+    pub url: Option<String>,
+    /// Body (markdown).
+    pub body: String,
+    /// Body rendered and sanitised.
+    pub body_html: String,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Language tag.
+    pub language: Option<String>,
+    /// Deleted by its author.
+    pub deleted: bool,
+    /// Removed by a moderator.
+    pub removed: bool,
+    /// Upvotes minus downvotes.
+    pub score: i32,
+    /// Upvotes.
+    pub upvotes: i32,
+    /// Downvotes.
+    pub downvotes: i32,
+    /// Comments.
+    pub comment_count: i32,
+    /// Stored hot rank.
+    pub hot_rank: f64,
+    /// Stored active rank.
+    pub active_rank: f64,
+    /// Stored controversy rank.
+    pub controversy_rank: f64,
+    /// Published.
+    pub published_at: DateTime<Utc>,
+    /// Last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// The community's id.
+    pub community_id: i64,
+    /// The community's name.
+    pub community_name: String,
+    /// The community's title.
+    pub community_title: String,
+    /// The community is local.
+    pub community_local: bool,
+    /// The community's ActivityPub id.
+    pub community_ap_id: String,
+    /// The author's id.
+    pub author_id: i64,
+    /// The author's name.
+    pub author_name: String,
+    /// The author's display name.
+    pub author_display_name: Option<String>,
+    /// The author is local.
+    pub author_local: bool,
+    /// The author's ActivityPub id.
+    pub author_ap_id: String,
+    /// The viewer's vote: -1, 0 or 1.
+    pub my_vote: i16,
+}
+
+/// The columns of `PostRow`.
+const POST_COLUMNS: &str = "p.id, p.ap_id, p.local, p.title, p.url, p.body, p.body_html, p.nsfw,
+        p.language, p.deleted, p.removed, p.score, p.upvotes, p.downvotes, p.comment_count,
+        p.hot_rank, p.active_rank, p.controversy_rank, p.published_at, p.edited_at,
+        c.id as community_id, c.name as community_name, c.title as community_title,
+        c.local as community_local, c.ap_id as community_ap_id,
+        a.id as author_id, a.name as author_name, a.display_name as author_display_name,
+        a.local as author_local, a.ap_id as author_ap_id,
+        coalesce(v.score, 0::smallint) as my_vote";
+
+/// The joins of `PostRow`, ending where the viewer's person id (or null) is bound.
+const POST_FROM: &str = "from post p
+    join community c on c.id = p.community_id
+    join person a on a.id = p.author_id
+    left join post_vote v on v.post_id = p.id and v.person_id = ";
+
+/// One post as a view row.
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<PostRow>> {
+    sqlx::query_as::<_, PostRow>(&format!(
+        "select {POST_COLUMNS} {POST_FROM} $1 where p.id = $2"
+    ))
+    .bind(viewer)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The orders posts can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostSort {
+    /// Stored hot rank.
+    Hot,
+    /// Stored active rank (recent comments lift a post).
+    Active,
+    /// Newest first.
+    New,
+    /// Highest score among posts published since a cutoff (or ever).
+    Top,
+    /// Most comments.
+    MostComments,
+    /// Stored controversy rank.
+    Controversial,
+}
+
+impl PostSort {
+    /// The stored key this sort orders by (descending, then by id descending).
+    fn key(self) -> &'static str {
+        match self {
+            Self::Hot => "p.hot_rank",
+            Self::Active => "p.active_rank",
+            Self::New => "p.id",
+            Self::Top => "p.score",
+            Self::MostComments => "p.comment_count",
+            Self::Controversial => "p.controversy_rank",
+        }
+    }
+
+    /// The value of this sort's key in a row, for the next page's cursor.
+    pub fn key_of(self, row: &PostRow) -> f64 {
+        match self {
+            Self::Hot => row.hot_rank,
+            Self::Active => row.active_rank,
+            // Ids and counts are far below 2^53, so f64 holds them exactly.
+            Self::New => row.id as f64,
+            Self::Top => f64::from(row.score),
+            Self::MostComments => f64::from(row.comment_count),
+            Self::Controversial => row.controversy_rank,
+        }
+    }
+}
+
+/// Which posts a feed shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedScope {
+    /// Everything this instance knows.
+    All,
+    /// Posts in this instance's communities.
+    Local,
+    /// Posts in the communities the person has joined.
+    Subscribed(i64),
+    /// One community.
+    Community(i64),
+    /// One author's posts.
+    Author(i64),
+}
+
+/// Where a page starts: the sort key and id of the previous page's last row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PostCursor {
+    /// The sort key's value.
+    pub key: f64,
+    /// The row's id.
+    pub id: i64,
+}
+
+/// What one page of a feed asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedRequest {
+    /// Which posts.
+    pub scope: FeedScope,
+    /// In which order.
+    pub sort: PostSort,
+    /// For `Top`: only posts published after this.
+    pub since: Option<DateTime<Utc>>,
+    /// Start after this row.
+    pub after: Option<PostCursor>,
+    /// How many rows.
+    pub limit: i64,
+    /// Whose votes to show as `my_vote`.
+    pub viewer: Option<i64>,
+}
+
+fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("{prefix}select {POST_COLUMNS} {POST_FROM}"));
+    q.push_bind(r.viewer);
+    q.push(" where not p.deleted and not p.removed");
+    match r.scope {
+        FeedScope::All => {}
+        FeedScope::Local => {
+            q.push(" and c.local");
+        }
+        FeedScope::Subscribed(person) => {
+            q.push(" and p.community_id in (select community_id from community_member where person_id = ");
+            q.push_bind(person);
+            q.push(" and state = 'joined')");
+        }
+        FeedScope::Community(id) => {
+            q.push(" and p.community_id = ");
+            q.push_bind(id);
+        }
+        FeedScope::Author(id) => {
+            q.push(" and p.author_id = ");
+            q.push_bind(id);
+        }
+    }
+    if let Some(since) = r.since {
+        q.push(" and p.published_at >= ");
+        q.push_bind(since);
+    }
+    let key = r.sort.key();
+    if let Some(cursor) = r.after {
+        q.push(format_args!(" and ({key}::double precision, p.id) < ("));
+        q.push_bind(cursor.key);
+        q.push(", ");
+        q.push_bind(cursor.id);
+        q.push(")");
+    }
+    q.push(format_args!(" order by {key} desc, p.id desc limit "));
+    q.push_bind(r.limit);
+    q
+}
+
+/// One page of a feed.
+pub async fn feed(db: impl PgExecutor<'_>, request: &FeedRequest) -> sqlx::Result<Vec<PostRow>> {
+    feed_query("", request)
+        .build_query_as::<PostRow>()
+        .fetch_all(db)
+        .await
+}
+
+/// PostgreSQL's plan for exactly the query `feed` runs, executed (`EXPLAIN ANALYZE`): for
+/// performance tests and docs/PERFORMANCE.md.
+pub async fn explain_feed(
+    db: impl PgExecutor<'_>,
+    request: &FeedRequest,
+) -> sqlx::Result<Vec<String>> {
+    feed_query("explain (analyze, costs off, timing on) ", request)
+        .build_query_scalar::<String>()
+        .fetch_all(db)
+        .await
+}
+
+/// Records a person's vote (1, -1, or 0 to clear it) and updates the post's counts and ranks.
+/// The post row is locked first, so concurrent votes on one post apply one after another and
+/// the counts stay exact. Returns false when the post does not exist.
+pub async fn vote(
+    conn: &mut PgConnection,
+    post_id: i64,
+    person_id: i64,
+    score: i16,
+) -> sqlx::Result<bool> {
+    let locked = sqlx::query_scalar!("select id from post where id = $1 for update", post_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if locked.is_none() {
+        return Ok(false);
+    }
+    let old: i16 = sqlx::query_scalar!(
+        "delete from post_vote where post_id = $1 and person_id = $2 returning score",
+        post_id,
+        person_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or(0);
+    if score != 0 {
+        sqlx::query!(
+            "insert into post_vote (post_id, person_id, score) values ($1, $2, $3)",
+            post_id,
+            person_id,
+            score
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let (up, down) = vote_deltas(old, score);
+    sqlx::query!(
+        "update post set
+            score = score + $2 - $3,
+            upvotes = upvotes + $2,
+            downvotes = downvotes + $3,
+            hot_rank = hearth_hot_rank(score + $2 - $3, published_at, now()),
+            active_rank = hearth_hot_rank(score + $2 - $3, last_activity_at, now()),
+            controversy_rank = hearth_controversy_rank(upvotes + $2, downvotes + $3)
+         where id = $1",
+        post_id,
+        up,
+        down
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// How a change of vote from `old` to `new` moves the up and down counts.
+pub fn vote_deltas(old: i16, new: i16) -> (i32, i32) {
+    let up = i32::from(new == 1) - i32::from(old == 1);
+    let down = i32::from(new == -1) - i32::from(old == -1);
+    (up, down)
+}
+
+/// Recomputes the time-dependent ranks of posts active in the last week, and zeroes older ones
+/// that still carry a rank. Returns how many rows changed.
+pub async fn refresh_ranks(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update post set
+            hot_rank = hearth_hot_rank(score, published_at, now()),
+            active_rank = hearth_hot_rank(score, last_activity_at, now())
+         where last_activity_at > now() - interval '8 days' or hot_rank <> 0 or active_rank <> 0"
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Full-text search over titles and bodies (English stemming), best match first.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    query: &str,
+    community: Option<i64>,
+    after: Option<PostCursor>,
+    limit: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<(f64, PostRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Ranked {
+        rank: f64,
+        #[sqlx(flatten)]
+        row: PostRow,
+    }
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select * from (select ts_rank(p.search, websearch_to_tsquery('english', ",
+    );
+    q.push_bind(query);
+    q.push(format_args!(
+        "))::double precision as rank, {POST_COLUMNS} {POST_FROM}"
+    ));
+    q.push_bind(viewer);
+    q.push(
+        " where not p.deleted and not p.removed and p.search @@ websearch_to_tsquery('english', ",
+    );
+    q.push_bind(query);
+    q.push(")");
+    if let Some(c) = community {
+        q.push(" and p.community_id = ");
+        q.push_bind(c);
+    }
+    q.push(") ranked");
+    if let Some(a) = after {
+        q.push(" where (rank, id) < (");
+        q.push_bind(a.key);
+        q.push(", ");
+        q.push_bind(a.id);
+        q.push(")");
+    }
+    q.push(" order by rank desc, id desc limit ");
+    q.push_bind(limit);
+    let rows = q.build_query_as::<Ranked>().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.rank, r.row)).collect())
+}

@@ -1,0 +1,138 @@
+//! Rules shared by posts and comments: who may write in a community, and the checks on the
+//! fields people type.
+
+use crate::ServiceContext;
+use crate::auth::Viewer;
+use hearth_core::{Error, Result};
+use hearth_db::community::CommunityRow;
+
+/// Refuses a write into `community` by `viewer` when the community restricts posting to its
+/// moderators (`mods_only`) or admits only approved members.
+pub async fn may_write(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+    mods_only: bool,
+) -> Result<()> {
+    let moderator = viewer.admin
+        || hearth_db::moderator::is_moderator(&ctx.pool, community.id, viewer.person_id).await?;
+    if mods_only && community.posting_restricted_to_mods && !moderator {
+        return Err(Error::forbidden(
+            "posting_restricted",
+            "Only moderators may post in this community.",
+        ));
+    }
+    if community.visibility == "approval" && !moderator {
+        let state = hearth_db::membership::state(&ctx.pool, community.id, viewer.person_id).await?;
+        if state.as_deref() != Some("joined") {
+            return Err(Error::forbidden(
+                "not_member",
+                "This community approves its members; join it before writing here.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a markdown body's length (`min` characters after trimming, at most `max`).
+pub fn body(raw: &str, field: &str, min: usize, max: usize) -> Result<String> {
+    let len = raw.trim().chars().count();
+    if len < min {
+        return Err(Error::validation(field, "must not be empty"));
+    }
+    if raw.chars().count() > max {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+/// Checks a post title: 1–200 characters, one line.
+pub fn title(raw: &str) -> Result<String> {
+    let title = raw.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(Error::validation(
+            "title",
+            "must be 1 to 200 characters long",
+        ));
+    }
+    if title.chars().any(char::is_control) {
+        return Err(Error::validation(
+            "title",
+            "must be one line without control characters",
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// Checks a link: an absolute http or https URL of at most 2000 characters.
+pub fn link(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    if raw.chars().count() > 2000 {
+        return Err(Error::validation("url", "must be at most 2000 characters"));
+    }
+    let parsed = url::Url::parse(raw).map_err(|_| Error::validation("url", "is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::validation("url", "must be an http or https link"));
+    }
+    Ok(parsed.to_string())
+}
+
+/// Checks a language tag such as `en` or `pt-BR` (BCP 47 shape, at most 35 characters).
+pub fn language(raw: &str) -> Result<String> {
+    let tag = raw.trim();
+    let mut parts = tag.split('-');
+    let primary_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !primary_ok || !rest_ok || tag.len() > 35 {
+        return Err(Error::validation(
+            "language",
+            "must be a language tag such as `en` or `pt-BR`",
+        ));
+    }
+    Ok(tag.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_must_be_http_or_https() {
+        assert_eq!(
+            link("https://example.org/a b").unwrap(),
+            "https://example.org/a%20b"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://example.org",
+            "example.org",
+            "http://",
+        ] {
+            assert!(link(bad).is_err(), "{bad}");
+        }
+        assert!(link(&format!("https://example.org/{}", "a".repeat(2000))).is_err());
+    }
+
+    #[test]
+    fn language_tags_are_checked() {
+        assert!(
+            language("en").is_ok() && language("pt-BR").is_ok() && language("zh-Hant-TW").is_ok()
+        );
+        assert!(
+            language("english").is_err() && language("e").is_err() && language("en_US").is_err()
+        );
+    }
+
+    #[test]
+    fn titles_are_one_trimmed_line() {
+        assert_eq!(title("  Hello  ").unwrap(), "Hello");
+        assert!(title("").is_err() && title("a\nb").is_err() && title(&"x".repeat(201)).is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! Posts: writing, editing and deleting them, voting on them, and the feeds that list them.
+
+use crate::auth::Viewer;
+use crate::rate_limit::{self, Action};
+use crate::{ServiceContext, communities, content, markdown};
+use chrono::{Duration, Utc};
+use hearth_core::{Error, Result};
+use hearth_db::post::{FeedRequest, FeedScope, NewPost, PostCursor, PostEdit, PostRow, PostSort};
+
+/// What writing a post takes.
+#[derive(Debug)]
+pub struct NewPostForm {
+    /// The community: `name` or `name@host`.
+    pub community: String,
+    /// Title: 1–200 characters.
+    pub title: String,
+    /// An http(s) link, for link posts.
+    pub url: Option<String>,
+    /// Markdown body, at most 50,000 characters.
+    pub body: Option<String>,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Language tag.
+    pub language: Option<String>,
+}
+
+/// The longest post body accepted.
+pub const MAX_BODY: usize = 50_000;
+
+/// Writes a post in a community.
+#[tracing::instrument(skip_all, fields(author = viewer.person_id, community = %form.community))]
+pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) -> Result<PostRow> {
+    let title = content::title(&form.title)?;
+    let url = form
+        .url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(content::link)
+        .transpose()?;
+    let body = content::body(form.body.as_deref().unwrap_or(""), "body", 0, MAX_BODY)?;
+    let language = form
+        .language
+        .as_deref()
+        .map(content::language)
+        .transpose()?;
+    let community = communities::find(ctx, &form.community).await?;
+    content::may_write(ctx, viewer, &community, true).await?;
+    rate_limit::check(ctx, Action::Post, &viewer.person_id.to_string()).await?;
+    let body_html = markdown::render(&body);
+    let mut tx = ctx.pool.begin().await?;
+    let id = hearth_db::post::insert(
+        &mut tx,
+        &NewPost {
+            ap_id: None,
+            local: true,
+            community_id: community.id,
+            author_id: viewer.person_id,
+            title: &title,
+            url: url.as_deref(),
+            body: &body,
+            body_html: &body_html,
+            nsfw: form.nsfw,
+            language: language.as_deref(),
+        },
+        &format!("{}/post/", ctx.settings.public_base_url()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(post = id, "post created");
+    get(ctx, Some(viewer), id).await
+}
+
+/// One post, as the viewer sees it.
+pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Result<PostRow> {
+    hearth_db::post::find(&ctx.pool, id, viewer.map(|v| v.person_id))
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))
+}
+
+/// Changes to a post; absent fields stay as they are.
+#[derive(Debug, Default)]
+pub struct PostChanges {
+    /// New title.
+    pub title: Option<String>,
+    /// New link; `Some(None)` (JSON `null`) removes it.
+    pub url: Option<Option<String>>,
+    /// New markdown body.
+    pub body: Option<String>,
+    /// New NSFW flag.
+    pub nsfw: Option<bool>,
+    /// New language; `Some(None)` clears it.
+    pub language: Option<Option<String>>,
+}
+
+/// Edits a post (its author only).
+#[tracing::instrument(skip_all, fields(post = id))]
+pub async fn edit(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+    changes: PostChanges,
+) -> Result<PostRow> {
+    let facts = own_live_post(ctx, viewer, id).await?;
+    let title = changes.title.as_deref().map(content::title).transpose()?;
+    let url = match changes.url {
+        Some(Some(u)) if !u.trim().is_empty() => Some(Some(content::link(&u)?)),
+        Some(_) => Some(None),
+        None => None,
+    };
+    let body = changes
+        .body
+        .as_deref()
+        .map(|b| content::body(b, "body", 0, MAX_BODY))
+        .transpose()?;
+    let body_html = body.as_deref().map(markdown::render);
+    let language = match changes.language {
+        Some(Some(l)) => Some(Some(content::language(&l)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let edit = PostEdit {
+        title: title.as_deref(),
+        url: url.as_ref().map(|u| u.as_deref()),
+        body: body.as_deref().zip(body_html.as_deref()),
+        nsfw: changes.nsfw,
+        language: language.as_ref().map(|l| l.as_deref()),
+    };
+    hearth_db::post::edit(&ctx.pool, facts.id, &edit).await?;
+    get(ctx, Some(viewer), id).await
+}
+
+/// Deletes a post (its author only). The thread stays readable; the post shows as deleted.
+#[tracing::instrument(skip_all, fields(post = id))]
+pub async fn delete(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<PostRow> {
+    let facts = own_live_post(ctx, viewer, id).await?;
+    hearth_db::post::mark_deleted(&ctx.pool, facts.id).await?;
+    get(ctx, Some(viewer), id).await
+}
+
+async fn own_live_post(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<hearth_db::post::PostFacts> {
+    let facts = hearth_db::post::facts(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))?;
+    if facts.author_id != viewer.person_id {
+        return Err(Error::forbidden(
+            "not_author",
+            "Only the author may change this post.",
+        ));
+    }
+    if facts.deleted || facts.removed {
+        return Err(Error::forbidden("deleted", "This post has been deleted."));
+    }
+    Ok(facts)
+}
+
+/// Checks a vote's value against the site's settings.
+pub(crate) async fn check_vote(ctx: &ServiceContext, viewer: &Viewer, score: i16) -> Result<()> {
+    if !(-1..=1).contains(&score) {
+        return Err(Error::validation("score", "must be 1, 0 or -1"));
+    }
+    if score == -1 && !hearth_db::site::get(&ctx.pool).await?.downvotes_enabled {
+        return Err(Error::forbidden(
+            "downvotes_disabled",
+            "This instance does not accept downvotes.",
+        ));
+    }
+    rate_limit::check(ctx, Action::Vote, &viewer.person_id.to_string()).await
+}
+
+/// Votes on a post: 1 up, -1 down, 0 to take the vote back.
+#[tracing::instrument(skip_all, fields(post = id, score))]
+pub async fn vote(ctx: &ServiceContext, viewer: &Viewer, id: i64, score: i16) -> Result<PostRow> {
+    check_vote(ctx, viewer, score).await?;
+    let facts = hearth_db::post::facts(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))?;
+    if facts.deleted || facts.removed {
+        return Err(Error::forbidden("deleted", "This post has been deleted."));
+    }
+    let mut tx = ctx.pool.begin().await?;
+    hearth_db::post::vote(&mut tx, id, viewer.person_id, score).await?;
+    tx.commit().await?;
+    get(ctx, Some(viewer), id).await
+}
+
+/// How a feed is sorted, as clients name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedSort {
+    /// Hot.
+    Hot,
+    /// Active.
+    Active,
+    /// New.
+    New,
+    /// Top over a period.
+    Top(TopPeriod),
+    /// Most comments.
+    MostComments,
+    /// Controversial.
+    Controversial,
+}
+
+/// The periods of `top`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopPeriod {
+    /// 24 hours.
+    Day,
+    /// 7 days.
+    Week,
+    /// 30 days.
+    Month,
+    /// 365 days.
+    Year,
+    /// Ever.
+    All,
+}
+
+impl FeedSort {
+    /// Parses `hot`, `active`, `new`, `top_day` … `top_all` (`top` is `top_all`), `most_comments`,
+    /// `controversial`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        Ok(match raw {
+            "hot" => Self::Hot,
+            "active" => Self::Active,
+            "new" => Self::New,
+            "top_day" => Self::Top(TopPeriod::Day),
+            "top_week" => Self::Top(TopPeriod::Week),
+            "top_month" => Self::Top(TopPeriod::Month),
+            "top_year" => Self::Top(TopPeriod::Year),
+            "top" | "top_all" => Self::Top(TopPeriod::All),
+            "most_comments" => Self::MostComments,
+            "controversial" => Self::Controversial,
+            _ => {
+                return Err(Error::validation(
+                    "sort",
+                    "must be hot, active, new, top_day, top_week, top_month, top_year, top_all, most_comments or controversial",
+                ));
+            }
+        })
+    }
+
+    fn stored(self) -> (PostSort, Option<Duration>) {
+        match self {
+            Self::Hot => (PostSort::Hot, None),
+            Self::Active => (PostSort::Active, None),
+            Self::New => (PostSort::New, None),
+            Self::Top(TopPeriod::Day) => (PostSort::Top, Some(Duration::days(1))),
+            Self::Top(TopPeriod::Week) => (PostSort::Top, Some(Duration::days(7))),
+            Self::Top(TopPeriod::Month) => (PostSort::Top, Some(Duration::days(30))),
+            Self::Top(TopPeriod::Year) => (PostSort::Top, Some(Duration::days(365))),
+            Self::Top(TopPeriod::All) => (PostSort::Top, None),
+            Self::MostComments => (PostSort::MostComments, None),
+            Self::Controversial => (PostSort::Controversial, None),
+        }
+    }
+}
+
+/// Which feed to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// Everything this instance knows.
+    All,
+    /// This instance's communities.
+    Local,
+    /// The viewer's communities.
+    Subscribed,
+    /// One community (`name` or `name@host`).
+    Community(String),
+    /// One person's posts (`name` or `name@host`).
+    Author(String),
+}
+
+/// One page of a feed and the cursor of the next.
+pub async fn feed(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    feed: Feed,
+    sort: FeedSort,
+    after: Option<PostCursor>,
+    limit: i64,
+) -> Result<(Vec<PostRow>, Option<PostCursor>)> {
+    let scope = match feed {
+        Feed::All => FeedScope::All,
+        Feed::Local => FeedScope::Local,
+        Feed::Subscribed => {
+            FeedScope::Subscribed(viewer.ok_or_else(Error::not_signed_in)?.person_id)
+        }
+        Feed::Community(reference) => {
+            FeedScope::Community(communities::find(ctx, &reference).await?.id)
+        }
+        Feed::Author(reference) => {
+            FeedScope::Author(crate::users::find(ctx, &reference, "user").await?.id)
+        }
+    };
+    let (sort, window) = sort.stored();
+    let since = window.map(|w| Utc::now() - w);
+    let request = FeedRequest {
+        scope,
+        sort,
+        since,
+        after,
+        limit: limit + 1,
+        viewer: viewer.map(|v| v.person_id),
+    };
+    let mut rows = hearth_db::post::feed(&ctx.pool, &request).await?;
+    let next = crate::paging::cut(&mut rows, limit).map(|last| PostCursor {
+        key: sort.key_of(last),
+        id: last.id,
+    });
+    Ok((rows, next))
+}
