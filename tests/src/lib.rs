@@ -7,4 +7,5 @@
 )]
 
 pub mod app;
+pub mod browser;
 pub mod db;

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use hearth_service::ServiceContext;
-use routes::{accounts, admin, comments, communities, posts, search, users};
+use routes::{accounts, admin, comments, communities, posts, resolve, search, users};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -86,6 +86,7 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(comments::show, comments::update, comments::delete))
         .routes(routes!(comments::vote))
         .routes(routes!(search::search))
+        .routes(routes!(resolve::resolve))
         .routes(routes!(admin::public_site))
         .routes(routes!(admin::list_applications))
         .routes(routes!(admin::approve_application))

@@ -109,6 +109,8 @@ pub struct FederationSettings {
     pub enabled: bool,
     /// Permits http://, explicit ports and loopback addresses: for tests and local play only.
     pub debug_local: bool,
+    /// Seconds after which a remote actor or object we hold is fetched again when used.
+    pub refresh_age_secs: u64,
 }
 
 /// HTTP server limits.

@@ -25,6 +25,8 @@ pub struct NewComment<'a> {
     pub body_html: &'a str,
     /// Language tag.
     pub language: Option<&'a str>,
+    /// When it was published elsewhere (`None`: now).
+    pub published: Option<DateTime<Utc>>,
 }
 
 /// Inserts a comment below its parent (whose path it extends), counts it on the post, the
@@ -54,10 +56,10 @@ pub async fn insert(
     let id = sqlx::query_scalar!(
         r#"with next as (select nextval(pg_get_serial_sequence('comment', 'id')) as id)
            insert into comment (id, ap_id, local, post_id, parent_id, author_id, path, body, body_html, language,
-                                hot_rank)
+                                published_at, hot_rank)
            overriding system value
            select next.id, coalesce($1, $2 || next.id), $3, $4, $5, $6, $7::bigint[] || next.id, $8, $9, $10,
-                  hearth_hot_rank(0, now(), now())
+                  coalesce($11, now()), hearth_hot_rank(0, coalesce($11, now()), now())
            from next
            returning id"#,
         new.ap_id,
@@ -69,7 +71,8 @@ pub async fn insert(
         &parent_path,
         new.body,
         new.body_html,
-        new.language
+        new.language,
+        new.published
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -99,6 +102,44 @@ pub async fn insert(
     Ok(Some(id))
 }
 
+/// A comment's id by its ActivityPub id.
+pub async fn id_by_ap_id(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("select id from comment where ap_id = $1", ap_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// When a comment was last fetched from its home server.
+pub async fn last_refreshed_at(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar!("select last_refreshed_at from comment where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Refreshes the body of a remote comment we hold (never a local one).
+pub async fn refresh_remote(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    body: &str,
+    body_html: &str,
+    edited: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update comment set body = $2, body_html = $3, edited_at = $4, last_refreshed_at = now(), updated_at = now()
+         where id = $1 and not local",
+        id,
+        body,
+        body_html,
+        edited
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Replaces a comment's body and marks it edited.
 pub async fn edit(
     db: impl PgExecutor<'_>,
@@ -119,8 +160,18 @@ pub async fn edit(
 
 /// Marks a comment deleted by its author; its replies stay. False when it already was.
 pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    // Counts show live content: the post and its community count one comment fewer.
     let done = sqlx::query!(
-        "update comment set deleted = true, updated_at = now() where id = $1 and not deleted",
+        "with deleted as (
+            update comment set deleted = true, updated_at = now() where id = $1 and not deleted
+            returning post_id
+         ), post_counted as (
+            update post set comment_count = greatest(comment_count - 1, 0)
+            where id = (select post_id from deleted)
+            returning community_id
+         )
+         update community set comment_count = greatest(comment_count - 1, 0)
+         where id = (select community_id from post_counted)",
         id
     )
     .execute(db)
@@ -412,7 +463,8 @@ pub async fn search(
         " where not k.deleted and not k.removed and k.search @@ websearch_to_tsquery('english', ",
     );
     q.push_bind(query);
-    q.push(")");
+    // Comments of deleted posts leave search with their post.
+    q.push(") and k.post_id in (select id from post where not deleted and not removed)");
     if let Some(c) = community {
         q.push(" and k.post_id in (select id from post where community_id = ");
         q.push_bind(c);

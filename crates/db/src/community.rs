@@ -42,6 +42,18 @@ pub struct CommunityRow {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// The instance of a remote community (`None` for local ones).
+    pub host: Option<String>,
+    /// The public key (PEM); the private key is read only where signing needs it.
+    pub public_key: Option<String>,
+    /// A remote community's inbox.
+    pub inbox_url: Option<String>,
+    /// A remote community's shared inbox.
+    pub shared_inbox_url: Option<String>,
+    /// A remote community's followers collection.
+    pub followers_url: Option<String>,
+    /// When a remote copy was last fetched.
+    pub last_refreshed_at: DateTime<Utc>,
 }
 
 /// A new community.
@@ -63,6 +75,10 @@ pub struct NewCommunity<'a> {
     pub posting_restricted_to_mods: bool,
     /// `public` or `approval`.
     pub visibility: &'a str,
+    /// The RSA public key (PEM).
+    pub public_key: &'a str,
+    /// The RSA private key (PKCS#8 PEM).
+    pub private_key: &'a str,
 }
 
 /// Inserts a local community; a taken name fails on `community_local_name_key` or
@@ -70,8 +86,8 @@ pub struct NewCommunity<'a> {
 pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         "insert into community (ap_id, local, name, title, description, description_html, nsfw,
-                                posting_restricted_to_mods, visibility)
-         values ($1, true, $2, $3, $4, $5, $6, $7, $8) returning id",
+                                posting_restricted_to_mods, visibility, public_key, private_key)
+         values ($1, true, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
         new.ap_id,
         new.name,
         new.title,
@@ -79,7 +95,9 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
         new.description_html,
         new.nsfw,
         new.posting_restricted_to_mods,
-        new.visibility
+        new.visibility,
+        new.public_key,
+        new.private_key
     )
     .fetch_one(db)
     .await
@@ -89,7 +107,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         CommunityRow,
-        "select * from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -98,7 +116,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(CommunityRow, "select * from community where id = $1", id)
+    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
         .fetch_optional(db)
         .await
 }
@@ -136,7 +154,7 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 CommunityRow,
-                "select * from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
                  order by id desc limit $3",
@@ -150,7 +168,7 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 CommunityRow,
-                "select * from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
                  order by member_count desc, id desc limit $4",
@@ -165,7 +183,7 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 CommunityRow,
-                "select * from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
                  order by users_active_week desc, id desc limit $4",
@@ -224,7 +242,7 @@ pub async fn update(
             visibility = coalesce($7, visibility),
             updated_at = now()
          where id = $1
-         returning *",
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
         id,
         patch.title,
         patch.description.map(|d| d.0),
@@ -243,6 +261,139 @@ pub async fn add_members(db: impl PgExecutor<'_>, id: i64, delta: i32) -> sqlx::
         "update community set member_count = member_count + $2 where id = $1",
         id,
         delta
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Finds a community by ActivityPub id.
+pub async fn find_by_ap_id(
+    db: impl PgExecutor<'_>,
+    ap_id: &str,
+) -> sqlx::Result<Option<CommunityRow>> {
+    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Finds a remote community by name and instance.
+pub async fn find_remote(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    host: &str,
+) -> sqlx::Result<Option<CommunityRow>> {
+    sqlx::query_as!(
+        CommunityRow,
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where not local and lower(name) = lower($1) and host = $2",
+        name,
+        host
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The private key of a local community, for signing.
+pub async fn private_key(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select private_key from community where id = $1 and local",
+        id
+    )
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
+}
+
+/// A remote community as fetched.
+#[derive(Debug)]
+pub struct RemoteCommunity<'a> {
+    /// The ActivityPub id.
+    pub ap_id: &'a str,
+    /// The instance (authority).
+    pub host: &'a str,
+    /// preferredUsername.
+    pub name: &'a str,
+    /// Title (`name`).
+    pub title: &'a str,
+    /// Description as markdown (source) or text.
+    pub description: &'a str,
+    /// Description as sanitised HTML.
+    pub description_html: &'a str,
+    /// Not safe for work.
+    pub nsfw: bool,
+    /// Only moderators may post.
+    pub posting_restricted_to_mods: bool,
+    /// `approval` when it approves followers manually.
+    pub visibility: &'a str,
+    /// Public key (PEM).
+    pub public_key: &'a str,
+    /// Inbox.
+    pub inbox_url: &'a str,
+    /// Shared inbox.
+    pub shared_inbox_url: Option<&'a str>,
+    /// Followers collection.
+    pub followers_url: Option<&'a str>,
+}
+
+/// Stores or refreshes a remote community; returns the row.
+pub async fn upsert_remote(
+    db: impl PgExecutor<'_>,
+    c: &RemoteCommunity<'_>,
+) -> sqlx::Result<CommunityRow> {
+    sqlx::query_as!(
+        CommunityRow,
+        "insert into community (ap_id, local, name, title, description, description_html, nsfw,
+                                posting_restricted_to_mods, visibility, host, public_key, inbox_url,
+                                shared_inbox_url, followers_url, last_refreshed_at)
+         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+         on conflict (ap_id) do update set
+            name = excluded.name, title = excluded.title, description = excluded.description,
+            description_html = excluded.description_html, nsfw = excluded.nsfw,
+            posting_restricted_to_mods = excluded.posting_restricted_to_mods,
+            visibility = excluded.visibility, public_key = excluded.public_key,
+            inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
+            followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
+         where not community.local
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
+        c.ap_id,
+        c.name,
+        c.title,
+        c.description,
+        c.description_html,
+        c.nsfw,
+        c.posting_restricted_to_mods,
+        c.visibility,
+        c.host,
+        c.public_key,
+        c.inbox_url,
+        c.shared_inbox_url,
+        c.followers_url
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Local communities without a key pair.
+pub async fn local_without_keys(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select id from community where local and (public_key is null or private_key is null)"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Stores a key pair.
+pub async fn set_keys(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    public_key: &str,
+    private_key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update community set public_key = $2, private_key = $3 where id = $1",
+        id,
+        public_key,
+        private_key
     )
     .execute(db)
     .await?;

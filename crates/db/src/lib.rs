@@ -10,6 +10,7 @@ pub mod migrations;
 pub mod moderator;
 pub mod person;
 pub mod post;
+pub mod preferences;
 pub mod rate_limit;
 pub mod site;
 pub mod token;

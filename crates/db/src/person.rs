@@ -20,6 +20,10 @@ pub struct NewLocalAccount<'a> {
     pub admin: bool,
     /// False while an application waits for approval.
     pub approved: bool,
+    /// The RSA public key (PEM).
+    pub public_key: &'a str,
+    /// The RSA private key (PKCS#8 PEM).
+    pub private_key: &'a str,
 }
 
 /// Inserts a person and its local account; returns the person's id. The caller owns the
@@ -27,10 +31,13 @@ pub struct NewLocalAccount<'a> {
 /// email on `local_account_email_key`.
 pub async fn insert_local(conn: &mut PgConnection, new: &NewLocalAccount<'_>) -> sqlx::Result<i64> {
     let person_id = sqlx::query_scalar!(
-        "insert into person (ap_id, local, name, display_name) values ($1, true, $2, $3) returning id",
+        "insert into person (ap_id, local, name, display_name, public_key, private_key)
+         values ($1, true, $2, $3, $4, $5) returning id",
         new.ap_id,
         new.name,
-        new.display_name
+        new.display_name,
+        new.public_key,
+        new.private_key
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -146,7 +153,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
                   coalesce(a.admin, false) as "admin!", p.created_at
            from person p left join local_account a on a.person_id = p.id
-           where p.local and lower(p.name) = lower($1)"#,
+           where p.local and lower(p.name) = lower($1) and a.approved"#,
         name
     )
     .fetch_optional(db)
@@ -200,6 +207,7 @@ pub async fn search(
                   coalesce(a.admin, false) as "admin!", p.created_at
            from person p left join local_account a on a.person_id = p.id
            where to_tsvector('simple', p.name || ' ' || coalesce(p.display_name, '')) @@ to_tsquery('simple', $1)
+             and (not p.local or a.approved)
              and ($2::bigint is null or p.id > $2)
            order by p.id limit $3"#,
         text_query,
@@ -208,4 +216,219 @@ pub async fn search(
     )
     .fetch_all(db)
     .await
+}
+
+/// A person as ActivityPub needs it: identity, profile, keys and inboxes. `Debug` leaves the
+/// private key out, so that no log line can carry it.
+#[derive(Clone)]
+pub struct ActorRow {
+    /// The person's id.
+    pub id: i64,
+    /// The ActivityPub id.
+    pub ap_id: String,
+    /// True for people of this instance.
+    pub local: bool,
+    /// The preferred username.
+    pub name: String,
+    /// The display name.
+    pub display_name: Option<String>,
+    /// The bio (markdown).
+    pub bio: String,
+    /// The bio as sanitised HTML.
+    pub bio_html: String,
+    /// The instance of a remote person.
+    pub host: Option<String>,
+    /// The public key (PEM).
+    pub public_key: Option<String>,
+    /// The private key (PEM), local people only.
+    pub private_key: Option<String>,
+    /// A remote person's inbox.
+    pub inbox_url: Option<String>,
+    /// A remote person's shared inbox.
+    pub shared_inbox_url: Option<String>,
+    /// When a remote copy was last fetched.
+    pub last_refreshed_at: DateTime<Utc>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for ActorRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorRow")
+            .field("id", &self.id)
+            .field("ap_id", &self.ap_id)
+            .field("local", &self.local)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A person by ActivityPub id.
+pub async fn actor_by_ap_id(
+    db: impl PgExecutor<'_>,
+    ap_id: &str,
+) -> sqlx::Result<Option<ActorRow>> {
+    sqlx::query_as!(
+        ActorRow,
+        "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+         from person where ap_id = $1",
+        ap_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A local person's actor row by name.
+pub async fn local_actor(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<ActorRow>> {
+    sqlx::query_as!(
+        ActorRow,
+        "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+         from person where local and lower(name) = lower($1)",
+        name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A remote person by name and instance.
+pub async fn remote_by_name(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    host: &str,
+) -> sqlx::Result<Option<PersonRow>> {
+    sqlx::query_as!(
+        PersonRow,
+        r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
+                  false as "admin!", p.created_at
+           from person p where not p.local and lower(p.name) = lower($1) and p.host = $2"#,
+        name,
+        host
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A remote person as fetched.
+#[derive(Debug)]
+pub struct RemotePerson<'a> {
+    /// The ActivityPub id.
+    pub ap_id: &'a str,
+    /// The instance (authority).
+    pub host: &'a str,
+    /// preferredUsername.
+    pub name: &'a str,
+    /// name.
+    pub display_name: Option<&'a str>,
+    /// The bio as markdown (source) or text.
+    pub bio: &'a str,
+    /// The bio as sanitised HTML.
+    pub bio_html: &'a str,
+    /// Public key (PEM).
+    pub public_key: &'a str,
+    /// Inbox.
+    pub inbox_url: &'a str,
+    /// Shared inbox.
+    pub shared_inbox_url: Option<&'a str>,
+}
+
+/// Stores or refreshes a remote person; returns the row.
+pub async fn upsert_remote(
+    db: impl PgExecutor<'_>,
+    p: &RemotePerson<'_>,
+) -> sqlx::Result<ActorRow> {
+    sqlx::query_as!(
+        ActorRow,
+        "insert into person (ap_id, local, name, display_name, bio, bio_html, host, public_key, inbox_url,
+                             shared_inbox_url, last_refreshed_at)
+         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, now())
+         on conflict (ap_id) do update set
+            name = excluded.name, display_name = excluded.display_name, bio = excluded.bio,
+            bio_html = excluded.bio_html, public_key = excluded.public_key, inbox_url = excluded.inbox_url,
+            shared_inbox_url = excluded.shared_inbox_url, last_refreshed_at = now(), updated_at = now()
+         where not person.local
+         returning id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
+                   inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at",
+        p.ap_id,
+        p.name,
+        p.display_name,
+        p.bio,
+        p.bio_html,
+        p.host,
+        p.public_key,
+        p.inbox_url,
+        p.shared_inbox_url
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Local people without a key pair (made before keys existed).
+pub async fn local_without_keys(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select id from person where local and (public_key is null or private_key is null)"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Stores a key pair.
+pub async fn set_keys(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    public_key: &str,
+    private_key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update person set public_key = $2, private_key = $3 where id = $1",
+        id,
+        public_key,
+        private_key
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Counts for NodeInfo: local accounts, and those active in the last month and half year.
+#[derive(Debug, Clone, Copy)]
+pub struct UsageCounts {
+    /// Local accounts.
+    pub total: i64,
+    /// Posted or commented in the last 30 days.
+    pub active_month: i64,
+    /// … 180 days.
+    pub active_halfyear: i64,
+    /// Local posts.
+    pub local_posts: i64,
+    /// Local comments.
+    pub local_comments: i64,
+}
+
+/// Usage figures for NodeInfo.
+pub async fn usage(db: impl PgExecutor<'_>) -> sqlx::Result<UsageCounts> {
+    let row = sqlx::query!(
+        r#"with activity as (
+               select author_id, published_at from post where local
+               union all select author_id, published_at from comment where local
+           )
+           select
+             (select count(*) from local_account) as "total!",
+             (select count(distinct author_id) from activity where published_at > now() - interval '30 days') as "month!",
+             (select count(distinct author_id) from activity where published_at > now() - interval '180 days') as "halfyear!",
+             (select count(*) from post where local) as "posts!",
+             (select count(*) from comment where local) as "comments!""#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(UsageCounts {
+        total: row.total,
+        active_month: row.month,
+        active_halfyear: row.halfyear,
+        local_posts: row.posts,
+        local_comments: row.comments,
+    })
 }

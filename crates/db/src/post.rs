@@ -75,6 +75,90 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Stores a post fetched or received from another server, or refreshes the copy we hold
+/// (never a local post). Counts a new post on its community. Returns the id.
+pub async fn upsert_remote(
+    conn: &mut PgConnection,
+    new: &NewPost<'_>,
+    published: DateTime<Utc>,
+    edited: Option<DateTime<Utc>>,
+) -> sqlx::Result<Option<i64>> {
+    let row = sqlx::query!(
+        r#"insert into post (ap_id, local, community_id, author_id, title, url, body, body_html, nsfw, language,
+                             published_at, edited_at, last_activity_at, hot_rank, active_rank, last_refreshed_at)
+           values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10,
+                   hearth_hot_rank(0, $10, now()), hearth_hot_rank(0, $10, now()), now())
+           on conflict (ap_id) do update set
+              title = excluded.title, url = excluded.url, body = excluded.body, body_html = excluded.body_html,
+              nsfw = excluded.nsfw, language = excluded.language, edited_at = excluded.edited_at,
+              last_refreshed_at = now(), updated_at = now()
+           where not post.local
+           returning id, (xmax = 0) as "inserted!""#,
+        new.ap_id,
+        new.community_id,
+        new.author_id,
+        new.title,
+        new.url,
+        new.body,
+        new.body_html,
+        new.nsfw,
+        new.language,
+        published,
+        edited
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if row.inserted {
+        sqlx::query!(
+            "update community set post_count = post_count + 1 where id = $1",
+            new.community_id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Some(row.id))
+}
+
+/// A post's id by its ActivityPub id.
+pub async fn id_by_ap_id(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("select id from post where ap_id = $1", ap_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// When a post was last fetched from its home server.
+pub async fn last_refreshed_at(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar!("select last_refreshed_at from post where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The newest visible posts of a community, for its outbox.
+pub async fn newest_in_community(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<PostRow>> {
+    feed(
+        db,
+        &FeedRequest {
+            scope: FeedScope::Community(community_id),
+            sort: PostSort::New,
+            since: None,
+            after: None,
+            limit,
+            viewer: None,
+        },
+    )
+    .await
+}
+
 /// The parts of a post its author may change; `None` leaves a field as it is.
 #[derive(Debug, Default)]
 pub struct PostEdit<'a> {
@@ -119,8 +203,14 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx
 
 /// Marks a post deleted by its author; false when it already was.
 pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    // Counts show live content: the community counts one post fewer.
     let done = sqlx::query!(
-        "update post set deleted = true, updated_at = now() where id = $1 and not deleted",
+        "with deleted as (
+            update post set deleted = true, updated_at = now() where id = $1 and not deleted
+            returning community_id
+         )
+         update community set post_count = greatest(post_count - 1, 0)
+         where id = (select community_id from deleted)",
         id
     )
     .execute(db)

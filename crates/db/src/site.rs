@@ -105,3 +105,27 @@ pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Res
     .fetch_one(db)
     .await
 }
+
+/// The instance actor's key pair, if made yet: (public, private).
+pub async fn keys(db: impl PgExecutor<'_>) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query!("select public_key, private_key from site")
+        .fetch_optional(db)
+        .await?;
+    Ok(row.and_then(|r| r.public_key.zip(r.private_key)))
+}
+
+/// Stores the instance actor's key pair.
+pub async fn set_keys(
+    db: impl PgExecutor<'_>,
+    public_key: &str,
+    private_key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update site set public_key = $1, private_key = $2",
+        public_key,
+        private_key
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,2 +1,78 @@
-//! Hearth's ActivityPub face: actors (Group, Person, the instance Application), objects, inbox,
-//! WebFinger, NodeInfo and the outbox delivery worker. The federation issues fill it.
+//! Hearth's ActivityPub face: actors (Group, Person, the instance Application), objects (Page,
+//! Note), collections, WebFinger and NodeInfo, and resolving remote things. Inbox and delivery
+//! come with the federation issues that follow.
+
+pub mod discovery;
+pub mod objects;
+pub mod protocol;
+pub mod resolve;
+pub mod serve;
+pub mod urls;
+
+use activitypub_federation::config::FederationConfig;
+use activitypub_federation::resolver::ValidatingDnsResolver;
+use axum::Router;
+use hearth_service::ServiceContext;
+use std::time::Duration;
+
+/// What the federation routes share: the library's configuration, whose app data is the
+/// service context.
+#[derive(Clone)]
+pub struct FederationState {
+    /// The library configuration.
+    pub config: FederationConfig<ServiceContext>,
+    /// The service context (the same as the configuration's app data).
+    pub ctx: ServiceContext,
+}
+
+impl FederationState {
+    /// The state for a configuration built by `config`.
+    pub fn new(config: FederationConfig<ServiceContext>) -> Self {
+        let ctx = config.to_request_data().app_data().clone();
+        Self { config, ctx }
+    }
+}
+
+/// Builds the library configuration: our authority as its domain, debug mode exactly when
+/// `federation.debug_local` is on, Mastodon-compatible signatures, fetches signed as the
+/// instance actor, and an HTTP client that refuses private addresses unless `debug_local` (the
+/// library's default client decides that by build profile instead of by our setting).
+pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<ServiceContext>> {
+    let debug = ctx.settings.federation.debug_local;
+    let timeout = Duration::from_secs(10);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(format!(
+            "Hearth/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            ctx.settings.public_base_url()
+        ))
+        .dns_resolver(std::sync::Arc::new(ValidatingDnsResolver::new(
+            Vec::new(),
+            !debug,
+        )))
+        .build()?;
+    let instance = objects::instance::ApubInstance::load(&ctx).await?;
+    let config = FederationConfig::builder()
+        .domain(ctx.settings.hostname.as_str())
+        .app_data(ctx)
+        .client(client.into())
+        .debug(debug)
+        .http_signature_compat(true)
+        .signed_fetch_actor(&instance)
+        .build()
+        .await?;
+    Ok(config)
+}
+
+/// The routes served only to requests that ask for ActivityPub JSON.
+pub fn negotiated_router(state: FederationState) -> Router {
+    serve::routes().with_state(state)
+}
+
+/// The discovery routes, served to everyone.
+pub fn discovery_router(state: FederationState) -> Router {
+    discovery::routes().with_state(state)
+}

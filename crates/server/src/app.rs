@@ -4,8 +4,13 @@
 use crate::{health, metrics};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
+use axum::http::header;
 use axum::routing::get;
 use hearth_core::{Error, ErrorKind, Settings};
+use hearth_federation::FederationState;
+use hearth_federation::resolve::FederatedResolver;
+use hearth_federation::serve::wants_activity_json;
 use hearth_service::ServiceContext;
 use sqlx::PgPool;
 use std::future::Future;
@@ -14,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// A Hearth instance, bound to its port and ready to serve.
 pub struct Application {
@@ -38,11 +44,20 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         hearth_db::migrations::run(&pool).await?;
-        let ctx = ServiceContext::new(pool, settings);
+        let mut ctx = ServiceContext::new(pool, settings);
         hearth_service::setup::provision(&ctx)
             .await
             .map_err(|e| anyhow::anyhow!("setup failed: {e}"))?;
-        let router = router(ctx.clone());
+        let federation = if ctx.settings.federation.enabled {
+            let config = hearth_federation::config(ctx.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot set up federation: {e}"))?;
+            ctx = ctx.with_resolver(Arc::new(FederatedResolver::new(config.clone())));
+            Some(FederationState::new(config))
+        } else {
+            None
+        };
+        let router = router(ctx.clone(), federation);
         Ok(Self {
             listener,
             router,
@@ -118,27 +133,46 @@ async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
     }
 }
 
-/// Assembles every route of the instance.
-pub fn router(ctx: ServiceContext) -> Router {
+/// Assembles every route of the instance. ActivityPub and the web pages share URLs
+/// (`/c/{name}`, `/post/{id}` …): requests that ask for ActivityPub JSON go to the federation
+/// routes, everything else to the pages and the API.
+pub fn router(ctx: ServiceContext, federation: Option<FederationState>) -> Router {
     let metrics = metrics::Metrics::new(ctx.pool.clone());
     let max_body = ctx.settings.http.max_body_bytes;
-    let app = Router::new()
+    let track = axum::middleware::from_fn_with_state(metrics.clone(), metrics::track);
+    let mut app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(hearth_api::router())
         .merge(hearth_web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(ctx);
-    let metrics_route = Router::new()
-        .route("/metrics", get(metrics::serve_metrics))
-        .with_state(metrics.clone());
-    app.merge(metrics_route)
+        .with_state(ctx)
+        .merge(
+            Router::new()
+                .route("/metrics", get(metrics::serve_metrics))
+                .with_state(metrics),
+        );
+    let Some(federation) = federation else {
+        return app.layer(DefaultBodyLimit::max(max_body)).layer(track);
+    };
+    app = app.merge(hearth_federation::discovery_router(federation.clone()));
+    let pages = app
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::track,
-        ))
+        .layer(track.clone());
+    // Set after `layer`, the fallback is not tracked twice: `pages` tracks itself.
+    let activitypub = hearth_federation::negotiated_router(federation)
+        .layer(track)
+        .fallback_service(pages.clone());
+    Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let wants_json = wants_activity_json(request.headers().get(header::ACCEPT));
+        let target = if wants_json {
+            activitypub.clone()
+        } else {
+            pages.clone()
+        };
+        target.oneshot(request)
+    }))
 }
 
 async fn method_not_allowed() -> Error {

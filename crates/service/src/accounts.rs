@@ -29,6 +29,7 @@ pub async fn create_local(
 ) -> Result<CreatedAccount> {
     password::validate(&password, "password")?;
     let password_hash = password::hash(password).await?;
+    let (public_key, private_key) = crate::keys::generate().await?;
     let ap_id = ctx.person_ap_id(name.as_str());
     let mut tx = ctx.pool.begin().await?;
     let person_id = person::insert_local(
@@ -41,6 +42,8 @@ pub async fn create_local(
             password_hash: &password_hash,
             admin,
             approved: true,
+            public_key: &public_key,
+            private_key: &private_key,
         },
     )
     .await

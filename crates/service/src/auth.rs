@@ -93,6 +93,7 @@ pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Regist
         ));
     }
     let password_hash = password::hash(form.password).await?;
+    let (public_key, private_key) = crate::keys::generate().await?;
     let ap_id = ctx.person_ap_id(name.as_str());
     let mut tx = ctx.pool.begin().await?;
     let person_id = person::insert_local(
@@ -105,6 +106,8 @@ pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Regist
             password_hash: &password_hash,
             admin: false,
             approved: !pending,
+            public_key: &public_key,
+            private_key: &private_key,
         },
     )
     .await

@@ -66,6 +66,7 @@ pub async fn create(
             body: &body,
             body_html: &body_html,
             language: None,
+            published: None,
         },
         &format!("{}/comment/", ctx.settings.public_base_url()),
     )
@@ -121,6 +122,14 @@ async fn own_live_comment(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Res
             "This comment has been deleted.",
         ));
     }
+    // A deleted post's thread is read-only.
+    let post = hearth_db::post::facts(&ctx.pool, facts.post_id).await?;
+    if post.is_none_or(|p| p.deleted || p.removed) {
+        return Err(Error::forbidden(
+            "deleted",
+            "This comment's post has been deleted.",
+        ));
+    }
     Ok(())
 }
 
@@ -132,16 +141,20 @@ pub async fn vote(
     id: i64,
     score: i16,
 ) -> Result<CommentRow> {
-    check_vote(ctx, viewer, score).await?;
     let facts = hearth_db::comment::facts(&ctx.pool, id)
         .await?
         .ok_or_else(|| Error::not_found("There is no comment with this id."))?;
-    if facts.deleted || facts.removed {
+    let post = hearth_db::post::facts(&ctx.pool, facts.post_id)
+        .await?
+        .ok_or_else(|| Error::not_found("The comment's post is gone."))?;
+    // Taking a vote back is always allowed; a new vote needs live content in a live thread.
+    if score != 0 && (facts.deleted || facts.removed || post.deleted || post.removed) {
         return Err(Error::forbidden(
             "deleted",
-            "This comment has been deleted.",
+            "This comment or its post has been deleted.",
         ));
     }
+    check_vote(ctx, viewer, post.community_id, score).await?;
     let mut tx = ctx.pool.begin().await?;
     hearth_db::comment::vote(&mut tx, id, viewer.person_id, score).await?;
     tx.commit().await?;

@@ -86,6 +86,7 @@ pub async fn create(
     let (description, description_html) =
         long_text(form.description.as_deref(), "description", 10_000)?.unwrap_or_default();
     let ap_id = format!("{}/c/{name}", ctx.settings.public_base_url());
+    let (public_key, private_key) = crate::keys::generate().await?;
     let mut tx = ctx.pool.begin().await?;
     let id = hearth_db::community::insert_local(
         &mut *tx,
@@ -98,6 +99,8 @@ pub async fn create(
             nsfw: form.nsfw,
             posting_restricted_to_mods: form.posting_restricted_to_mods,
             visibility: form.visibility.as_str(),
+            public_key: &public_key,
+            private_key: &private_key,
         },
     )
     .await
@@ -121,12 +124,18 @@ pub async fn find(ctx: &ServiceContext, reference: &str) -> Result<CommunityRow>
     let reference = ActorRef::parse(reference, "community")?;
     let not_found =
         || Error::not_found(format!("There is no community `{}` here.", reference.name));
-    let Some(name) = reference.local_name(&ctx.settings.hostname) else {
-        return Err(not_found());
+    let found = match (
+        reference.local_name(&ctx.settings.hostname),
+        &reference.host,
+    ) {
+        (Some(name), _) => hearth_db::community::find_local(&ctx.pool, name).await?,
+        // A remote community we know of; unknown ones are fetched with /api/v1/resolve.
+        (None, Some(host)) => {
+            hearth_db::community::find_remote(&ctx.pool, &reference.name, host).await?
+        }
+        (None, None) => None,
     };
-    hearth_db::community::find_local(&ctx.pool, name)
-        .await?
-        .ok_or_else(not_found)
+    found.ok_or_else(not_found)
 }
 
 async fn find_by_id(ctx: &ServiceContext, id: i64) -> Result<CommunityRow> {

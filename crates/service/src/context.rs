@@ -1,5 +1,6 @@
 //! What every use case needs: the database pool and the settings, passed explicitly.
 
+use crate::resolve::Resolver;
 use hearth_core::Settings;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -11,12 +12,24 @@ pub struct ServiceContext {
     pub pool: PgPool,
     /// This instance's settings.
     pub settings: Arc<Settings>,
+    /// Looks up things on other servers; `None` when federation is off.
+    pub resolver: Option<Arc<dyn Resolver>>,
 }
 
 impl ServiceContext {
-    /// Builds the context from its parts.
+    /// Builds the context from its parts, without a resolver.
     pub fn new(pool: PgPool, settings: Arc<Settings>) -> Self {
-        Self { pool, settings }
+        Self {
+            pool,
+            settings,
+            resolver: None,
+        }
+    }
+
+    /// The same context, resolving remote things with `resolver`.
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
     }
 
     /// The ActivityPub id of a local person.

@@ -101,6 +101,14 @@ pub async fn edit(
     changes: PostChanges,
 ) -> Result<PostRow> {
     let facts = own_live_post(ctx, viewer, id).await?;
+    let unchanged = changes.title.is_none()
+        && changes.url.is_none()
+        && changes.body.is_none()
+        && changes.nsfw.is_none()
+        && changes.language.is_none();
+    if unchanged {
+        return get(ctx, Some(viewer), id).await;
+    }
     let title = changes.title.as_deref().map(content::title).transpose()?;
     let url = match changes.url {
         Some(Some(u)) if !u.trim().is_empty() => Some(Some(content::link(&u)?)),
@@ -157,10 +165,22 @@ async fn own_live_post(
     Ok(facts)
 }
 
-/// Checks a vote's value against the site's settings.
-pub(crate) async fn check_vote(ctx: &ServiceContext, viewer: &Viewer, score: i16) -> Result<()> {
+/// Checks a vote: its value, the site's downvote switch, the community's membership rule, and
+/// the voter's rate limit (counted last, so refused votes do not use it up).
+pub(crate) async fn check_vote(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community_id: i64,
+    score: i16,
+) -> Result<()> {
     if !(-1..=1).contains(&score) {
         return Err(Error::validation("score", "must be 1, 0 or -1"));
+    }
+    if score != 0 {
+        let community = hearth_db::community::find(&ctx.pool, community_id)
+            .await?
+            .ok_or_else(|| Error::not_found("The community is gone."))?;
+        content::may_write(ctx, viewer, &community, false).await?;
     }
     if score == -1 && !hearth_db::site::get(&ctx.pool).await?.downvotes_enabled {
         return Err(Error::forbidden(
@@ -174,13 +194,14 @@ pub(crate) async fn check_vote(ctx: &ServiceContext, viewer: &Viewer, score: i16
 /// Votes on a post: 1 up, -1 down, 0 to take the vote back.
 #[tracing::instrument(skip_all, fields(post = id, score))]
 pub async fn vote(ctx: &ServiceContext, viewer: &Viewer, id: i64, score: i16) -> Result<PostRow> {
-    check_vote(ctx, viewer, score).await?;
     let facts = hearth_db::post::facts(&ctx.pool, id)
         .await?
         .ok_or_else(|| Error::not_found("There is no post with this id."))?;
-    if facts.deleted || facts.removed {
+    // Taking a vote back is always allowed; a new vote needs live content.
+    if score != 0 && (facts.deleted || facts.removed) {
         return Err(Error::forbidden("deleted", "This post has been deleted."));
     }
+    check_vote(ctx, viewer, facts.community_id, score).await?;
     let mut tx = ctx.pool.begin().await?;
     hearth_db::post::vote(&mut tx, id, viewer.person_id, score).await?;
     tx.commit().await?;

@@ -17,6 +17,7 @@ pub struct SetupOutcome {
 pub async fn provision(ctx: &ServiceContext) -> Result<SetupOutcome> {
     let settings = &ctx.settings;
     let site_created = hearth_db::site::seed(&ctx.pool, settings.registration.as_str()).await?;
+    crate::keys::backfill(ctx).await?;
     let mut outcome = SetupOutcome {
         site_created,
         admin_created: None,

@@ -8,12 +8,17 @@ use hearth_db::person::PersonRow;
 pub async fn find(ctx: &ServiceContext, reference: &str, field: &str) -> Result<PersonRow> {
     let reference = ActorRef::parse(reference, field)?;
     let not_found = || Error::not_found(format!("There is no user `{}` here.", reference.name));
-    let Some(name) = reference.local_name(&ctx.settings.hostname) else {
-        return Err(not_found());
+    let found = match (
+        reference.local_name(&ctx.settings.hostname),
+        &reference.host,
+    ) {
+        (Some(name), _) => hearth_db::person::find_local(&ctx.pool, name).await?,
+        (None, Some(host)) => {
+            hearth_db::person::remote_by_name(&ctx.pool, &reference.name, host).await?
+        }
+        (None, None) => None,
     };
-    hearth_db::person::find_local(&ctx.pool, name)
-        .await?
-        .ok_or_else(not_found)
+    found.ok_or_else(not_found)
 }
 
 /// The signed-in account's person row and email address.

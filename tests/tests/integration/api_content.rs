@@ -972,3 +972,108 @@ async fn hostile_markdown_in_posts_and_comments_comes_out_harmless() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn deleting_lowers_counts_and_a_vote_on_deleted_content_can_still_be_taken_back() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    let lee = app.user("lee").await;
+    community(&app, &kim, "gardening", json!({})).await;
+    let p = id(&post(&app, &kim, "gardening", "Short-lived", "").await);
+    let c = id(&comment(&app, &lee, p, None, "about to go").await);
+    app.post_json(
+        &format!("/api/v1/posts/{p}/vote"),
+        lee.auth(),
+        json!({"score": 1}),
+    )
+    .await;
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/comments/{c}"),
+        lee.auth(),
+        None,
+    )
+    .await;
+    let (_, shown) = app.get_json(&format!("/api/v1/posts/{p}"), None).await;
+    assert_eq!(shown["comment_count"], 0);
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/posts/{p}"),
+        kim.auth(),
+        None,
+    )
+    .await;
+    let (_, gardening) = app.get_json("/api/v1/communities/gardening", None).await;
+    assert_eq!(
+        (
+            gardening["counts"]["posts"].as_i64(),
+            gardening["counts"]["comments"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    let (status, err) = app
+        .post_json(
+            &format!("/api/v1/posts/{p}/vote"),
+            lee.auth(),
+            json!({"score": -1}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("deleted"))
+    );
+    let (status, cleared) = app
+        .post_json(
+            &format!("/api/v1/posts/{p}/vote"),
+            lee.auth(),
+            json!({"score": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert_eq!(cleared["counts"]["score"], 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn outsiders_cannot_vote_in_approval_communities_and_pending_accounts_stay_hidden() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    let lee = app.user("lee").await;
+    community(&app, &kim, "club", json!({"visibility": "approval"})).await;
+    let p = id(&post(&app, &kim, "club", "Members only", "").await);
+    let (status, err) = app
+        .post_json(
+            &format!("/api/v1/posts/{p}/vote"),
+            lee.auth(),
+            json!({"score": 1}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_member"))
+    );
+
+    let root = app.admin("root").await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/admin/site",
+        root.auth(),
+        Some(json!({"registration_mode": "approval"})),
+    )
+    .await;
+    let (status, _) = app
+        .post_json("/api/v1/accounts", None, json!({"username": "spammer", "password": "a long enough password", "display_name": "Cheap watches"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, found) = app
+        .get_json("/api/v1/search?q=watches&type=users", None)
+        .await;
+    assert_eq!(
+        found["users"],
+        json!([]),
+        "unapproved accounts are not public"
+    );
+    let (status, _) = app.get_json("/api/v1/users/spammer", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -200,6 +200,7 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/comments/{id}", &["get", "patch", "delete"]),
         ("/api/v1/comments/{id}/vote", &["post"]),
         ("/api/v1/search", &["get"]),
+        ("/api/v1/resolve", &["get"]),
         ("/api/v1/site", &["get"]),
         ("/api/v1/admin/applications", &["get"]),
         ("/api/v1/admin/applications/{id}/approve", &["post"]),

@@ -6,5 +6,6 @@ pub mod admin;
 pub mod comments;
 pub mod communities;
 pub mod posts;
+pub mod resolve;
 pub mod search;
 pub mod users;

@@ -1,0 +1,234 @@
+//! Discovery: WebFinger (`acct:name@host` → actor), NodeInfo (what software this is) and
+//! host-meta (where WebFinger is, for older clients).
+
+use crate::FederationState;
+use crate::urls::{Urls, authority};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The discovery routes (served whatever the `Accept` header).
+pub fn routes() -> Router<FederationState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo_21))
+        .route("/nodeinfo/2.0", get(nodeinfo_20))
+        .route("/.well-known/host-meta", get(host_meta))
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": code, "message": message })),
+    )
+        .into_response()
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    tracing::error!(error = ?e, "discovery failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+    )
+}
+
+/// The `resource` query of WebFinger.
+#[derive(Debug, Deserialize)]
+pub struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(
+    State(state): State<FederationState>,
+    Query(query): Query<WebfingerQuery>,
+) -> Response {
+    let ctx = &state.ctx;
+    let ours = ctx.settings.hostname.as_str().to_owned();
+    let Some(resource) = query
+        .resource
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            "resource: is required (acct:name@host or an actor URL)",
+        );
+    };
+    // `acct:name@host`, or an actor URL of ours.
+    let (name, subject) = if let Some(acct) = resource.strip_prefix("acct:") {
+        let Some((name, host)) = acct.trim_start_matches('@').rsplit_once('@') else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_resource",
+                "resource: must be acct:name@host",
+            );
+        };
+        if name.is_empty() || host.is_empty() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_resource",
+                "resource: must be acct:name@host",
+            );
+        }
+        if !host.eq_ignore_ascii_case(&ours) {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "That account does not live on this instance.",
+            );
+        }
+        (name.to_owned(), format!("acct:{name}@{ours}"))
+    } else if let Ok(url) = url::Url::parse(&resource) {
+        if authority(&url).as_deref() != Some(ours.as_str()) {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "That actor does not live on this instance.",
+            );
+        }
+        let segments: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
+        match segments.as_slice() {
+            ["c" | "u", name] => ((*name).to_owned(), format!("acct:{name}@{ours}")),
+            [""] | [] => (ours.clone(), format!("acct:{ours}@{ours}")),
+            _ => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "That is not an actor of this instance.",
+                );
+            }
+        }
+    } else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            "resource: must be acct:name@host or an actor URL",
+        );
+    };
+    let result = async {
+        let urls = Urls(&ctx.settings);
+        let mut links: Vec<Value> = Vec::new();
+        // The instance actor answers to acct:host@host.
+        if name.eq_ignore_ascii_case(&ours) {
+            links.push(self_link(urls.instance()?.as_str(), "Application"));
+        }
+        if let Some(person) = hearth_db::person::local_actor(&ctx.pool, &name).await? {
+            links.push(json!({ "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": person.ap_id }));
+            links.push(self_link(&person.ap_id, "Person"));
+        }
+        // Mastodon takes the last link: the community comes last.
+        if let Some(community) = hearth_db::community::find_local(&ctx.pool, &name).await? {
+            links.push(self_link(&community.ap_id, "Group"));
+        }
+        Ok::<_, anyhow::Error>(links)
+    }
+    .await;
+    match result {
+        Ok(links) if links.is_empty() => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such account here.",
+        ),
+        Ok(links) => {
+            let mut response =
+                axum::Json(json!({ "subject": subject, "links": links })).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jrd+json"),
+            );
+            response
+        }
+        Err(e) => internal(e),
+    }
+}
+
+fn self_link(href: &str, kind: &str) -> Value {
+    json!({
+        "rel": "self",
+        "type": "application/activity+json",
+        "href": href,
+        "properties": { "https://www.w3.org/ns/activitystreams#type": kind },
+    })
+}
+
+async fn nodeinfo_links(State(state): State<FederationState>) -> Response {
+    let base = state.ctx.settings.public_base_url();
+    axum::Json(json!({
+        "links": [
+            { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{base}/nodeinfo/2.1") },
+            { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0") },
+        ]
+    }))
+    .into_response()
+}
+
+async fn nodeinfo(state: &FederationState, version: &str) -> anyhow::Result<Value> {
+    let ctx = &state.ctx;
+    let site = hearth_db::site::get(&ctx.pool).await?;
+    let usage = hearth_db::person::usage(&ctx.pool).await?;
+    let mut software = json!({ "name": "hearth", "version": env!("CARGO_PKG_VERSION") });
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    if version == "2.1" && !repository.is_empty() {
+        software["repository"] = json!(repository);
+    }
+    Ok(json!({
+        "version": version,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": [] },
+        "openRegistrations": site.registration_mode != "closed",
+        "usage": {
+            "users": {
+                "total": usage.total,
+                "activeMonth": usage.active_month,
+                "activeHalfyear": usage.active_halfyear,
+            },
+            "localPosts": usage.local_posts,
+            "localComments": usage.local_comments,
+        },
+        "metadata": { "nodeName": site.name },
+    }))
+}
+
+async fn nodeinfo_answer(state: &FederationState, version: &str) -> Response {
+    match nodeinfo(state, version).await {
+        Ok(body) => {
+            let mut response = axum::Json(body).into_response();
+            let profile = format!(
+                "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+            );
+            if let Ok(value) = HeaderValue::from_str(&profile) {
+                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            response
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn nodeinfo_21(State(state): State<FederationState>) -> Response {
+    nodeinfo_answer(&state, "2.1").await
+}
+
+async fn nodeinfo_20(State(state): State<FederationState>) -> Response {
+    nodeinfo_answer(&state, "2.0").await
+}
+
+async fn host_meta(State(state): State<FederationState>) -> Response {
+    let base = state.ctx.settings.public_base_url();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{base}/.well-known/webfinger?resource={{uri}}\"/>\n</XRD>\n"
+    );
+    (
+        [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}

@@ -1,0 +1,46 @@
+//! Our rows as ActivityPub objects: newtypes that implement the library's `Object` and `Actor`
+//! traits, turning rows into wire JSON and fetched JSON into stored rows.
+
+pub mod comment;
+pub mod community;
+pub mod instance;
+pub mod person;
+pub mod post;
+
+use chrono::{DateTime, Duration, Utc};
+use hearth_service::ServiceContext;
+
+/// What the library's refresh check should see. It refetches when the time it is given is
+/// older than its own fixed interval (24 h in release builds, 20 s in debug builds); we answer
+/// "just now" while our copy is younger than `federation.refresh_age_secs` and "long ago"
+/// after, so our setting decides. Local objects are never refetched.
+pub(crate) fn freshness(
+    ctx: &ServiceContext,
+    local: bool,
+    fetched_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if local {
+        return None;
+    }
+    let max_age = Duration::seconds(
+        i64::try_from(ctx.settings.federation.refresh_age_secs).unwrap_or(i64::MAX),
+    );
+    if Utc::now() - fetched_at < max_age {
+        Some(Utc::now())
+    } else {
+        Some(DateTime::UNIX_EPOCH)
+    }
+}
+
+/// Plain text of some HTML, for fields we keep as text (a bio without markdown source).
+pub(crate) fn html_to_text(html: &str) -> String {
+    let cleaned = ammonia::Builder::empty().clean(html).to_string();
+    cleaned
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .trim()
+        .to_owned()
+}

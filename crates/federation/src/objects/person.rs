@@ -1,0 +1,167 @@
+//! A person (local or remote) as an ActivityPub `Person`.
+
+use super::{freshness, html_to_text};
+use crate::protocol::Source;
+use crate::protocol::actors::{Endpoints, Person};
+use crate::urls::{Urls, authority, same_origin};
+use activitypub_federation::config::Data;
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use hearth_db::person::{ActorRow, RemotePerson};
+use hearth_service::ServiceContext;
+use url::Url;
+
+/// A person row with its id parsed.
+#[derive(Debug, Clone)]
+pub struct ApubPerson {
+    /// The stored person.
+    pub row: ActorRow,
+    id: Url,
+    refresh: Option<DateTime<Utc>>,
+}
+
+impl ApubPerson {
+    /// Wraps a row.
+    pub fn new(row: ActorRow, ctx: &ServiceContext) -> anyhow::Result<Self> {
+        let id = Url::parse(&row.ap_id)?;
+        let refresh = freshness(ctx, row.local, row.last_refreshed_at);
+        Ok(Self { row, id, refresh })
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for ApubPerson {
+    type DataType = ServiceContext;
+    type Kind = Person;
+    type Error = anyhow::Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.refresh
+    }
+
+    async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
+        hearth_db::person::actor_by_ap_id(&data.pool, id.as_str())
+            .await?
+            .map(|row| Self::new(row, data))
+            .transpose()
+    }
+
+    async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Person> {
+        let urls = Urls(&data.settings);
+        let row = self.row;
+        Ok(Person {
+            kind: "Person".to_owned(),
+            id: self.id.clone(),
+            preferred_username: row.name.clone(),
+            name: row.display_name.clone(),
+            summary: (!row.bio_html.is_empty()).then(|| row.bio_html.clone()),
+            source: (!row.bio.is_empty()).then(|| Source::markdown(&row.bio)),
+            icon: None,
+            image: None,
+            inbox: urls.person_part(&row.name, "inbox")?,
+            outbox: Some(urls.person_part(&row.name, "outbox")?),
+            endpoints: Some(Endpoints {
+                shared_inbox: Some(urls.shared_inbox()?),
+            }),
+            public_key: PublicKey {
+                id: format!("{}#main-key", self.id),
+                owner: self.id,
+                public_key_pem: row.public_key.unwrap_or_default(),
+            },
+            published: Some(row.created_at),
+            updated: (row.updated_at > row.created_at).then_some(row.updated_at),
+        })
+    }
+
+    async fn verify(
+        json: &Person,
+        expected: &Url,
+        _data: &Data<ServiceContext>,
+    ) -> anyhow::Result<()> {
+        same_origin(&json.id, expected)?;
+        same_origin(&json.inbox, &json.id)?;
+        anyhow::ensure!(
+            json.public_key.owner == json.id,
+            "the key of {} belongs to another actor",
+            json.id
+        );
+        anyhow::ensure!(
+            !json.preferred_username.is_empty(),
+            "{} has no preferredUsername",
+            json.id
+        );
+        Ok(())
+    }
+
+    async fn from_json(json: Person, data: &Data<ServiceContext>) -> anyhow::Result<Self> {
+        let host = authority(&json.id).ok_or_else(|| anyhow::anyhow!("{} has no host", json.id))?;
+        let bio_html = json
+            .summary
+            .as_deref()
+            .map(hearth_service::markdown::sanitize_html)
+            .unwrap_or_default();
+        let bio = match &json.source {
+            Some(source) => source.content.clone(),
+            None => html_to_text(&bio_html),
+        };
+        let shared_inbox = json
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref());
+        let display_name = json
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let row = hearth_db::person::upsert_remote(
+            &data.pool,
+            &RemotePerson {
+                ap_id: json.id.as_str(),
+                host: &host,
+                name: &json.preferred_username,
+                display_name,
+                bio: &bio,
+                bio_html: &bio_html,
+                public_key: &json.public_key.public_key_pem,
+                inbox_url: json.inbox.as_str(),
+                shared_inbox_url: shared_inbox.map(Url::as_str),
+            },
+        )
+        .await?;
+        Self::new(row, data)
+    }
+}
+
+impl Actor for ApubPerson {
+    fn public_key_pem(&self) -> &str {
+        self.row.public_key.as_deref().unwrap_or("")
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.row.private_key.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        self.row
+            .inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| {
+                let mut inbox = self.id.clone();
+                inbox.set_path(&format!("{}/inbox", self.id.path()));
+                inbox
+            })
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}

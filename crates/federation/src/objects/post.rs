@@ -1,0 +1,227 @@
+//! A post as an ActivityPub `Page` (and, accepted, the other types servers use for posts).
+
+use super::community::ApubCommunity;
+use super::freshness;
+use super::person::ApubPerson;
+use crate::protocol::objects::{Attachment, Page};
+use crate::protocol::{LanguageTag, OneOrMany, PUBLIC, Source, is_public};
+use crate::urls::{Urls, same_origin};
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::traits::Object;
+use chrono::{DateTime, Utc};
+use hearth_db::post::{NewPost, PostRow};
+use hearth_service::ServiceContext;
+use url::Url;
+
+/// A post row with its id parsed.
+#[derive(Debug, Clone)]
+pub struct ApubPost {
+    /// The stored post.
+    pub row: PostRow,
+    id: Url,
+    refresh: Option<DateTime<Utc>>,
+}
+
+impl ApubPost {
+    /// Loads a post by its database id.
+    pub async fn load(ctx: &ServiceContext, id: i64) -> anyhow::Result<Option<Self>> {
+        let Some(row) = hearth_db::post::find(&ctx.pool, id, None).await? else {
+            return Ok(None);
+        };
+        let fetched = hearth_db::post::last_refreshed_at(&ctx.pool, id)
+            .await?
+            .unwrap_or_else(Utc::now);
+        let refresh = freshness(ctx, row.local, fetched);
+        Ok(Some(Self {
+            id: Url::parse(&row.ap_id)?,
+            row,
+            refresh,
+        }))
+    }
+
+    /// True when its author deleted it or a moderator removed it.
+    pub fn gone(&self) -> bool {
+        self.row.deleted || self.row.removed
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for ApubPost {
+    type DataType = ServiceContext;
+    type Kind = Page;
+    type Error = anyhow::Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.refresh
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.gone()
+    }
+
+    async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
+        match hearth_db::post::id_by_ap_id(&data.pool, id.as_str()).await? {
+            Some(post) => Self::load(data, post).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Page> {
+        let urls = Urls(&data.settings);
+        let _ = &urls;
+        let row = self.row;
+        let community = Url::parse(&row.community_ap_id)?;
+        Ok(Page {
+            kind: "Page".to_owned(),
+            id: self.id,
+            attributed_to: Url::parse(&row.author_ap_id)?,
+            to: vec![community.clone(), Url::parse(PUBLIC)?],
+            cc: Vec::new(),
+            audience: Some(community),
+            name: Some(row.title),
+            content: Some(row.body_html),
+            media_type: Some("text/html".to_owned()),
+            source: (!row.body.is_empty()).then(|| Source::markdown(&row.body)),
+            attachment: row.url.as_deref().map(Url::parse).transpose()?.map(|href| {
+                OneOrMany::Many(vec![Attachment::Link {
+                    href,
+                    media_type: None,
+                }])
+            }),
+            image: None,
+            url: None,
+            sensitive: Some(row.nsfw),
+            language: row.language.map(|identifier| LanguageTag {
+                identifier,
+                name: None,
+            }),
+            tag: None,
+            published: Some(row.published_at),
+            updated: row.edited_at,
+            in_reply_to: None,
+        })
+    }
+
+    async fn verify(
+        json: &Page,
+        expected: &Url,
+        _data: &Data<ServiceContext>,
+    ) -> anyhow::Result<()> {
+        same_origin(&json.id, expected)?;
+        // A post is published by its author's instance.
+        same_origin(&json.attributed_to, &json.id)?;
+        Ok(())
+    }
+
+    async fn from_json(json: Page, data: &Data<ServiceContext>) -> anyhow::Result<Self> {
+        let author = ObjectId::<ApubPerson>::from(json.attributed_to.clone())
+            .dereference(data)
+            .await?;
+        let community = community_of(&json, data).await?;
+        let body_html = json
+            .content
+            .as_deref()
+            .map(hearth_service::markdown::sanitize_html)
+            .unwrap_or_default();
+        let body = match &json.source {
+            Some(source) if source.media_type == "text/markdown" => source.content.clone(),
+            _ => super::html_to_text(&body_html),
+        };
+        let title = title_of(&json, &body_html);
+        let url = link_of(&json);
+        let language = json.language.as_ref().map(|l| l.identifier.clone());
+        let mut tx = data.pool.begin().await?;
+        let id = hearth_db::post::upsert_remote(
+            &mut tx,
+            &NewPost {
+                ap_id: Some(json.id.as_str()),
+                local: false,
+                community_id: community.row.id,
+                author_id: author.row.id,
+                title: &title,
+                url: url.as_ref().map(Url::as_str),
+                body: &body,
+                body_html: &body_html,
+                nsfw: json.sensitive.unwrap_or(false),
+                language: language.as_deref(),
+            },
+            json.published.unwrap_or_else(Utc::now),
+            json.updated,
+        )
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} would overwrite a local post", json.id))?;
+        tx.commit().await?;
+        Self::load(data, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("post {id} vanished"))
+    }
+}
+
+/// The community a post is in: its `audience`, else the first addressee that is a Group.
+async fn community_of(json: &Page, data: &Data<ServiceContext>) -> anyhow::Result<ApubCommunity> {
+    let candidates = json
+        .audience
+        .iter()
+        .chain(json.to.iter())
+        .chain(json.cc.iter())
+        .filter(|u| !is_public(u.as_str()) && !u.path().ends_with("/followers"));
+    for candidate in candidates {
+        if let Ok(community) = ObjectId::<ApubCommunity>::from(candidate.clone())
+            .dereference(data)
+            .await
+        {
+            return Ok(community);
+        }
+    }
+    anyhow::bail!("{} is not addressed to any community", json.id)
+}
+
+/// The title: `name`, else the first line of the content's text (at most 200 characters).
+fn title_of(json: &Page, body_html: &str) -> String {
+    let from_name = json
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let raw = match from_name {
+        Some(name) => name.to_owned(),
+        None => super::html_to_text(body_html)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("(untitled)")
+            .to_owned(),
+    };
+    let one_line: String = raw.chars().filter(|c| !c.is_control()).collect();
+    one_line.chars().take(200).collect()
+}
+
+/// The link of a link post: a `Link` attachment, an `Image` attachment, or `url`.
+fn link_of(json: &Page) -> Option<Url> {
+    let from_attachment = json
+        .attachment
+        .clone()
+        .map(OneOrMany::into_vec)
+        .and_then(|items| {
+            items.into_iter().find_map(|a| match a {
+                Attachment::Link { href, .. } => Some(href),
+                Attachment::Image { url, .. } => Some(url),
+                _ => None,
+            })
+        });
+    from_attachment
+        .or_else(|| match &json.url {
+            Some(serde_json::Value::String(s)) => Url::parse(s).ok(),
+            Some(serde_json::Value::Object(o)) => o
+                .get("href")
+                .and_then(|h| h.as_str())
+                .and_then(|h| Url::parse(h).ok()),
+            _ => None,
+        })
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+}

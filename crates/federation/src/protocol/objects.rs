@@ -1,0 +1,207 @@
+//! Posts (`Page`, and the other types servers use for posts) and comments (`Note`).
+
+use super::{ImageRef, LanguageTag, OneOrMany, Source};
+use activitypub_federation::protocol::helpers::deserialize_one_or_many;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A link or image attached to a post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Attachment {
+    /// A link post's target.
+    Link {
+        /// Where it points.
+        href: Url,
+        /// Its media type, when given.
+        #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+        media_type: Option<String>,
+    },
+    /// An image.
+    Image {
+        /// The image.
+        url: Url,
+        /// Alt text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A document (Mastodon media), kept for completeness.
+    Document {
+        /// The file.
+        url: Url,
+        /// Alt text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// Anything else is carried but ignored.
+    #[serde(other)]
+    Other,
+}
+
+/// A mention or hashtag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    /// `Mention`, `Hashtag`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The target.
+    #[serde(default)]
+    pub href: Option<Url>,
+    /// `@name@host` or `#tag`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A post: `Page` from Lemmy and Mbin, `Article`, `Note` with a title, `Video`, `Event`,
+/// `Question` from others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    /// The object type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its id, equal to its page URL.
+    pub id: Url,
+    /// The author.
+    #[serde(deserialize_with = "one_actor")]
+    pub attributed_to: Url,
+    /// Addressing.
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    /// Addressing.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub cc: Vec<Url>,
+    /// The community (FEP-1b12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Url>,
+    /// The title.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The body as HTML.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// `text/html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// The body as markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// A link post's link, or images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<OneOrMany<Attachment>>,
+    /// A thumbnail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// Some servers put a link post's link here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<serde_json::Value>,
+    /// Not safe for work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<bool>,
+    /// Language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageTag>,
+    /// Mentions and hashtags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<OneOrMany<Tag>>,
+    /// Published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    /// Last edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    /// Set on a Mastodon reply to a post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Url>,
+}
+
+/// A comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// `Note`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its id.
+    pub id: Url,
+    /// The author.
+    #[serde(deserialize_with = "one_actor")]
+    pub attributed_to: Url,
+    /// Addressing.
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    /// Addressing.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub cc: Vec<Url>,
+    /// The community (FEP-1b12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Url>,
+    /// The post or comment answered.
+    pub in_reply_to: Url,
+    /// The body as HTML.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// `text/html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// The body as markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Mentions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<OneOrMany<Tag>>,
+    /// Marked by a moderator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinguished: Option<bool>,
+    /// Language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageTag>,
+    /// Published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    /// Last edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// What a deleted object is served as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// `Tombstone`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The deleted object's id.
+    pub id: Url,
+}
+
+/// `attributedTo` may be a URL, an object with an `id`, or a list of either (Mbin, PeerTube).
+fn one_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(d)?;
+    let first = match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .find(|v| v.is_string() || v.get("type").and_then(|t| t.as_str()) == Some("Person"))
+            .ok_or_else(|| D::Error::custom("attributedTo holds no actor"))?,
+        other => other,
+    };
+    let url = match first {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Object(map) => map
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| D::Error::custom("attributedTo object has no id"))?,
+        _ => return Err(D::Error::custom("attributedTo is not an actor")),
+    };
+    Url::parse(&url).map_err(D::Error::custom)
+}

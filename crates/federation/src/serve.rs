@@ -1,0 +1,337 @@
+//! Serving our actors, objects and collections as ActivityPub JSON. These routes see only
+//! requests that ask for ActivityPub media types (the server negotiates on the same URLs the
+//! web pages use); every answer has `Content-Type: application/activity+json` and an `id`
+//! equal to the URL asked for.
+
+use crate::FederationState;
+use crate::objects::comment::ApubComment;
+use crate::objects::community::ApubCommunity;
+use crate::objects::instance::ApubInstance;
+use crate::objects::person::ApubPerson;
+use crate::objects::post::ApubPost;
+use crate::protocol::collections::{CountedCollection, OrderedCollection};
+use crate::protocol::objects::Tombstone;
+use crate::protocol::{PUBLIC, context};
+use crate::urls::Urls;
+use activitypub_federation::traits::Object;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The media type of every ActivityPub answer.
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// How many posts the outbox shows (as Lemmy does; a new peer backfills from it).
+const OUTBOX_POSTS: i64 = 50;
+
+/// The negotiated routes.
+pub fn routes() -> Router<FederationState> {
+    Router::new()
+        .route("/", get(instance))
+        .route("/c/{name}", get(community))
+        .route("/c/{name}/outbox", get(community_outbox))
+        .route("/c/{name}/followers", get(community_followers))
+        .route("/c/{name}/moderators", get(community_moderators))
+        .route("/c/{name}/featured", get(community_featured))
+        .route("/u/{name}", get(person))
+        .route("/u/{name}/outbox", get(person_outbox))
+        .route("/post/{id}", get(post))
+        .route("/comment/{id}", get(comment))
+}
+
+/// A JSON-LD document with our `@context`.
+pub fn activity_json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let mut body = match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) | Err(_) => return failed("cannot serialise the object"),
+    };
+    body.insert("@context".to_owned(), context());
+    let mut response = (status, axum::Json(Value::Object(body))).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
+    response
+}
+
+fn not_found(what: &str) -> Response {
+    let body = json!({ "error": "not_found", "message": format!("There is no {what} here.") });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+fn failed(why: &str) -> Response {
+    tracing::error!(why, "cannot serve an ActivityPub object");
+    let body = json!({ "error": "internal_error", "message": "Something went wrong on our side; it has been logged." });
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
+
+fn internal(error: anyhow::Error) -> Response {
+    tracing::error!(error = ?error, "cannot serve an ActivityPub object");
+    failed("see the error above")
+}
+
+async fn instance(State(state): State<FederationState>) -> Response {
+    let data = state.config.to_request_data();
+    match async { ApubInstance::load(&data).await?.into_json(&data).await }.await {
+        Ok(json) => activity_json(StatusCode::OK, &json),
+        Err(e) => internal(e),
+    }
+}
+
+async fn local_community(
+    state: &FederationState,
+    name: &str,
+) -> anyhow::Result<Option<ApubCommunity>> {
+    let ctx = &state.ctx;
+    match hearth_db::community::find_local(&ctx.pool, name).await? {
+        Some(row) => Ok(Some(ApubCommunity::new(row, ctx)?)),
+        None => Ok(None),
+    }
+}
+
+async fn community(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+    let data = state.config.to_request_data();
+    match local_community(&state, &name).await {
+        Ok(Some(c)) => match c.into_json(&data).await {
+            Ok(json) => activity_json(StatusCode::OK, &json),
+            Err(e) => internal(e),
+        },
+        Ok(None) => not_found("community with this name"),
+        Err(e) => internal(e),
+    }
+}
+
+async fn community_outbox(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Response {
+    let data = state.config.to_request_data();
+    let result = async {
+        let Some(community) = local_community(&state, &name).await? else {
+            return Ok(None);
+        };
+        let urls = Urls(&data.settings);
+        let posts =
+            hearth_db::post::newest_in_community(&data.pool, community.row.id, OUTBOX_POSTS)
+                .await?;
+        let mut items = Vec::with_capacity(posts.len());
+        for row in posts {
+            let post_id = row.id;
+            let author = row.author_ap_id.clone();
+            let Some(post) = ApubPost::load(&data, post_id).await? else {
+                continue;
+            };
+            let page = post.into_json(&data).await?;
+            items.push(json!({
+                "type": "Announce",
+                "id": urls.activity("announce", &format!("create-post-{post_id}"))?,
+                "actor": community.id(),
+                "to": [PUBLIC],
+                "cc": [urls.community_part(&name, "followers")?],
+                "object": {
+                    "type": "Create",
+                    "id": urls.activity("create", &format!("post-{post_id}"))?,
+                    "actor": author,
+                    "to": [PUBLIC],
+                    "cc": [community.id()],
+                    "audience": community.id(),
+                    "object": page,
+                },
+            }));
+        }
+        Ok::<_, anyhow::Error>(Some(OrderedCollection {
+            kind: "OrderedCollection".to_owned(),
+            id: urls.community_part(&name, "outbox")?,
+            total_items: Some(i64::from(community.row.post_count)),
+            ordered_items: items,
+        }))
+    }
+    .await;
+    respond(result, "community with this name")
+}
+
+async fn community_followers(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Response {
+    let result = async {
+        let Some(community) = local_community(&state, &name).await? else {
+            return Ok(None);
+        };
+        let urls = Urls(&state.ctx.settings);
+        Ok::<_, anyhow::Error>(Some(CountedCollection {
+            kind: "Collection".to_owned(),
+            id: urls.community_part(&name, "followers")?,
+            total_items: i64::from(community.row.member_count),
+            items: Vec::new(),
+        }))
+    }
+    .await;
+    respond(result, "community with this name")
+}
+
+async fn community_moderators(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Response {
+    let result = async {
+        let Some(community) = local_community(&state, &name).await? else {
+            return Ok(None);
+        };
+        let ctx = &state.ctx;
+        let moderators = hearth_db::moderator::list(&ctx.pool, community.row.id).await?;
+        Ok::<_, anyhow::Error>(Some(OrderedCollection {
+            kind: "OrderedCollection".to_owned(),
+            id: Urls(&ctx.settings).community_part(&name, "moderators")?,
+            total_items: Some(i64::try_from(moderators.len())?),
+            ordered_items: moderators
+                .into_iter()
+                .map(|m| Value::String(m.ap_id))
+                .collect(),
+        }))
+    }
+    .await;
+    respond(result, "community with this name")
+}
+
+async fn community_featured(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Response {
+    let result = async {
+        if local_community(&state, &name).await?.is_none() {
+            return Ok(None);
+        }
+        let ctx = &state.ctx;
+        // Pinned posts arrive with community moderation; until then the collection is empty.
+        Ok::<_, anyhow::Error>(Some(OrderedCollection {
+            kind: "OrderedCollection".to_owned(),
+            id: Urls(&ctx.settings).community_part(&name, "featured")?,
+            total_items: Some(0),
+            ordered_items: Vec::new(),
+        }))
+    }
+    .await;
+    respond(result, "community with this name")
+}
+
+async fn person(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+    let data = state.config.to_request_data();
+    let result = async {
+        match hearth_db::person::local_actor(&data.pool, &name).await? {
+            Some(row) => {
+                Ok::<_, anyhow::Error>(Some(ApubPerson::new(row, &data)?.into_json(&data).await?))
+            }
+            None => Ok(None),
+        }
+    }
+    .await;
+    respond(result, "user with this name")
+}
+
+async fn person_outbox(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+    let ctx = &state.ctx;
+    let result = async {
+        if hearth_db::person::local_actor(&ctx.pool, &name)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        Ok::<_, anyhow::Error>(Some(OrderedCollection {
+            kind: "OrderedCollection".to_owned(),
+            id: Urls(&ctx.settings).person_part(&name, "outbox")?,
+            total_items: Some(0),
+            ordered_items: Vec::new(),
+        }))
+    }
+    .await;
+    respond(result, "user with this name")
+}
+
+async fn post(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+    let data = state.config.to_request_data();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found("post with this id");
+    };
+    match ApubPost::load(&data, id).await {
+        Ok(Some(post)) if post.row.local && post.gone() => tombstone(post.id()),
+        Ok(Some(post)) if post.row.local => match post.into_json(&data).await {
+            Ok(json) => activity_json(StatusCode::OK, &json),
+            Err(e) => internal(e),
+        },
+        Ok(_) => not_found("post with this id"),
+        Err(e) => internal(e),
+    }
+}
+
+async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+    let data = state.config.to_request_data();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found("comment with this id");
+    };
+    match ApubComment::load(&data, id).await {
+        Ok(Some(comment)) if comment.row.local && comment.gone() => tombstone(comment.id()),
+        Ok(Some(comment)) if comment.row.local => match comment.into_json(&data).await {
+            Ok(json) => activity_json(StatusCode::OK, &json),
+            Err(e) => internal(e),
+        },
+        Ok(_) => not_found("comment with this id"),
+        Err(e) => internal(e),
+    }
+}
+
+/// Deleted objects answer 410 with a `Tombstone`, so peers delete their copies.
+fn tombstone(id: &url::Url) -> Response {
+    activity_json(
+        StatusCode::GONE,
+        &Tombstone {
+            kind: "Tombstone".to_owned(),
+            id: id.clone(),
+        },
+    )
+}
+
+fn respond<T: Serialize>(result: anyhow::Result<Option<T>>, what: &str) -> Response {
+    match result {
+        Ok(Some(json)) => activity_json(StatusCode::OK, &json),
+        Ok(None) => not_found(what),
+        Err(e) => internal(e),
+    }
+}
+
+/// True when a request asks for ActivityPub JSON: `application/activity+json`, or
+/// `application/ld+json` with the ActivityStreams profile.
+pub fn wants_activity_json(accept: Option<&HeaderValue>) -> bool {
+    let Some(accept) = accept.and_then(|a| a.to_str().ok()) else {
+        return false;
+    };
+    accept.split(',').any(|part| {
+        let part = part.trim().to_ascii_lowercase();
+        part.starts_with(ACTIVITY_JSON)
+            || (part.starts_with("application/ld+json")
+                && part.contains("https://www.w3.org/ns/activitystreams"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_activitypub_media_types_are_recognised_and_html_is_not() {
+        let yes = |v: &str| wants_activity_json(Some(&HeaderValue::from_str(v).unwrap()));
+        assert!(yes("application/activity+json"));
+        assert!(yes(
+            r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#
+        ));
+        assert!(yes("text/html, application/activity+json;q=0.9"));
+        assert!(!yes("application/ld+json"));
+        assert!(!yes("text/html,application/xhtml+xml,*/*;q=0.8"));
+        assert!(!wants_activity_json(None));
+    }
+}

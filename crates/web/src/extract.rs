@@ -1,0 +1,264 @@
+//! Request extractors of the pages: the session, a required sign-in, query strings and paths
+//! whose errors become error pages, and CSRF-checked form bodies.
+
+use crate::page::{WebError, encode_query_value, see_other};
+use crate::session::{Session, session, tokens_match};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::{HOST, REFERER, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use hearth_core::Error;
+use hearth_service::ServiceContext;
+use hearth_service::auth::Viewer;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+/// The name of the hidden field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+impl FromRequestParts<ServiceContext> for Session {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        session(parts, ctx).await
+    }
+}
+
+/// A signed-in visitor. Anyone else is sent to the sign-in page, and back here afterwards.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account.
+    pub viewer: Viewer,
+    /// The whole session.
+    pub session: Session,
+}
+
+impl FromRequestParts<ServiceContext> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        let session = session(parts, ctx)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match session.viewer.clone() {
+            Some(viewer) => Ok(Self { viewer, session }),
+            None => {
+                // After a POST the form is gone; come back to where it was, or the front page.
+                let back = if parts.method == Method::GET {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "/".to_owned())
+                } else {
+                    same_site_referer(&parts.headers).unwrap_or_else(|| "/".to_owned())
+                };
+                Err(see_other(&format!(
+                    "/login?next={}",
+                    encode_query_value(&back)
+                )))
+            }
+        }
+    }
+}
+
+/// A query string; one that does not parse is a 400 page.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query).map(Self).map_err(|_| {
+            WebError(Error::bad_request(
+                "invalid_query",
+                "This address is not valid: its query string could not be read.",
+            ))
+        })
+    }
+}
+
+/// Path parameters; ones that do not parse (`/post/abc`) name nothing, so they are a 404 page.
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|_| WebError::not_found("There is nothing at this address."))
+    }
+}
+
+/// A urlencoded form whose hidden `csrf_token` field matches the visitor's CSRF cookie. A
+/// mismatch (or a request a browser marked as coming from another site) is a 403 page.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<ServiceContext> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, ctx: &ServiceContext) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let session = session(&mut parts, ctx).await?;
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), ctx)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    WebError(Error::new(hearth_core::ErrorKind::PayloadTooLarge))
+                } else {
+                    WebError(Error::bad_request(
+                        "unreadable_form",
+                        "The form could not be read.",
+                    ))
+                }
+            })?;
+        let sent = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+        let valid = !cross_site && sent.is_some_and(|token| tokens_match(&token, &session.csrf));
+        if !valid {
+            return Err(WebError(Error::forbidden(
+                "csrf",
+                "This form has expired or did not come from this site. Go back, reload the \
+                 page and try again.",
+            )));
+        }
+        serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| {
+            WebError(Error::bad_request(
+                "unreadable_form",
+                "The form could not be read.",
+            ))
+        })
+    }
+}
+
+/// The client's IP address, for the per-address rate limits of sign-in and sign-up: the peer's,
+/// or the first address in `http.client_ip_header` behind a reverse proxy (as the API does).
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<ServiceContext> for ClientIp {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        let header = ctx.settings.http.client_ip_header.trim();
+        if !header.is_empty()
+            && let Some(first) = parts
+                .headers
+                .get(header)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(Self(first.to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(Self(peer))
+    }
+}
+
+/// The `User-Agent`, to label the session's token in the account's token list.
+pub fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The path (and query) of the page a form was posted from, when the `Referer` is a page of
+/// this site: where a vote or a join sends the visitor back to.
+pub fn same_site_referer(headers: &HeaderMap) -> Option<String> {
+    let referer = url::Url::parse(headers.get(REFERER)?.to_str().ok()?).ok()?;
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let authority = match referer.port() {
+        Some(port) => format!("{}:{port}", referer.host_str()?),
+        None => referer.host_str()?.to_owned(),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let mut path = referer.path().to_owned();
+    if let Some(query) = referer.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some(path)
+}
+
+/// A `next` parameter made safe to redirect to: a path of this site, never another origin
+/// (`//evil.example`, `/\evil.example`, `https://…`).
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(local_path(Some("/post/1?sort=new")), "/post/1?sort=new");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\nb",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn referers_of_other_sites_are_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_static("127.0.0.1:8000"));
+        headers.insert(
+            REFERER,
+            HeaderValue::from_static("http://127.0.0.1:8000/c/rust?sort=new"),
+        );
+        assert_eq!(
+            same_site_referer(&headers).as_deref(),
+            Some("/c/rust?sort=new")
+        );
+        headers.insert(
+            REFERER,
+            HeaderValue::from_static("http://evil.example/c/rust"),
+        );
+        assert_eq!(same_site_referer(&headers), None);
+    }
+}

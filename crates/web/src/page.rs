@@ -1,0 +1,247 @@
+//! What every page shares: the layout's data, rendering a template into a response, redirects
+//! after a POST, and the friendly error pages (rendered by the session middleware, which knows
+//! who is looking).
+
+use crate::assets::{self, AssetUrls};
+use crate::session::Session;
+use askama::Template;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use hearth_core::{Error, ErrorKind};
+
+/// The data of the page layout (`base.html`).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The page's own title (the site's name is added after it).
+    pub title: String,
+    /// The instance's name.
+    pub site_name: String,
+    /// The signed-in account's name.
+    pub viewer: Option<String>,
+    /// The CSRF token for the page's forms.
+    pub csrf: String,
+    /// `system`, `light` or `dark`.
+    pub theme: &'static str,
+    /// The static assets.
+    pub assets: &'static AssetUrls,
+    /// The navigation entry this page belongs to (`home`, `communities`, …), for `aria-current`.
+    pub nav: &'static str,
+    /// An RSS feed of the page's content.
+    pub feed: Option<FeedLink>,
+    /// Whether the site takes sign-ups.
+    pub can_sign_up: bool,
+    /// Whether downvotes are accepted.
+    pub downvotes: bool,
+}
+
+/// An RSS feed announced with `<link rel="alternate">`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    /// The feed's title.
+    pub title: String,
+    /// Its path.
+    pub href: String,
+}
+
+impl Layout {
+    /// The layout of a page titled `title`, under the navigation entry `nav`.
+    pub fn new(session: &Session, title: impl Into<String>, nav: &'static str) -> Self {
+        Self {
+            title: title.into(),
+            site_name: session.site.name.clone(),
+            viewer: session.viewer_name().map(str::to_owned),
+            csrf: session.csrf.clone(),
+            theme: session.preferences.theme.as_str(),
+            assets: assets::urls(),
+            nav,
+            feed: None,
+            can_sign_up: session.site.registration_mode != "closed",
+            downvotes: session.site.downvotes_enabled,
+        }
+    }
+
+    /// Announces an RSS feed of the page.
+    pub fn with_feed(mut self, title: impl Into<String>, href: impl Into<String>) -> Self {
+        self.feed = Some(FeedLink {
+            title: title.into(),
+            href: href.into(),
+        });
+        self
+    }
+
+    /// True when someone is signed in.
+    pub fn signed_in(&self) -> bool {
+        self.viewer.is_some()
+    }
+
+    /// True when the signed-in account is called `name`.
+    pub fn is_viewer(&self, name: &str) -> bool {
+        self.viewer.as_deref() == Some(name)
+    }
+}
+
+/// A page handler's error: rendered as an HTML page with the error's status.
+#[derive(Debug)]
+pub struct WebError(pub Error);
+
+impl WebError {
+    /// 404 with a message.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self(Error::not_found(message))
+    }
+}
+
+impl From<Error> for WebError {
+    fn from(error: Error) -> Self {
+        Self(error)
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(error: askama::Error) -> Self {
+        Self(Error::from(error))
+    }
+}
+
+/// Marks a response whose body the session middleware replaces with an error page.
+#[derive(Debug, Clone)]
+pub struct ErrorPage(pub ErrorKind);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.0.kind.status();
+        if status.is_server_error() {
+            // Logged once, here; the page says only that something went wrong.
+            tracing::error!(error = ?self.0, "page failed");
+        }
+        let mut response = status.into_response();
+        if let ErrorKind::RateLimited { retry_after_secs } = self.0.kind {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs),
+            );
+        }
+        response.extensions_mut().insert(ErrorPage(self.0.kind));
+        response
+    }
+}
+
+/// A handler's result.
+pub type PageResult = Result<Response, WebError>;
+
+/// Renders a template as a 200 page.
+pub fn render(template: &impl Template) -> PageResult {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Renders a template with another status (a form shown again with its errors).
+pub fn render_status(status: StatusCode, template: &impl Template) -> PageResult {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+/// `303 See Other` to a path of ours: the redirect after a successful POST.
+pub fn see_other(location: &str) -> Response {
+    let value = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
+    (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response()
+}
+
+/// Percent-encodes a query string value.
+pub fn encode_query_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    layout: Layout,
+    status: u16,
+    heading: &'static str,
+    message: String,
+    signed_in_hint: bool,
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<p class="form-error" role="alert">{{ message }}</p>"#,
+    ext = "html"
+)]
+struct ErrorFragment {
+    message: String,
+}
+
+/// An error message as a fragment, for the enhancement script to show next to its form.
+pub fn error_fragment(status: StatusCode, message: &str) -> Response {
+    let message = message.to_owned();
+    match (ErrorFragment { message }).render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+/// The error page (or fragment) for an error kind.
+pub fn render_error(session: &Session, kind: &ErrorKind) -> Response {
+    let status = kind.status();
+    let message = match kind {
+        ErrorKind::Validation { field, reason } => format!("{}: {reason}.", humanize(field)),
+        other => other.message(),
+    };
+    let rendered = if session.fragment {
+        ErrorFragment { message }.render()
+    } else {
+        let heading = match status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::UNAUTHORIZED => "Please sign in",
+            StatusCode::TOO_MANY_REQUESTS => "Slow down a little",
+            StatusCode::CONFLICT => "That clashes with something",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        ErrorTemplate {
+            layout: Layout::new(session, heading, ""),
+            status: status.as_u16(),
+            heading,
+            message,
+            signed_in_hint: status == StatusCode::UNAUTHORIZED && session.viewer.is_none(),
+        }
+        .render()
+    };
+    match rendered {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (status, kind.message()).into_response()
+        }
+    }
+}
+
+/// A field name as people read it: `display_name` → `Display name`.
+pub fn humanize(field: &str) -> String {
+    let spaced = field.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_read_as_words() {
+        assert_eq!(humanize("display_name"), "Display name");
+        assert_eq!(humanize("url"), "Url");
+        assert_eq!(humanize(""), "");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            encode_query_value("/post/1?a=b&c"),
+            "%2Fpost%2F1%3Fa%3Db%26c"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Comments: one comment in context (its subtree, for deep threads and links), the reply page
+//! (the no-JavaScript way to reply), editing, deleting and voting.
+
+use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn};
+use crate::forms::FormErrors;
+use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::routes::communities::EmptyForm;
+use crate::routes::posts::{
+    THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, back_to, comment_sort_choices,
+};
+use crate::session::Session;
+use crate::views::{self, Choice, CommentView, PostView, ThreadItem};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use chrono::Utc;
+use hearth_core::Error;
+use hearth_service::ServiceContext;
+use hearth_service::{comments, posts};
+use serde::Deserialize;
+
+/// The comment routes.
+pub fn router() -> Router<ServiceContext> {
+    Router::new()
+        .route("/comment/{id}", get(show))
+        .route("/comment/{id}/reply", get(reply_form))
+        .route("/comment/{id}/edit", get(edit_form).post(edit))
+        .route("/comment/{id}/delete", post(delete))
+        .route("/comment/{id}/vote", post(vote))
+}
+
+const FIELDS: &crate::forms::Fields = &[("body", "Your comment")];
+
+/// Sorts a failed comment's error into the comment form's errors.
+pub fn comment_error(error: Error) -> Result<(StatusCode, FormErrors), WebError> {
+    FormErrors::from_error(error, FIELDS)
+}
+
+/// Newly written comments, for the enhancement script to insert in place.
+#[derive(Template)]
+#[template(path = "comment_fragment.html")]
+pub struct CommentFragment {
+    /// The layout (for the CSRF token and who is signed in).
+    pub layout: Layout,
+    /// The comment as a thread of one.
+    pub items: Vec<ThreadItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SortQuery {
+    sort: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "comment.html")]
+struct CommentPage {
+    layout: Layout,
+    post: PostView,
+    comment_id: i64,
+    parent_id: Option<i64>,
+    sorts: Vec<Choice>,
+    items: Vec<ThreadItem>,
+}
+
+async fn show(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PagePath(id): PagePath<i64>,
+    PageQuery(query): PageQuery<SortQuery>,
+) -> PageResult {
+    let viewer = session.viewer.as_ref();
+    let comment = comments::get(&ctx, viewer, id).await?;
+    let post = posts::get(&ctx, viewer, comment.post_id).await?;
+    let sort_name = query.sort.as_deref().unwrap_or("hot");
+    let sort = comments::parse_sort(sort_name)?;
+    let replies = comments::thread(
+        &ctx,
+        viewer,
+        post.id,
+        Some(id),
+        sort,
+        THREAD_DEPTH,
+        THREAD_LIMIT,
+    )
+    .await?;
+    let parent_id = comment.parent_id;
+    let mut rows = Vec::with_capacity(replies.len() + 1);
+    rows.push(comment);
+    rows.extend(replies);
+    let items = views::thread(rows, Some(post.author_id), &session);
+    let post = PostView::new(post, &session, Utc::now());
+    render(&CommentPage {
+        layout: Layout::new(&session, format!("Comment on {}", post.title), ""),
+        sorts: comment_sort_choices(&format!("/comment/{id}"), sort_name),
+        post,
+        comment_id: id,
+        parent_id,
+        items,
+    })
+}
+
+/// What a comment form answers: the post, and the comment replied to.
+pub struct Context {
+    /// The post.
+    pub post: PostView,
+    /// The comment replied to (or edited).
+    pub parent: Option<CommentView>,
+}
+
+impl Context {
+    /// Loads the post and, when given, the comment replied to.
+    pub async fn load(
+        ctx: &ServiceContext,
+        session: &Session,
+        post_id: i64,
+        parent_id: Option<i64>,
+    ) -> Result<Self, WebError> {
+        let viewer = session.viewer.as_ref();
+        let now = Utc::now();
+        let post = posts::get(ctx, viewer, post_id).await?;
+        let op = post.author_id;
+        let parent = match parent_id {
+            Some(id) => {
+                let row = comments::get(ctx, viewer, id).await?;
+                Some(CommentView::new(row, Some(op), session, now))
+            }
+            None => None,
+        };
+        Ok(Self {
+            post: PostView::new(post, session, now),
+            parent,
+        })
+    }
+}
+
+/// The page with one comment form: a reply, a comment shown again after an error, or an edit.
+#[derive(Template)]
+#[template(path = "comment_form.html")]
+pub struct CommentFormPage {
+    layout: Layout,
+    context: Context,
+    body: String,
+    errors: FormErrors,
+    /// The comment's id when editing.
+    editing: Option<i64>,
+    action: String,
+    parent_id: String,
+    heading: &'static str,
+}
+
+impl CommentFormPage {
+    /// The form page for `context`, with `body` typed so far.
+    pub fn new(
+        session: &Session,
+        context: Context,
+        body: String,
+        errors: FormErrors,
+        editing: Option<i64>,
+    ) -> Self {
+        let (heading, action, parent_id) = match (editing, &context.parent) {
+            (Some(id), _) => (
+                "Edit your comment",
+                format!("/comment/{id}/edit"),
+                String::new(),
+            ),
+            (None, Some(parent)) => (
+                "Reply",
+                format!("/post/{}/comment", context.post.id),
+                parent.id.to_string(),
+            ),
+            (None, None) => (
+                "Comment",
+                format!("/post/{}/comment", context.post.id),
+                String::new(),
+            ),
+        };
+        Self {
+            layout: Layout::new(session, heading, ""),
+            context,
+            body,
+            errors,
+            editing,
+            action,
+            parent_id,
+            heading,
+        }
+    }
+}
+
+async fn reply_form(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    let comment = comments::get(&ctx, Some(&user.viewer), id).await?;
+    let context = Context::load(&ctx, &user.session, comment.post_id, Some(id)).await?;
+    render(&CommentFormPage::new(
+        &user.session,
+        context,
+        String::new(),
+        FormErrors::none(),
+        None,
+    ))
+}
+
+async fn edit_form(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    let comment = comments::get(&ctx, Some(&user.viewer), id).await?;
+    if comment.author_id != user.viewer.person_id {
+        return Err(WebError(Error::forbidden(
+            "not_author",
+            "Only the author may change this comment.",
+        )));
+    }
+    let body = comment.body.clone();
+    let context = Context::load(&ctx, &user.session, comment.post_id, Some(id)).await?;
+    render(&CommentFormPage::new(
+        &user.session,
+        context,
+        body,
+        FormErrors::none(),
+        Some(id),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct EditInput {
+    #[serde(default)]
+    body: String,
+}
+
+async fn edit(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<EditInput>,
+) -> PageResult {
+    match comments::edit(&ctx, &user.viewer, id, &form.body).await {
+        Ok(row) => Ok(see_other(&format!("/comment/{}#c{id}", row.id))),
+        Err(error) => {
+            let (status, errors) = comment_error(error)?;
+            let comment = comments::get(&ctx, Some(&user.viewer), id).await?;
+            let context = Context::load(&ctx, &user.session, comment.post_id, Some(id)).await?;
+            let page = CommentFormPage::new(&user.session, context, form.body, errors, Some(id));
+            render_status(status, &page)
+        }
+    }
+}
+
+async fn delete(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> PageResult {
+    let row = comments::delete(&ctx, &user.viewer, id).await?;
+    Ok(see_other(&format!("/post/{}#c{id}", row.post_id)))
+}
+
+async fn vote(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(input): CsrfForm<VoteInput>,
+) -> PageResult {
+    let row = comments::vote(&ctx, &user.viewer, id, input.score).await?;
+    if user.session.fragment {
+        let view = CommentView::new(row, None, &user.session, Utc::now());
+        return render(&VoteFragment {
+            layout: Layout::new(&user.session, "", ""),
+            vote: view.vote,
+        });
+    }
+    let post_id = row.post_id;
+    Ok(see_other(&back_to(
+        &headers,
+        format!("/post/{post_id}"),
+        &format!("c{id}"),
+    )))
+}

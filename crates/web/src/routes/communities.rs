@@ -1,0 +1,385 @@
+//! Communities: the directory with its search, a community's page (about, moderators, joining,
+//! its posts), creating and editing one, and joining and leaving.
+
+use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::forms::{FormErrors, errors_with};
+use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::paging::{self, PAGE_SIZE};
+use crate::routes::front::{ListQuery, link, sort_choices};
+use crate::session::Session;
+use crate::views::{self, ActorView, Choice, CommunityView, PostView, post_list};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use hearth_core::Error;
+use hearth_db::community::CommunitySort;
+use hearth_service::ServiceContext;
+use hearth_service::communities::{self, CommunityUpdate, NewCommunityForm, Visibility};
+use hearth_service::posts::{self, Feed, FeedSort};
+use hearth_service::{membership, moderators};
+use serde::Deserialize;
+
+/// The community routes.
+pub fn router() -> Router<ServiceContext> {
+    Router::new()
+        .route("/communities", get(directory))
+        .route("/create_community", get(new_form).post(create))
+        .route("/c/{name}", get(show))
+        .route("/c/{name}/edit", get(edit_form).post(edit))
+        .route("/c/{name}/join", post(join))
+        .route("/c/{name}/leave", post(leave))
+}
+
+const COMMUNITY_SORTS: [(&str, &str); 3] = [
+    ("members", "Most members"),
+    ("active", "Most active"),
+    ("new", "Newest"),
+];
+
+#[derive(Debug, Deserialize)]
+struct DirectoryQuery {
+    q: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "communities.html")]
+struct DirectoryPage {
+    layout: Layout,
+    query: String,
+    sorts: Vec<Choice>,
+    communities: Vec<CommunityView>,
+    next_page: Option<String>,
+    first_page: Option<String>,
+}
+
+async fn directory(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PageQuery(query): PageQuery<DirectoryQuery>,
+) -> PageResult {
+    let sort_name = query.sort.as_deref().unwrap_or("members");
+    let sort = match sort_name {
+        "members" => CommunitySort::Members,
+        "new" => CommunitySort::New,
+        "active" => CommunitySort::Active,
+        _ => {
+            return Err(WebError(Error::validation(
+                "sort",
+                "must be members, new or active",
+            )));
+        }
+    };
+    let text = query.q.as_deref().unwrap_or("").trim().to_owned();
+    let after = paging::decode_community(query.cursor.as_deref())?;
+    let (rows, next) = communities::list(
+        &ctx,
+        session.viewer.as_ref(),
+        sort,
+        Some(text.as_str()).filter(|t| !t.is_empty()),
+        after,
+        PAGE_SIZE,
+    )
+    .await?;
+    let host = ctx.settings.hostname.to_string();
+    let sort_param = if sort_name == "members" {
+        ""
+    } else {
+        sort_name
+    };
+    let sorts = COMMUNITY_SORTS
+        .iter()
+        .map(|(name, label)| Choice {
+            label,
+            href: link(
+                "/communities",
+                &[
+                    ("q", &text),
+                    ("sort", if *name == "members" { "" } else { name }),
+                ],
+            ),
+            current: *name == sort_name,
+        })
+        .collect();
+    render(&DirectoryPage {
+        layout: Layout::new(&session, "Communities", "communities"),
+        sorts,
+        communities: rows
+            .into_iter()
+            .map(|d| CommunityView::new(d, &host))
+            .collect(),
+        next_page: next.map(|c| {
+            link(
+                "/communities",
+                &[
+                    ("q", &text),
+                    ("sort", sort_param),
+                    ("cursor", &paging::encode_community(c)),
+                ],
+            )
+        }),
+        first_page: after.map(|_| link("/communities", &[("q", &text), ("sort", sort_param)])),
+        query: text,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "community.html")]
+struct CommunityPage {
+    layout: Layout,
+    community: CommunityView,
+    moderators: Vec<ActorView>,
+    sorts: Vec<Choice>,
+    posts: Vec<PostView>,
+    hidden_nsfw: usize,
+    next_page: Option<String>,
+    first_page: Option<String>,
+    can_edit: bool,
+}
+
+async fn show(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PagePath(name): PagePath<String>,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult {
+    let found = communities::find(&ctx, &name).await?;
+    let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
+    let community = CommunityView::new(details, ctx.settings.hostname.as_str());
+    let handle = community.actor.handle.clone();
+    let moderators = moderators::list(&ctx, &handle)
+        .await?
+        .into_iter()
+        .map(|m| views::person(&m.name, m.display_name.as_deref(), m.local, &m.ap_id))
+        .collect();
+    let sort_name = query.sort.as_deref().unwrap_or("hot");
+    let sort = FeedSort::parse(sort_name)?;
+    let after = paging::decode_post(query.cursor.as_deref())?;
+    let (rows, next) = posts::feed(
+        &ctx,
+        session.viewer.as_ref(),
+        Feed::Community(handle.clone()),
+        sort,
+        after,
+        PAGE_SIZE,
+    )
+    .await?;
+    let (posts, hidden_nsfw) = post_list(rows, &session);
+    let path = community.actor.href.clone();
+    let sort_param = if sort_name == "hot" { "" } else { sort_name };
+    let layout = Layout::new(&session, community.actor.label.clone(), "communities").with_feed(
+        format!("{} ({})", community.actor.label, community.webfinger),
+        format!("/feeds/c/{handle}.xml"),
+    );
+    let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
+    render(&CommunityPage {
+        layout,
+        sorts: sort_choices(&path, &[], sort_name),
+        next_page: next.map(|c| {
+            link(
+                &path,
+                &[
+                    ("sort", sort_param),
+                    ("cursor", &paging::encode_f64(c.key, c.id)),
+                ],
+            )
+        }),
+        first_page: after.map(|_| link(&path, &[("sort", sort_param)])),
+        community,
+        moderators,
+        posts,
+        hidden_nsfw,
+        can_edit,
+    })
+}
+
+/// What the community form sends (and shows again after an error).
+#[derive(Debug, Default, Deserialize)]
+struct CommunityInput {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    nsfw: Option<String>,
+    posting_restricted_to_mods: Option<String>,
+    #[serde(default)]
+    visibility: String,
+}
+
+impl CommunityInput {
+    fn approval(&self) -> bool {
+        self.visibility == "approval"
+    }
+
+    fn visibility(&self) -> Visibility {
+        if self.approval() {
+            Visibility::Approval
+        } else {
+            Visibility::Public
+        }
+    }
+}
+
+const FIELDS: &crate::forms::Fields = &[
+    ("name", "Name"),
+    ("title", "Title"),
+    ("description", "Description"),
+    ("visibility", "Who may join"),
+];
+
+#[derive(Template)]
+#[template(path = "community_form.html")]
+struct CommunityFormPage {
+    layout: Layout,
+    form: CommunityInput,
+    errors: FormErrors,
+    /// `None` when creating; the community's handle when editing.
+    editing: Option<String>,
+    action: String,
+    host: String,
+}
+
+async fn new_form(State(ctx): State<ServiceContext>, user: SignedIn) -> PageResult {
+    render(&CommunityFormPage {
+        layout: Layout::new(&user.session, "Create a community", "communities"),
+        form: CommunityInput::default(),
+        errors: FormErrors::none(),
+        editing: None,
+        action: "/create_community".to_owned(),
+        host: ctx.settings.hostname.to_string(),
+    })
+}
+
+async fn create(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    CsrfForm(form): CsrfForm<CommunityInput>,
+) -> PageResult {
+    let result = communities::create(
+        &ctx,
+        &user.viewer,
+        NewCommunityForm {
+            name: form.name.clone(),
+            title: form.title.clone(),
+            description: Some(form.description.clone()),
+            nsfw: form.nsfw.is_some(),
+            posting_restricted_to_mods: form.posting_restricted_to_mods.is_some(),
+            visibility: form.visibility(),
+        },
+    )
+    .await;
+    match result {
+        Ok(details) => Ok(see_other(&format!("/c/{}", details.community.name))),
+        Err(error) => {
+            let (status, errors) = errors_with(error, FIELDS, "name_taken", "name")?;
+            render_status(
+                status,
+                &CommunityFormPage {
+                    layout: Layout::new(&user.session, "Create a community", "communities"),
+                    form,
+                    errors,
+                    editing: None,
+                    action: "/create_community".to_owned(),
+                    host: ctx.settings.hostname.to_string(),
+                },
+            )
+        }
+    }
+}
+
+async fn edit_form(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+) -> PageResult {
+    let found = communities::find(&ctx, &name).await?;
+    let details = communities::details(&ctx, Some(&user.viewer), found).await?;
+    if !details.moderator && !user.viewer.admin {
+        return Err(WebError(Error::forbidden(
+            "not_moderator",
+            "Only the community's moderators may edit it.",
+        )));
+    }
+    let c = details.community;
+    let handle = c.name.clone();
+    render(&CommunityFormPage {
+        layout: Layout::new(&user.session, format!("Edit {}", c.title), "communities"),
+        form: CommunityInput {
+            name: c.name,
+            title: c.title,
+            description: c.description,
+            nsfw: c.nsfw.then(String::new),
+            posting_restricted_to_mods: c.posting_restricted_to_mods.then(String::new),
+            visibility: c.visibility,
+        },
+        errors: FormErrors::none(),
+        action: format!("/c/{handle}/edit"),
+        editing: Some(handle),
+        host: ctx.settings.hostname.to_string(),
+    })
+}
+
+async fn edit(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    CsrfForm(mut form): CsrfForm<CommunityInput>,
+) -> PageResult {
+    let update = CommunityUpdate {
+        title: Some(form.title.clone()),
+        description: Some(form.description.clone()),
+        nsfw: Some(form.nsfw.is_some()),
+        posting_restricted_to_mods: Some(form.posting_restricted_to_mods.is_some()),
+        visibility: Some(form.visibility()),
+    };
+    match communities::update(&ctx, &user.viewer, &name, update).await {
+        Ok(details) => Ok(see_other(&format!("/c/{}", details.community.name))),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, FIELDS)?;
+            form.name = name.clone();
+            render_status(
+                status,
+                &CommunityFormPage {
+                    layout: Layout::new(&user.session, "Edit community", "communities"),
+                    form,
+                    errors,
+                    action: format!("/c/{name}/edit"),
+                    editing: Some(name),
+                    host: ctx.settings.hostname.to_string(),
+                },
+            )
+        }
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+async fn join(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> PageResult {
+    let change = membership::join(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
+    Ok(see_other(&back))
+}
+
+async fn leave(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> PageResult {
+    let change = membership::leave(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
+    Ok(see_other(&back))
+}

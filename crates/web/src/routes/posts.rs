@@ -1,0 +1,423 @@
+//! Posts: a post's page with its comment thread, writing, editing and deleting posts, voting on
+//! them, and writing comments on them (in place for the enhancement script, or as a form that
+//! redirects back).
+
+use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::forms::{FormErrors, errors_with};
+use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::routes::comments::{CommentFormPage, CommentFragment, Context, comment_error};
+use crate::routes::communities::EmptyForm;
+use crate::session::Session;
+use crate::views::{self, Choice, CommunityView, PostView, ThreadItem, VoteView};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use chrono::Utc;
+use hearth_core::Error;
+use hearth_db::community::CommunitySort;
+use hearth_service::ServiceContext;
+use hearth_service::comments;
+use hearth_service::communities;
+use hearth_service::posts::{self, NewPostForm, PostChanges};
+use serde::Deserialize;
+
+/// The post routes.
+pub fn router() -> Router<ServiceContext> {
+    Router::new()
+        .route("/post/{id}", get(show))
+        .route("/create_post", get(new_form).post(create))
+        .route("/post/{id}/edit", get(edit_form).post(edit))
+        .route("/post/{id}/delete", post(delete))
+        .route("/post/{id}/vote", post(vote))
+        .route("/post/{id}/comment", post(comment))
+}
+
+/// Levels of replies a post's page loads; deeper ones are behind "more replies" links.
+pub const THREAD_DEPTH: i32 = 6;
+/// Comments a post's page loads at first.
+pub const THREAD_LIMIT: i64 = 300;
+
+/// The orders of comments, as addresses name them and as people read them.
+pub const COMMENT_SORTS: [(&str, &str); 5] = [
+    ("hot", "Hot"),
+    ("top", "Top"),
+    ("new", "New"),
+    ("old", "Old"),
+    ("controversial", "Controversial"),
+];
+
+/// The comment sort switcher of a page at `path`.
+pub fn comment_sort_choices(path: &str, current: &str) -> Vec<Choice> {
+    COMMENT_SORTS
+        .iter()
+        .map(|(name, label)| Choice {
+            label,
+            href: if *name == "hot" {
+                format!("{path}#comments")
+            } else {
+                format!("{path}?sort={name}#comments")
+            },
+            current: *name == current,
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct ThreadQuery {
+    sort: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "post.html")]
+struct PostPage {
+    layout: Layout,
+    post: PostView,
+    community: CommunityView,
+    show_nsfw: bool,
+    sorts: Vec<Choice>,
+    items: Vec<ThreadItem>,
+    more_comments: Option<String>,
+    thread_cut: bool,
+}
+
+async fn show(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PagePath(id): PagePath<i64>,
+    PageQuery(query): PageQuery<ThreadQuery>,
+) -> PageResult {
+    let row = posts::get(&ctx, session.viewer.as_ref(), id).await?;
+    let sort_name = query.sort.as_deref().unwrap_or("hot");
+    let sort = comments::parse_sort(sort_name)?;
+    let limit = query
+        .limit
+        .unwrap_or(THREAD_LIMIT)
+        .clamp(1, comments::MAX_THREAD_LIMIT);
+    let rows = comments::thread(
+        &ctx,
+        session.viewer.as_ref(),
+        id,
+        None,
+        sort,
+        THREAD_DEPTH,
+        limit,
+    )
+    .await?;
+    // The service cuts the thread at `limit` in display order; a full page may hide more.
+    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
+    let more_comments = (full && limit < comments::MAX_THREAD_LIMIT).then(|| {
+        let sort = if sort_name == "hot" {
+            String::new()
+        } else {
+            format!("sort={sort_name}&")
+        };
+        format!(
+            "/post/{id}?{sort}limit={}#comments",
+            comments::MAX_THREAD_LIMIT
+        )
+    });
+    let post = PostView::new(row, &session, Utc::now());
+    let found = communities::find(&ctx, &post.community.handle).await?;
+    let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
+    let community = CommunityView::new(details, ctx.settings.hostname.as_str());
+    let items = views::thread(rows, Some(post.author_id), &session);
+    let layout = Layout::new(&session, post.title.clone(), "");
+    render(&PostPage {
+        community,
+        sorts: comment_sort_choices(&post.href, sort_name),
+        show_nsfw: session.preferences.show_nsfw,
+        thread_cut: full && more_comments.is_none(),
+        layout,
+        post,
+        items,
+        more_comments,
+    })
+}
+
+/// What the post form sends (and shows again after an error).
+#[derive(Debug, Default, Deserialize)]
+struct PostInput {
+    #[serde(default)]
+    community: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    body: String,
+    nsfw: Option<String>,
+}
+
+const FIELDS: &crate::forms::Fields = &[
+    ("community", "Community"),
+    ("title", "Title"),
+    ("url", "Link"),
+    ("body", "Text"),
+];
+
+#[derive(Template)]
+#[template(path = "post_form.html")]
+struct PostFormPage {
+    layout: Layout,
+    form: PostInput,
+    errors: FormErrors,
+    /// The post's id when editing.
+    editing: Option<i64>,
+    action: String,
+    /// Community names to suggest.
+    suggestions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NewPostQuery {
+    community: Option<String>,
+}
+
+/// The biggest communities' names, suggested by the community field.
+async fn suggestions(ctx: &ServiceContext, session: &Session) -> Result<Vec<String>, WebError> {
+    let (rows, _) = communities::list(
+        ctx,
+        session.viewer.as_ref(),
+        CommunitySort::Members,
+        None,
+        None,
+        50,
+    )
+    .await?;
+    Ok(rows.into_iter().map(|d| d.community.name).collect())
+}
+
+async fn new_form(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PageQuery(query): PageQuery<NewPostQuery>,
+) -> PageResult {
+    render(&PostFormPage {
+        layout: Layout::new(&user.session, "New post", "create"),
+        form: PostInput {
+            community: query.community.unwrap_or_default(),
+            ..PostInput::default()
+        },
+        errors: FormErrors::none(),
+        editing: None,
+        action: "/create_post".to_owned(),
+        suggestions: suggestions(&ctx, &user.session).await?,
+    })
+}
+
+async fn create(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    CsrfForm(form): CsrfForm<PostInput>,
+) -> PageResult {
+    let result = posts::create(
+        &ctx,
+        &user.viewer,
+        NewPostForm {
+            community: form.community.clone(),
+            title: form.title.clone(),
+            url: Some(form.url.clone()).filter(|u| !u.trim().is_empty()),
+            body: Some(form.body.clone()),
+            nsfw: form.nsfw.is_some(),
+            language: None,
+        },
+    )
+    .await;
+    match result {
+        Ok(row) => Ok(see_other(&format!("/post/{}", row.id))),
+        Err(error) => {
+            // An unknown community is a 404 from the service; here it is a wrong field value.
+            let (status, errors) = errors_with(error, FIELDS, "not_found", "community")?;
+            render_status(
+                status,
+                &PostFormPage {
+                    layout: Layout::new(&user.session, "New post", "create"),
+                    form,
+                    errors,
+                    editing: None,
+                    action: "/create_post".to_owned(),
+                    suggestions: suggestions(&ctx, &user.session).await?,
+                },
+            )
+        }
+    }
+}
+
+async fn edit_form(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+) -> PageResult {
+    let row = posts::get(&ctx, Some(&user.viewer), id).await?;
+    if row.author_id != user.viewer.person_id {
+        return Err(WebError(Error::forbidden(
+            "not_author",
+            "Only the author may change this post.",
+        )));
+    }
+    render(&PostFormPage {
+        layout: Layout::new(&user.session, "Edit post", ""),
+        form: PostInput {
+            community: row.community_name,
+            title: row.title,
+            url: row.url.unwrap_or_default(),
+            body: row.body,
+            nsfw: row.nsfw.then(String::new),
+        },
+        errors: FormErrors::none(),
+        editing: Some(id),
+        action: format!("/post/{id}/edit"),
+        suggestions: Vec::new(),
+    })
+}
+
+async fn edit(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<PostInput>,
+) -> PageResult {
+    let changes = PostChanges {
+        title: Some(form.title.clone()),
+        url: Some(Some(form.url.clone()).filter(|u| !u.trim().is_empty())),
+        body: Some(form.body.clone()),
+        nsfw: Some(form.nsfw.is_some()),
+        language: None,
+    };
+    match posts::edit(&ctx, &user.viewer, id, changes).await {
+        Ok(_) => Ok(see_other(&format!("/post/{id}"))),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, FIELDS)?;
+            render_status(
+                status,
+                &PostFormPage {
+                    layout: Layout::new(&user.session, "Edit post", ""),
+                    form,
+                    errors,
+                    editing: Some(id),
+                    action: format!("/post/{id}/edit"),
+                    suggestions: Vec::new(),
+                },
+            )
+        }
+    }
+}
+
+async fn delete(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> PageResult {
+    let row = posts::delete(&ctx, &user.viewer, id).await?;
+    Ok(see_other(&format!("/c/{}", row.community_name)))
+}
+
+/// A vote as the buttons send it.
+#[derive(Debug, Deserialize)]
+pub struct VoteInput {
+    /// 1, -1, or 0 to take the vote back.
+    pub score: i16,
+}
+
+/// The vote widget alone, for the enhancement script.
+#[derive(Template)]
+#[template(path = "vote_fragment.html")]
+pub struct VoteFragment {
+    /// The layout (for the CSRF token).
+    pub layout: Layout,
+    /// The widget.
+    pub vote: VoteView,
+}
+
+/// Where a vote sends the visitor back to: the page it came from, at the voted item.
+pub fn back_to(headers: &HeaderMap, fallback: String, anchor: &str) -> String {
+    let page = same_site_referer(headers)
+        .map(|p| p.split('#').next().unwrap_or("/").to_owned())
+        .unwrap_or(fallback);
+    format!("{page}#{anchor}")
+}
+
+async fn vote(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(input): CsrfForm<VoteInput>,
+) -> PageResult {
+    let row = posts::vote(&ctx, &user.viewer, id, input.score).await?;
+    if user.session.fragment {
+        let view = PostView::new(row, &user.session, Utc::now());
+        return render(&VoteFragment {
+            layout: Layout::new(&user.session, "", ""),
+            vote: view.vote,
+        });
+    }
+    Ok(see_other(&back_to(
+        &headers,
+        format!("/post/{id}"),
+        &format!("p{id}"),
+    )))
+}
+
+/// What the comment form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct CommentInput {
+    /// Markdown.
+    #[serde(default)]
+    pub body: String,
+    /// The comment replied to; empty for a top-level comment.
+    #[serde(default)]
+    pub parent_id: String,
+}
+
+async fn comment(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(post_id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<CommentInput>,
+) -> PageResult {
+    let parent_id = match form.parent_id.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<i64>()
+                .map_err(|_| WebError(Error::validation("parent_id", "is not a comment id")))?,
+        ),
+    };
+    let session = &user.session;
+    match comments::create(&ctx, &user.viewer, post_id, parent_id, &form.body).await {
+        Ok(row) => {
+            let id = row.id;
+            if session.fragment {
+                let post = posts::get(&ctx, Some(&user.viewer), post_id).await?;
+                let items = views::thread(vec![row], Some(post.author_id), session);
+                return render(&CommentFragment {
+                    layout: Layout::new(session, "", ""),
+                    items,
+                });
+            }
+            Ok(see_other(&match parent_id {
+                Some(parent) => format!("/comment/{parent}#c{id}"),
+                None => format!("/post/{post_id}#c{id}"),
+            }))
+        }
+        Err(error) => {
+            let (status, errors) = comment_error(error)?;
+            if session.fragment {
+                return Ok(crate::page::error_fragment(
+                    status,
+                    errors
+                        .get("body")
+                        .or(errors.general.as_deref())
+                        .unwrap_or(""),
+                ));
+            }
+            let context = Context::load(&ctx, session, post_id, parent_id).await?;
+            let page = CommentFormPage::new(session, context, form.body, errors, None);
+            render_status(status, &page)
+        }
+    }
+}

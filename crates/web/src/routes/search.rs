@@ -1,0 +1,162 @@
+//! Search: posts, comments, communities and people. A query that is a handle (`!name@host` for
+//! a community, `@name@host` for a person) opens that page when it is known here; resolving
+//! handles and URLs of other servers comes with federation.
+
+use crate::extract::PageQuery;
+use crate::page::{Layout, PageResult, render, see_other};
+use crate::paging::{self, PAGE_SIZE};
+use crate::routes::front::link;
+use crate::routes::users::{CommentInList, comments_in_list};
+use crate::session::Session;
+use crate::views::{self, ActorView, Choice, CommunityView, PostView, post_list};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use hearth_service::ServiceContext;
+use hearth_service::search::{self, SearchKind, SearchResults};
+use hearth_service::{communities, users};
+use serde::Deserialize;
+
+/// The search route.
+pub fn router() -> Router<ServiceContext> {
+    Router::new().route("/search", get(search_page))
+}
+
+const KINDS: [(&str, &str); 4] = [
+    ("posts", "Posts"),
+    ("comments", "Comments"),
+    ("communities", "Communities"),
+    ("users", "People"),
+];
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    kind: String,
+    kinds: Vec<Choice>,
+    searched: bool,
+    posts: Vec<PostView>,
+    hidden_nsfw: usize,
+    comments: Vec<CommentInList>,
+    communities: Vec<CommunityView>,
+    people: Vec<ActorView>,
+    next_page: Option<String>,
+    /// Search results have no "first page" link (only the pager's "next").
+    first_page: Option<String>,
+}
+
+impl SearchPage {
+    fn nothing_found(&self) -> bool {
+        self.searched
+            && self.posts.is_empty()
+            && self.comments.is_empty()
+            && self.communities.is_empty()
+            && self.people.is_empty()
+    }
+}
+
+/// The page a handle names, when it is known here.
+async fn handle_target(ctx: &ServiceContext, query: &str) -> Option<String> {
+    let is_handle = !query.contains(char::is_whitespace);
+    if let Some(rest) = query.strip_prefix('!').filter(|_| is_handle) {
+        let community = communities::find(ctx, rest).await.ok()?;
+        return Some(format!("/c/{}", community.name));
+    }
+    if let Some(rest) = query.strip_prefix('@').filter(|_| is_handle) {
+        let person = users::find(ctx, rest, "q").await.ok()?;
+        return Some(format!("/u/{}", person.name));
+    }
+    None
+}
+
+async fn search_page(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PageQuery(query): PageQuery<SearchQuery>,
+) -> PageResult {
+    let text = query.q.as_deref().unwrap_or("").trim().to_owned();
+    let kind_name = query.kind.as_deref().unwrap_or("posts").to_owned();
+    let kind = SearchKind::parse(&kind_name)?;
+    if let Some(target) = handle_target(&ctx, &text).await {
+        return Ok(see_other(&target));
+    }
+    let kinds = KINDS
+        .iter()
+        .map(|(name, label)| Choice {
+            label,
+            href: link("/search", &[("q", &text), ("type", name)]),
+            current: *name == kind_name,
+        })
+        .collect();
+    let mut page = SearchPage {
+        layout: Layout::new(
+            &session,
+            if text.is_empty() {
+                "Search".to_owned()
+            } else {
+                format!("Search: {text}")
+            },
+            "search",
+        ),
+        query: text.clone(),
+        kind: kind_name.clone(),
+        kinds,
+        searched: !text.is_empty(),
+        posts: Vec::new(),
+        hidden_nsfw: 0,
+        comments: Vec::new(),
+        communities: Vec::new(),
+        people: Vec::new(),
+        next_page: None,
+        first_page: None,
+    };
+    if text.is_empty() {
+        return render(&page);
+    }
+    let viewer = session.viewer.as_ref();
+    let after = paging::decode_f64(query.cursor.as_deref())?;
+    let (results, next) = search::search(&ctx, viewer, &text, kind, None, after, PAGE_SIZE).await?;
+    page.next_page = next.map(|(key, id)| {
+        link(
+            "/search",
+            &[
+                ("q", &text),
+                ("type", &kind_name),
+                ("cursor", &paging::encode_f64(key, id)),
+            ],
+        )
+    });
+    match results {
+        SearchResults::Posts(rows) => {
+            (page.posts, page.hidden_nsfw) = post_list(rows, &session);
+        }
+        SearchResults::Comments(rows) => {
+            page.comments = comments_in_list(&ctx, &session, rows).await?;
+        }
+        SearchResults::Communities(rows) => {
+            let host = ctx.settings.hostname.to_string();
+            page.communities = rows
+                .into_iter()
+                .map(|d| CommunityView::new(d, &host))
+                .collect();
+        }
+        SearchResults::Users(rows) => {
+            page.people = rows
+                .iter()
+                .map(|p| views::person(&p.name, p.display_name.as_deref(), p.local, &p.ap_id))
+                .collect();
+        }
+    }
+    render(&page)
+}

@@ -1,0 +1,172 @@
+//! People's profiles: who they are, and what they posted and commented, newest first.
+
+use crate::extract::{PagePath, PageQuery};
+use crate::page::{Layout, PageResult, WebError, render};
+use crate::paging::{self, PAGE_SIZE};
+use crate::routes::front::link;
+use crate::session::Session;
+use crate::views::{self, ActorView, Choice, CommentView, PostView, TimeView, post_list};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use chrono::Utc;
+use hearth_core::Error;
+use hearth_db::comment::CommentRow;
+use hearth_service::ServiceContext;
+use hearth_service::posts::{self, Feed, FeedSort};
+use hearth_service::{comments, users};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+/// The profile route.
+pub fn router() -> Router<ServiceContext> {
+    Router::new().route("/u/{name}", get(show))
+}
+
+#[derive(Debug, Deserialize)]
+struct ProfileQuery {
+    view: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A comment in a list outside its thread (a profile, search results), with its post.
+pub struct CommentInList {
+    /// The comment.
+    pub comment: CommentView,
+    /// Its post's title.
+    pub post_title: String,
+    /// Its post's page.
+    pub post_href: String,
+}
+
+/// Adds to each comment the title of its post: one lookup per distinct post of the list (at
+/// most a page's worth).
+pub async fn comments_in_list(
+    ctx: &ServiceContext,
+    session: &Session,
+    rows: Vec<CommentRow>,
+) -> Result<Vec<CommentInList>, WebError> {
+    let mut titles: HashMap<i64, String> = HashMap::new();
+    for row in &rows {
+        if let Entry::Vacant(slot) = titles.entry(row.post_id) {
+            let post = posts::get(ctx, session.viewer.as_ref(), row.post_id).await?;
+            slot.insert(post.title);
+        }
+    }
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let post_id = row.post_id;
+            CommentInList {
+                comment: CommentView::new(row, None, session, now),
+                post_title: titles.get(&post_id).cloned().unwrap_or_default(),
+                post_href: format!("/post/{post_id}"),
+            }
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct ProfilePage {
+    layout: Layout,
+    person: ActorView,
+    bio_html: String,
+    admin: bool,
+    joined: TimeView,
+    tabs: Vec<Choice>,
+    showing_comments: bool,
+    posts: Vec<PostView>,
+    hidden_nsfw: usize,
+    comments: Vec<CommentInList>,
+    next_page: Option<String>,
+    first_page: Option<String>,
+}
+
+async fn show(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PagePath(name): PagePath<String>,
+    PageQuery(query): PageQuery<ProfileQuery>,
+) -> PageResult {
+    let row = users::find(&ctx, &name, "user").await?;
+    let person = views::person(
+        &row.name,
+        row.display_name.as_deref(),
+        row.local,
+        &row.ap_id,
+    );
+    let showing_comments = match query.view.as_deref() {
+        None | Some("posts") => false,
+        Some("comments") => true,
+        Some(_) => {
+            return Err(WebError(Error::validation(
+                "view",
+                "must be posts or comments",
+            )));
+        }
+    };
+    let viewer = session.viewer.as_ref();
+    let path = person.href.clone();
+    let view_param = if showing_comments { "comments" } else { "" };
+    let (mut posts, mut hidden_nsfw, mut comments_in_list) = (Vec::new(), 0, Vec::new());
+    let next_cursor = if showing_comments {
+        let after = paging::decode_id(query.cursor.as_deref())?;
+        let mut rows =
+            comments::by_author(&ctx, viewer, &person.handle, after, PAGE_SIZE + 1).await?;
+        let next = hearth_service::paging::cut(&mut rows, PAGE_SIZE).map(|r| r.id.to_string());
+        comments_in_list = self::comments_in_list(&ctx, &session, rows).await?;
+        next
+    } else {
+        let after = paging::decode_post(query.cursor.as_deref())?;
+        let (rows, next) = posts::feed(
+            &ctx,
+            viewer,
+            Feed::Author(person.handle.clone()),
+            FeedSort::New,
+            after,
+            PAGE_SIZE,
+        )
+        .await?;
+        (posts, hidden_nsfw) = post_list(rows, &session);
+        next.map(|c| paging::encode_f64(c.key, c.id))
+    };
+    let tabs = vec![
+        Choice {
+            label: "Posts",
+            href: path.clone(),
+            current: !showing_comments,
+        },
+        Choice {
+            label: "Comments",
+            href: link(&path, &[("view", "comments")]),
+            current: showing_comments,
+        },
+    ];
+    let layout = Layout::new(&session, person.label.clone(), "profile").with_feed(
+        format!("Posts by {}", person.handle),
+        format!("/feeds/u/{}.xml", person.handle),
+    );
+    render(&ProfilePage {
+        layout,
+        next_page: next_cursor
+            .map(|cursor| link(&path, &[("view", view_param), ("cursor", &cursor)])),
+        first_page: query
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|_| link(&path, &[("view", view_param)])),
+        person,
+        bio_html: row.bio_html,
+        admin: row.admin,
+        joined: views::time(row.created_at, Utc::now()),
+        tabs,
+        showing_comments,
+        posts,
+        hidden_nsfw,
+        comments: comments_in_list,
+    })
+}

@@ -1,0 +1,422 @@
+//! Who is looking at a page, and the defences every page gets. One middleware runs around each
+//! page request: it resolves the session cookie to a signed-in account (the cookie holds a token
+//! issued by `hearth_service::auth::login`, so the web and the API share one token store and one
+//! revocation path), makes sure the browser has a CSRF cookie, renders error pages with the
+//! visitor's context, and adds the security headers.
+//!
+//! CSRF is a double submit: a random `csrf` cookie (HttpOnly, SameSite=Lax) whose value every
+//! form repeats in a hidden `csrf_token` field; `extract::CsrfForm` refuses a POST whose two
+//! values differ. Over https both cookies are `Secure` and carry the `__Host-` prefix, which stops
+//! a sibling subdomain from planting its own CSRF cookie.
+
+use crate::page::{self, ErrorPage, WebError};
+use axum::extract::Request;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, LOCATION, REFERRER_POLICY, RETRY_AFTER,
+    SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hearth_core::{Error, ErrorKind};
+use hearth_service::ServiceContext;
+use hearth_service::auth::Viewer;
+use hearth_service::settings::Preferences;
+use rand::RngCore;
+use std::sync::{Arc, Mutex};
+
+/// The header the enhancement script sends when it wants a fragment of HTML, not a page.
+pub const FRAGMENT_HEADER: &str = "x-hearth-fragment";
+
+/// How long a browser keeps the session cookie (90 days).
+const SESSION_MAX_AGE_SECS: i64 = 90 * 24 * 3600;
+
+/// The content security policy of every page: scripts and styles only from our own origin (no
+/// inline script, no inline style), images from anywhere over https (linked thumbnails), forms
+/// only to ourselves, and no framing.
+pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; img-src 'self' https: data:; \
+     style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; object-src 'none'";
+
+/// What the page layout needs to know of the site; read once per request.
+#[derive(Debug, Clone)]
+pub struct SiteFacts {
+    /// The instance's name.
+    pub name: String,
+    /// Its description, rendered and sanitised.
+    pub description_html: String,
+    /// `open`, `approval` or `closed`.
+    pub registration_mode: String,
+    /// Asked of applicants in approval mode.
+    pub application_question: String,
+    /// Whether downvotes are accepted (the pages hide the button when not).
+    pub downvotes_enabled: bool,
+}
+
+/// The visitor of one request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The signed-in account, if any.
+    pub viewer: Option<Viewer>,
+    /// The account's preferences; the defaults for anonymous visitors.
+    pub preferences: Preferences,
+    /// The CSRF token every form of the page carries.
+    pub csrf: String,
+    /// The site.
+    pub site: SiteFacts,
+    /// Whether the site is served over https (cookies are `Secure` then).
+    pub secure: bool,
+    /// Whether the enhancement script asked for a fragment rather than a page.
+    pub fragment: bool,
+}
+
+impl Session {
+    /// The signed-in account's name.
+    pub fn viewer_name(&self) -> Option<&str> {
+        self.viewer.as_ref().map(|v| v.name.as_str())
+    }
+
+    /// True when the signed-in account is this person.
+    pub fn is(&self, person_id: i64) -> bool {
+        self.viewer
+            .as_ref()
+            .is_some_and(|v| v.person_id == person_id)
+    }
+
+    /// The names of the two cookies.
+    pub fn cookie_names(&self) -> CookieNames {
+        CookieNames::new(self.secure)
+    }
+
+    /// A `Set-Cookie` value that stores a session token.
+    pub fn session_cookie(&self, token: &str) -> HeaderValue {
+        cookie(
+            self.cookie_names().session,
+            token,
+            Some(SESSION_MAX_AGE_SECS),
+            self.secure,
+        )
+    }
+
+    /// A `Set-Cookie` value that removes the session cookie.
+    pub fn clear_session_cookie(&self) -> HeaderValue {
+        cookie(self.cookie_names().session, "", Some(0), self.secure)
+    }
+}
+
+/// The cookie names, with the `__Host-` prefix over https.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieNames {
+    /// The session token.
+    pub session: &'static str,
+    /// The CSRF token.
+    pub csrf: &'static str,
+}
+
+impl CookieNames {
+    /// The names for a site served over https (`secure`) or plain http.
+    pub fn new(secure: bool) -> Self {
+        if secure {
+            Self {
+                session: "__Host-hearth_session",
+                csrf: "__Host-hearth_csrf",
+            }
+        } else {
+            Self {
+                session: "hearth_session",
+                csrf: "hearth_csrf",
+            }
+        }
+    }
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; `Secure` over https.
+fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        text.push_str("; Secure");
+    }
+    // Names are constants and values are hex tokens, so this cannot fail; an empty value is
+    // the harmless fallback.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The value of the cookie `name` in the request's `Cookie` headers.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// 256 random bits as hex: CSRF tokens.
+fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_token(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Compares two tokens in time that does not depend on where they differ.
+pub fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// What loading the session decided about cookies.
+#[derive(Clone)]
+struct CookieChanges {
+    /// A CSRF cookie to set, when the browser had none.
+    new_csrf: Option<HeaderValue>,
+    /// The session cookie named a token that no longer works.
+    stale_session: bool,
+}
+
+async fn load(
+    ctx: &ServiceContext,
+    headers: &HeaderMap,
+    fragment: bool,
+) -> Result<(Session, CookieChanges), Error> {
+    let secure = ctx.settings.public_scheme() == "https";
+    let names = CookieNames::new(secure);
+    let (viewer, stale_session) = match read_cookie(headers, names.session) {
+        Some(token) if !token.is_empty() => {
+            match hearth_service::auth::authenticate(ctx, token).await? {
+                Some(viewer) => (Some(viewer), false),
+                None => (None, true),
+            }
+        }
+        _ => (None, false),
+    };
+    let preferences = match &viewer {
+        Some(v) => hearth_service::settings::preferences(ctx, v).await?,
+        None => Preferences::default(),
+    };
+    let site = hearth_service::site::get(ctx).await?;
+    let (csrf, new_csrf) = match read_cookie(headers, names.csrf).filter(|t| is_token(t)) {
+        Some(token) => (token.to_owned(), None),
+        None => {
+            let token = random_token();
+            let header = cookie(names.csrf, &token, None, secure);
+            (token, Some(header))
+        }
+    };
+    let session = Session {
+        viewer,
+        preferences,
+        csrf,
+        site: SiteFacts {
+            name: site.name,
+            description_html: site.description_html,
+            registration_mode: site.registration_mode,
+            application_question: site.application_question,
+            downvotes_enabled: site.downvotes_enabled,
+        },
+        secure,
+        fragment,
+    };
+    Ok((
+        session,
+        CookieChanges {
+            new_csrf,
+            stale_session,
+        },
+    ))
+}
+
+/// The session when none was loaded (loading failed because the database is down, or the route
+/// never asked for one): anonymous, so that an error page still renders.
+fn fallback_session(fragment: bool) -> Session {
+    Session {
+        viewer: None,
+        preferences: Preferences::default(),
+        csrf: String::new(),
+        site: SiteFacts {
+            name: "Hearth".to_owned(),
+            description_html: String::new(),
+            registration_mode: "closed".to_owned(),
+            application_question: String::new(),
+            downvotes_enabled: true,
+        },
+        secure: false,
+        fragment,
+    }
+}
+
+/// Where the session loaded during a request is left for the middleware, which needs it after
+/// the handler has run (for error pages and cookies). Sessions are loaded by the first extractor
+/// that asks (see `session`), because the middleware itself has no access to the router's state.
+#[derive(Clone, Default)]
+struct SessionSlot(Arc<Mutex<Option<(Session, CookieChanges)>>>);
+
+impl SessionSlot {
+    fn fill(&self, session: Session, changes: CookieChanges) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((session, changes));
+        }
+    }
+
+    fn take(&self) -> Option<(Session, CookieChanges)> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// The visitor of this request: loaded on first use, then cached in the request.
+pub async fn session(parts: &mut Parts, ctx: &ServiceContext) -> Result<Session, WebError> {
+    if let Some(session) = parts.extensions.get::<Session>() {
+        return Ok(session.clone());
+    }
+    let fragment = parts.headers.contains_key(FRAGMENT_HEADER);
+    let (session, changes) = load(ctx, &parts.headers, fragment).await?;
+    parts.extensions.insert(session.clone());
+    if let Some(slot) = parts.extensions.get::<SessionSlot>() {
+        slot.fill(session.clone(), changes);
+    }
+    Ok(session)
+}
+
+/// The middleware around every page: see the module documentation.
+pub async fn middleware(mut request: Request, next: Next) -> Response {
+    let slot = SessionSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let fragment = request.headers().contains_key(FRAGMENT_HEADER);
+    let method = request.method().clone();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let response = next.run(request).await;
+    match slot.take() {
+        Some((session, changes)) => finish(&session, Some(changes), &method, &target, response),
+        None => finish(
+            &fallback_session(fragment),
+            None,
+            &method,
+            &target,
+            response,
+        ),
+    }
+}
+
+fn finish(
+    session: &Session,
+    changes: Option<CookieChanges>,
+    method: &Method,
+    target: &str,
+    mut response: Response,
+) -> Response {
+    if let Some(ErrorPage(kind)) = response.extensions_mut().remove::<ErrorPage>() {
+        let retry_after = response.headers().get(RETRY_AFTER).cloned();
+        response = error_response(session, kind, method, target);
+        if let Some(value) = retry_after {
+            response.headers_mut().insert(RETRY_AFTER, value);
+        }
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(CACHE_CONTROL) {
+        // Pages differ per visitor and carry the visitor's CSRF token: never share them.
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+    if let Some(changes) = changes {
+        if let Some(csrf) = changes.new_csrf {
+            headers.append(SET_COOKIE, csrf);
+        }
+        let session_name = format!("{}=", session.cookie_names().session);
+        let handler_set_session = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(session_name.as_bytes()));
+        if changes.stale_session && !handler_set_session {
+            headers.append(SET_COOKIE, session.clear_session_cookie());
+        }
+    }
+    response
+}
+
+/// Turns an error kind into the page (or, for the enhancement script, the fragment) shown.
+/// A visitor who must sign in is sent to the sign-in page and brought back afterwards.
+fn error_response(session: &Session, kind: ErrorKind, method: &Method, target: &str) -> Response {
+    if matches!(
+        kind,
+        ErrorKind::Unauthorized {
+            code: "not_signed_in",
+            ..
+        }
+    ) && !session.fragment
+    {
+        let back = if method == Method::GET { target } else { "/" };
+        let location = format!("/login?next={}", page::encode_query_value(back));
+        return (
+            StatusCode::SEE_OTHER,
+            [(
+                LOCATION,
+                HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/login")),
+            )],
+        )
+            .into_response();
+    }
+    page::render_error(session, &kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, HeaderValue::from_static("a=1; hearth_csrf=abc"));
+        headers.append(COOKIE, HeaderValue::from_static("hearth_session=def"));
+        assert_eq!(read_cookie(&headers, "hearth_csrf"), Some("abc"));
+        assert_eq!(read_cookie(&headers, "hearth_session"), Some("def"));
+        assert_eq!(read_cookie(&headers, "hearth"), None);
+    }
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_over_https() {
+        let plain = cookie("hearth_csrf", "x", None, false);
+        assert_eq!(plain, "hearth_csrf=x; Path=/; HttpOnly; SameSite=Lax");
+        let secure = cookie("__Host-hearth_session", "y", Some(60), true);
+        assert_eq!(
+            secure,
+            "__Host-hearth_session=y; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+    }
+
+    #[test]
+    fn tokens_compare_by_value() {
+        let token = random_token();
+        assert!(is_token(&token));
+        assert!(tokens_match(&token, &token.clone()));
+        assert!(!tokens_match(&token, &random_token()));
+        assert!(!tokens_match(&token, &token[1..]));
+        assert!(!CONTENT_SECURITY_POLICY_VALUE.contains("unsafe-inline"));
+    }
+}

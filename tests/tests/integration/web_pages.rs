@@ -1,0 +1,1086 @@
+//! The web pages over plain HTTP, as a browser without JavaScript uses them: status codes,
+//! security headers, cookies, CSRF, forms that POST and redirect, static assets and RSS feeds.
+
+use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// A browser without JavaScript: keeps cookies, follows no redirects (tests look at them), and
+/// sends the CSRF token with every form unless told not to.
+struct Visitor {
+    base: String,
+    client: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+/// A response, read.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in the page ({}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+}
+
+impl Visitor {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A visitor signed in through the login form.
+    async fn signed_in(app: &TestApp, user: &TestUser) -> Self {
+        let mut visitor = Self::new(app);
+        visitor.get("/login").await;
+        let page = visitor
+            .post(
+                "/login",
+                &[("username", &user.name), ("password", TEST_PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        visitor
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies
+            .get("hearth_csrf")
+            .cloned()
+            .expect("a CSRF cookie (GET a page first)")
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        for cookie in headers.get_all(SET_COOKIE) {
+            let cookie = cookie.to_str().unwrap();
+            let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// Posts a form with the CSRF token.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf();
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, &[]).await
+    }
+
+    /// Posts exactly these fields, with extra headers.
+    async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        self.read(response).await
+    }
+}
+
+async fn community(app: &TestApp, owner: &TestUser, name: &str) {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/communities",
+            owner.auth(),
+            json!({"name": name, "title": format!("All about {name}"), "description": "A *friendly* place."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn post(app: &TestApp, author: &TestUser, community: &str, title: &str, nsfw: bool) -> i64 {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/posts",
+            author.auth(),
+            json!({"community": community, "title": title, "body": "Some **bold** words & <script>alert(1)</script>", "nsfw": nsfw}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+async fn comment(app: &TestApp, author: &TestUser, post_id: i64, parent: Option<i64>) -> i64 {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/comments",
+            author.auth(),
+            json!({"post_id": post_id, "parent_id": parent, "body": format!("A reply below {parent:?}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn unknown_communities_posts_and_people_get_a_friendly_404_page() {
+    let app = TestApp::spawn(&[]).await;
+    let mut visitor = Visitor::new(&app);
+    for path in [
+        "/c/nowhere",
+        "/post/987654",
+        "/post/not-a-number",
+        "/comment/987654",
+        "/u/nobody",
+        "/c/nowhere/edit",
+    ] {
+        let page = visitor.get(path).await;
+        if path.ends_with("/edit") {
+            // Editing needs a sign-in first.
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+            assert!(page.location().starts_with("/login?next="), "{path}");
+            continue;
+        }
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+        page.assert_contains("<h1>Not found</h1>");
+        page.assert_contains("href=\"/\"");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_content_security_policy_and_security_headers() {
+    let app = TestApp::spawn(&[]).await;
+    let mut visitor = Visitor::new(&app);
+    for path in ["/", "/communities", "/login", "/c/missing"] {
+        let page = visitor.get(path).await;
+        let csp = page.header("content-security-policy");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("form-action 'self'"), "{path}: {csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
+        assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(page.header("referrer-policy"), "same-origin", "{path}");
+        assert!(page.header("cache-control").contains("private"), "{path}");
+        // Nothing inline that the policy would have to allow.
+        assert!(
+            !page.body.contains("<script>") && !page.body.contains(" style="),
+            "{path}"
+        );
+        assert!(!page.body.contains(" onclick="), "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn user_html_is_shown_sanitised_and_everything_else_escaped() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "safety").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/posts",
+            alice.auth(),
+            json!({"community": "safety", "title": "<img src=x onerror=alert(1)> title", "body": "Hi <script>alert(2)</script> **there**"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let page = Visitor::new(&app).get(&format!("/post/{id}")).await;
+    page.assert_contains("&lt;img src=x onerror=alert(1)&gt; title");
+    page.assert_contains("<strong>there</strong>");
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(!page.body.contains("<img src=x"), "{}", page.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn static_assets_have_content_hashed_names_and_are_cached_forever() {
+    let app = TestApp::spawn(&[]).await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/").await;
+    let asset = |prefix: &str| {
+        let start = page
+            .body
+            .find(prefix)
+            .unwrap_or_else(|| panic!("{prefix} linked"));
+        let end = page.body[start..].find('"').unwrap() + start;
+        page.body[start..end].to_owned()
+    };
+    for (path, content_type) in [
+        (asset("/static/style."), "text/css"),
+        (asset("/static/app."), "text/javascript"),
+        (asset("/static/icon."), "image/svg+xml"),
+    ] {
+        let hash = path.split('.').nth(1).unwrap();
+        assert_eq!(hash.len(), 16, "{path}");
+        let file = visitor.get(&path).await;
+        assert_eq!(file.status, StatusCode::OK, "{path}");
+        assert!(
+            file.header("content-type").starts_with(content_type),
+            "{path}"
+        );
+        assert_eq!(
+            file.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(file.header("x-content-type-options"), "nosniff");
+        // A stale name is not served from the long-lived cache.
+        let stale = visitor.get(&path.replace(hash, "0000000000000000")).await;
+        assert_eq!(stale.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rss_feeds_are_well_formed_and_list_the_posts() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "birds").await;
+    post(&app, &alice, "birds", "Robins & wrens at dawn", false).await;
+    post(&app, &alice, "birds", "A \"heron\" <on> the pond", false).await;
+    post(&app, &alice, "birds", "Not for work", true).await;
+    let mut visitor = Visitor::new(&app);
+    for (page_path, feed_path) in [
+        ("/", "/feeds/all.xml?sort=new"),
+        ("/c/birds", "/feeds/c/birds.xml"),
+        ("/u/alice", "/feeds/u/alice.xml"),
+    ] {
+        let page = visitor.get(page_path).await;
+        page.assert_contains("<link rel=\"alternate\" type=\"application/rss+xml\"");
+        page.assert_contains(&format!("href=\"{}\"", feed_path.replace('&', "&amp;")));
+        let feed = visitor.get(feed_path).await;
+        assert_eq!(feed.status, StatusCode::OK, "{feed_path}: {}", feed.body);
+        assert!(
+            feed.header("content-type")
+                .starts_with("application/rss+xml"),
+            "{feed_path}"
+        );
+        let doc = roxmltree::Document::parse(&feed.body)
+            .unwrap_or_else(|e| panic!("{feed_path} is not well-formed XML: {e}\n{}", feed.body));
+        let rss = doc.root_element();
+        assert_eq!(rss.tag_name().name(), "rss");
+        assert_eq!(rss.attribute("version"), Some("2.0"));
+        let channel = rss.children().find(|n| n.has_tag_name("channel")).unwrap();
+        let titles: Vec<&str> = channel
+            .children()
+            .filter(|n| n.has_tag_name("item"))
+            .map(|item| {
+                for required in ["link", "guid", "pubDate", "description"] {
+                    assert!(
+                        item.children().any(|n| n.has_tag_name(required)),
+                        "{feed_path}: an item without <{required}>"
+                    );
+                }
+                item.children()
+                    .find(|n| n.has_tag_name("title"))
+                    .and_then(|n| n.text())
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            titles,
+            ["A \"heron\" <on> the pond", "Robins & wrens at dawn"],
+            "{feed_path}: newest first, NSFW left out"
+        );
+    }
+    assert_eq!(
+        visitor.get("/feeds/c/nothing.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn signing_up_out_and_in_works_with_plain_forms() {
+    let app = TestApp::spawn(&[]).await;
+    let mut visitor = Visitor::new(&app);
+    let form = visitor.get("/signup").await;
+    form.assert_contains("name=\"csrf_token\"");
+    let csrf_cookie = form
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("hearth_csrf="))
+        .expect("a CSRF cookie");
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Lax"));
+    assert!(!csrf_cookie.contains("Secure"), "plain http in tests");
+
+    let page = visitor
+        .post(
+            "/signup",
+            &[
+                ("username", "Maria"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/");
+    let session = page
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("hearth_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    let home = visitor.get("/").await;
+    home.assert_contains("href=\"/u/maria\"");
+    home.assert_contains("Log out");
+    let old_session = visitor.cookies["hearth_session"].clone();
+
+    let page = visitor.post("/logout", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(!visitor.cookies.contains_key("hearth_session"));
+    assert!(!visitor.get("/").await.body.contains("Log out"));
+    // The token is revoked, not only forgotten by this browser.
+    visitor
+        .cookies
+        .insert("hearth_session".to_owned(), old_session);
+    let page = visitor.get("/").await;
+    assert!(!page.body.contains("Log out"));
+    assert!(
+        page.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("hearth_session=;")),
+        "a stale session cookie is removed"
+    );
+
+    let page = visitor
+        .post(
+            "/login",
+            &[("username", "maria"), ("password", "not the password")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    page.assert_contains("Wrong username or password.");
+    page.assert_contains("value=\"maria\"");
+
+    visitor
+        .get("/login?next=/settings")
+        .await
+        .assert_contains("value=\"/settings\"");
+    let page = visitor
+        .post(
+            "/login",
+            &[
+                ("username", "maria"),
+                ("password", "a long enough password"),
+                ("next", "/settings"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/settings");
+    // Redirects never leave the site.
+    let page = visitor
+        .post(
+            "/login",
+            &[
+                ("username", "maria"),
+                ("password", "a long enough password"),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location(), "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_up_in_approval_mode_asks_the_application_question() {
+    let app = TestApp::spawn(&[]).await;
+    let admin = app.admin("root").await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/admin/site",
+            admin.auth(),
+            Some(json!({"registration_mode": "approval", "application_question": "Why do you want to join?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut visitor = Visitor::new(&app);
+    visitor
+        .get("/signup")
+        .await
+        .assert_contains("Why do you want to join?");
+    let page = visitor
+        .post(
+            "/signup",
+            &[
+                ("username", "newbie"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("id=\"application_answer-error\"");
+    page.assert_contains("value=\"newbie\"");
+    let page = visitor
+        .post(
+            "/signup",
+            &[
+                ("username", "newbie"),
+                ("password", "a long enough password"),
+                ("application_answer", "I like birds."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_contains("waits for an administrator");
+    assert!(!visitor.cookies.contains_key("hearth_session"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forms_posted_without_their_csrf_token_are_refused() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+    let fields = [("name", "sneaky"), ("title", "Sneaky")];
+    let missing = visitor.post_raw("/create_community", &fields, &[]).await;
+    let wrong = visitor
+        .post_raw(
+            "/create_community",
+            &[
+                ("csrf_token", &"0".repeat(64)),
+                ("name", "sneaky"),
+                ("title", "x"),
+            ],
+            &[],
+        )
+        .await;
+    let csrf = visitor.csrf();
+    let cross_site = visitor
+        .post_raw(
+            "/create_community",
+            &[("csrf_token", &csrf), ("name", "sneaky"), ("title", "x")],
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    for page in [&missing, &wrong, &cross_site] {
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.header("content-type").starts_with("text/html"));
+        page.assert_contains("This form has expired or did not come from this site.");
+    }
+    assert_eq!(
+        visitor.get("/c/sneaky").await.status,
+        StatusCode::NOT_FOUND,
+        "nothing was created"
+    );
+    // Signing in is protected too (login CSRF), and a fresh visitor has no token yet.
+    let mut stranger = Visitor::new(&app);
+    let page = stranger
+        .post_raw(
+            "/login",
+            &[("username", "alice"), ("password", TEST_PASSWORD)],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!stranger.cookies.contains_key("hearth_session"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn community_post_comment_and_vote_forms_redirect_after_posting() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let mut alice_web = Visitor::signed_in(&app, &alice).await;
+
+    let page = alice_web
+        .post(
+            "/create_community",
+            &[
+                ("name", "Knitting"),
+                ("title", "Knitting circle"),
+                ("description", "Yarn *everywhere*."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/c/knitting");
+    let page = alice_web.get("/c/knitting").await;
+    page.assert_contains("Knitting circle");
+    page.assert_contains("<em>everywhere</em>");
+    page.assert_contains("!knitting@localhost:");
+    page.assert_contains("1 member");
+
+    let page = alice_web
+        .post(
+            "/create_post",
+            &[
+                ("community", "knitting"),
+                ("title", "My first scarf"),
+                ("url", "https://www.example.org/scarf"),
+                ("body", "It is **long**."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let post_path = page.location().to_owned();
+    let post_id: i64 = post_path.trim_start_matches("/post/").parse().unwrap();
+
+    let page = alice_web
+        .post(
+            &format!("/post/{post_id}/comment"),
+            &[("body", "First comment"), ("parent_id", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (path, anchor) = page.location().split_once("#c").unwrap();
+    assert_eq!(path, post_path);
+    let first: i64 = anchor.parse().unwrap();
+
+    let mut bob_web = Visitor::signed_in(&app, &bob).await;
+    let page = bob_web
+        .post(
+            &format!("/post/{post_id}/comment"),
+            &[("body", "A reply"), ("parent_id", &first.to_string())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(page.location().starts_with(&format!("/comment/{first}#c")));
+
+    // A vote comes back to the page it was cast on, at the post.
+    let referer = format!("{}/c/knitting?sort=new", app.base);
+    let page = bob_web
+        .post_raw(
+            &format!("/post/{post_id}/vote"),
+            &[("csrf_token", &bob_web.csrf()), ("score", "1")],
+            &[("referer", &referer)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), format!("/c/knitting?sort=new#p{post_id}"));
+    let page = bob_web
+        .post(&format!("/comment/{first}/vote"), &[("score", "1")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    let page = bob_web.post("/c/knitting/join", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    let page = bob_web.get(&post_path).await;
+    page.assert_contains("My first scarf");
+    page.assert_contains("example.org");
+    page.assert_contains("<strong>long</strong>");
+    page.assert_contains("First comment");
+    page.assert_contains("A reply");
+    page.assert_contains("2 comments");
+    page.assert_contains("2 members");
+    // The post's and the first comment's score: bob's votes, pressed.
+    assert_eq!(page.body.matches("aria-pressed=\"true\"").count(), 2);
+    assert!(
+        page.body.contains("Score: </span>1</span>"),
+        "{}",
+        page.body
+    );
+    // The reply is nested in the first comment.
+    let first_at = page.body.find(&format!("id=\"c{first}\"")).unwrap();
+    let reply_at = page.body.find("A reply").unwrap();
+    assert!(reply_at > first_at);
+
+    let page = bob_web.post("/c/knitting/leave", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    bob_web.get("/c/knitting").await.assert_contains("1 member");
+
+    // Only the author edits and deletes.
+    let page = bob_web.get(&format!("/post/{post_id}/edit")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = alice_web
+        .post(
+            &format!("/post/{post_id}/edit"),
+            &[
+                ("community", "knitting"),
+                ("title", "My first scarf, finished"),
+                ("url", ""),
+                ("body", "Done."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    alice_web
+        .get(&post_path)
+        .await
+        .assert_contains("My first scarf, finished");
+    let page = alice_web
+        .post(
+            &format!("/comment/{first}/edit"),
+            &[("body", "Edited comment")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = alice_web
+        .post(&format!("/comment/{first}/delete"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = alice_web.get(&post_path).await;
+    page.assert_contains("deleted by its author");
+    page.assert_contains("A reply");
+    let page = alice_web
+        .post(&format!("/post/{post_id}/delete"), &[])
+        .await;
+    assert_eq!(page.location(), "/c/knitting");
+    alice_web
+        .get(&post_path)
+        .await
+        .assert_contains("This post was deleted.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_input_is_shown_next_to_its_field_with_the_input_kept() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "tea").await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+
+    let page = visitor
+        .post(
+            "/create_post",
+            &[
+                ("community", "tea"),
+                ("title", "  "),
+                ("body", "Oolong is my favourite."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains(
+        "<p class=\"field-error\" id=\"title-error\">Title must be 1 to 200 characters long.</p>",
+    );
+    page.assert_contains("aria-invalid=\"true\" aria-describedby=\"title-error\"");
+    page.assert_contains("Oolong is my favourite.");
+    page.assert_contains("role=\"alert\"");
+
+    let page = visitor
+        .post(
+            "/create_post",
+            &[("community", "coffee"), ("title", "Espresso")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    page.assert_contains("id=\"community-error\"");
+    page.assert_contains("There is no community `coffee` here.");
+    page.assert_contains("value=\"Espresso\"");
+
+    let page = visitor
+        .post(
+            "/create_post",
+            &[("community", "tea"), ("title", "Link"), ("url", "ftp://x")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Link must be an http or https link.");
+
+    let page = visitor
+        .post(
+            "/create_community",
+            &[("name", "tea"), ("title", "Tea again")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    page.assert_contains("id=\"name-error\"");
+    page.assert_contains("A community named `tea` exists already.");
+
+    let mut stranger = Visitor::new(&app);
+    stranger.get("/signup").await;
+    let page = stranger
+        .post("/signup", &[("username", "ab"), ("password", "short")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Username must be 3 to 30 characters long.");
+    page.assert_contains("value=\"ab\"");
+    assert!(
+        !page.body.contains("value=\"short\""),
+        "passwords are never echoed"
+    );
+    let page = stranger
+        .post(
+            "/signup",
+            &[
+                ("username", "alice"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    page.assert_contains("id=\"username-error\"");
+
+    let post_id = post(&app, &alice, "tea", "Green or black?", false).await;
+    let page = visitor
+        .post(
+            &format!("/post/{post_id}/comment"),
+            &[("body", "   "), ("parent_id", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Your comment must not be empty.");
+    page.assert_contains("Green or black?");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn settings_change_the_profile_preferences_and_password() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "art").await;
+    post(&app, &alice, "art", "A tasteful nude", true).await;
+    post(&app, &alice, "art", "A landscape", false).await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+
+    let page = visitor.get("/settings").await;
+    page.assert_contains("id=\"theme-system\" name=\"theme\" value=\"system\" checked");
+    let front = visitor.get("/").await;
+    front.assert_contains("A landscape");
+    assert!(!front.body.contains("A tasteful nude"));
+    front.assert_contains("1 post marked NSFW is hidden.");
+    assert!(front.body.contains("<html lang=\"en\">"), "no theme forced");
+
+    let page = visitor
+        .post(
+            "/settings/profile",
+            &[("display_name", "Alice A."), ("bio", "I paint *clouds*.")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/settings?saved=profile");
+    visitor
+        .get("/settings?saved=profile")
+        .await
+        .assert_contains("Your profile was saved.");
+    let profile = visitor.get("/u/alice").await;
+    profile.assert_contains("<h1>Alice A.");
+    profile.assert_contains("<em>clouds</em>");
+
+    let page = visitor
+        .post(
+            "/settings/profile",
+            &[("display_name", &"x".repeat(101)), ("bio", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Display name must be at most 100 characters.");
+
+    let page = visitor
+        .post(
+            "/settings/preferences",
+            &[("theme", "dark"), ("show_nsfw", "on")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let front = visitor.get("/").await;
+    assert!(
+        front
+            .body
+            .contains("<html lang=\"en\" data-theme=\"dark\">")
+    );
+    front.assert_contains("A tasteful nude");
+    let page = visitor
+        .post("/settings/preferences", &[("theme", "neon")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+
+    let page = visitor
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", "wrong password"),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Current password is not your current password.");
+    let page = visitor
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", TEST_PASSWORD),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a different password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("The repeated password does not match the new password.");
+    let page = visitor
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", TEST_PASSWORD),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    // This session stays; every other token of the account is revoked.
+    visitor.get("/settings").await.assert_contains("Log out");
+    let (status, _) = app.get_json("/api/v1/me", alice.auth()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let token = app.login("alice", "a brand new password").await;
+    assert!(!token.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_when_the_site_is_served_over_https() {
+    let app = TestApp::spawn(&[("HEARTH__FEDERATION__DEBUG_LOCAL", "false")]).await;
+    let page = Visitor::new(&app).get("/login").await;
+    let cookie = page
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-hearth_csrf="))
+        .expect("a __Host- CSRF cookie over https");
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"));
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_enhancement_script_gets_html_fragments() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "frogs").await;
+    let post_id = post(&app, &alice, "frogs", "Ribbit", false).await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+    let csrf = visitor.csrf();
+    let fragment = [("x-hearth-fragment", "1")];
+
+    let page = visitor
+        .post_raw(
+            &format!("/post/{post_id}/vote"),
+            &[("csrf_token", &csrf), ("score", "1")],
+            &fragment,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.starts_with("<form class=\"vote voted-up\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<html"));
+
+    let page = visitor
+        .post_raw(
+            &format!("/post/{post_id}/comment"),
+            &[("csrf_token", &csrf), ("body", "Croak"), ("parent_id", "")],
+            &fragment,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .trim_start()
+            .starts_with("<li class=\"comment comment-mine\""),
+        "{}",
+        page.body
+    );
+    page.assert_contains("<p>Croak</p>");
+
+    let page = visitor
+        .post_raw(
+            &format!("/post/{post_id}/comment"),
+            &[("csrf_token", &csrf), ("body", ""), ("parent_id", "")],
+            &fragment,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        page.body,
+        "<p class=\"form-error\" role=\"alert\">Your comment must not be empty.</p>"
+    );
+
+    let page = visitor
+        .post_raw(
+            "/post/987654/vote",
+            &[("csrf_token", &csrf), ("score", "1")],
+            &fragment,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.starts_with("<p class=\"form-error\""),
+        "{}",
+        page.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn search_finds_content_and_opens_community_handles() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "astronomy").await;
+    post(&app, &alice, "astronomy", "Saturn's rings tonight", false).await;
+    let mut visitor = Visitor::new(&app);
+    let host = app.settings.hostname.to_string();
+    let page = visitor.get(&format!("/search?q=!astronomy@{host}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/c/astronomy");
+    let page = visitor.get("/search?q=%40alice").await;
+    assert_eq!(page.location(), "/u/alice");
+    let page = visitor.get("/search?q=rings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Saturn&#x27;s rings tonight");
+    let page = visitor.get("/search?q=astro&type=communities").await;
+    page.assert_contains("All about astronomy");
+    let page = visitor.get("/search?q=ali&type=users").await;
+    page.assert_contains("href=\"/u/alice\"");
+    let page = visitor.get("/search?q=nothing+like+this").await;
+    page.assert_contains("Nothing found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deep_threads_link_to_the_replies_they_do_not_show() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "chains").await;
+    let post_id = post(&app, &alice, "chains", "A long chain", false).await;
+    let mut parent = None;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let id = comment(&app, &alice, post_id, parent).await;
+        ids.push(id);
+        parent = Some(id);
+    }
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get(&format!("/post/{post_id}")).await;
+    // The post's page shows six levels; the sixth links to the rest.
+    for id in &ids[..6] {
+        page.assert_contains(&format!("id=\"c{id}\""));
+    }
+    assert!(!page.body.contains(&format!("id=\"c{}\"", ids[6])));
+    page.assert_contains(&format!("<a href=\"/comment/{}\">1 more reply</a>", ids[5]));
+    // Every comment is collapsible without JavaScript.
+    assert_eq!(
+        page.body
+            .matches("<details open class=\"comment-details\">")
+            .count(),
+        6
+    );
+
+    let page = visitor.get(&format!("/comment/{}", ids[5])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for id in &ids[5..] {
+        page.assert_contains(&format!("id=\"c{id}\""));
+    }
+    page.assert_contains(&format!("href=\"/comment/{}#c{}\"", ids[4], ids[5]));
+    page.assert_contains("A long chain");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "owls").await;
+    let mut visitor = Visitor::new(&app);
+    for path in [
+        "/create_post?community=owls",
+        "/settings",
+        "/create_community",
+        "/?feed=subscribed",
+    ] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+        assert_eq!(page.location(), format!("/login?next={next}"), "{path}");
+    }
+    let page = visitor
+        .post_raw(
+            "/c/owls/join",
+            &[("csrf_token", &visitor.csrf())],
+            &[("referer", &format!("{}/c/owls", app.base))],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/login?next=%2Fc%2Fowls");
+    app.stop().await;
+}
