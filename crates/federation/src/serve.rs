@@ -105,9 +105,19 @@ async fn community(State(state): State<FederationState>, Path(name): Path<String
     }
 }
 
+/// Which part of an outbox to show.
+#[derive(Debug, serde::Deserialize)]
+pub struct OutboxQuery {
+    /// Show the page of posts older than this post id.
+    before: Option<i64>,
+}
+
+/// The outbox: the newest posts inline (what Lemmy and Mbin read), with `first`; and keyset
+/// pages (`?before=<post id>`) with `next`, for peers that walk the whole history.
 async fn community_outbox(
     State(state): State<FederationState>,
     Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<OutboxQuery>,
 ) -> Response {
     let data = state.config.to_request_data();
     let result = async {
@@ -115,12 +125,27 @@ async fn community_outbox(
             return Ok(None);
         };
         let urls = Urls(&data.settings);
-        let posts =
-            hearth_db::post::newest_in_community(&data.pool, community.row.id, OUTBOX_POSTS)
-                .await?;
+        let outbox = urls.community_part(&name, "outbox")?;
+        let posts = hearth_db::post::feed(
+            &data.pool,
+            &hearth_db::post::FeedRequest {
+                scope: hearth_db::post::FeedScope::Community(community.row.id),
+                sort: hearth_db::post::PostSort::New,
+                since: None,
+                after: query
+                    .before
+                    .map(|id| hearth_db::post::PostCursor { key: id as f64, id }),
+                limit: OUTBOX_POSTS + 1,
+                viewer: None,
+            },
+        )
+        .await?;
+        let more = posts.len() > usize::try_from(OUTBOX_POSTS)?;
         let mut items = Vec::with_capacity(posts.len());
-        for row in posts {
+        let mut last_id = None;
+        for row in posts.into_iter().take(usize::try_from(OUTBOX_POSTS)?) {
             let post_id = row.id;
+            last_id = Some(post_id);
             let author = row.author_ap_id.clone();
             let Some(post) = ApubPost::load(&data, post_id).await? else {
                 continue;
@@ -143,12 +168,32 @@ async fn community_outbox(
                 },
             }));
         }
-        Ok::<_, anyhow::Error>(Some(OrderedCollection {
-            kind: "OrderedCollection".to_owned(),
-            id: urls.community_part(&name, "outbox")?,
-            total_items: Some(i64::from(community.row.post_count)),
-            ordered_items: items,
-        }))
+        let next = match (more, last_id) {
+            (true, Some(last)) => Some(format!("{outbox}?before={last}")),
+            _ => None,
+        };
+        let document = match query.before {
+            None => json!({
+                "type": "OrderedCollection",
+                "id": outbox,
+                "totalItems": community.row.post_count,
+                "first": format!("{outbox}?before={}", i64::MAX),
+                "orderedItems": items,
+            }),
+            Some(before) => {
+                let mut page = json!({
+                    "type": "OrderedCollectionPage",
+                    "id": format!("{outbox}?before={before}"),
+                    "partOf": outbox,
+                    "orderedItems": items,
+                });
+                if let Some(next) = next {
+                    page["next"] = json!(next);
+                }
+                page
+            }
+        };
+        Ok::<_, anyhow::Error>(Some(document))
     }
     .await;
     respond(result, "community with this name")

@@ -268,7 +268,7 @@ async fn user_html_is_shown_sanitised_and_everything_else_escaped() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = body["id"].as_i64().unwrap();
     let page = Visitor::new(&app).get(&format!("/post/{id}")).await;
-    page.assert_contains("&lt;img src=x onerror=alert(1)&gt; title");
+    page.assert_contains("&#60;img src=x onerror=alert(1)&#62; title");
     page.assert_contains("<strong>there</strong>");
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
     assert!(!page.body.contains("<img src=x"), "{}", page.body);
@@ -1007,7 +1007,7 @@ async fn search_finds_content_and_opens_community_handles() {
     assert_eq!(page.location(), "/u/alice");
     let page = visitor.get("/search?q=rings").await;
     assert_eq!(page.status, StatusCode::OK);
-    page.assert_contains("Saturn&#x27;s rings tonight");
+    page.assert_contains("Saturn&#39;s rings tonight");
     let page = visitor.get("/search?q=astro&type=communities").await;
     page.assert_contains("All about astronomy");
     let page = visitor.get("/search?q=ali&type=users").await;
