@@ -140,6 +140,9 @@ pub struct RateLimitSettings {
     pub comment: RateLimit,
     /// Votes per account.
     pub vote: RateLimit,
+    /// Lookups of other servers (`/api/v1/resolve`) per account: each may fetch several
+    /// documents from elsewhere.
+    pub resolve: RateLimit,
 }
 
 /// At most `max` requests per `window_secs`.
@@ -186,10 +189,18 @@ impl Settings {
             ("rate_limits.post", limits.post),
             ("rate_limits.comment", limits.comment),
             ("rate_limits.vote", limits.vote),
+            ("rate_limits.resolve", limits.resolve),
         ] {
             if limit.max == 0 || limit.window_secs == 0 {
                 return Err((key, "needs max and window_secs of at least 1".to_owned()));
             }
+        }
+        // Ten years: beyond that the value is a mistake (and would overflow a duration).
+        if self.federation.refresh_age_secs > 315_360_000 {
+            return Err((
+                "federation.refresh_age_secs",
+                "must be at most 315360000 (ten years)".to_owned(),
+            ));
         }
         if self.database.run_as.trim().is_empty() {
             return Err(("database.run_as", "must name a system user".to_owned()));

@@ -494,3 +494,14 @@ pub async fn refresh_ranks(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Records that the home server was asked about this comment just now.
+pub async fn touch_refreshed(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update comment set last_refreshed_at = now() where id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -56,8 +56,7 @@ pub struct CommunityRow {
     pub last_refreshed_at: DateTime<Utc>,
 }
 
-/// A new community.
-#[derive(Debug)]
+/// A new community. `Debug` leaves out the private key.
 pub struct NewCommunity<'a> {
     /// Its ActivityPub id.
     pub ap_id: &'a str,
@@ -79,6 +78,15 @@ pub struct NewCommunity<'a> {
     pub public_key: &'a str,
     /// The RSA private key (PKCS#8 PEM).
     pub private_key: &'a str,
+}
+
+impl std::fmt::Debug for NewCommunity<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewCommunity")
+            .field("ap_id", &self.ap_id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Inserts a local community; a taken name fails on `community_local_name_key` or

@@ -86,6 +86,22 @@ pub async fn states_among(
         .collect())
 }
 
+/// Removes a pending request (never a membership); true when there was one.
+pub async fn delete_pending(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "delete from community_member where community_id = $1 and person_id = $2 and state = 'pending'",
+        community_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Removes a membership or request; returns the state it had, if any.
 pub async fn delete(
     db: impl PgExecutor<'_>,

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-/// What is needed to store a new local account.
-#[derive(Debug)]
+/// What is needed to store a new local account. `Debug` leaves out the secrets.
 pub struct NewLocalAccount<'a> {
     /// The ActivityPub id, `<base>/u/<name>`.
     pub ap_id: &'a str,
@@ -24,6 +23,16 @@ pub struct NewLocalAccount<'a> {
     pub public_key: &'a str,
     /// The RSA private key (PKCS#8 PEM).
     pub private_key: &'a str,
+}
+
+impl std::fmt::Debug for NewLocalAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewLocalAccount")
+            .field("ap_id", &self.ap_id)
+            .field("name", &self.name)
+            .field("admin", &self.admin)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Inserts a person and its local account; returns the person's id. The caller owns the
@@ -287,7 +296,9 @@ pub async fn local_actor(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
                 inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
-         from person where local and lower(name) = lower($1)",
+                  from person
+         where local and lower(name) = lower($1)
+           and exists (select 1 from local_account a where a.person_id = person.id and a.approved)",
         name
     )
     .fetch_optional(db)

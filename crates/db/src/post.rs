@@ -606,3 +606,14 @@ pub async fn search(
     let rows = q.build_query_as::<Ranked>().fetch_all(db).await?;
     Ok(rows.into_iter().map(|r| (r.rank, r.row)).collect())
 }
+
+/// Records that the home server was asked about this post just now.
+pub async fn touch_refreshed(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update post set last_refreshed_at = now() where id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -274,17 +274,21 @@ async fn check_address(data: &Data<ServiceContext>, url: &Url) -> Result<()> {
     if url.scheme() != "https" {
         return Err(refuse("only https is fetched"));
     }
-    let Some(host) = url.host_str() else {
-        return Err(refuse("it has no host"));
+    if url.port().is_some() {
+        return Err(refuse("explicit ports are not fetched"));
+    }
+    let addresses: Vec<IpAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+        Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+        Some(url::Host::Domain(host)) => tokio::net::lookup_host((host, 443))
+            .await
+            .map_err(|_| Error::not_found(format!("{host} does not resolve.")))?
+            .map(|a| a.ip())
+            .collect(),
+        None => return Err(refuse("it has no host")),
     };
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addresses = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|_| Error::not_found(format!("{host} does not resolve.")))?;
-    for address in addresses {
-        if !is_public_address(address.ip()) {
-            return Err(refuse("it points to a private or local address"));
-        }
+    if addresses.iter().any(|ip| !is_public_address(*ip)) {
+        return Err(refuse("it points to a private or local address"));
     }
     Ok(())
 }
@@ -311,6 +315,11 @@ pub fn is_public_address(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
+                || (first & 0xffc0) == 0xfec0
+                || first == 0x2002
+                || first == 0x2001 && v6.segments()[1] == 0xdb8
+                || (first == 0x64 && v6.segments()[1] == 0xff9b)
+                || v6.segments()[..6].iter().all(|s| *s == 0)
                 || v6
                     .to_ipv4_mapped()
                     .is_some_and(|v4| !is_public_address(IpAddr::V4(v4))))
@@ -336,6 +345,11 @@ mod tests {
             "fc00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "fec0::1",
+            "2002:7f00:1::",
+            "64:ff9b::7f00:1",
+            "::7f00:1",
+            "2001:db8::1",
         ] {
             assert!(!is_public_address(private.parse().unwrap()), "{private}");
         }

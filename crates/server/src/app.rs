@@ -171,7 +171,14 @@ pub fn router(ctx: ServiceContext, federation: Option<FederationState>) -> Route
         } else {
             pages.clone()
         };
-        target.oneshot(request)
+        async move {
+            let mut response = target.oneshot(request).await?;
+            // The same URL answers differently by Accept: caches must keep them apart.
+            response
+                .headers_mut()
+                .append(header::VARY, header::HeaderValue::from_static("accept"));
+            Ok::<_, std::convert::Infallible>(response)
+        }
     }))
 }
 

@@ -127,17 +127,11 @@ pub async fn deny(
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, member, "user").await?;
-    let mut tx = ctx.pool.begin().await?;
-    match hearth_db::membership::state(&mut *tx, community.id, person.id)
-        .await?
-        .as_deref()
-    {
-        Some("pending") => {
-            hearth_db::membership::delete(&mut *tx, community.id, person.id).await?;
-            tx.commit().await?;
-            Ok(change(community.name, Membership::None))
-        }
-        _ => Err(no_request(&person.name)),
+    // Only a pending request is removed, in one statement: an approval that lands first wins.
+    if hearth_db::membership::delete_pending(&ctx.pool, community.id, person.id).await? {
+        Ok(change(community.name, Membership::None))
+    } else {
+        Err(no_request(&person.name))
     }
 }
 

@@ -18,6 +18,8 @@ pub enum Action {
     Comment,
     /// Votes, per account.
     Vote,
+    /// Lookups of other servers, per account.
+    Resolve,
 }
 
 impl Action {
@@ -28,6 +30,7 @@ impl Action {
             Self::Post => "post",
             Self::Comment => "comment",
             Self::Vote => "vote",
+            Self::Resolve => "resolve",
         }
     }
 
@@ -39,6 +42,7 @@ impl Action {
             Self::Post => limits.post,
             Self::Comment => limits.comment,
             Self::Vote => limits.vote,
+            Self::Resolve => limits.resolve,
         }
     }
 }

@@ -31,11 +31,17 @@ pub trait Resolver: Send + Sync {
 }
 
 /// Resolves `query` for a signed-in viewer.
-pub async fn resolve(ctx: &ServiceContext, _viewer: &Viewer, query: &str) -> Result<Resolved> {
+pub async fn resolve(ctx: &ServiceContext, viewer: &Viewer, query: &str) -> Result<Resolved> {
     let query = query.trim();
     if query.is_empty() || query.len() > 2000 {
         return Err(Error::validation("q", "must be 1 to 2000 characters long"));
     }
+    crate::rate_limit::check(
+        ctx,
+        crate::rate_limit::Action::Resolve,
+        &viewer.person_id.to_string(),
+    )
+    .await?;
     let Some(resolver) = ctx.resolver.as_ref() else {
         return Err(Error::forbidden(
             "federation_disabled",

@@ -101,6 +101,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePat
     }
 }
 
+/// A form with nothing but its CSRF token (join, leave, delete, log out).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A urlencoded form whose hidden `csrf_token` field matches the visitor's CSRF cookie. A
 /// mismatch (or a request a browser marked as coming from another site) is a 403 page.
 pub struct CsrfForm<T>(pub T);

@@ -75,6 +75,15 @@ impl Layout {
         self.viewer.is_some()
     }
 
+    /// The first letter of the signed-in account's name, for its avatar.
+    pub fn viewer_initial(&self) -> String {
+        self.viewer
+            .as_deref()
+            .and_then(|name| name.chars().next())
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default()
+    }
+
     /// True when the signed-in account is called `name`.
     pub fn is_viewer(&self, name: &str) -> bool {
         self.viewer.as_deref() == Some(name)

@@ -1,13 +1,15 @@
-//! Who is looking at a page, and the defences every page gets. One middleware runs around each
-//! page request: it resolves the session cookie to a signed-in account (the cookie holds a token
-//! issued by `hearth_service::auth::login`, so the web and the API share one token store and one
-//! revocation path), makes sure the browser has a CSRF cookie, renders error pages with the
-//! visitor's context, and adds the security headers.
+//! Who is looking at a page, and the defences every page gets. The session cookie holds a token
+//! issued by `hearth_service::auth::login` (so the web and the API share one token store and one
+//! way to revoke), resolved per request with `hearth_service::auth::authenticate` by the first
+//! extractor that asks for the `Session`. A middleware around every page then renders error
+//! pages with the visitor's context, sets the cookies the request needs, and adds the security
+//! headers (content security policy, nosniff, referrer policy, no framing, no shared caching).
 //!
 //! CSRF is a double submit: a random `csrf` cookie (HttpOnly, SameSite=Lax) whose value every
 //! form repeats in a hidden `csrf_token` field; `extract::CsrfForm` refuses a POST whose two
-//! values differ. Over https both cookies are `Secure` and carry the `__Host-` prefix, which stops
-//! a sibling subdomain from planting its own CSRF cookie.
+//! values differ, and one a browser marks as cross-site. Over https both cookies are `Secure` and
+//! carry the `__Host-` prefix, which stops a sibling subdomain from planting its own CSRF cookie;
+//! signing in also replaces the CSRF token.
 
 use crate::page::{self, ErrorPage, WebError};
 use axum::extract::Request;
@@ -97,6 +99,12 @@ impl Session {
             Some(SESSION_MAX_AGE_SECS),
             self.secure,
         )
+    }
+
+    /// A `Set-Cookie` value with a fresh CSRF token (given out again at sign-in, so that a token
+    /// known before cannot be used after).
+    pub fn fresh_csrf_cookie(&self) -> HeaderValue {
+        cookie(self.cookie_names().csrf, &random_token(), None, self.secure)
     }
 
     /// A `Set-Cookie` value that removes the session cookie.
@@ -345,19 +353,27 @@ fn finish(
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
     if let Some(changes) = changes {
-        if let Some(csrf) = changes.new_csrf {
+        // A cookie the handler set (signing in) wins over what loading the session decided.
+        let names = session.cookie_names();
+        if let Some(csrf) = changes.new_csrf
+            && !sets_cookie(headers, names.csrf)
+        {
             headers.append(SET_COOKIE, csrf);
         }
-        let session_name = format!("{}=", session.cookie_names().session);
-        let handler_set_session = headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .any(|v| v.as_bytes().starts_with(session_name.as_bytes()));
-        if changes.stale_session && !handler_set_session {
+        if changes.stale_session && !sets_cookie(headers, names.session) {
             headers.append(SET_COOKIE, session.clear_session_cookie());
         }
     }
     response
+}
+
+/// True when the response already sets the cookie `name`.
+fn sets_cookie(headers: &HeaderMap, name: &str) -> bool {
+    headers.get_all(SET_COOKIE).iter().any(|v| {
+        v.as_bytes()
+            .strip_prefix(name.as_bytes())
+            .is_some_and(|rest| rest.starts_with(b"="))
+    })
 }
 
 /// Turns an error kind into the page (or, for the enhancement script, the fragment) shown.

@@ -155,8 +155,6 @@ pub struct PostView {
     pub domain: Option<String>,
     /// The body, rendered and sanitised by the service.
     pub body_html: String,
-    /// The body as written, for the edit form.
-    pub body: String,
     /// Not safe for work.
     pub nsfw: bool,
     /// Deleted by its author or removed by a moderator.
@@ -192,7 +190,6 @@ impl PostView {
             url: row.url,
             title: row.title,
             body_html: row.body_html,
-            body: row.body,
             nsfw: row.nsfw,
             gone,
             score: row.score,
@@ -260,8 +257,6 @@ pub struct CommentView {
     pub depth: i32,
     /// The body, rendered and sanitised by the service.
     pub body_html: String,
-    /// The body as written, for the edit form.
-    pub body: String,
     /// Why the body is not shown: "deleted by its author" or "removed by a moderator".
     pub gone: Option<&'static str>,
     /// Its author.
@@ -296,7 +291,6 @@ impl CommentView {
             parent_id: row.parent_id,
             depth: row.depth,
             body_html: row.body_html,
-            body: row.body,
             gone,
             author: person(
                 &row.author_name,
@@ -484,6 +478,16 @@ impl CommunityView {
             n => format!("{n} posts"),
         }
     }
+}
+
+/// The sort switcher of a post list: the sorts, and the periods of "top" when a top sort is the
+/// current one (they would crowd the main row otherwise).
+#[derive(Debug, Clone)]
+pub struct Sorts {
+    /// Hot, Active, New, Top, Most comments, Controversial.
+    pub main: Vec<Choice>,
+    /// Day, week, month, year, all time; only while a top sort is current.
+    pub periods: Option<Vec<Choice>>,
 }
 
 /// One choice of a switcher (feeds, sorts, tabs): a label, its link and whether it is current.

@@ -172,22 +172,28 @@
   }
 
   function copy(button) {
-    var input = document.getElementById(button.getAttribute("data-copy"));
-    if (!input) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) {
       return;
     }
+    var text = source.textContent.trim();
     var done = function () {
       button.textContent = "Copied";
       window.setTimeout(function () {
         button.textContent = "Copy";
       }, 2000);
     };
+    var select = function () {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () {
-        input.select();
-      });
+      navigator.clipboard.writeText(text).then(done, select);
     } else {
-      input.select();
+      select();
       if (document.execCommand && document.execCommand("copy")) {
         done();
       }
@@ -221,6 +227,24 @@
     if (copyButton) {
       copy(copyButton);
     }
+  });
+
+  // Menus made of <details> close when the visitor clicks elsewhere or presses Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) {
+        menu.open = false;
+      }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
   });
 
   document.querySelectorAll("button[data-copy][hidden]").forEach(function (button) {

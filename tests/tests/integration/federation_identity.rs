@@ -256,6 +256,16 @@ async fn unknown_things_and_bad_requests_get_the_right_status_and_shape() {
         .await
         .unwrap();
     assert_eq!(ld.headers()["content-type"], AP);
+    let varies_by_accept = |r: &reqwest::Response| {
+        r.headers().get_all("vary").iter().any(|v| {
+            v.to_str()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .contains("accept")
+        })
+    };
+    assert!(varies_by_accept(&ld), "caches keep pages and JSON apart");
+    assert!(varies_by_accept(&page));
     // Deleted posts answer 410 with a Tombstone.
     let p = post(
         &app,
@@ -292,6 +302,8 @@ async fn private_addresses_are_not_resolved_unless_debug_local() {
         "https://localhost/u/x",
         "http://example.org/c/x",
         "!x@localhost:8536",
+        "https://[::1]/c/x",
+        "https://example.org:8443/c/x",
         "@x@10.0.0.1",
     ] {
         let (status, body) = app
@@ -478,6 +490,13 @@ async fn an_instance_resolves_another_ones_community_user_and_post_and_refreshes
         "one refetch of the Group, no WebFinger"
     );
 
+    // Handles of the wrong kind find nothing: a person is never stored as a community.
+    for q in [format!("!alice@{a_host}"), format!("@gardening@{a_host}")] {
+        let (status, body) = b
+            .get_json(&format!("/api/v1/resolve?q={}", urlencode(&q)), bob.auth())
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{q}: {body}");
+    }
     let (status, missing) = b
         .get_json(
             &format!(

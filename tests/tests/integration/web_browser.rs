@@ -515,11 +515,15 @@ async fn seed(app: &TestApp) -> i64 {
         .execute(&pool)
         .await
         .unwrap();
-        sqlx::query("update comment set published_at = now() - make_interval(mins => (id % 7 + 1) * 23) where post_id = $1")
-            .bind(post_id)
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "update comment c set published_at = least(now() - interval '4 minutes',
+                 p.published_at + make_interval(mins => ((c.id % 7 + 1) * 17)::int))
+             from post p where p.id = c.post_id and c.post_id = $1",
+        )
+        .bind(post_id)
+        .execute(&pool)
+        .await
+        .unwrap();
     }
     dovetail
 }

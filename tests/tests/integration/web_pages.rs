@@ -403,6 +403,12 @@ async fn signing_up_out_and_in_works_with_plain_forms() {
         .find(|c| c.starts_with("hearth_session="))
         .expect("a session cookie");
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    let rotated = page
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("hearth_csrf="))
+        .expect("a new CSRF token at sign-in");
+    assert_ne!(rotated, csrf_cookie);
     let home = visitor.get("/").await;
     home.assert_contains("href=\"/u/maria\"");
     home.assert_contains("Log out");
@@ -586,6 +592,11 @@ async fn community_post_comment_and_vote_forms_redirect_after_posting() {
     page.assert_contains("<em>everywhere</em>");
     page.assert_contains("!knitting@localhost:");
     page.assert_contains("1 member");
+    // `name@host` with our own host is the same community.
+    let host = app.settings.hostname.to_string();
+    let page = alice_web.get(&format!("/c/knitting@{host}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Knitting circle");
 
     let page = alice_web
         .post(

@@ -64,6 +64,15 @@ impl Object for ApubComment {
         self.gone()
     }
 
+    /// Its home server answered 410: the comment is gone there, so it is gone here.
+    async fn delete(&self, data: &Data<ServiceContext>) -> anyhow::Result<()> {
+        if !self.row.local {
+            hearth_db::comment::mark_deleted(&data.pool, self.row.id).await?;
+            hearth_db::comment::touch_refreshed(&data.pool, self.row.id).await?;
+        }
+        Ok(())
+    }
+
     async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
         match hearth_db::comment::id_by_ap_id(&data.pool, id.as_str()).await? {
             Some(comment) => Self::load(data, comment).await,
@@ -77,14 +86,18 @@ impl Object for ApubComment {
             .await?
             .ok_or_else(|| anyhow::anyhow!("comment {} has no post", row.id))?;
         let community = Url::parse(&post.row.community_ap_id)?;
-        let in_reply_to = match row.parent_id {
-            Some(parent) => Url::parse(
-                &hearth_db::comment::find(&data.pool, parent, None)
+        // The parent's author is addressed, as Mastodon needs for reply notifications.
+        let (in_reply_to, parent_author) = match row.parent_id {
+            Some(parent) => {
+                let parent = hearth_db::comment::find(&data.pool, parent, None)
                     .await?
-                    .ok_or_else(|| anyhow::anyhow!("comment {} lost its parent", row.id))?
-                    .ap_id,
-            )?,
-            None => post.id().clone(),
+                    .ok_or_else(|| anyhow::anyhow!("comment {} lost its parent", row.id))?;
+                (
+                    Url::parse(&parent.ap_id)?,
+                    Url::parse(&parent.author_ap_id)?,
+                )
+            }
+            None => (post.id().clone(), Url::parse(&post.row.author_ap_id)?),
         };
         let author = Url::parse(&row.author_ap_id)?;
         Ok(Note {
@@ -92,7 +105,7 @@ impl Object for ApubComment {
             id: self.id,
             attributed_to: author.clone(),
             to: vec![Url::parse(PUBLIC)?],
-            cc: vec![community.clone(), author],
+            cc: vec![community.clone(), parent_author],
             audience: Some(community),
             in_reply_to,
             content: Some(row.body_html),
@@ -114,6 +127,14 @@ impl Object for ApubComment {
         expected: &Url,
         _data: &Data<ServiceContext>,
     ) -> anyhow::Result<()> {
+        // Objects share shapes: without this a Person could be stored as a community, or a
+        // reply as a post.
+        anyhow::ensure!(
+            matches!(json.kind.as_str(), "Note" | "Comment" | "Article"),
+            "{} is a {}, not a comment",
+            json.id,
+            json.kind
+        );
         same_origin(&json.id, expected)?;
         same_origin(&json.attributed_to, &json.id)?;
         Ok(())
@@ -140,6 +161,14 @@ impl Object for ApubComment {
                     }
                 },
             };
+        let in_local_community = hearth_db::post::find(&data.pool, post_id, None)
+            .await?
+            .is_some_and(|p| p.community_local);
+        anyhow::ensure!(
+            !in_local_community,
+            "{} answers in one of our communities; that takes the community's inbox",
+            json.id
+        );
         let body_html = json
             .content
             .as_deref()
@@ -177,7 +206,7 @@ impl Object for ApubComment {
                 body: &body,
                 body_html: &body_html,
                 language: language.as_deref(),
-                published: json.published,
+                published: json.published.map(|p| p.min(Utc::now())),
             },
             "",
         )

@@ -32,6 +32,17 @@ pub(crate) fn freshness(
     }
 }
 
+/// An actor's inbox: the one it told us (remote), else `<id>/inbox` (ours).
+pub(crate) fn inbox_of(stored: Option<&str>, id: &url::Url) -> url::Url {
+    stored
+        .and_then(|u| url::Url::parse(u).ok())
+        .unwrap_or_else(|| {
+            let mut inbox = id.clone();
+            inbox.set_path(&format!("{}/inbox", id.path()));
+            inbox
+        })
+}
+
 /// Plain text of some HTML, for fields we keep as text (a bio without markdown source).
 pub(crate) fn html_to_text(html: &str) -> String {
     let cleaned = ammonia::Builder::empty().clean(html).to_string();

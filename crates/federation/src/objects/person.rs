@@ -83,6 +83,14 @@ impl Object for ApubPerson {
         expected: &Url,
         _data: &Data<ServiceContext>,
     ) -> anyhow::Result<()> {
+        // Objects share shapes: without this a Person could be stored as a community, or a
+        // reply as a post.
+        anyhow::ensure!(
+            matches!(json.kind.as_str(), "Person" | "Service" | "Organization"),
+            "{} is a {}, not a person",
+            json.id,
+            json.kind
+        );
         same_origin(&json.id, expected)?;
         same_origin(&json.inbox, &json.id)?;
         anyhow::ensure!(
@@ -147,15 +155,7 @@ impl Actor for ApubPerson {
     }
 
     fn inbox(&self) -> Url {
-        self.row
-            .inbox_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| {
-                let mut inbox = self.id.clone();
-                inbox.set_path(&format!("{}/inbox", self.id.path()));
-                inbox
-            })
+        super::inbox_of(self.row.inbox_url.as_deref(), &self.id)
     }
 
     fn shared_inbox(&self) -> Option<Url> {

@@ -64,6 +64,15 @@ impl Object for ApubPost {
         self.gone()
     }
 
+    /// Its home server answered 410: the post is gone there, so it is gone here.
+    async fn delete(&self, data: &Data<ServiceContext>) -> anyhow::Result<()> {
+        if !self.row.local {
+            hearth_db::post::mark_deleted(&data.pool, self.row.id).await?;
+            hearth_db::post::touch_refreshed(&data.pool, self.row.id).await?;
+        }
+        Ok(())
+    }
+
     async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
         match hearth_db::post::id_by_ap_id(&data.pool, id.as_str()).await? {
             Some(post) => Self::load(data, post).await,
@@ -112,6 +121,23 @@ impl Object for ApubPost {
         expected: &Url,
         _data: &Data<ServiceContext>,
     ) -> anyhow::Result<()> {
+        // Objects share shapes: without this a Person could be stored as a community, or a
+        // reply as a post.
+        anyhow::ensure!(
+            matches!(
+                json.kind.as_str(),
+                "Page" | "Article" | "Note" | "Video" | "Event" | "Question"
+            ),
+            "{} is a {}, not a post",
+            json.id,
+            json.kind
+        );
+        // A reply is a comment, never a post.
+        anyhow::ensure!(
+            json.in_reply_to.is_none(),
+            "{} is a reply, not a post",
+            json.id
+        );
         same_origin(&json.id, expected)?;
         // A post is published by its author's instance.
         same_origin(&json.attributed_to, &json.id)?;
@@ -123,6 +149,13 @@ impl Object for ApubPost {
             .dereference(data)
             .await?;
         let community = community_of(&json, data).await?;
+        // Content reaches our own communities only through their inbox, which applies their
+        // rules (membership, moderators-only posting, bans); a lookup must not skip those.
+        anyhow::ensure!(
+            !community.row.local,
+            "{} claims a place in one of our communities; that takes the community's inbox",
+            json.id
+        );
         let body_html = json
             .content
             .as_deref()
@@ -150,7 +183,8 @@ impl Object for ApubPost {
                 nsfw: json.sensitive.unwrap_or(false),
                 language: language.as_deref(),
             },
-            json.published.unwrap_or_else(Utc::now),
+            // A date in the future would keep the post on top of every feed.
+            json.published.map_or_else(Utc::now, |p| p.min(Utc::now())),
             json.updated,
         )
         .await?

@@ -1,10 +1,9 @@
 //! Signing up, signing in and signing out. A successful sign-in stores the token issued by
 //! `hearth_service::auth::login` in the session cookie; signing out revokes it.
 
-use crate::extract::{ClientIp, CsrfForm, PageQuery, local_path, user_agent};
+use crate::extract::{ClientIp, CsrfForm, NoFields, PageQuery, local_path, user_agent};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::{Layout, PageResult, render, render_status, see_other};
-use crate::routes::communities::EmptyForm;
 use crate::session::Session;
 use askama::Template;
 use axum::Router;
@@ -71,9 +70,9 @@ fn token_label(headers: &HeaderMap) -> String {
 /// A redirect to `location` that signs the browser in with `token`.
 fn signed_in_redirect(session: &Session, token: &auth::IssuedToken, location: &str) -> Response {
     let mut response = see_other(location);
-    response
-        .headers_mut()
-        .append(SET_COOKIE, session.session_cookie(auth::reveal(token)));
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, session.session_cookie(auth::reveal(token)));
+    headers.append(SET_COOKIE, session.fresh_csrf_cookie());
     response
 }
 
@@ -235,7 +234,7 @@ async fn signup(
 async fn logout(
     State(ctx): State<ServiceContext>,
     session: Session,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     if let Some(viewer) = &session.viewer {
         auth::revoke(&ctx, viewer, viewer.token_id).await?;

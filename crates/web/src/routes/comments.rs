@@ -1,10 +1,9 @@
 //! Comments: one comment in context (its subtree, for deep threads and links), the reply page
 //! (the no-JavaScript way to reply), editing, deleting and voting.
 
-use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
-use crate::routes::communities::EmptyForm;
 use crate::routes::posts::{
     THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, back_to, comment_sort_choices,
 };
@@ -256,7 +255,7 @@ async fn delete(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(id): PagePath<i64>,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let row = comments::delete(&ctx, &user.viewer, id).await?;
     Ok(see_other(&format!("/post/{}#c{id}", row.post_id)))

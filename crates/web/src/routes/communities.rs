@@ -1,13 +1,13 @@
 //! Communities: the directory with its search, a community's page (about, moderators, joining,
 //! its posts), creating and editing one, and joining and leaving.
 
-use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::paging::{self, PAGE_SIZE};
 use crate::routes::front::{ListQuery, link, sort_choices};
 use crate::session::Session;
-use crate::views::{self, ActorView, Choice, CommunityView, PostView, post_list};
+use crate::views::{self, ActorView, Choice, CommunityView, PostView, Sorts, post_list};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -131,7 +131,7 @@ struct CommunityPage {
     layout: Layout,
     community: CommunityView,
     moderators: Vec<ActorView>,
-    sorts: Vec<Choice>,
+    sorts: Sorts,
     posts: Vec<PostView>,
     hidden_nsfw: usize,
     next_page: Option<String>,
@@ -356,16 +356,12 @@ async fn edit(
     }
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 async fn join(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(name): PagePath<String>,
     headers: axum::http::HeaderMap,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let change = membership::join(&ctx, &user.viewer, &name).await?;
     let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
@@ -377,7 +373,7 @@ async fn leave(
     user: SignedIn,
     PagePath(name): PagePath<String>,
     headers: axum::http::HeaderMap,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let change = membership::leave(&ctx, &user.viewer, &name).await?;
     let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));

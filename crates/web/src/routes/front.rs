@@ -5,7 +5,7 @@ use crate::extract::PageQuery;
 use crate::page::{Layout, PageResult, WebError, render};
 use crate::paging::{self, PAGE_SIZE};
 use crate::session::Session;
-use crate::views::{Choice, PostView, post_list};
+use crate::views::{Choice, PostView, Sorts, post_list};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -20,18 +20,24 @@ pub fn router() -> Router<ServiceContext> {
     Router::new().route("/", get(front))
 }
 
-/// The sorts of post lists, as addresses name them and as people read them.
-pub const SORTS: [(&str, &str); 10] = [
+/// The sorts of post lists, as addresses name them and as people read them; `top` stands for
+/// the top sorts, whose periods are listed in `TOP_PERIODS`.
+pub const SORTS: [(&str, &str); 6] = [
     ("hot", "Hot"),
     ("active", "Active"),
     ("new", "New"),
-    ("top_day", "Top day"),
-    ("top_week", "Top week"),
-    ("top_month", "Top month"),
-    ("top_year", "Top year"),
-    ("top_all", "Top all time"),
+    ("top", "Top"),
     ("most_comments", "Most comments"),
     ("controversial", "Controversial"),
+];
+
+/// The periods of the top sorts.
+pub const TOP_PERIODS: [(&str, &str); 5] = [
+    ("top_day", "Day"),
+    ("top_week", "Week"),
+    ("top_month", "Month"),
+    ("top_year", "Year"),
+    ("top_all", "All time"),
 ];
 
 /// A path with a query string of the non-empty `params`.
@@ -49,21 +55,36 @@ pub fn link(path: &str, params: &[(&str, &str)]) -> String {
 }
 
 /// The sort switcher of a post list at `path`; `keep` are the other parameters to keep.
-pub fn sort_choices(path: &str, keep: &[(&str, &str)], current: &str) -> Vec<Choice> {
-    SORTS
+pub fn sort_choices(path: &str, keep: &[(&str, &str)], current: &str) -> Sorts {
+    let href = |name: &str| {
+        let mut params = keep.to_vec();
+        if name != "hot" {
+            params.push(("sort", name));
+        }
+        link(path, &params)
+    };
+    // `top` alone means all time, as the API reads it.
+    let current = if current == "top" { "top_all" } else { current };
+    let top = current.starts_with("top_");
+    let main = SORTS
         .iter()
-        .map(|(name, label)| {
-            let mut params = keep.to_vec();
-            if *name != "hot" {
-                params.push(("sort", name));
-            }
-            Choice {
-                label,
-                href: link(path, &params),
-                current: *name == current,
-            }
+        .map(|(name, label)| Choice {
+            label,
+            href: href(if *name == "top" { "top_day" } else { name }),
+            current: *name == current || (*name == "top" && top),
         })
-        .collect()
+        .collect();
+    let periods = top.then(|| {
+        TOP_PERIODS
+            .iter()
+            .map(|(name, label)| Choice {
+                label,
+                href: href(name),
+                current: *name == current,
+            })
+            .collect()
+    });
+    Sorts { main, periods }
 }
 
 /// Query parameters of a post list.
@@ -83,7 +104,7 @@ struct FrontPage {
     layout: Layout,
     site_description_html: String,
     feeds: Vec<Choice>,
-    sorts: Vec<Choice>,
+    sorts: Sorts,
     posts: Vec<PostView>,
     hidden_nsfw: usize,
     next_page: Option<String>,
@@ -184,8 +205,18 @@ mod tests {
 
     #[test]
     fn the_default_sort_has_the_plain_address() {
-        let choices = sort_choices("/", &[], "new");
-        assert_eq!(choices[0].href, "/");
-        assert!(choices[2].current && choices[2].href == "/?sort=new");
+        let sorts = sort_choices("/", &[], "new");
+        assert_eq!(sorts.main[0].href, "/");
+        assert!(sorts.main[2].current && sorts.main[2].href == "/?sort=new");
+        assert!(sorts.periods.is_none());
+    }
+
+    #[test]
+    fn top_sorts_show_their_periods() {
+        let sorts = sort_choices("/c/rust", &[], "top_week");
+        assert!(sorts.main[3].current && sorts.main[3].href == "/c/rust?sort=top_day");
+        let periods = sorts.periods.unwrap();
+        assert!(periods[1].current && periods[1].href == "/c/rust?sort=top_week");
+        assert!(sort_choices("/", &[], "top").periods.unwrap()[4].current);
     }
 }

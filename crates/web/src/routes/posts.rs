@@ -2,11 +2,10 @@
 //! them, and writing comments on them (in place for the enhancement script, or as a form that
 //! redirects back).
 
-use crate::extract::{CsrfForm, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::routes::comments::{CommentFormPage, CommentFragment, Context, comment_error};
-use crate::routes::communities::EmptyForm;
 use crate::session::Session;
 use crate::views::{self, Choice, CommunityView, PostView, ThreadItem, VoteView};
 use askama::Template;
@@ -310,7 +309,7 @@ async fn delete(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(id): PagePath<i64>,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let row = posts::delete(&ctx, &user.viewer, id).await?;
     Ok(see_other(&format!("/c/{}", row.community_name)))
