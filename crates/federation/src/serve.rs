@@ -147,10 +147,8 @@ async fn community_outbox(
             let post_id = row.id;
             last_id = Some(post_id);
             let author = row.author_ap_id.clone();
-            let Some(post) = ApubPost::load(&data, post_id).await? else {
-                continue;
-            };
-            let page = post.into_json(&data).await?;
+            // The feed row already holds everything the Page needs: no query per post.
+            let page = ApubPost::local(row)?.into_json(&data).await?;
             items.push(json!({
                 "type": "Announce",
                 "id": urls.activity("announce", &format!("create-post-{post_id}"))?,

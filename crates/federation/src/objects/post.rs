@@ -40,6 +40,16 @@ impl ApubPost {
         }))
     }
 
+    /// Wraps a row of one of our own posts (never refetched, so no refresh time is needed).
+    pub fn local(row: PostRow) -> anyhow::Result<Self> {
+        anyhow::ensure!(row.local, "post {} is not ours", row.id);
+        Ok(Self {
+            id: Url::parse(&row.ap_id)?,
+            row,
+            refresh: None,
+        })
+    }
+
     /// True when its author deleted it or a moderator removed it.
     pub fn gone(&self) -> bool {
         self.row.deleted || self.row.removed
