@@ -182,6 +182,7 @@ impl Browser {
             "--disable-sync".to_owned(),
             "--no-first-run".to_owned(),
             "--no-default-browser-check".to_owned(),
+            "--disable-crash-reporter".to_owned(),
             "--hide-scrollbars".to_owned(),
             "--lang=en-US".to_owned(),
             format!("--window-size={},{}", options.width, options.height),

@@ -499,6 +499,10 @@ async fn seed(app: &TestApp) -> i64 {
     .await;
     // Spread the posts and comments over the last days, as a living site has them.
     let pool = app.db.pool().await;
+    sqlx::query("update community set created_at = now() - make_interval(days => (id * 37)::int)")
+        .execute(&pool)
+        .await
+        .unwrap();
     for (post_id, hours) in [
         (dovetail, 5),
         (async_post, 9),
