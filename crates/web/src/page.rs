@@ -29,6 +29,8 @@ pub struct Layout {
     pub nav: &'static str,
     /// An RSS feed of the page's content.
     pub feed: Option<FeedLink>,
+    /// Where the ActivityPub JSON of the page's actor is (the same URL, asked for as JSON).
+    pub activity: Option<String>,
     /// Whether the site takes sign-ups.
     pub can_sign_up: bool,
     /// Whether downvotes are accepted.
@@ -56,6 +58,7 @@ impl Layout {
             assets: assets::urls(),
             nav,
             feed: None,
+            activity: None,
             can_sign_up: session.site.registration_mode != "closed",
             downvotes: session.site.downvotes_enabled,
         }
@@ -67,6 +70,13 @@ impl Layout {
             title: title.into(),
             href: href.into(),
         });
+        self
+    }
+
+    /// Announces the ActivityPub JSON of a local actor's page (`<link rel="alternate">`), so
+    /// that tools and servers given the page's address find the actor.
+    pub fn with_activity(mut self, href: impl Into<String>) -> Self {
+        self.activity = Some(href.into());
         self
     }
 

@@ -1095,3 +1095,52 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
     assert_eq!(page.location(), "/login?next=%2Fc%2Fowls");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn searching_a_remote_handle_or_url_looks_it_up_and_opens_its_page() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    community(&a, &alice, "astronomy").await;
+    let post_on_a = post(&a, &alice, "astronomy", "Saturn tonight", false).await;
+    let bob = b.user("bob").await;
+    let a_host = a.settings.hostname.to_string();
+    let mut visitor = Visitor::signed_in(&b, &bob).await;
+
+    let page = visitor.get(&format!("/search?q=!astronomy@{a_host}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), format!("/c/astronomy@{a_host}"));
+    let location = page.location().to_owned();
+    let page = visitor.get(&location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(&format!("!astronomy@{a_host}"));
+
+    let page = visitor.get(&format!("/search?q=%40alice@{a_host}")).await;
+    assert_eq!(page.location(), format!("/u/alice@{a_host}"));
+
+    let url = format!(
+        "http%3A%2F%2F{}%2Fpost%2F{post_on_a}",
+        a_host.replace(':', "%3A")
+    );
+    let page = visitor.get(&format!("/search?q={url}")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/post/"), "{}", page.location());
+    let location = page.location().to_owned();
+    visitor
+        .get(&location)
+        .await
+        .assert_contains("Saturn tonight");
+
+    // Anonymous visitors do not make this server fetch anything: they get plain search.
+    let mut anonymous = Visitor::new(&b);
+    let page = anonymous.get("/search?q=!nowhere@elsewhere.example").await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // Local actor pages announce their ActivityPub JSON.
+    let mut on_a = Visitor::new(&a);
+    on_a.get("/c/astronomy").await.assert_contains(
+        r#"<link rel="alternate" type="application/activity+json" href="/c/astronomy">"#,
+    );
+    a.stop().await;
+    b.stop().await;
+}

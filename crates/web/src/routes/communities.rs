@@ -173,6 +173,11 @@ async fn show(
         format!("{} ({})", community.actor.label, community.webfinger),
         format!("/feeds/c/{handle}.xml"),
     );
+    let layout = if community.actor.local {
+        layout.with_activity(path.clone())
+    } else {
+        layout
+    };
     let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
     render(&CommunityPage {
         layout,

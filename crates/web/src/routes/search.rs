@@ -1,6 +1,6 @@
 //! Search: posts, comments, communities and people. A query that is a handle (`!name@host` for
-//! a community, `@name@host` for a person) opens that page when it is known here; resolving
-//! handles and URLs of other servers comes with federation.
+//! a community, `@name@host` for a person) or an object URL opens that page: known here already,
+//! or looked up on its server for a signed-in viewer.
 
 use crate::extract::PageQuery;
 use crate::page::{Layout, PageResult, render, see_other};
@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use hearth_service::ServiceContext;
+use hearth_service::resolve::{self, Resolved};
 use hearth_service::search::{self, SearchKind, SearchResults};
 use hearth_service::{communities, users};
 use serde::Deserialize;
@@ -66,18 +67,51 @@ impl SearchPage {
     }
 }
 
-/// The page a handle names, when it is known here.
-async fn handle_target(ctx: &ServiceContext, query: &str) -> Option<String> {
+/// The page a handle or URL names: known here already, or (for a signed-in viewer) looked up
+/// on its server, stored and then shown like a local one.
+async fn handle_target(ctx: &ServiceContext, session: &Session, query: &str) -> Option<String> {
     let is_handle = !query.contains(char::is_whitespace);
-    if let Some(rest) = query.strip_prefix('!').filter(|_| is_handle) {
-        let community = communities::find(ctx, rest).await.ok()?;
-        return Some(format!("/c/{}", community.name));
+    if let Some(rest) = query.strip_prefix('!').filter(|_| is_handle)
+        && let Ok(community) = communities::find(ctx, rest).await
+    {
+        return Some(community_path(&community));
     }
-    if let Some(rest) = query.strip_prefix('@').filter(|_| is_handle) {
-        let person = users::find(ctx, rest, "q").await.ok()?;
-        return Some(format!("/u/{}", person.name));
+    if let Some(rest) = query.strip_prefix('@').filter(|_| is_handle)
+        && let Ok(person) = users::find(ctx, rest, "q").await
+    {
+        return Some(person_path(&person.name, person.local, &person.ap_id));
     }
-    None
+    let remote_looking = is_handle
+        && (query.starts_with("https://")
+            || query.starts_with("http://")
+            || (query.starts_with(['!', '@']) && query.contains('@')));
+    let viewer = session.viewer.as_ref().filter(|_| remote_looking)?;
+    match resolve::resolve(ctx, viewer, query).await.ok()? {
+        Resolved::Community(id) => {
+            let community = hearth_db::community::find(&ctx.pool, id).await.ok()??;
+            Some(community_path(&community))
+        }
+        Resolved::Person(id) => {
+            let person = hearth_db::person::find(&ctx.pool, id).await.ok()??;
+            Some(person_path(&person.name, person.local, &person.ap_id))
+        }
+        Resolved::Post(id) => Some(format!("/post/{id}")),
+        Resolved::Comment(id) => Some(format!("/comment/{id}")),
+    }
+}
+
+fn community_path(community: &hearth_db::community::CommunityRow) -> String {
+    match (&community.host, community.local) {
+        (Some(host), false) => format!("/c/{}@{host}", community.name),
+        _ => format!("/c/{}", community.name),
+    }
+}
+
+fn person_path(name: &str, local: bool, ap_id: &str) -> String {
+    match (local, views::authority(ap_id)) {
+        (false, Some(host)) => format!("/u/{name}@{host}"),
+        _ => format!("/u/{name}"),
+    }
 }
 
 async fn search_page(
@@ -88,7 +122,7 @@ async fn search_page(
     let text = query.q.as_deref().unwrap_or("").trim().to_owned();
     let kind_name = query.kind.as_deref().unwrap_or("posts").to_owned();
     let kind = SearchKind::parse(&kind_name)?;
-    if let Some(target) = handle_target(&ctx, &text).await {
+    if let Some(target) = handle_target(&ctx, &session, &text).await {
         return Ok(see_other(&target));
     }
     let kinds = KINDS

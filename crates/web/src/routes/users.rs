@@ -150,6 +150,11 @@ async fn show(
         format!("Posts by {}", person.handle),
         format!("/feeds/u/{}.xml", person.handle),
     );
+    let layout = if person.local {
+        layout.with_activity(person.href.clone())
+    } else {
+        layout
+    };
     render(&ProfilePage {
         layout,
         next_page: next_cursor
