@@ -3,7 +3,7 @@
 use super::{freshness, html_to_text};
 use crate::protocol::actors::{Endpoints, Group};
 use crate::protocol::{OneOrMany, Source};
-use crate::urls::{Urls, authority, same_origin};
+use crate::urls::{Urls, authority};
 use activitypub_federation::config::Data;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::traits::{Actor, Object};
@@ -122,18 +122,13 @@ impl Object for ApubCommunity {
             json.id,
             json.kind
         );
-        same_origin(&json.id, expected)?;
-        same_origin(&json.inbox, &json.id)?;
-        anyhow::ensure!(
-            json.public_key.owner == json.id,
-            "the key of {} belongs to another actor",
-            json.id
-        );
-        anyhow::ensure!(
-            !json.preferred_username.is_empty(),
-            "{} has no preferredUsername",
-            json.id
-        );
+        super::verify_actor(
+            &json.id,
+            expected,
+            &json.inbox,
+            &json.public_key.owner,
+            &json.preferred_username,
+        )?;
         Ok(())
     }
 

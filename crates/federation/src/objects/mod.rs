@@ -32,6 +32,25 @@ pub(crate) fn freshness(
     }
 }
 
+/// The checks every fetched actor passes: it lives where it was fetched from, its inbox and
+/// key are its own, and it has a name.
+pub(crate) fn verify_actor(
+    id: &url::Url,
+    expected: &url::Url,
+    inbox: &url::Url,
+    key_owner: &url::Url,
+    preferred_username: &str,
+) -> anyhow::Result<()> {
+    crate::urls::same_origin(id, expected)?;
+    crate::urls::same_origin(inbox, id)?;
+    anyhow::ensure!(key_owner == id, "the key of {id} belongs to another actor");
+    anyhow::ensure!(
+        !preferred_username.is_empty(),
+        "{id} has no preferredUsername"
+    );
+    Ok(())
+}
+
 /// An actor's inbox: the one it told us (remote), else `<id>/inbox` (ours).
 pub(crate) fn inbox_of(stored: Option<&str>, id: &url::Url) -> url::Url {
     stored
