@@ -129,8 +129,10 @@ impl FromRequestParts<ServiceContext> for ClientIp {
         let header = ctx.settings.http.client_ip_header.trim();
         if !header.is_empty()
             && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+                        // The last entry is the one the nearest (our) proxy added; clients choose the ones
+            // before it.
             && let Some(first) = value
-                .split(',')
+                .rsplit(',')
                 .next()
                 .map(str::trim)
                 .filter(|v| !v.is_empty())

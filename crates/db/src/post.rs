@@ -312,7 +312,9 @@ pub struct PostRow {
 }
 
 /// The columns of `PostRow`.
-const POST_COLUMNS: &str = "p.id, p.ap_id, p.local, p.title, p.url, p.body, p.body_html, p.nsfw,
+// A post in an NSFW community is NSFW whatever its own flag says.
+const POST_COLUMNS: &str =
+    "p.id, p.ap_id, p.local, p.title, p.url, p.body, p.body_html, (p.nsfw or c.nsfw) as nsfw,
         p.language, p.deleted, p.removed, p.score, p.upvotes, p.downvotes, p.comment_count,
         p.hot_rank, p.active_rank, p.controversy_rank, p.published_at, p.edited_at,
         c.id as community_id, c.name as community_name, c.title as community_title,

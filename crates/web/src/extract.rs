@@ -168,7 +168,9 @@ impl FromRequestParts<ServiceContext> for ClientIp {
                 .headers
                 .get(header)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                // The last entry is the one the nearest (our) proxy added; clients
+                // choose the ones before it.
+                .and_then(|v| v.rsplit(',').next())
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         {
@@ -208,7 +210,8 @@ pub fn same_site_referer(headers: &HeaderMap) -> Option<String> {
         path.push('?');
         path.push_str(query);
     }
-    Some(path)
+    // Same checks as `next`: a path like `//evil.example` must never become a redirect.
+    Some(local_path(Some(&path)))
 }
 
 /// A `next` parameter made safe to redirect to: a path of this site, never another origin

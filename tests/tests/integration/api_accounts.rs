@@ -427,3 +427,35 @@ async fn sign_ups_and_logins_are_rate_limited_per_address_with_retry_after() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn behind_a_proxy_the_address_the_proxy_added_is_limited_not_the_ones_clients_send() {
+    let app = TestApp::spawn(&[
+        ("HEARTH__HTTP__CLIENT_IP_HEADER", "X-Forwarded-For"),
+        ("HEARTH__RATE_LIMITS__LOGIN__MAX", "2"),
+    ])
+    .await;
+    let creds = json!({"username": "nobody", "password": "not the password"});
+    let mut statuses = Vec::new();
+    for n in 0..3 {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .header("X-Forwarded-For", format!("10.0.0.{n}, 203.0.113.7"))
+            .json(&creds)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "forged leading entries do not buy new attempts"
+    );
+    app.stop().await;
+}

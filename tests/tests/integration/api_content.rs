@@ -1077,3 +1077,15 @@ async fn outsiders_cannot_vote_in_approval_communities_and_pending_accounts_stay
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn posts_in_an_nsfw_community_are_nsfw_whatever_their_own_flag() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    community(&app, &kim, "after_dark", json!({"nsfw": true})).await;
+    let p = post(&app, &kim, "after_dark", "Unflagged", "").await;
+    assert_eq!(p["nsfw"], true);
+    let (_, feed) = app.get_json("/api/v1/posts?sort=new", None).await;
+    assert_eq!(feed["items"][0]["nsfw"], true);
+    app.stop().await;
+}

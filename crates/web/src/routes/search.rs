@@ -69,7 +69,12 @@ impl SearchPage {
 
 /// The page a handle or URL names: known here already, or (for a signed-in viewer) looked up
 /// on its server, stored and then shown like a local one.
-async fn handle_target(ctx: &ServiceContext, session: &Session, query: &str) -> Option<String> {
+async fn handle_target(
+    ctx: &ServiceContext,
+    session: &Session,
+    query: &str,
+    may_fetch: bool,
+) -> Option<String> {
     let is_handle = !query.contains(char::is_whitespace);
     if let Some(rest) = query.strip_prefix('!').filter(|_| is_handle)
         && let Ok(community) = communities::find(ctx, rest).await
@@ -81,7 +86,8 @@ async fn handle_target(ctx: &ServiceContext, session: &Session, query: &str) -> 
     {
         return Some(person_path(&person.name, person.local, &person.ap_id));
     }
-    let remote_looking = is_handle
+    let remote_looking = may_fetch
+        && is_handle
         && (query.starts_with("https://")
             || query.starts_with("http://")
             || (query.starts_with(['!', '@']) && query.contains('@')));
@@ -117,12 +123,18 @@ fn person_path(name: &str, local: bool, ap_id: &str) -> String {
 async fn search_page(
     State(ctx): State<ServiceContext>,
     session: Session,
+    headers: axum::http::HeaderMap,
     PageQuery(query): PageQuery<SearchQuery>,
 ) -> PageResult {
     let text = query.q.as_deref().unwrap_or("").trim().to_owned();
     let kind_name = query.kind.as_deref().unwrap_or("posts").to_owned();
     let kind = SearchKind::parse(&kind_name)?;
-    if let Some(target) = handle_target(&ctx, &session, &text).await {
+    // A link from another site must not make this server fetch on the visitor's account.
+    let from_elsewhere = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    if let Some(target) = handle_target(&ctx, &session, &text, !from_elsewhere).await {
         return Ok(see_other(&target));
     }
     let kinds = KINDS
