@@ -177,17 +177,27 @@ pub async fn login(
             _ => Error::forbidden("account_not_approved", "This account is not approved."),
         });
     }
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = hex(&raw);
-    let label: String = label.chars().take(200).collect();
-    let id =
-        hearth_db::token::insert(&ctx.pool, credentials.person_id, &digest(&token), &label).await?;
+    let issued = issue(&ctx.pool, credentials.person_id, label).await?;
+    let id = issued.id;
     tracing::info!(
         person_id = credentials.person_id,
         token_id = id,
         "signed in"
     );
+    Ok(issued)
+}
+
+/// Issues a new token for an account (within the caller's transaction, if any).
+pub async fn issue(
+    db: impl sqlx::PgExecutor<'_>,
+    person_id: i64,
+    label: &str,
+) -> Result<IssuedToken> {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = hex(&raw);
+    let label: String = label.chars().take(200).collect();
+    let id = hearth_db::token::insert(db, person_id, &digest(&token), &label).await?;
     Ok(IssuedToken {
         id,
         token: SecretString::from(token),

@@ -152,15 +152,17 @@ pub async fn update_preferences(
     Ok(())
 }
 
-/// Changes the account's password after checking the current one, and signs out every other
-/// session and token of the account (the one that made the change stays signed in).
+/// Changes the account's password after checking the current one, and signs out every session
+/// and token of the account, the one that made the change included: a thief holding that
+/// session's token is out too. Returns a fresh token for the person who made the change.
 #[tracing::instrument(skip_all, fields(person = viewer.person_id))]
 pub async fn change_password(
     ctx: &ServiceContext,
     viewer: &Viewer,
     current: SecretString,
     new: SecretString,
-) -> Result<()> {
+    label: &str,
+) -> Result<crate::auth::IssuedToken> {
     // A stolen session must not become a way to guess the password at leisure.
     rate_limit::check(
         ctx,
@@ -181,11 +183,12 @@ pub async fn change_password(
     let hash = password::hash(new).await?;
     let mut tx = ctx.pool.begin().await?;
     preferences::set_password_hash(&mut *tx, viewer.person_id, &hash).await?;
-    let revoked =
-        preferences::revoke_other_tokens(&mut *tx, viewer.person_id, viewer.token_id).await?;
+    // Token ids start at 1: keeping id 0 keeps none.
+    let revoked = preferences::revoke_other_tokens(&mut *tx, viewer.person_id, 0).await?;
+    let fresh = crate::auth::issue(&mut *tx, viewer.person_id, label).await?;
     tx.commit().await?;
     tracing::info!(revoked, "password changed");
-    Ok(())
+    Ok(fresh)
 }
 
 #[cfg(test)]

@@ -104,7 +104,12 @@ impl Session {
     /// A `Set-Cookie` value with a fresh CSRF token (given out again at sign-in, so that a token
     /// known before cannot be used after).
     pub fn fresh_csrf_cookie(&self) -> HeaderValue {
-        cookie(self.cookie_names().csrf, &random_token(), None, self.secure)
+        cookie(
+            self.cookie_names().csrf,
+            &random_token(),
+            Some(SESSION_MAX_AGE_SECS),
+            self.secure,
+        )
     }
 
     /// A `Set-Cookie` value that removes the session cookie.
@@ -219,7 +224,9 @@ async fn load(
         Some(token) => (token.to_owned(), None),
         None => {
             let token = random_token();
-            let header = cookie(names.csrf, &token, None, secure);
+            // As long-lived as the session, so forms in tabs restored after a browser restart
+            // still carry a valid token.
+            let header = cookie(names.csrf, &token, Some(SESSION_MAX_AGE_SECS), secure);
             (token, Some(header))
         }
     };

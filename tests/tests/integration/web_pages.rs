@@ -909,7 +909,8 @@ async fn settings_change_the_profile_preferences_and_password() {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    // This session stays; every other token of the account is revoked.
+    // The visitor carries on with a fresh session; every old token of the account is revoked
+    // (a thief holding the old session cookie is signed out too).
     visitor.get("/settings").await.assert_contains("Log out");
     let (status, _) = app.get_json("/api/v1/me", alice.auth()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -167,6 +167,7 @@ async fn save_preferences(
 async fn change_password(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<PasswordInput>,
 ) -> PageResult {
     let result = if form.new_password != form.confirm_password {
@@ -180,11 +181,26 @@ async fn change_password(
             &user.viewer,
             SecretString::from(form.current_password),
             SecretString::from(form.new_password),
+            &format!("web: {}", crate::extract::user_agent(&headers)),
         )
         .await
     };
     match result {
-        Ok(()) => Ok(see_other("/settings?saved=password")),
+        // Every old session is gone, this one too: carry on with the fresh token.
+        Ok(fresh) => {
+            let mut response = see_other("/settings?saved=password");
+            let cookies = response.headers_mut();
+            cookies.append(
+                axum::http::header::SET_COOKIE,
+                user.session
+                    .session_cookie(hearth_service::auth::reveal(&fresh)),
+            );
+            cookies.append(
+                axum::http::header::SET_COOKIE,
+                user.session.fresh_csrf_cookie(),
+            );
+            Ok(response)
+        }
         Err(error) => {
             let fields = [
                 ("current_password", "Current password"),
