@@ -169,15 +169,7 @@ impl Object for ApubComment {
             "{} answers in one of our communities; that takes the community's inbox",
             json.id
         );
-        let body_html = json
-            .content
-            .as_deref()
-            .map(hearth_service::markdown::sanitize_html)
-            .unwrap_or_default();
-        let body = match &json.source {
-            Some(source) if source.media_type == "text/markdown" => source.content.clone(),
-            _ => super::html_to_text(&body_html),
-        };
+        let (body, body_html) = super::remote_text(json.content.as_deref(), json.source.as_ref());
         if let Some(existing) =
             hearth_db::comment::id_by_ap_id(&data.pool, json.id.as_str()).await?
         {

@@ -1,6 +1,6 @@
 //! A community (local or remote) as an ActivityPub `Group`.
 
-use super::{freshness, html_to_text};
+use super::freshness;
 use crate::protocol::actors::{Endpoints, Group};
 use crate::protocol::{OneOrMany, Source};
 use crate::urls::{Urls, authority};
@@ -134,15 +134,8 @@ impl Object for ApubCommunity {
 
     async fn from_json(json: Group, data: &Data<ServiceContext>) -> anyhow::Result<Self> {
         let host = authority(&json.id).ok_or_else(|| anyhow::anyhow!("{} has no host", json.id))?;
-        let description_html = json
-            .summary
-            .as_deref()
-            .map(hearth_service::markdown::sanitize_html)
-            .unwrap_or_default();
-        let description = match &json.source {
-            Some(source) => source.content.clone(),
-            None => html_to_text(&description_html),
-        };
+        let (description, description_html) =
+            super::remote_text(json.summary.as_deref(), json.source.as_ref());
         let title = json
             .name
             .as_deref()

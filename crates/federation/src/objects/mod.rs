@@ -62,6 +62,23 @@ pub(crate) fn inbox_of(stored: Option<&str>, id: &url::Url) -> url::Url {
         })
 }
 
+/// Remote rich text as we store it: `(markdown, html)`. The HTML is sanitised; the markdown is
+/// the sender's `source` when it is markdown, else the HTML's plain text (a BBCode source, as
+/// Friendica sends, is not markdown).
+pub(crate) fn remote_text(
+    html: Option<&str>,
+    source: Option<&crate::protocol::Source>,
+) -> (String, String) {
+    let html = html
+        .map(hearth_service::markdown::sanitize_html)
+        .unwrap_or_default();
+    let markdown = match source {
+        Some(source) if source.media_type == "text/markdown" => source.content.clone(),
+        _ => html_to_text(&html),
+    };
+    (markdown, html)
+}
+
 /// Plain text of some HTML, for fields we keep as text (a bio without markdown source).
 pub(crate) fn html_to_text(html: &str) -> String {
     let cleaned = ammonia::Builder::empty().clean(html).to_string();

@@ -1,6 +1,6 @@
 //! A person (local or remote) as an ActivityPub `Person`.
 
-use super::{freshness, html_to_text};
+use super::freshness;
 use crate::protocol::Source;
 use crate::protocol::actors::{Endpoints, Person};
 use crate::urls::{Urls, authority};
@@ -103,15 +103,7 @@ impl Object for ApubPerson {
 
     async fn from_json(json: Person, data: &Data<ServiceContext>) -> anyhow::Result<Self> {
         let host = authority(&json.id).ok_or_else(|| anyhow::anyhow!("{} has no host", json.id))?;
-        let bio_html = json
-            .summary
-            .as_deref()
-            .map(hearth_service::markdown::sanitize_html)
-            .unwrap_or_default();
-        let bio = match &json.source {
-            Some(source) => source.content.clone(),
-            None => html_to_text(&bio_html),
-        };
+        let (bio, bio_html) = super::remote_text(json.summary.as_deref(), json.source.as_ref());
         let shared_inbox = json
             .endpoints
             .as_ref()

@@ -166,15 +166,7 @@ impl Object for ApubPost {
             "{} claims a place in one of our communities; that takes the community's inbox",
             json.id
         );
-        let body_html = json
-            .content
-            .as_deref()
-            .map(hearth_service::markdown::sanitize_html)
-            .unwrap_or_default();
-        let body = match &json.source {
-            Some(source) if source.media_type == "text/markdown" => source.content.clone(),
-            _ => super::html_to_text(&body_html),
-        };
+        let (body, body_html) = super::remote_text(json.content.as_deref(), json.source.as_ref());
         let title = title_of(&json, &body_html);
         let url = link_of(&json);
         let language = json.language.as_ref().map(|l| l.identifier.clone());
