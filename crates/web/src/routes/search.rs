@@ -106,18 +106,20 @@ async fn handle_target(
     }
 }
 
+/// A community's page, as every other page links to it.
 fn community_path(community: &hearth_db::community::CommunityRow) -> String {
-    match (&community.host, community.local) {
-        (Some(host), false) => format!("/c/{}@{host}", community.name),
-        _ => format!("/c/{}", community.name),
-    }
+    views::community(
+        &community.name,
+        &community.title,
+        community.local,
+        &community.ap_id,
+    )
+    .href
 }
 
+/// A person's page, as every other page links to it.
 fn person_path(name: &str, local: bool, ap_id: &str) -> String {
-    match (local, views::authority(ap_id)) {
-        (false, Some(host)) => format!("/u/{name}@{host}"),
-        _ => format!("/u/{name}"),
-    }
+    views::person(name, None, local, ap_id).href
 }
 
 async fn search_page(
