@@ -59,6 +59,23 @@ pub fn test_settings(port: u16, overrides: &[(&str, &str)]) -> Settings {
         ("HEARTH__REGISTRATION".into(), "open".into()),
         ("HEARTH__RATE_LIMITS__REGISTER__MAX".into(), "100000".into()),
         ("HEARTH__RATE_LIMITS__LOGIN__MAX".into(), "100000".into()),
+        // Federation tests wait for deliveries: retry and notice quickly.
+        (
+            "HEARTH__FEDERATION__DELIVERY__BACKOFF_BASE_MS".into(),
+            "100".into(),
+        ),
+        (
+            "HEARTH__FEDERATION__DELIVERY__BACKOFF_MAX_SECS".into(),
+            "1".into(),
+        ),
+        (
+            "HEARTH__FEDERATION__DELIVERY__LEASE_SECS".into(),
+            "2".into(),
+        ),
+        (
+            "HEARTH__FEDERATION__DELIVERY__POLL_INTERVAL_MS".into(),
+            "100".into(),
+        ),
     ];
     env.extend(
         overrides
@@ -76,7 +93,15 @@ impl TestApp {
 
     /// Starts an instance on an existing test database (a restart, or a second process).
     pub async fn spawn_on(db: TestDatabase, overrides: &[(&str, &str)]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        Self::spawn_at(db, 0, overrides).await
+    }
+
+    /// Starts an instance on an existing test database and a given port (0: any), so that a
+    /// restarted instance keeps its address and other instances reach it again.
+    pub async fn spawn_at(db: TestDatabase, port: u16, overrides: &[(&str, &str)]) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the port");
         let address = listener.local_addr().expect("local address");
         let settings = Arc::new(test_settings(address.port(), overrides));
         let pool = db.pool().await;

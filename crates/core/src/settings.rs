@@ -111,6 +111,31 @@ pub struct FederationSettings {
     pub debug_local: bool,
     /// Seconds after which a remote actor or object we hold is fetched again when used.
     pub refresh_age_secs: u64,
+    /// How the outbox delivers activities.
+    pub delivery: DeliverySettings,
+}
+
+/// The outbox's delivery workers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Whether this process runs delivery workers (`hearth worker` always does).
+    pub workers: bool,
+    /// Deliveries in flight at once, over all destinations.
+    pub concurrency: usize,
+    /// Seconds a claimed delivery is reserved for the worker that claimed it; after that another
+    /// worker may claim it (the first one died).
+    pub lease_secs: f64,
+    /// Milliseconds before the first retry; each further retry waits about twice as long.
+    pub backoff_base_ms: u64,
+    /// The longest wait between retries, in seconds.
+    pub backoff_max_secs: u64,
+    /// Seconds after which a delivery that keeps failing is given up and counted as dead.
+    pub dead_after_secs: u64,
+    /// Milliseconds between looks for due deliveries when nothing wakes the worker sooner.
+    pub poll_interval_ms: u64,
+    /// Seconds a single delivery request may take.
+    pub request_timeout_secs: u64,
 }
 
 /// HTTP server limits.

@@ -359,14 +359,14 @@ pub async fn tree(
 }
 
 /// Records a person's vote on a comment (1, -1, or 0 to clear it) and updates its counts and
-/// ranks, with the comment row locked first so concurrent votes stay exact. False when the
-/// comment does not exist.
+/// ranks, with the comment row locked first so concurrent votes stay exact. Returns the vote it
+/// replaced (0 for none), or `None` when the comment does not exist.
 pub async fn vote(
     conn: &mut PgConnection,
     comment_id: i64,
     person_id: i64,
     score: i16,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<i16>> {
     let locked = sqlx::query_scalar!(
         "select id from comment where id = $1 for update",
         comment_id
@@ -374,7 +374,7 @@ pub async fn vote(
     .fetch_optional(&mut *conn)
     .await?;
     if locked.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     let old: i16 = sqlx::query_scalar!(
         "delete from comment_vote where comment_id = $1 and person_id = $2 returning score",
@@ -409,7 +409,7 @@ pub async fn vote(
     )
     .execute(&mut *conn)
     .await?;
-    Ok(true)
+    Ok(Some(old))
 }
 
 /// A person's comments, newest first, after the id `after`.

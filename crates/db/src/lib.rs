@@ -5,6 +5,7 @@ pub mod application;
 pub mod comment;
 pub mod community;
 pub mod embedded;
+pub mod federation;
 pub mod membership;
 pub mod migrations;
 pub mod moderator;

@@ -159,3 +159,37 @@ pub async fn list(
     .fetch_all(db)
     .await
 }
+
+/// Remembers the Follow activity a membership answers (an Accept or Reject embeds it).
+pub async fn set_follow_ap_id(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+    follow_ap_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update community_member set follow_ap_id = $3 where community_id = $1 and person_id = $2",
+        community_id,
+        person_id,
+        follow_ap_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The Follow activity a membership answers, when it came over federation.
+pub async fn follow_ap_id(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select follow_ap_id from community_member where community_id = $1 and person_id = $2",
+        community_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}

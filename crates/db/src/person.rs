@@ -290,6 +290,19 @@ pub async fn actor_by_ap_id(
     .await
 }
 
+/// A person's actor row by id.
+pub async fn actor_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<ActorRow>> {
+    sqlx::query_as!(
+        ActorRow,
+        "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+         from person where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// A local person's actor row by name.
 pub async fn local_actor(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<ActorRow>> {
     sqlx::query_as!(

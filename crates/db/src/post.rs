@@ -492,18 +492,19 @@ pub async fn explain_feed(
 
 /// Records a person's vote (1, -1, or 0 to clear it) and updates the post's counts and ranks.
 /// The post row is locked first, so concurrent votes on one post apply one after another and
-/// the counts stay exact. Returns false when the post does not exist.
+/// the counts stay exact. Returns the vote it replaced (0 for none), or `None` when the post
+/// does not exist.
 pub async fn vote(
     conn: &mut PgConnection,
     post_id: i64,
     person_id: i64,
     score: i16,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<i16>> {
     let locked = sqlx::query_scalar!("select id from post where id = $1 for update", post_id)
         .fetch_optional(&mut *conn)
         .await?;
     if locked.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     let old: i16 = sqlx::query_scalar!(
         "delete from post_vote where post_id = $1 and person_id = $2 returning score",
@@ -539,7 +540,7 @@ pub async fn vote(
     )
     .execute(&mut *conn)
     .await?;
-    Ok(true)
+    Ok(Some(old))
 }
 
 /// How a change of vote from `old` to `new` moves the up and down counts.

@@ -1,12 +1,17 @@
 //! Hearth's ActivityPub face: actors (Group, Person, the instance Application), objects (Page,
-//! Note), collections, WebFinger and NodeInfo, and resolving remote things. Inbox and delivery
-//! come with the federation issues that follow.
+//! Note), collections, WebFinger and NodeInfo, resolving remote things, the inbox, and the
+//! outbox with its delivery workers.
 
+pub mod delivery;
 pub mod discovery;
+pub mod inbox;
 pub mod objects;
+pub mod outbox;
 pub mod protocol;
+pub mod receive;
 pub mod resolve;
 pub mod serve;
+pub mod signing;
 pub mod urls;
 
 use activitypub_federation::config::FederationConfig;
@@ -39,21 +44,7 @@ impl FederationState {
 /// library's default client decides that by build profile instead of by our setting).
 pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<ServiceContext>> {
     let debug = ctx.settings.federation.debug_local;
-    let timeout = Duration::from_secs(10);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(format!(
-            "Hearth/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            ctx.settings.public_base_url()
-        ))
-        .dns_resolver(std::sync::Arc::new(ValidatingDnsResolver::new(
-            Vec::new(),
-            !debug,
-        )))
-        .build()?;
+    let client = http_client(&ctx.settings, Duration::from_secs(10))?;
     let instance = objects::instance::ApubInstance::load(&ctx).await?;
     let config = FederationConfig::builder()
         .domain(ctx.settings.hostname.as_str())
@@ -65,6 +56,33 @@ pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<Serv
         .build()
         .await?;
     Ok(config)
+}
+
+/// The HTTP client for talking to other servers: no redirects, a timeout, our user agent, and
+/// a resolver that refuses private and loopback addresses unless `debug_local`.
+pub fn http_client(
+    settings: &hearth_core::Settings,
+    timeout: Duration,
+) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(format!(
+            "Hearth/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.public_base_url()
+        ))
+        .dns_resolver(std::sync::Arc::new(ValidatingDnsResolver::new(
+            Vec::new(),
+            !settings.federation.debug_local,
+        )))
+        .build()?)
+}
+
+/// The inbox routes (shared and per actor), served whatever the request accepts.
+pub fn inbox_router(state: FederationState) -> Router {
+    inbox::routes().with_state(state)
 }
 
 /// The routes served only to requests that ask for ActivityPub JSON.

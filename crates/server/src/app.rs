@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::routing::get;
 use hearth_core::{Error, ErrorKind, Settings};
 use hearth_federation::FederationState;
+use hearth_federation::outbox::FederatedOutbox;
 use hearth_federation::resolve::FederatedResolver;
 use hearth_federation::serve::wants_activity_json;
 use hearth_service::ServiceContext;
@@ -49,6 +50,10 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("setup failed: {e}"))?;
         let federation = if ctx.settings.federation.enabled {
+            // Changes are told to other servers from here on (the federation configuration's
+            // copy of the context included).
+            let outbox = Arc::new(FederatedOutbox::new(ctx.settings.clone()));
+            ctx = ctx.with_outbox(outbox);
             let config = hearth_federation::config(ctx.clone())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot set up federation: {e}"))?;
@@ -84,6 +89,14 @@ impl Application {
         let grace = Duration::from_secs(self.ctx.settings.http.shutdown_grace_secs);
         let stop = CancellationToken::new();
         let workers = tokio::spawn(maintenance(self.ctx.clone(), stop.clone()));
+        let federation = &self.ctx.settings.federation;
+        let delivery = (federation.enabled && federation.delivery.workers).then(|| {
+            tokio::spawn(hearth_federation::delivery::run(
+                self.ctx.pool.clone(),
+                self.ctx.settings.clone(),
+                stop.clone(),
+            ))
+        });
         // Peer addresses reach handlers for per-IP rate limits.
         let service = self
             .router
@@ -113,6 +126,11 @@ impl Application {
         };
         if let Err(e) = workers.await {
             tracing::error!(error = %e, "a background worker failed");
+        }
+        if let Some(delivery) = delivery
+            && let Err(e) = delivery.await
+        {
+            tracing::error!(error = %e, "the delivery workers failed");
         }
         Ok(served??)
     }
@@ -156,7 +174,9 @@ pub fn router(ctx: ServiceContext, federation: Option<FederationState>) -> Route
     let Some(federation) = federation else {
         return app.layer(DefaultBodyLimit::max(max_body)).layer(track);
     };
-    app = app.merge(hearth_federation::discovery_router(federation.clone()));
+    app = app
+        .merge(hearth_federation::discovery_router(federation.clone()))
+        .merge(hearth_federation::inbox_router(federation.clone()));
     let pages = app
         .layer(DefaultBodyLimit::max(max_body))
         .layer(track.clone());

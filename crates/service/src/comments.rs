@@ -1,6 +1,7 @@
 //! Comments: replying to posts and comments, editing, deleting, voting, and loading threads.
 
 use crate::auth::Viewer;
+use crate::outbox::{self, Event};
 use crate::posts::check_vote;
 use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, content, markdown};
@@ -72,6 +73,7 @@ pub async fn create(
     )
     .await?
     .ok_or_else(|| Error::validation("parent_id", "is not a comment of this post"))?;
+    outbox::record(ctx, &mut tx, Event::CommentCreated(id)).await?;
     tx.commit().await?;
     tracing::info!(comment = id, "comment created");
     get(ctx, Some(viewer), id).await
@@ -94,7 +96,10 @@ pub async fn edit(
 ) -> Result<CommentRow> {
     own_live_comment(ctx, viewer, id).await?;
     let body = content::body(body, "body", 1, MAX_BODY)?;
-    hearth_db::comment::edit(&ctx.pool, id, &body, &markdown::render(&body)).await?;
+    let mut tx = ctx.pool.begin().await?;
+    hearth_db::comment::edit(&mut *tx, id, &body, &markdown::render(&body)).await?;
+    outbox::record(ctx, &mut tx, Event::CommentUpdated(id)).await?;
+    tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }
 
@@ -102,7 +107,11 @@ pub async fn edit(
 #[tracing::instrument(skip_all, fields(comment = id))]
 pub async fn delete(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<CommentRow> {
     own_live_comment(ctx, viewer, id).await?;
-    hearth_db::comment::mark_deleted(&ctx.pool, id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::comment::mark_deleted(&mut *tx, id).await? {
+        outbox::record(ctx, &mut tx, Event::CommentDeleted(id)).await?;
+    }
+    tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }
 
@@ -156,7 +165,16 @@ pub async fn vote(
     }
     check_vote(ctx, viewer, post.community_id, score).await?;
     let mut tx = ctx.pool.begin().await?;
-    hearth_db::comment::vote(&mut tx, id, viewer.person_id, score).await?;
+    let old = hearth_db::comment::vote(&mut tx, id, viewer.person_id, score).await?;
+    if let Some(old) = old.filter(|old| *old != score) {
+        let event = Event::CommentVoted {
+            comment_id: id,
+            person_id: viewer.person_id,
+            old,
+            new: score,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
     tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }

@@ -1,5 +1,6 @@
 //! What every use case needs: the database pool and the settings, passed explicitly.
 
+use crate::outbox::Outbox;
 use crate::resolve::Resolver;
 use hearth_core::Settings;
 use sqlx::PgPool;
@@ -14,6 +15,8 @@ pub struct ServiceContext {
     pub settings: Arc<Settings>,
     /// Looks up things on other servers; `None` when federation is off.
     pub resolver: Option<Arc<dyn Resolver>>,
+    /// Tells other servers about changes; `None` when federation is off.
+    pub outbox: Option<Arc<dyn Outbox>>,
 }
 
 impl ServiceContext {
@@ -23,12 +26,19 @@ impl ServiceContext {
             pool,
             settings,
             resolver: None,
+            outbox: None,
         }
     }
 
     /// The same context, resolving remote things with `resolver`.
     pub fn with_resolver(mut self, resolver: Arc<dyn Resolver>) -> Self {
         self.resolver = Some(resolver);
+        self
+    }
+
+    /// The same context, telling other servers about changes through `outbox`.
+    pub fn with_outbox(mut self, outbox: Arc<dyn Outbox>) -> Self {
+        self.outbox = Some(outbox);
         self
     }
 

@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod markdown;
 pub mod membership;
 pub mod moderators;
+pub mod outbox;
 pub mod paging;
 pub mod password;
 pub mod posts;

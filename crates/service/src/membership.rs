@@ -3,6 +3,7 @@
 
 use crate::auth::Viewer;
 use crate::communities::find;
+use crate::outbox::{self, Event};
 use crate::{ServiceContext, can_moderate, users};
 use hearth_core::{Error, Result};
 use hearth_db::membership::MemberRow;
@@ -54,7 +55,8 @@ pub async fn join(
     reference: &str,
 ) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
-    let state = if community.visibility == "approval" {
+    // A remote community decides: the membership waits for its Accept.
+    let state = if community.visibility == "approval" || !community.local {
         "pending"
     } else {
         "joined"
@@ -70,6 +72,13 @@ pub async fn join(
     }
     if state == "joined" {
         hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+    }
+    if !community.local {
+        let event = Event::Followed {
+            community_id: community.id,
+            person_id: viewer.person_id,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
     }
     tx.commit().await?;
     Ok(change(community.name, Membership::from_stored(Some(state))))
@@ -87,6 +96,13 @@ pub async fn leave(
     let was = hearth_db::membership::delete(&mut *tx, community.id, viewer.person_id).await?;
     if was.as_deref() == Some("joined") {
         hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
+    }
+    if was.is_some() && !community.local {
+        let event = Event::Unfollowed {
+            community_id: community.id,
+            person_id: viewer.person_id,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
     }
     tx.commit().await?;
     Ok(change(community.name, Membership::None))
@@ -112,6 +128,13 @@ pub async fn approve(
         return Err(no_request(&person.name));
     }
     hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+    if !person.local {
+        let event = Event::Accepted {
+            community_id: community.id,
+            person_id: person.id,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(change(community.name, Membership::Joined))
 }
@@ -128,7 +151,17 @@ pub async fn deny(
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, member, "user").await?;
     // Only a pending request is removed, in one statement: an approval that lands first wins.
-    if hearth_db::membership::delete_pending(&ctx.pool, community.id, person.id).await? {
+    // The Reject embeds the Follow it answers, so read that before the row goes.
+    let mut tx = ctx.pool.begin().await?;
+    if !person.local {
+        let event = Event::Rejected {
+            community_id: community.id,
+            person_id: person.id,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
+    if hearth_db::membership::delete_pending(&mut *tx, community.id, person.id).await? {
+        tx.commit().await?;
         Ok(change(community.name, Membership::None))
     } else {
         Err(no_request(&person.name))

@@ -1,6 +1,7 @@
 //! Posts: writing, editing and deleting them, voting on them, and the feeds that list them.
 
 use crate::auth::Viewer;
+use crate::outbox::{self, Event};
 use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, communities, content, markdown};
 use chrono::{Duration, Utc};
@@ -65,6 +66,7 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
         &format!("{}/post/", ctx.settings.public_base_url()),
     )
     .await?;
+    outbox::record(ctx, &mut tx, Event::PostCreated(id)).await?;
     tx.commit().await?;
     tracing::info!(post = id, "post created");
     get(ctx, Some(viewer), id).await
@@ -133,7 +135,10 @@ pub async fn edit(
         nsfw: changes.nsfw,
         language: language.as_ref().map(|l| l.as_deref()),
     };
-    hearth_db::post::edit(&ctx.pool, facts.id, &edit).await?;
+    let mut tx = ctx.pool.begin().await?;
+    hearth_db::post::edit(&mut *tx, facts.id, &edit).await?;
+    outbox::record(ctx, &mut tx, Event::PostUpdated(facts.id)).await?;
+    tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }
 
@@ -141,7 +146,11 @@ pub async fn edit(
 #[tracing::instrument(skip_all, fields(post = id))]
 pub async fn delete(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<PostRow> {
     let facts = own_live_post(ctx, viewer, id).await?;
-    hearth_db::post::mark_deleted(&ctx.pool, facts.id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::post::mark_deleted(&mut *tx, facts.id).await? {
+        outbox::record(ctx, &mut tx, Event::PostDeleted(facts.id)).await?;
+    }
+    tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }
 
@@ -203,7 +212,16 @@ pub async fn vote(ctx: &ServiceContext, viewer: &Viewer, id: i64, score: i16) ->
     }
     check_vote(ctx, viewer, facts.community_id, score).await?;
     let mut tx = ctx.pool.begin().await?;
-    hearth_db::post::vote(&mut tx, id, viewer.person_id, score).await?;
+    let old = hearth_db::post::vote(&mut tx, id, viewer.person_id, score).await?;
+    if let Some(old) = old.filter(|old| *old != score) {
+        let event = Event::PostVoted {
+            post_id: id,
+            person_id: viewer.person_id,
+            old,
+            new: score,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
     tx.commit().await?;
     get(ctx, Some(viewer), id).await
 }

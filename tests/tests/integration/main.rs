@@ -13,6 +13,7 @@ mod api_conventions;
 mod embedded_cluster;
 mod federation_fixtures;
 mod federation_identity;
+mod federation_network;
 mod feed_performance;
 mod health;
 mod setup;

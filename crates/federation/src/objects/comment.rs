@@ -81,45 +81,8 @@ impl Object for ApubComment {
     }
 
     async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Note> {
-        let row = self.row;
-        let post = ApubPost::load(data, row.post_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("comment {} has no post", row.id))?;
-        let community = Url::parse(&post.row.community_ap_id)?;
-        // The parent's author is addressed, as Mastodon needs for reply notifications.
-        let (in_reply_to, parent_author) = match row.parent_id {
-            Some(parent) => {
-                let parent = hearth_db::comment::find(&data.pool, parent, None)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("comment {} lost its parent", row.id))?;
-                (
-                    Url::parse(&parent.ap_id)?,
-                    Url::parse(&parent.author_ap_id)?,
-                )
-            }
-            None => (post.id().clone(), Url::parse(&post.row.author_ap_id)?),
-        };
-        let author = Url::parse(&row.author_ap_id)?;
-        Ok(Note {
-            kind: "Note".to_owned(),
-            id: self.id,
-            attributed_to: author.clone(),
-            to: vec![Url::parse(PUBLIC)?],
-            cc: vec![community.clone(), parent_author],
-            audience: Some(community),
-            in_reply_to,
-            content: Some(row.body_html),
-            media_type: Some("text/html".to_owned()),
-            source: Some(Source::markdown(&row.body)),
-            tag: None,
-            distinguished: Some(false),
-            language: row.language.map(|identifier| LanguageTag {
-                identifier,
-                name: None,
-            }),
-            published: Some(row.published_at),
-            updated: row.edited_at,
-        })
+        let mut conn = data.pool.acquire().await?;
+        note_of(&mut conn, &self.row).await
     }
 
     async fn verify(
@@ -209,6 +172,48 @@ impl Object for ApubComment {
             .await?
             .ok_or_else(|| anyhow::anyhow!("comment {id} vanished"))
     }
+}
+
+/// A comment as a `Note`, as Lemmy emits it: addressed to the public, with the community and
+/// the parent's author (Mastodon needs that for reply notifications) in `cc`.
+pub async fn note_of(conn: &mut sqlx::PgConnection, row: &CommentRow) -> anyhow::Result<Note> {
+    let post = hearth_db::post::find(&mut *conn, row.post_id, None)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("comment {} has no post", row.id))?;
+    let community = Url::parse(&post.community_ap_id)?;
+    let (in_reply_to, parent_author) = match row.parent_id {
+        Some(parent) => {
+            let parent = hearth_db::comment::find(&mut *conn, parent, None)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("comment {} lost its parent", row.id))?;
+            (
+                Url::parse(&parent.ap_id)?,
+                Url::parse(&parent.author_ap_id)?,
+            )
+        }
+        None => (Url::parse(&post.ap_id)?, Url::parse(&post.author_ap_id)?),
+    };
+    let author = Url::parse(&row.author_ap_id)?;
+    Ok(Note {
+        kind: "Note".to_owned(),
+        id: Url::parse(&row.ap_id)?,
+        attributed_to: author,
+        to: vec![Url::parse(PUBLIC)?],
+        cc: vec![community.clone(), parent_author],
+        audience: Some(community),
+        in_reply_to,
+        content: Some(row.body_html.clone()),
+        media_type: Some("text/html".to_owned()),
+        source: Some(Source::markdown(&row.body)),
+        tag: None,
+        distinguished: Some(false),
+        language: row.language.clone().map(|identifier| LanguageTag {
+            identifier,
+            name: None,
+        }),
+        published: Some(row.published_at),
+        updated: row.edited_at,
+    })
 }
 
 async fn parent_post(ctx: &ServiceContext, comment: i64) -> anyhow::Result<i64> {

@@ -1,6 +1,7 @@
 //! Our rows as ActivityPub objects: newtypes that implement the library's `Object` and `Actor`
 //! traits, turning rows into wire JSON and fetched JSON into stored rows.
 
+pub mod actor;
 pub mod comment;
 pub mod community;
 pub mod instance;

@@ -5,7 +5,7 @@ use super::freshness;
 use super::person::ApubPerson;
 use crate::protocol::objects::{Attachment, Page};
 use crate::protocol::{LanguageTag, OneOrMany, PUBLIC, Source, is_public};
-use crate::urls::{Urls, same_origin};
+use crate::urls::same_origin;
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
@@ -90,40 +90,8 @@ impl Object for ApubPost {
         }
     }
 
-    async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Page> {
-        let urls = Urls(&data.settings);
-        let _ = &urls;
-        let row = self.row;
-        let community = Url::parse(&row.community_ap_id)?;
-        Ok(Page {
-            kind: "Page".to_owned(),
-            id: self.id,
-            attributed_to: Url::parse(&row.author_ap_id)?,
-            to: vec![community.clone(), Url::parse(PUBLIC)?],
-            cc: Vec::new(),
-            audience: Some(community),
-            name: Some(row.title),
-            content: Some(row.body_html),
-            media_type: Some("text/html".to_owned()),
-            source: (!row.body.is_empty()).then(|| Source::markdown(&row.body)),
-            attachment: row.url.as_deref().map(Url::parse).transpose()?.map(|href| {
-                OneOrMany::Many(vec![Attachment::Link {
-                    href,
-                    media_type: None,
-                }])
-            }),
-            image: None,
-            url: None,
-            sensitive: Some(row.nsfw),
-            language: row.language.map(|identifier| LanguageTag {
-                identifier,
-                name: None,
-            }),
-            tag: None,
-            published: Some(row.published_at),
-            updated: row.edited_at,
-            in_reply_to: None,
-        })
+    async fn into_json(self, _data: &Data<ServiceContext>) -> anyhow::Result<Page> {
+        page_of(&self.row)
     }
 
     async fn verify(
@@ -198,6 +166,40 @@ impl Object for ApubPost {
     }
 }
 
+/// A post as a `Page`, as Lemmy emits it.
+pub fn page_of(row: &PostRow) -> anyhow::Result<Page> {
+    let community = Url::parse(&row.community_ap_id)?;
+    Ok(Page {
+        kind: "Page".to_owned(),
+        id: Url::parse(&row.ap_id)?,
+        attributed_to: Url::parse(&row.author_ap_id)?,
+        to: vec![community.clone(), Url::parse(PUBLIC)?],
+        cc: Vec::new(),
+        audience: Some(community),
+        name: Some(row.title.clone()),
+        content: Some(row.body_html.clone()),
+        media_type: Some("text/html".to_owned()),
+        source: (!row.body.is_empty()).then(|| Source::markdown(&row.body)),
+        attachment: row.url.as_deref().map(Url::parse).transpose()?.map(|href| {
+            OneOrMany::Many(vec![Attachment::Link {
+                href,
+                media_type: None,
+            }])
+        }),
+        image: None,
+        url: None,
+        sensitive: Some(row.nsfw),
+        language: row.language.clone().map(|identifier| LanguageTag {
+            identifier,
+            name: None,
+        }),
+        tag: None,
+        published: Some(row.published_at),
+        updated: row.edited_at,
+        in_reply_to: None,
+    })
+}
+
 /// The community a post is in: its `audience`, else the first addressee that is a Group.
 async fn community_of(json: &Page, data: &Data<ServiceContext>) -> anyhow::Result<ApubCommunity> {
     let candidates = json
@@ -218,7 +220,7 @@ async fn community_of(json: &Page, data: &Data<ServiceContext>) -> anyhow::Resul
 }
 
 /// The title: `name`, else the first line of the content's text (at most 200 characters).
-fn title_of(json: &Page, body_html: &str) -> String {
+pub(crate) fn title_of(json: &Page, body_html: &str) -> String {
     let from_name = json
         .name
         .as_deref()
@@ -238,7 +240,7 @@ fn title_of(json: &Page, body_html: &str) -> String {
 }
 
 /// The link of a link post: a `Link` attachment, an `Image` attachment, or `url`.
-fn link_of(json: &Page) -> Option<Url> {
+pub(crate) fn link_of(json: &Page) -> Option<Url> {
     let from_attachment = json
         .attachment
         .clone()

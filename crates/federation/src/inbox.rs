@@ -1,0 +1,346 @@
+//! The inbox (shared `/inbox`, `/c/{name}/inbox`, `/u/{name}/inbox`): reads the body itself
+//! (1 MiB cap, 413 beyond), refuses unsigned requests and keys of another authority before any
+//! fetch, acknowledges replays without work, has the library verify the signature and
+//! `Digest` (refetching a rotated key once per actor per ten minutes), then applies the
+//! activity (`receive`). Statuses: 202 accepted or ignored, 400 unreadable, 401 unverifiable,
+//! 403 not allowed, 413 too large.
+
+use crate::FederationState;
+use crate::objects::actor::ApubActor;
+use crate::urls::authority;
+use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+use activitypub_federation::config::Data;
+use activitypub_federation::error::Error as LibraryError;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::traits::Activity;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::post;
+use hearth_core::{Error, ErrorKind};
+use hearth_service::ServiceContext;
+use serde_json::Value;
+use url::Url;
+
+/// The largest activity accepted, in bytes.
+pub const MAX_ACTIVITY_BYTES: usize = 1024 * 1024;
+/// How deep an activity's JSON may nest.
+pub const MAX_DEPTH: usize = 32;
+/// The longest array an activity may hold.
+pub const MAX_ARRAY: usize = 1000;
+/// Seconds between key refetches of one actor after a failed signature.
+const KEY_REFETCH_WINDOW_SECS: i32 = 600;
+
+/// The inbox routes.
+pub fn routes() -> Router<FederationState> {
+    Router::new()
+        .route("/inbox", post(inbox))
+        .route("/c/{name}/inbox", post(inbox))
+        .route("/u/{name}/inbox", post(inbox))
+}
+
+async fn inbox(
+    State(state): State<FederationState>,
+    request: Request,
+) -> Result<StatusCode, Error> {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_ACTIVITY_BYTES)
+        .await
+        .map_err(|_| Error::new(ErrorKind::PayloadTooLarge))?;
+    let envelope = Envelope::read(&body)?;
+    // 1. Unsigned, or signed with a key of another server: refused before any fetch.
+    let key_owner = signature_key_owner(&parts)?;
+    if authority(&key_owner) != authority(&envelope.actor) {
+        return Err(Error::unauthorized(
+            "key_mismatch",
+            "The signature's keyId belongs to another server than the activity's actor.",
+        ));
+    }
+    if authority(&envelope.id) != authority(&envelope.actor) {
+        return Err(Error::forbidden(
+            "origin_mismatch",
+            "The activity's id and its actor live on different servers.",
+        ));
+    }
+    // 2. A replay is acknowledged without work.
+    if hearth_db::federation::was_received(&state.ctx.pool, envelope.id.as_str()).await? {
+        return Ok(StatusCode::ACCEPTED);
+    }
+    // 3–5. Verified by the library, then applied.
+    let data = state.config.to_request_data();
+    match verify_and_apply(&parts, &body, &data).await {
+        Err(e) if e.is_bad_signature() && may_refetch_key(&state.ctx, &envelope.actor).await => {
+            // The key may have been rotated: fetch the actor once more and try again.
+            tracing::info!(actor = %envelope.actor, "signature failed; refetching the actor's key");
+            ObjectId::<ApubActor>::from(envelope.actor.clone())
+                .dereference_forced(&data)
+                .await
+                .map_err(InboxError::from)
+                .map_err(InboxError::into_error)?;
+            verify_and_apply(&parts, &body, &data)
+                .await
+                .map_err(InboxError::into_error)?;
+        }
+        result => result.map_err(InboxError::into_error)?,
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+async fn verify_and_apply(
+    parts: &Parts,
+    body: &[u8],
+    data: &Data<ServiceContext>,
+) -> Result<(), InboxError> {
+    let mut request = Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .body(Body::from(body.to_vec()))
+        .map_err(|e| InboxError::Other(e.into()))?;
+    *request.headers_mut() = parts.headers.clone();
+    let activity = ActivityData::from_request(request, &())
+        .await
+        .map_err(|_| InboxError::Other(anyhow::anyhow!("the body could not be read")))?;
+    receive_activity::<IncomingActivity, ApubActor, ServiceContext>(activity, data).await
+}
+
+/// At most one forced key refetch per actor per ten minutes, across processes.
+async fn may_refetch_key(ctx: &ServiceContext, actor: &Url) -> bool {
+    let key = format!("key-refetch:{actor}");
+    match hearth_db::rate_limit::hit(&ctx.pool, &key, KEY_REFETCH_WINDOW_SECS).await {
+        Ok(hit) => hit.count == 1,
+        Err(_) => false,
+    }
+}
+
+/// The actor a request's `Signature` names in its `keyId` (the URL before `#`).
+fn signature_key_owner(parts: &Parts) -> Result<Url, Error> {
+    let unsigned = || {
+        Error::unauthorized(
+            "signature_missing",
+            "Activities must carry an HTTP signature with a keyId.",
+        )
+    };
+    let header = parts
+        .headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unsigned)?;
+    let key_id = header
+        .split(',')
+        .filter_map(|part| part.trim().split_once('='))
+        .find(|(name, _)| name.trim() == "keyId")
+        .map(|(_, value)| value.trim().trim_matches('"'))
+        .ok_or_else(unsigned)?;
+    let mut url = Url::parse(key_id).map_err(|_| unsigned())?;
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// What the inbox reads before verifying: the activity's id, type and actor, from JSON whose
+/// nesting and arrays are bounded.
+#[derive(Debug)]
+struct Envelope {
+    id: Url,
+    actor: Url,
+}
+
+impl Envelope {
+    fn read(body: &[u8]) -> Result<Self, Error> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            Error::bad_request("malformed_json", format!("The body is not JSON: {e}"))
+        })?;
+        check_shape(&value, 0)?;
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok())
+            .ok_or_else(|| Error::bad_request("malformed_activity", "The activity has no id."))?;
+        let actor = id_of(value.get("actor")).ok_or_else(|| {
+            Error::bad_request("malformed_activity", "The activity has no actor.")
+        })?;
+        Ok(Self { id, actor })
+    }
+}
+
+fn check_shape(value: &Value, depth: usize) -> Result<(), Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error::bad_request(
+            "too_deep",
+            format!("The activity nests deeper than {MAX_DEPTH} levels."),
+        ));
+    }
+    match value {
+        Value::Array(items) => {
+            if items.len() > MAX_ARRAY {
+                return Err(Error::bad_request(
+                    "too_long",
+                    format!("The activity holds an array longer than {MAX_ARRAY}."),
+                ));
+            }
+            items.iter().try_for_each(|v| check_shape(v, depth + 1))
+        }
+        Value::Object(map) => map.values().try_for_each(|v| check_shape(v, depth + 1)),
+        _ => Ok(()),
+    }
+}
+
+/// The id of a field given as a URL string or as an object with an `id`.
+pub fn id_of(value: Option<&Value>) -> Option<Url> {
+    match value? {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(map) => map
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
+}
+
+/// Any activity, as received: its id, actor and type, and the whole JSON (an Announce wraps
+/// it verbatim). Unknown types parse too, and are acknowledged and ignored.
+#[derive(Debug, Clone)]
+pub struct IncomingActivity {
+    /// Its id.
+    pub id: Url,
+    /// Its actor.
+    pub actor: Url,
+    /// Its type.
+    pub kind: String,
+    /// The JSON as received.
+    pub raw: Value,
+}
+
+impl<'de> serde::Deserialize<'de> for IncomingActivity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Value::deserialize(deserializer)?;
+        let id = id_of(raw.get("id")).ok_or_else(|| serde::de::Error::missing_field("id"))?;
+        let actor =
+            id_of(raw.get("actor")).ok_or_else(|| serde::de::Error::missing_field("actor"))?;
+        let kind = raw
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        Ok(Self {
+            id,
+            actor,
+            kind,
+            raw,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for IncomingActivity {
+    type DataType = ServiceContext;
+    type Error = InboxError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    async fn verify(&self, _data: &Data<ServiceContext>) -> Result<(), InboxError> {
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
+        // Recorded first, so a concurrent duplicate is applied once; forgotten when applying
+        // fails, so that the sender's retry is applied.
+        if !hearth_db::federation::mark_received(&data.pool, self.id.as_str())
+            .await
+            .map_err(|e| InboxError::Other(e.into()))?
+        {
+            return Ok(());
+        }
+        let id = self.id.clone();
+        let result = crate::receive::apply(self, data).await;
+        if result.is_err() {
+            let _ = hearth_db::federation::forget_received(&data.pool, id.as_str()).await;
+        }
+        result
+    }
+}
+
+/// Why an activity was not applied.
+#[derive(Debug)]
+pub enum InboxError {
+    /// The library refused it (signature, digest, parsing, fetching the actor).
+    Library(LibraryError),
+    /// We refused it, with the status and code the sender sees.
+    Refused(Error),
+    /// Something failed on our side.
+    Other(anyhow::Error),
+}
+
+impl From<LibraryError> for InboxError {
+    fn from(e: LibraryError) -> Self {
+        Self::Library(e)
+    }
+}
+
+impl From<anyhow::Error> for InboxError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<LibraryError>() {
+            Ok(library) => Self::Library(library),
+            Err(e) => match e.downcast::<Error>() {
+                Ok(refused) => Self::Refused(refused),
+                Err(e) => Self::Other(e),
+            },
+        }
+    }
+}
+
+impl From<Error> for InboxError {
+    fn from(e: Error) -> Self {
+        Self::Refused(e)
+    }
+}
+
+impl From<sqlx::Error> for InboxError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+impl InboxError {
+    fn is_bad_signature(&self) -> bool {
+        matches!(self, Self::Library(LibraryError::ActivitySignatureInvalid))
+    }
+
+    /// The response the sender gets.
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::Refused(e) => e,
+            Self::Other(e) => e.into(),
+            Self::Library(e) => match e {
+                LibraryError::ActivitySignatureInvalid => Error::unauthorized(
+                    "invalid_signature",
+                    "The HTTP signature does not verify with the actor's key.",
+                ),
+                LibraryError::ActivityBodyDigestInvalid => Error::unauthorized(
+                    "invalid_digest",
+                    "The Digest header is missing or does not match the body.",
+                ),
+                LibraryError::ParseReceivedActivity { err, .. } => Error::bad_request(
+                    "malformed_activity",
+                    format!("The activity cannot be read: {err}"),
+                ),
+                LibraryError::UrlVerificationError(why) => Error::forbidden("url_refused", why),
+                LibraryError::NotFound | LibraryError::ObjectDeleted(_) => Error::unauthorized(
+                    "unknown_actor",
+                    "The activity's actor cannot be found to verify its signature.",
+                ),
+                other => Error::unauthorized(
+                    "actor_unverifiable",
+                    format!("The activity's actor could not be verified: {other}"),
+                ),
+            },
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The outbox: turns service events into activities (shaped as Lemmy emits them) and stores
+//! each as frozen JSON with its deliveries, inside the transaction that made the change.
+//!
+//! Routing follows FEP-1b12: in one of our communities the community `Announce`s the
+//! activity to its remote members' inboxes (shared inboxes once, never back to the server the
+//! activity came from); in a remote community the activity goes to that community's inbox, and
+//! the community announces it to everyone else.
+
+use crate::objects::{comment::note_of, post::page_of};
+use crate::protocol::{PUBLIC, context};
+use crate::urls::{Urls, authority};
+use hearth_core::Settings;
+use hearth_db::community::CommunityRow;
+use hearth_service::outbox::{Event, Outbox, RecordFuture};
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+use std::sync::Arc;
+
+/// The federation side of [`Outbox`].
+pub struct FederatedOutbox {
+    settings: Arc<Settings>,
+}
+
+impl FederatedOutbox {
+    /// An outbox building ids from `settings.hostname`.
+    pub fn new(settings: Arc<Settings>) -> Self {
+        Self { settings }
+    }
+}
+
+impl Outbox for FederatedOutbox {
+    fn record<'a>(&'a self, conn: &'a mut PgConnection, event: Event) -> RecordFuture<'a> {
+        Box::pin(async move { record(conn, &self.settings, event).await })
+    }
+}
+
+/// A fresh activity id of `kind` (`create`, `like`, …).
+pub fn activity_id(settings: &Settings, kind: &str) -> anyhow::Result<String> {
+    Ok(Urls(settings)
+        .activity(kind, &uuid::Uuid::new_v4().to_string())?
+        .to_string())
+}
+
+/// Records what `event` means for other servers, in `conn`'s transaction.
+pub(crate) async fn record(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    event: Event,
+) -> anyhow::Result<()> {
+    match event {
+        Event::PostCreated(id) | Event::PostUpdated(id) => {
+            let post = find_post(conn, id).await?;
+            let kind = if matches!(event, Event::PostCreated(_)) {
+                "Create"
+            } else {
+                "Update"
+            };
+            let object = serde_json::to_value(page_of(&post)?)?;
+            let community = find_community(conn, post.community_id).await?;
+            let activity = wrap(settings, kind, &post.author_ap_id, &community, object)?;
+            route(
+                conn,
+                settings,
+                activity,
+                &post.author_ap_id,
+                &community,
+                None,
+            )
+            .await
+        }
+        Event::PostDeleted(id) => {
+            let post = find_post(conn, id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let activity = wrap(
+                settings,
+                "Delete",
+                &post.author_ap_id,
+                &community,
+                json!(post.ap_id),
+            )?;
+            route(
+                conn,
+                settings,
+                activity,
+                &post.author_ap_id,
+                &community,
+                None,
+            )
+            .await
+        }
+        Event::CommentCreated(id) | Event::CommentUpdated(id) | Event::CommentDeleted(id) => {
+            let comment = hearth_db::comment::find(&mut *conn, id, None)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("comment {id} vanished"))?;
+            let post = find_post(conn, comment.post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let (kind, object) = match event {
+                Event::CommentCreated(_) => (
+                    "Create",
+                    serde_json::to_value(note_of(conn, &comment).await?)?,
+                ),
+                Event::CommentUpdated(_) => (
+                    "Update",
+                    serde_json::to_value(note_of(conn, &comment).await?)?,
+                ),
+                _ => ("Delete", json!(comment.ap_id)),
+            };
+            let activity = wrap(settings, kind, &comment.author_ap_id, &community, object)?;
+            route(
+                conn,
+                settings,
+                activity,
+                &comment.author_ap_id,
+                &community,
+                None,
+            )
+            .await
+        }
+        Event::PostVoted {
+            post_id,
+            person_id,
+            old,
+            new,
+        } => {
+            let post = find_post(conn, post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            vote(conn, settings, person_id, &post.ap_id, &community, old, new).await
+        }
+        Event::CommentVoted {
+            comment_id,
+            person_id,
+            old,
+            new,
+        } => {
+            let comment = hearth_db::comment::find(&mut *conn, comment_id, None)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("comment {comment_id} vanished"))?;
+            let post = find_post(conn, comment.post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            vote(
+                conn,
+                settings,
+                person_id,
+                &comment.ap_id,
+                &community,
+                old,
+                new,
+            )
+            .await
+        }
+        Event::Followed {
+            community_id,
+            person_id,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let follow = json!({
+                "@context": context(),
+                "id": activity_id(settings, "follow")?,
+                "type": "Follow",
+                "actor": person.ap_id,
+                "object": community.ap_id,
+                "to": [community.ap_id],
+            });
+            if let Some(id) = follow["id"].as_str() {
+                hearth_db::membership::set_follow_ap_id(&mut *conn, community_id, person_id, id)
+                    .await?;
+            }
+            let inbox = community_inbox(&community)?;
+            store(conn, &follow, &person.ap_id, &[inbox]).await
+        }
+        Event::Unfollowed {
+            community_id,
+            person_id,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let undo = json!({
+                "@context": context(),
+                "id": activity_id(settings, "undo")?,
+                "type": "Undo",
+                "actor": person.ap_id,
+                "object": {
+                    "id": activity_id(settings, "follow")?,
+                    "type": "Follow",
+                    "actor": person.ap_id,
+                    "object": community.ap_id,
+                },
+                "to": [community.ap_id],
+            });
+            let inbox = community_inbox(&community)?;
+            store(conn, &undo, &person.ap_id, &[inbox]).await
+        }
+        Event::Accepted {
+            community_id,
+            person_id,
+        }
+        | Event::Rejected {
+            community_id,
+            person_id,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let follow_id =
+                hearth_db::membership::follow_ap_id(&mut *conn, community_id, person_id).await?;
+            let kind = if matches!(event, Event::Accepted { .. }) {
+                "Accept"
+            } else {
+                "Reject"
+            };
+            let answer = json!({
+                "@context": context(),
+                "id": activity_id(settings, &kind.to_ascii_lowercase())?,
+                "type": kind,
+                "actor": community.ap_id,
+                "object": {
+                    "id": follow_id.unwrap_or_else(|| format!("{}#follow", person.ap_id)),
+                    "type": "Follow",
+                    "actor": person.ap_id,
+                    "object": community.ap_id,
+                },
+                "to": [person.ap_id],
+            });
+            let inbox = person
+                .inbox_url
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("{} has no inbox", person.ap_id))?;
+            store(conn, &answer, &community.ap_id, &[inbox]).await
+        }
+    }
+}
+
+/// A vote, a changed vote, or a vote taken back (`Undo` of the vote it had).
+async fn vote(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    person_id: i64,
+    object: &str,
+    community: &CommunityRow,
+    old: i16,
+    new: i16,
+) -> anyhow::Result<()> {
+    let person = find_person(conn, person_id).await?;
+    let kind_of = |score: i16| if score > 0 { "Like" } else { "Dislike" };
+    let activity = if new == 0 {
+        let undone = json!({
+            "id": activity_id(settings, &kind_of(old).to_ascii_lowercase())?,
+            "type": kind_of(old),
+            "actor": person.ap_id,
+            "object": object,
+            "audience": community.ap_id,
+        });
+        wrap(settings, "Undo", &person.ap_id, community, undone)?
+    } else {
+        wrap(
+            settings,
+            kind_of(new),
+            &person.ap_id,
+            community,
+            json!(object),
+        )?
+    };
+    route(conn, settings, activity, &person.ap_id, community, None).await
+}
+
+/// An activity by `actor` about `object` in `community`, addressed as Lemmy addresses it.
+pub fn wrap(
+    settings: &Settings,
+    kind: &str,
+    actor: &str,
+    community: &CommunityRow,
+    object: Value,
+) -> anyhow::Result<Value> {
+    Ok(json!({
+        "@context": context(),
+        "id": activity_id(settings, &kind.to_ascii_lowercase())?,
+        "type": kind,
+        "actor": actor,
+        "to": [PUBLIC],
+        "cc": [community.ap_id],
+        "audience": community.ap_id,
+        "object": object,
+    }))
+}
+
+/// Sends an activity where it belongs: our community announces it to its members (except
+/// those on `skip_authority`, where it came from); a remote community gets it in its inbox.
+pub async fn route(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    activity: Value,
+    actor: &str,
+    community: &CommunityRow,
+    skip_authority: Option<&str>,
+) -> anyhow::Result<()> {
+    if !community.local {
+        let inbox = community_inbox(community)?;
+        return store(conn, &activity, actor, &[inbox]).await;
+    }
+    announce(conn, settings, activity, community, skip_authority).await
+}
+
+/// Our community wraps an activity, verbatim, in an `Announce` to its remote members.
+pub async fn announce(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    mut activity: Value,
+    community: &CommunityRow,
+    skip_authority: Option<&str>,
+) -> anyhow::Result<()> {
+    // The context belongs to the outer document.
+    if let Some(map) = activity.as_object_mut() {
+        map.remove("@context");
+    }
+    let followers = Urls(settings).community_part(&community.name, "followers")?;
+    let announce = json!({
+        "@context": context(),
+        "id": activity_id(settings, "announce")?,
+        "type": "Announce",
+        "actor": community.ap_id,
+        "to": [PUBLIC],
+        "cc": [followers],
+        "object": activity,
+    });
+    let id = insert(conn, &announce, &community.ap_id).await?;
+    hearth_db::federation::fan_out_to_members(&mut *conn, id, community.id, skip_authority).await?;
+    notify(conn).await
+}
+
+/// Stores an activity and one delivery per inbox.
+async fn store(
+    conn: &mut PgConnection,
+    activity: &Value,
+    actor: &str,
+    inboxes: &[String],
+) -> anyhow::Result<()> {
+    let id = insert(conn, activity, actor).await?;
+    for inbox in inboxes {
+        let url = url::Url::parse(inbox)?;
+        let host = authority(&url).ok_or_else(|| anyhow::anyhow!("{inbox} has no host"))?;
+        hearth_db::federation::add_delivery(&mut *conn, id, inbox, &host).await?;
+    }
+    notify(conn).await
+}
+
+async fn insert(conn: &mut PgConnection, activity: &Value, actor: &str) -> anyhow::Result<i64> {
+    let ap_id = activity["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("an activity without id"))?;
+    let kind = activity["type"].as_str().unwrap_or("Activity");
+    Ok(hearth_db::federation::insert_activity(conn, ap_id, actor, kind, activity).await?)
+}
+
+/// Wakes delivery workers (in every process sharing the database) once the transaction commits.
+async fn notify(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::query("select pg_notify('hearth_outbox', '')")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn community_inbox(community: &CommunityRow) -> anyhow::Result<String> {
+    community
+        .inbox_url
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("{} has no inbox", community.ap_id))
+}
+
+async fn find_post(conn: &mut PgConnection, id: i64) -> anyhow::Result<hearth_db::post::PostRow> {
+    hearth_db::post::find(&mut *conn, id, None)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("post {id} vanished"))
+}
+
+async fn find_community(conn: &mut PgConnection, id: i64) -> anyhow::Result<CommunityRow> {
+    hearth_db::community::find(&mut *conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("community {id} vanished"))
+}
+
+async fn find_person(
+    conn: &mut PgConnection,
+    id: i64,
+) -> anyhow::Result<hearth_db::person::ActorRow> {
+    hearth_db::person::actor_by_id(&mut *conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("person {id} vanished"))
+}

@@ -1,0 +1,94 @@
+//! What other servers must hear about a change. A use case records an [`Event`] in the
+//! transaction that makes the change; the federation crate implements [`Outbox`], turning the
+//! event into frozen activity JSON and delivery rows in that same transaction, so a change and
+//! the news of it commit together or not at all.
+
+use crate::ServiceContext;
+use hearth_core::Result;
+use sqlx::PgConnection;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A change other servers must learn about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A local person wrote a post.
+    PostCreated(i64),
+    /// A local person edited a post.
+    PostUpdated(i64),
+    /// A local person deleted a post.
+    PostDeleted(i64),
+    /// A local person wrote a comment.
+    CommentCreated(i64),
+    /// A local person edited a comment.
+    CommentUpdated(i64),
+    /// A local person deleted a comment.
+    CommentDeleted(i64),
+    /// A local person voted on a post (`new` 0: took the vote back).
+    PostVoted {
+        /// The post.
+        post_id: i64,
+        /// The voter.
+        person_id: i64,
+        /// The vote before.
+        old: i16,
+        /// The vote now.
+        new: i16,
+    },
+    /// A local person voted on a comment.
+    CommentVoted {
+        /// The comment.
+        comment_id: i64,
+        /// The voter.
+        person_id: i64,
+        /// The vote before.
+        old: i16,
+        /// The vote now.
+        new: i16,
+    },
+    /// A local person asked to join a remote community (`Follow`).
+    Followed {
+        /// The remote community.
+        community_id: i64,
+        /// The local person.
+        person_id: i64,
+    },
+    /// A local person left a remote community (`Undo{Follow}`).
+    Unfollowed {
+        /// The remote community.
+        community_id: i64,
+        /// The local person.
+        person_id: i64,
+    },
+    /// A local community admitted a remote person (`Accept{Follow}`).
+    Accepted {
+        /// The local community.
+        community_id: i64,
+        /// The remote person.
+        person_id: i64,
+    },
+    /// A local community turned a remote person's request down (`Reject{Follow}`).
+    Rejected {
+        /// The local community.
+        community_id: i64,
+        /// The remote person.
+        person_id: i64,
+    },
+}
+
+/// The future an outbox returns.
+pub type RecordFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+
+/// Turns events into outgoing activities inside the caller's transaction.
+pub trait Outbox: Send + Sync {
+    /// Records what `event` means for other servers, in `conn`'s transaction.
+    fn record<'a>(&'a self, conn: &'a mut PgConnection, event: Event) -> RecordFuture<'a>;
+}
+
+/// Records `event` when this instance federates; nothing otherwise.
+pub async fn record(ctx: &ServiceContext, conn: &mut PgConnection, event: Event) -> Result<()> {
+    if let Some(outbox) = ctx.outbox.as_ref() {
+        outbox.record(conn, event).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,597 @@
+//! Federation between real Hearth instances in one process (`localhost:<port>`, real HTTP, real
+//! signatures, `debug_local` on): membership, content both ways, the outbox surviving downtime
+//! and crashes, key rotation, and a hostile sender.
+
+use hearth_tests::app::{TestApp, TestUser};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::time::Duration;
+
+/// Waits (up to 30 s) until `check` holds.
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn host(app: &TestApp) -> &str {
+    app.settings.hostname.as_str()
+}
+
+async fn scalar(app: &TestApp, sql: &str, arg: &str) -> Option<i64> {
+    let pool = app.db.pool().await;
+    let value: Option<i64> = sqlx::query_scalar(sql)
+        .bind(arg)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    value
+}
+
+/// The local id of a post by ActivityPub id, if the instance holds it.
+async fn post_id(app: &TestApp, ap_id: &str) -> Option<i64> {
+    scalar(app, "select id from post where ap_id = $1", ap_id).await
+}
+
+async fn comment_id(app: &TestApp, ap_id: &str) -> Option<i64> {
+    scalar(app, "select id from comment where ap_id = $1", ap_id).await
+}
+
+/// (score, upvotes, downvotes, deleted) of a post or comment by ActivityPub id.
+async fn state_of(
+    app: &TestApp,
+    table: &str,
+    ap_id: &str,
+) -> Option<(i32, i32, i32, bool, String)> {
+    let pool = app.db.pool().await;
+    let row: Option<(i32, i32, i32, bool, String)> = sqlx::query_as(&format!(
+        "select score, upvotes, downvotes, deleted, body from {table} where ap_id = $1"
+    ))
+    .bind(ap_id)
+    .fetch_optional(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    row
+}
+
+async fn create_community(app: &TestApp, owner: &TestUser, name: &str, extra: Value) {
+    let mut body = json!({"name": name, "title": format!("About {name}")});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let (status, c) = app
+        .post_json("/api/v1/communities", owner.auth(), body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+}
+
+/// Looks a remote community up, then joins it; returns the membership state.
+async fn join(app: &TestApp, user: &TestUser, reference: &str) -> String {
+    let (status, found) = app
+        .get_json(&format!("/api/v1/resolve?q=!{reference}"), user.auth())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let (status, joined) = app
+        .post_json(
+            &format!("/api/v1/communities/{reference}/join"),
+            user.auth(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    joined["state"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn membership(app: &TestApp, user: &TestUser, reference: &str) -> String {
+    let (_, c) = app
+        .get_json(&format!("/api/v1/communities/{reference}"), user.auth())
+        .await;
+    c["my_membership"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn member_count(app: &TestApp, name: &str) -> i64 {
+    scalar(
+        app,
+        "select member_count::bigint from community where local and name = $1",
+        name,
+    )
+    .await
+    .unwrap()
+}
+
+async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> String {
+    let (status, p) = app
+        .post_json(
+            "/api/v1/posts",
+            author.auth(),
+            json!({"community": community, "title": title, "body": format!("{title}, in words")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    p["ap_id"].as_str().unwrap().to_owned()
+}
+
+async fn write_comment(
+    app: &TestApp,
+    author: &TestUser,
+    post: i64,
+    parent: Option<i64>,
+    body: &str,
+) -> String {
+    let (status, c) = app
+        .post_json(
+            "/api/v1/comments",
+            author.auth(),
+            json!({"post_id": post, "parent_id": parent, "body": body}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c["ap_id"].as_str().unwrap().to_owned()
+}
+
+async fn vote(app: &TestApp, user: &TestUser, path: &str, score: i64) {
+    let (status, v) = app
+        .post_json(path, user.auth(), json!({"score": score}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+}
+
+/// Every delivery of an instance, by state.
+async fn deliveries(app: &TestApp) -> Vec<(String, i64)> {
+    let pool = app.db.pool().await;
+    let counts = hearth_db::federation::counts(&pool).await.unwrap();
+    pool.close().await;
+    counts
+}
+
+async fn settled(app: &TestApp) -> bool {
+    deliveries(app)
+        .await
+        .iter()
+        .all(|(state, _)| state == "delivered")
+}
+
+/// A on one side, members on B and C: everything arrives once everywhere, and counts agree.
+#[tokio::test]
+async fn three_instances_share_a_community_and_agree() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let c = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carol = c.user("carol").await;
+    create_community(&a, &alice, "cats", json!({})).await;
+    let cats = format!("cats@{}", host(&a));
+
+    // Joining: pending until the community's Accept arrives.
+    for (app, user) in [(&b, &bob), (&c, &carol)] {
+        join(app, user, &cats).await;
+        eventually("the Accept arrives", || async {
+            membership(app, user, &cats).await == "joined"
+        })
+        .await;
+    }
+    assert_eq!(member_count(&a, "cats").await, 3, "alice, bob and carol");
+
+    // A post by A's user reaches B and C.
+    let post = write_post(&a, &alice, "cats", "Whiskers").await;
+    for app in [&b, &c] {
+        eventually("the post arrives", || async {
+            post_id(app, &post).await.is_some()
+        })
+        .await;
+    }
+    // A comment by B's user goes to A, which announces it to C.
+    let post_on_b = post_id(&b, &post).await.unwrap();
+    let bobs = write_comment(&b, &bob, post_on_b, None, "Lovely").await;
+    for app in [&a, &c] {
+        eventually("bob's comment arrives", || async {
+            comment_id(app, &bobs).await.is_some()
+        })
+        .await;
+    }
+    // A nested reply by C's user.
+    let post_on_c = post_id(&c, &post).await.unwrap();
+    let bobs_on_c = comment_id(&c, &bobs).await.unwrap();
+    let carols = write_comment(&c, &carol, post_on_c, Some(bobs_on_c), "Agreed").await;
+    for app in [&a, &b] {
+        eventually("carol's reply arrives", || async {
+            comment_id(app, &carols).await.is_some()
+        })
+        .await;
+    }
+    let parent_on_a = scalar(
+        &a,
+        "select parent_id from comment where ap_id = $1",
+        &carols,
+    )
+    .await;
+    assert_eq!(
+        parent_on_a,
+        comment_id(&a, &bobs).await,
+        "the reply keeps its parent"
+    );
+
+    // Edits.
+    let (status, _) = b
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/comments/{}", comment_id(&b, &bobs).await.unwrap()),
+            bob.auth(),
+            Some(json!({"body": "Lovely, edited"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for app in [&a, &c] {
+        eventually("the edit arrives", || async {
+            state_of(app, "comment", &bobs)
+                .await
+                .is_some_and(|s| s.4 == "Lovely, edited")
+        })
+        .await;
+    }
+
+    // Votes and their undoing, from all three instances.
+    let post_on_a = post_id(&a, &post).await.unwrap();
+    vote(&a, &alice, &format!("/api/v1/posts/{post_on_a}/vote"), 1).await;
+    vote(&b, &bob, &format!("/api/v1/posts/{post_on_b}/vote"), 1).await;
+    vote(&c, &carol, &format!("/api/v1/posts/{post_on_c}/vote"), -1).await;
+    let bobs_on_a = comment_id(&a, &bobs).await.unwrap();
+    vote(&a, &alice, &format!("/api/v1/comments/{bobs_on_a}/vote"), 1).await;
+    vote(
+        &c,
+        &carol,
+        &format!("/api/v1/comments/{bobs_on_c}/vote"),
+        -1,
+    )
+    .await;
+    vote(&c, &carol, &format!("/api/v1/comments/{bobs_on_c}/vote"), 0).await;
+    for app in [&a, &b, &c] {
+        eventually("post votes agree", || async {
+            state_of(app, "post", &post)
+                .await
+                .is_some_and(|s| (s.0, s.1, s.2) == (1, 2, 1))
+        })
+        .await;
+        eventually("comment votes agree", || async {
+            state_of(app, "comment", &bobs)
+                .await
+                .is_some_and(|s| (s.0, s.1, s.2) == (1, 1, 0))
+        })
+        .await;
+    }
+
+    // A delete by its author.
+    let carols_on_c = comment_id(&c, &carols).await.unwrap();
+    let (status, _) = c
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/comments/{carols_on_c}"),
+            carol.auth(),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for app in [&a, &b] {
+        eventually("the delete arrives", || async {
+            state_of(app, "comment", &carols).await.is_some_and(|s| s.3)
+        })
+        .await;
+    }
+
+    // Exactly once: every delivery made, each activity applied once, counts equal everywhere.
+    for app in [&a, &b, &c] {
+        eventually("all deliveries made", || settled(app)).await;
+        let comments = scalar(
+            app,
+            "select count(*) from comment c join post p on p.id = c.post_id where p.ap_id = $1",
+            &post,
+        )
+        .await;
+        assert_eq!(comments, Some(2));
+        let counted = scalar(
+            app,
+            "select comment_count::bigint from post where ap_id = $1",
+            &post,
+        )
+        .await;
+        assert_eq!(counted, Some(1), "one live comment (carol's is deleted)");
+    }
+    // A's announces went once to each of B and C, and never back to the sender.
+    let to_b_and_c = scalar(
+        &a,
+        "select count(*) from delivery d join outbox_activity o on o.id = d.activity_id
+         where o.kind = 'Announce' and d.authority = $1",
+        host(&b),
+    )
+    .await
+    .unwrap();
+    // The post, carol's reply, alice's two votes, carol's two votes and her undo, carol's
+    // delete: 8 for B; bob's own comment, edit and vote are not sent back to B.
+    assert_eq!(to_b_and_c, 8, "announces to B");
+    for app in [a, b, c] {
+        app.stop().await;
+    }
+}
+
+/// A user on A joins a community on B and writes there; B and C see it.
+#[tokio::test]
+async fn a_local_user_writes_in_a_remote_community() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let c = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carol = c.user("carol").await;
+    create_community(&b, &bob, "dogs", json!({})).await;
+    let dogs = format!("dogs@{}", host(&b));
+    assert_eq!(join(&a, &alice, &dogs).await, "pending");
+    join(&c, &carol, &dogs).await;
+    for (app, user) in [(&a, &alice), (&c, &carol)] {
+        eventually("joined", || async {
+            membership(app, user, &dogs).await == "joined"
+        })
+        .await;
+    }
+    let post = write_post(&a, &alice, &dogs, "Rex").await;
+    for app in [&b, &c] {
+        eventually("alice's post arrives", || async {
+            post_id(app, &post).await.is_some()
+        })
+        .await;
+    }
+    let post_on_a = post_id(&a, &post).await.unwrap();
+    let reply = write_comment(&a, &alice, post_on_a, None, "Good boy").await;
+    for app in [&b, &c] {
+        eventually("alice's comment arrives", || async {
+            comment_id(app, &reply).await.is_some()
+        })
+        .await;
+    }
+    // What B announced back to A was applied once: still one post and one comment there.
+    eventually("B's deliveries made", || settled(&b)).await;
+    assert_eq!(
+        scalar(&a, "select count(*) from post where title = $1", "Rex").await,
+        Some(1)
+    );
+    // Leaving sends Undo{Follow}.
+    let (status, _) = a
+        .post_json(
+            &format!("/api/v1/communities/{dogs}/leave"),
+            alice.auth(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("B forgets the member", || async {
+        member_count(&b, "dogs").await == 2
+    })
+    .await;
+    for app in [a, b, c] {
+        app.stop().await;
+    }
+}
+
+/// In a community that approves members, a remote Follow waits for a moderator.
+#[tokio::test]
+async fn an_approval_community_answers_remote_follows_when_a_moderator_decides() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let bea = b.user("bea").await;
+    create_community(&a, &alice, "club", json!({"visibility": "approval"})).await;
+    let club = format!("club@{}", host(&a));
+    for user in [&bob, &bea] {
+        assert_eq!(join(&b, user, &club).await, "pending");
+    }
+    // The requests reach A and stay pending.
+    eventually("requests arrive", || async {
+        scalar(
+            &a,
+            "select count(*) from community_member m join community c on c.id = m.community_id
+             where c.name = $1 and m.state = 'pending'",
+            "club",
+        )
+        .await
+            == Some(2)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(membership(&b, &bob, &club).await, "pending");
+
+    let bob_ref = format!("bob@{}", host(&b));
+    let bea_ref = format!("bea@{}", host(&b));
+    let (status, body) = a
+        .post_json(
+            &format!("/api/v1/communities/club/members/{bob_ref}/approve"),
+            alice.auth(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = a
+        .post_json(
+            &format!("/api/v1/communities/club/members/{bea_ref}/deny"),
+            alice.auth(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually("the Accept arrives", || async {
+        membership(&b, &bob, &club).await == "joined"
+    })
+    .await;
+    eventually("the Reject arrives", || async {
+        membership(&b, &bea, &club).await == "none"
+    })
+    .await;
+    assert_eq!(member_count(&a, "club").await, 2);
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// C is down while A's community is busy; once C is back, it receives everything, once.
+#[tokio::test]
+async fn a_server_that_was_down_receives_everything_when_it_returns() {
+    let a = TestApp::spawn(&[]).await;
+    let c = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let carol = c.user("carol").await;
+    create_community(&a, &alice, "news", json!({})).await;
+    let news = format!("news@{}", host(&a));
+    join(&c, &carol, &news).await;
+    eventually("joined", || async {
+        membership(&c, &carol, &news).await == "joined"
+    })
+    .await;
+
+    let port = c.address.port();
+    let c_db = c.stop().await;
+    let first = write_post(&a, &alice, "news", "While you were out").await;
+    let second = write_post(&a, &alice, "news", "Still out").await;
+    eventually("A has tried and failed", || async {
+        scalar(
+            &a,
+            "select count(*) from delivery where authority = $1 and state = 'pending' and attempts > 0",
+            &format!("localhost:{port}"),
+        )
+        .await
+            == Some(2)
+    })
+    .await;
+
+    let c = TestApp::spawn_at(c_db, port, &[]).await;
+    for post in [&first, &second] {
+        eventually("the backlog arrives", || async {
+            post_id(&c, post).await.is_some()
+        })
+        .await;
+    }
+    eventually("A's deliveries made", || settled(&a)).await;
+    for app in [a, c] {
+        app.stop().await;
+    }
+}
+
+/// A change committed while no worker runs (a crash after commit, before sending), and rows a
+/// dead worker had claimed: after a restart every delivery is made, and applied once.
+#[tokio::test]
+async fn a_restart_after_a_crash_loses_no_delivery() {
+    let a = TestApp::spawn(&[("HEARTH__FEDERATION__DELIVERY__WORKERS", "false")]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    create_community(&a, &alice, "log", json!({})).await;
+    let log = format!("log@{}", host(&a));
+    join(&b, &bob, &log).await;
+    // A has no workers: the Accept waits in its outbox.
+    eventually("the Follow arrives", || async {
+        member_count(&a, "log").await == 2
+    })
+    .await;
+    let first = write_post(&a, &alice, "log", "Before the crash").await;
+    let second = write_post(&a, &alice, "log", "Claimed by a worker that died").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        post_id(&b, &first).await,
+        None,
+        "nothing is sent without workers"
+    );
+
+    // A worker claims the second post's delivery and dies before sending.
+    let pool = a.db.pool().await;
+    let claimed = sqlx::query_scalar::<_, i64>(
+        "update delivery d set leased_until = now() + interval '2 seconds', attempts = 1
+         from outbox_activity o
+         where o.id = d.activity_id and o.payload->'object'->'object'->>'id' = $1
+         returning d.id",
+    )
+    .bind(&second)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(claimed.len(), 1);
+    pool.close().await;
+
+    let port = a.address.port();
+    let a_db = a.stop().await;
+    let a = TestApp::spawn_at(a_db, port, &[]).await;
+    eventually("joined", || async {
+        membership(&b, &bob, &log).await == "joined"
+    })
+    .await;
+    for post in [&first, &second] {
+        eventually("the post arrives", || async {
+            post_id(&b, post).await.is_some()
+        })
+        .await;
+    }
+    eventually("every delivery made", || settled(&a)).await;
+    assert_eq!(
+        deliveries(&a).await,
+        vec![("delivered".to_owned(), 3)],
+        "the Accept and two announces, once each"
+    );
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// B's user gets a new key; A refetches it once and accepts the next activity.
+#[tokio::test]
+async fn a_rotated_key_is_refetched_once() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    create_community(&a, &alice, "keys", json!({})).await;
+    let keys = format!("keys@{}", host(&a));
+    join(&b, &bob, &keys).await;
+    eventually("joined", || async {
+        membership(&b, &bob, &keys).await == "joined"
+    })
+    .await;
+    let post = write_post(&a, &alice, "keys", "Locks").await;
+    eventually("post", || async { post_id(&b, &post).await.is_some() }).await;
+
+    let (public_key, private_key) = hearth_service::keys::generate().await.unwrap();
+    let pool = b.db.pool().await;
+    sqlx::query("update person set public_key = $1, private_key = $2 where name = 'bob' and local")
+        .bind(&public_key)
+        .bind(&private_key)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let post_on_b = post_id(&b, &post).await.unwrap();
+    let comment = write_comment(&b, &bob, post_on_b, None, "New key, same bob").await;
+    eventually("the comment signed with the new key arrives", || async {
+        comment_id(&a, &comment).await.is_some()
+    })
+    .await;
+    let key_on_a = scalar(
+        &a,
+        "select 1::bigint from person where name = 'bob' and public_key = $1",
+        &public_key,
+    )
+    .await;
+    assert_eq!(key_on_a, Some(1), "A holds the new key");
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
