@@ -595,3 +595,215 @@ async fn a_rotated_key_is_refetched_once() {
         app.stop().await;
     }
 }
+
+/// Signs `body` with `key` as `key_actor` and posts it to A's shared inbox.
+async fn send_signed(
+    app: &TestApp,
+    key: &str,
+    key_actor: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let inbox = url::Url::parse(&format!("http://{}/inbox", host(app))).unwrap();
+    let signed = hearth_federation::signing::Signer::default()
+        .sign_post(key, key_actor, &inbox, &body)
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(inbox)
+        .header("content-type", "application/activity+json")
+        .header("date", signed.date)
+        .header("digest", signed.digest)
+        .header("signature", signed.signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn private_key(app: &TestApp, name: &str) -> String {
+    let pool = app.db.pool().await;
+    let key: String =
+        sqlx::query_scalar("select private_key from person where local and name = $1")
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    key
+}
+
+/// What a hostile sender could change on A: content, votes, deletions, memberships.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let pool = app.db.pool().await;
+    let mut out = Vec::new();
+    for sql in [
+        "select count(*) from post",
+        "select count(*) from comment",
+        "select count(*) from comment where deleted",
+        "select coalesce(sum(score), 0)::bigint from post_vote",
+        "select coalesce(sum(score), 0)::bigint from comment_vote",
+        "select count(*) from community_member",
+        "select count(*) from outbox_activity",
+    ] {
+        out.push(sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap());
+    }
+    pool.close().await;
+    out
+}
+
+/// Each hostile request gets its documented status and changes nothing.
+#[tokio::test]
+async fn a_hostile_sender_changes_nothing() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let c = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carol = c.user("carol").await;
+    create_community(&a, &alice, "safe", json!({})).await;
+    let safe = format!("safe@{}", host(&a));
+    for (app, user) in [(&b, &bob), (&c, &carol)] {
+        join(app, user, &safe).await;
+        eventually("joined", || async {
+            membership(app, user, &safe).await == "joined"
+        })
+        .await;
+    }
+    let post = write_post(&a, &alice, "safe", "Target").await;
+    eventually("post", || async { post_id(&b, &post).await.is_some() }).await;
+    let bobs = write_comment(&b, &bob, post_id(&b, &post).await.unwrap(), None, "Mine").await;
+    eventually("comment", || async {
+        comment_id(&a, &bobs).await.is_some()
+    })
+    .await;
+    eventually("A settled", || settled(&a)).await;
+
+    let bob_id = format!("http://{}/u/bob", host(&b));
+    let carol_id = format!("http://{}/u/carol", host(&c));
+    let community = format!("http://{}/c/safe", host(&a));
+    let bob_key = private_key(&b, "bob").await;
+    let carol_key = private_key(&c, "carol").await;
+    let activity = |kind: &str, actor: &str, object: Value| {
+        let id = format!(
+            "{}/activities/{}/{}",
+            actor.rsplit_once("/u/").unwrap().0,
+            kind.to_lowercase(),
+            uuid::Uuid::new_v4()
+        );
+        json!({"id": id, "type": kind, "actor": actor, "object": object,
+               "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [community]})
+    };
+    let before = fingerprint(&a).await;
+
+    // Unsigned.
+    let like = activity("Like", &bob_id, json!(post));
+    let response = a
+        .client
+        .post(format!("http://{}/inbox", host(&a)))
+        .header("content-type", "application/activity+json")
+        .body(like.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "signature_missing");
+
+    // Wrongly signed: bob's activity under a key that is not bob's.
+    let (stranger_key, _) = {
+        let (public, private) = hearth_service::keys::generate().await.unwrap();
+        (private, public)
+    };
+    let (status, body) = send_signed(&a, &stranger_key, &bob_id, like.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_signature"))
+    );
+
+    // Signed by a key of another server than the actor's.
+    let (status, body) = send_signed(&a, &carol_key, &carol_id, like.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("key_mismatch"))
+    );
+
+    // Forged origin: bob creates an object that lives on C.
+    let forged = activity(
+        "Create",
+        &bob_id,
+        json!({"type": "Note", "id": format!("http://{}/comment/999", host(&c)),
+               "attributedTo": bob_id, "inReplyTo": post, "content": "forged",
+               "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [community]}),
+    );
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, forged.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("origin_mismatch"))
+    );
+
+    // Delete by a stranger: carol deletes bob's comment.
+    let delete = activity("Delete", &carol_id, json!(bobs));
+    let (status, body) = send_signed(&a, &carol_key, &carol_id, delete.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_author"))
+    );
+
+    // 2 MiB.
+    let mut huge = like.clone();
+    huge["content"] = json!("x".repeat(2 * 1024 * 1024));
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, huge.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+
+    // Malformed JSON.
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, b"{\"id\": ".to_vec()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_json"))
+    );
+
+    // Nested beyond the bound.
+    let mut deep = json!("bottom");
+    for _ in 0..40 {
+        deep = json!({"a": deep});
+    }
+    let mut nested = like.clone();
+    nested["extra"] = deep;
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, nested.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("too_deep"))
+    );
+
+    // An unknown type is acknowledged and ignored.
+    let unknown = activity("Wave", &bob_id, json!(post));
+    let (status, _) = send_signed(&a, &bob_key, &bob_id, unknown.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    assert_eq!(fingerprint(&a).await, before, "nothing changed");
+
+    // A valid vote is applied once; the same id again, even with other content, is not.
+    let (status, _) = send_signed(&a, &bob_key, &bob_id, like.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let after_like = fingerprint(&a).await;
+    assert_eq!(after_like[3], before[3] + 1, "the like counts");
+    let mut replay = like.clone();
+    replay["type"] = json!("Dislike");
+    let (status, _) = send_signed(&a, &bob_key, &bob_id, replay.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        fingerprint(&a).await,
+        after_like,
+        "a replayed id is not applied again"
+    );
+    for app in [a, b, c] {
+        app.stop().await;
+    }
+}
