@@ -18,6 +18,10 @@ create table outbox_activity (
     created_at timestamptz not null default now()
 );
 
+-- Activities a community announced are served at their own ids.
+create index outbox_activity_announced_idx on outbox_activity ((payload->'object'->>'id'))
+    where kind = 'Announce';
+
 create table delivery (
     id bigint generated always as identity primary key,
     activity_id bigint not null references outbox_activity (id) on delete cascade,

@@ -274,3 +274,18 @@ pub async fn is_tombstoned(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result
             .is_some(),
     )
 }
+
+/// One of our activities by id: one we sent, or one our community announced (an activity
+/// wrapped in an `Announce`), for serving at its id.
+pub async fn stored_activity(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<Option<Value>> {
+    sqlx::query_scalar!(
+        r#"select payload as "payload!" from outbox_activity where ap_id = $1
+           union all
+           select payload->'object' as "payload!" from outbox_activity
+           where kind = 'Announce' and payload->'object'->>'id' = $1
+           limit 1"#,
+        ap_id
+    )
+    .fetch_optional(db)
+    .await
+}

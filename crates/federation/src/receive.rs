@@ -33,7 +33,7 @@ enum Via {
     /// Sent to us by its actor: it counts only for our own communities.
     Direct,
     /// Announced by this remote community: it counts only for that community's content.
-    Announced(CommunityRow),
+    Announced(Box<CommunityRow>),
 }
 
 type Applied = Result<(), InboxError>;
@@ -245,7 +245,7 @@ async fn addressed_community(
         .collect();
     if let Via::Announced(announcer) = via {
         return if addressees.iter().any(|u| u.as_str() == announcer.ap_id) {
-            Ok(Some(announcer.clone()))
+            Ok(Some(announcer.as_ref().clone()))
         } else {
             Err(refused(
                 "not_community_content",
@@ -384,7 +384,10 @@ async fn parent_of(
 /// What a Delete, Like or Undo is about: a post or a comment we hold.
 enum Target {
     Post(hearth_db::post::PostRow),
-    Comment(hearth_db::comment::CommentRow, hearth_db::post::PostRow),
+    Comment(
+        Box<hearth_db::comment::CommentRow>,
+        hearth_db::post::PostRow,
+    ),
 }
 
 impl Target {
@@ -398,7 +401,7 @@ impl Target {
             && let Some(comment) = hearth_db::comment::find(&ctx.pool, id, None).await?
             && let Some(post) = hearth_db::post::find(&ctx.pool, comment.post_id, None).await?
         {
-            return Ok(Some(Self::Comment(comment, post)));
+            return Ok(Some(Self::Comment(Box::new(comment), post)));
         }
         Ok(None)
     }
@@ -722,7 +725,7 @@ async fn announce(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Appl
         kind,
         &inner,
         &inner_actor,
-        Via::Announced(community.row.clone()),
+        Via::Announced(Box::new(community.row.clone())),
         data,
     )
     .await;

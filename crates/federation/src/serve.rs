@@ -41,6 +41,7 @@ pub fn routes() -> Router<FederationState> {
         .route("/u/{name}/outbox", get(person_outbox))
         .route("/post/{id}", get(post))
         .route("/comment/{id}", get(comment))
+        .route("/activities/{kind}/{id}", get(activity))
 }
 
 /// A JSON-LD document with our `@context`.
@@ -310,6 +311,34 @@ async fn post(State(state): State<FederationState>, Path(id): Path<String>) -> R
         Ok(_) => not_found("post with this id"),
         Err(e) => internal(e),
     }
+}
+
+/// One of our public activities at its id (peers fetch an `Announce`d id they were given bare).
+/// Follows, Accepts and other non-public activities are not served.
+async fn activity(
+    State(state): State<FederationState>,
+    Path((kind, id)): Path<(String, String)>,
+) -> Response {
+    let Ok(url) = crate::urls::Urls(&state.ctx.settings).activity(&kind, &id) else {
+        return not_found("activity with this id");
+    };
+    match hearth_db::federation::stored_activity(&state.ctx.pool, url.as_str()).await {
+        Ok(Some(payload)) if is_public_activity(&payload) => {
+            activity_json(StatusCode::OK, &payload)
+        }
+        Ok(_) => not_found("activity with this id"),
+        Err(e) => internal(e.into()),
+    }
+}
+
+fn is_public_activity(payload: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match payload.get(*field) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|v| v.as_str().is_some_and(crate::protocol::is_public)),
+        Some(Value::String(s)) => crate::protocol::is_public(s),
+        _ => false,
+    })
 }
 
 async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Response {

@@ -807,3 +807,65 @@ async fn a_hostile_sender_changes_nothing() {
         app.stop().await;
     }
 }
+
+/// An `Announce` whose object is only an id is fetched from the community's server; the same
+/// activity announced again, embedded, is applied once.
+#[tokio::test]
+async fn an_announce_of_a_bare_id_is_fetched_and_applied_once() {
+    let a = TestApp::spawn(&[]).await;
+    // B keeps its deliveries to itself: this test plays B's community by hand.
+    let b = TestApp::spawn(&[("HEARTH__FEDERATION__DELIVERY__WORKERS", "false")]).await;
+    let bob = b.user("bob").await;
+    create_community(&b, &bob, "birds", json!({})).await;
+    let post = write_post(&b, &bob, "birds", "Robin").await;
+    let pool = b.db.pool().await;
+    let (announced, key): (Value, String) = sqlx::query_as(
+        "select o.payload, c.private_key from outbox_activity o
+         join community c on c.ap_id = o.actor_ap_id where o.kind = 'Announce'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let create = announced["object"].clone();
+    let create_id = create["id"].as_str().unwrap().to_owned();
+    let group = format!("http://{}/c/birds", host(&b));
+
+    // B serves the announced Create at its id, to ActivityPub clients.
+    let served: Value = a
+        .client
+        .get(&create_id)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served["id"], create_id);
+    assert_eq!(served["object"]["id"], post);
+
+    let announce = |object: Value| {
+        json!({"id": format!("{group}/announce/{}", uuid::Uuid::new_v4()), "type": "Announce",
+               "actor": group, "object": object,
+               "to": ["https://www.w3.org/ns/activitystreams#Public"]})
+    };
+    let (status, body) = send_signed(
+        &a,
+        &key,
+        &group,
+        announce(json!(create_id)).to_string().into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert!(post_id(&a, &post).await.is_some(), "fetched and stored");
+    let (status, _) = send_signed(&a, &key, &group, announce(create).to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        scalar(&a, "select count(*) from post where ap_id = $1", &post).await,
+        Some(1)
+    );
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
