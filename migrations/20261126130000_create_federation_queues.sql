@@ -35,13 +35,30 @@ create table delivery (
     leased_until timestamptz,
     last_status integer,
     last_error text,
+    last_attempt_at timestamptz,
     created_at timestamptz not null default now(),
     finished_at timestamptz,
     unique (activity_id, inbox)
 );
--- Workers look for due pending rows only.
-create index delivery_due_idx on delivery (next_attempt_at) where state = 'pending';
-create index delivery_authority_idx on delivery (authority) where state = 'pending';
+-- Workers take due pending rows host by host, oldest first.
+create index delivery_host_due_idx on delivery (authority, next_attempt_at) where state = 'pending';
+-- Pruning and the queue view look at finished rows by time.
+create index delivery_finished_idx on delivery (finished_at) where state <> 'pending';
+
+-- The health of each destination authority. A host whose deliveries keep failing is marked
+-- down: its rows wait, and one probe at growing intervals checks whether it is back.
+create table delivery_host (
+    authority text primary key,
+    state text not null default 'up' check (state in ('up', 'down')),
+    -- When the current run of failures began (null while deliveries succeed).
+    failing_since timestamptz,
+    down_since timestamptz,
+    next_probe_at timestamptz,
+    probe_interval_ms bigint,
+    last_error text,
+    last_failure_at timestamptz,
+    last_success_at timestamptz
+);
 
 -- The Follow a membership answers: an Accept or Reject embeds it.
 alter table community_member add column follow_ap_id text;

@@ -9,3 +9,4 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod sink;

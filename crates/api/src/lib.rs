@@ -89,6 +89,7 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(resolve::resolve))
         .routes(routes!(admin::public_site))
         .routes(routes!(admin::list_applications))
+        .routes(routes!(admin::federation_queue))
         .routes(routes!(admin::approve_application))
         .routes(routes!(admin::deny_application))
         .routes(routes!(admin::get_site, admin::update_site))

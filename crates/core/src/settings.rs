@@ -121,8 +121,10 @@ pub struct FederationSettings {
 pub struct DeliverySettings {
     /// Whether this process runs delivery workers (`hearth worker` always does).
     pub workers: bool,
-    /// Deliveries in flight at once, over all destinations.
+    /// Deliveries in flight at once, over all destinations (per process).
     pub concurrency: usize,
+    /// Deliveries in flight at once to one destination authority (per process).
+    pub per_host_concurrency: usize,
     /// Seconds a claimed delivery is reserved for the worker that claimed it; after that another
     /// worker may claim it (the first one died).
     pub lease_secs: f64,
@@ -136,6 +138,17 @@ pub struct DeliverySettings {
     pub poll_interval_ms: u64,
     /// Seconds a single delivery request may take.
     pub request_timeout_secs: u64,
+    /// Seconds of nothing but failures after which a host is marked down.
+    pub down_after_secs: u64,
+    /// Milliseconds before the first probe of a down host; each further probe waits twice as
+    /// long.
+    pub probe_base_ms: u64,
+    /// The longest wait between probes of a down host, in seconds.
+    pub probe_max_secs: u64,
+    /// Seconds that received activity ids and finished deliveries are kept.
+    pub retention_secs: u64,
+    /// Seconds between pruning runs (and dead-horizon sweeps).
+    pub prune_interval_secs: u64,
 }
 
 /// HTTP server limits.

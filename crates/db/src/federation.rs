@@ -145,26 +145,54 @@ pub struct ClaimedDelivery {
     pub private_key: Option<String>,
 }
 
-/// Claims up to `limit` due deliveries for `lease_secs` seconds. Rows locked by another
-/// worker's claim are skipped, and a claimed row is not due again until its lease expires, so
-/// no delivery is sent by two workers at once while the lease holds.
+/// Claims up to `limit` due deliveries for `lease_secs` seconds, fairly across destination
+/// authorities: at most `per_host` rows per authority minus what this worker already has in
+/// flight there (`busy_hosts` with `busy_counts`), taken round-robin (every host's oldest row
+/// first), and none for hosts marked down. Rows locked by another worker's claim are skipped,
+/// and a claimed row is not due again until its lease lapses, so no delivery is sent by two
+/// workers at once while the lease holds.
 pub async fn claim_due(
     db: impl PgExecutor<'_>,
     limit: i64,
+    per_host: i32,
+    busy_hosts: &[String],
+    busy_counts: &[i32],
     lease_secs: f64,
 ) -> sqlx::Result<Vec<ClaimedDelivery>> {
     sqlx::query_as!(
         ClaimedDelivery,
-        r#"with due as (
-               select id from delivery
-               where state = 'pending' and next_attempt_at <= now()
-                 and (leased_until is null or leased_until < now())
-               order by next_attempt_at
+        r#"with hosts as (
+               select distinct d.authority from delivery d
+               where d.state = 'pending' and d.next_attempt_at <= now()
+                 and not exists (select 1 from delivery_host h
+                                 where h.authority = d.authority and h.state = 'down')
+           ), room as (
+               select h.authority, greatest($2::int - coalesce(b.n, 0), 0) as room
+               from hosts h
+               left join unnest($3::text[], $4::int[]) as b(authority, n) on b.authority = h.authority
+           ), picked as (
+               select p.id from room r
+               cross join lateral (
+                   select d.id, d.next_attempt_at,
+                          row_number() over (order by d.next_attempt_at, d.id) as rank
+                   from delivery d
+                   where d.authority = r.authority and d.state = 'pending'
+                     and d.next_attempt_at <= now()
+                     and (d.leased_until is null or d.leased_until < now())
+                   order by d.next_attempt_at, d.id
+                   limit r.room
+               ) p
+               order by p.rank, p.next_attempt_at
                limit $1
+           ), due as (
+               select id from delivery
+               where id in (select id from picked) and state = 'pending'
+                 and (leased_until is null or leased_until < now())
                for update skip locked
            ), claimed as (
                update delivery d
-               set leased_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
+               set leased_until = now() + make_interval(secs => $5), attempts = d.attempts + 1,
+                   last_attempt_at = now()
                from due where d.id = due.id
                returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
            )
@@ -177,10 +205,156 @@ pub async fn claim_due(
            left join person p on p.ap_id = a.actor_ap_id and p.local
            left join community g on g.ap_id = a.actor_ap_id and g.local"#,
         limit,
+        per_host,
+        busy_hosts,
+        busy_counts,
         lease_secs
     )
     .fetch_all(db)
     .await
+}
+
+/// Down hosts whose probe is due, each taken by one worker only: their next probe is moved
+/// out (the interval doubles, up to `max_interval_ms`) in the same statement.
+pub async fn take_due_probes(
+    db: impl PgExecutor<'_>,
+    max_interval_ms: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "update delivery_host
+         set probe_interval_ms = least(probe_interval_ms * 2, $1),
+             next_probe_at = now() + make_interval(secs => least(probe_interval_ms * 2, $1) / 1000.0)
+         where state = 'down' and next_probe_at <= now()
+         returning authority",
+        max_interval_ms
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Claims one pending row of a down host, whatever its retry time, to probe the host with.
+pub async fn claim_probe(
+    db: impl PgExecutor<'_>,
+    authority: &str,
+    lease_secs: f64,
+) -> sqlx::Result<Option<ClaimedDelivery>> {
+    sqlx::query_as!(
+        ClaimedDelivery,
+        r#"with due as (
+               select id from delivery
+               where authority = $1 and state = 'pending'
+                 and (leased_until is null or leased_until < now())
+               order by next_attempt_at, id
+               limit 1
+               for update skip locked
+           ), claimed as (
+               update delivery d
+               set leased_until = now() + make_interval(secs => $2), attempts = d.attempts + 1,
+                   last_attempt_at = now()
+               from due where d.id = due.id
+               returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
+           )
+           select c.id as "id!", c.inbox as "inbox!", c.authority as "authority!",
+                  c.attempts as "attempts!", c.created_at as "created_at!",
+                  a.payload, a.actor_ap_id,
+                  coalesce(p.private_key, g.private_key) as private_key
+           from claimed c
+           join outbox_activity a on a.id = c.activity_id
+           left join person p on p.ap_id = a.actor_ap_id and p.local
+           left join community g on g.ap_id = a.actor_ap_id and g.local"#,
+        authority,
+        lease_secs
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// How a host changed after a delivery outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostChange {
+    /// No change of state.
+    Same,
+    /// The host has just been marked down.
+    Down,
+    /// The host was down and has just answered: marked up.
+    Up,
+}
+
+/// Records a successful delivery to `authority`. A host that was down is marked up and its
+/// backlog made due at once, so it drains at full speed.
+pub async fn host_succeeded(conn: &mut PgConnection, authority: &str) -> sqlx::Result<HostChange> {
+    let was_down = sqlx::query_scalar!(
+        "update delivery_host set state = 'up', down_since = null, next_probe_at = null,
+                probe_interval_ms = null, failing_since = null, last_success_at = now()
+         where authority = $1 and state = 'down'
+         returning authority",
+        authority
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
+    if was_down {
+        sqlx::query!(
+            "update delivery set next_attempt_at = now()
+             where authority = $1 and state = 'pending' and next_attempt_at > now()",
+            authority
+        )
+        .execute(&mut *conn)
+        .await?;
+        return Ok(HostChange::Up);
+    }
+    // Only a host with a failure on record is written to: successes cost no extra write.
+    sqlx::query!(
+        "update delivery_host set failing_since = null, last_success_at = now()
+         where authority = $1 and failing_since is not null",
+        authority
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(HostChange::Same)
+}
+
+/// Records a failed attempt to reach `authority`; marks the host down once its failures have
+/// lasted `down_after_secs`, with its first probe `probe_base_ms` later.
+pub async fn host_failed(
+    conn: &mut PgConnection,
+    authority: &str,
+    error: &str,
+    down_after_secs: f64,
+    probe_base_ms: i64,
+) -> sqlx::Result<HostChange> {
+    let went_down = sqlx::query_scalar!(
+        r#"insert into delivery_host (authority, failing_since, last_error, last_failure_at)
+         values ($1, now(), $2, now())
+         on conflict (authority) do update set
+            failing_since = coalesce(delivery_host.failing_since, now()),
+            last_error = excluded.last_error, last_failure_at = now(),
+            state = case when delivery_host.state = 'up'
+                           and delivery_host.failing_since <= now() - make_interval(secs => $3)
+                         then 'down' else delivery_host.state end,
+            down_since = case when delivery_host.state = 'up'
+                                and delivery_host.failing_since <= now() - make_interval(secs => $3)
+                              then now() else delivery_host.down_since end,
+            next_probe_at = case when delivery_host.state = 'up'
+                                   and delivery_host.failing_since <= now() - make_interval(secs => $3)
+                                 then now() + make_interval(secs => $4::bigint / 1000.0)
+                                 else delivery_host.next_probe_at end,
+            probe_interval_ms = case when delivery_host.state = 'up'
+                                       and delivery_host.failing_since <= now() - make_interval(secs => $3)
+                                     then $4::bigint else delivery_host.probe_interval_ms end
+         returning (state = 'down' and down_since = now()) as "went_down!""#,
+        authority,
+        error,
+        down_after_secs,
+        probe_base_ms
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(if went_down {
+        HostChange::Down
+    } else {
+        HostChange::Same
+    })
 }
 
 /// Records a successful delivery.
@@ -288,4 +462,143 @@ pub async fn stored_activity(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Resu
     )
     .fetch_optional(db)
     .await
+}
+
+/// Marks pending deliveries older than `dead_after_secs` dead (a down host's rows are not
+/// attempted, so the horizon is applied here too); returns how many.
+pub async fn expire_dead(db: impl PgExecutor<'_>, dead_after_secs: f64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update delivery set state = 'dead', finished_at = now(), leased_until = null,
+                last_error = coalesce(last_error, 'never delivered')
+         where state = 'pending' and created_at < now() - make_interval(secs => $1)
+           and (leased_until is null or leased_until < now())",
+        dead_after_secs
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes, at most `batch` rows at a time, what is older than `retention_secs`: received
+/// activity ids, finished deliveries (delivered, failed, dead), and sent activities with no
+/// delivery left. Returns how many rows of each went, in that order.
+pub async fn prune(
+    db: &sqlx::PgPool,
+    retention_secs: f64,
+    batch: i64,
+) -> sqlx::Result<(u64, u64, u64)> {
+    let mut totals = (0, 0, 0);
+    loop {
+        let received = sqlx::query!(
+            "delete from received_activity where ap_id in (
+                 select ap_id from received_activity
+                 where received_at < now() - make_interval(secs => $1) limit $2)",
+            retention_secs,
+            batch
+        )
+        .execute(db)
+        .await?
+        .rows_affected();
+        let deliveries = sqlx::query!(
+            "delete from delivery where id in (
+                 select id from delivery
+                 where state <> 'pending' and finished_at < now() - make_interval(secs => $1)
+                 limit $2)",
+            retention_secs,
+            batch
+        )
+        .execute(db)
+        .await?
+        .rows_affected();
+        let activities = sqlx::query!(
+            "delete from outbox_activity where id in (
+                 select a.id from outbox_activity a
+                 where a.created_at < now() - make_interval(secs => $1)
+                   and not exists (select 1 from delivery d where d.activity_id = a.id)
+                 limit $2)",
+            retention_secs,
+            batch
+        )
+        .execute(db)
+        .await?
+        .rows_affected();
+        totals.0 += received;
+        totals.1 += deliveries;
+        totals.2 += activities;
+        let limit = u64::try_from(batch).unwrap_or(u64::MAX);
+        if received < limit && deliveries < limit && activities < limit {
+            return Ok(totals);
+        }
+        // Other work gets the database between batches.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// The queue as seen from one destination authority.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HostQueue {
+    /// The destination authority (host, plus port when present).
+    pub authority: String,
+    /// Deliveries waiting.
+    pub pending: i64,
+    /// Age of the oldest waiting delivery, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    /// Deliveries being sent now (leased).
+    pub in_flight: i64,
+    /// Deliveries made in the last hour.
+    pub delivered_last_hour: i64,
+    /// Deliveries whose latest attempt in the last hour failed.
+    pub failures_last_hour: i64,
+    /// Deliveries given up as dead (kept until pruned).
+    pub dead: i64,
+    /// The latest error.
+    pub last_error: Option<String>,
+    /// `up` or `down`.
+    pub state: String,
+    /// Since when the host is down.
+    pub down_since: Option<DateTime<Utc>>,
+    /// When it is probed next (down hosts).
+    pub next_probe_at: Option<DateTime<Utc>>,
+}
+
+/// Per-authority queue figures, the busiest first.
+pub async fn queue(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HostQueue>> {
+    sqlx::query_as!(
+        HostQueue,
+        r#"with per_host as (
+               select authority,
+                      count(*) filter (where state = 'pending') as pending,
+                      extract(epoch from now() - min(created_at) filter (where state = 'pending'))::float8 as oldest,
+                      count(*) filter (where state = 'pending' and leased_until > now()) as in_flight,
+                      count(*) filter (where state = 'delivered' and finished_at > now() - interval '1 hour') as delivered,
+                      count(*) filter (where last_error is not null and state <> 'delivered'
+                                       and last_attempt_at > now() - interval '1 hour') as failures,
+                      count(*) filter (where state = 'dead') as dead
+               from delivery group by authority
+           )
+           select coalesce(p.authority, h.authority) as "authority!",
+                  coalesce(p.pending, 0) as "pending!", p.oldest as oldest_pending_secs,
+                  coalesce(p.in_flight, 0) as "in_flight!",
+                  coalesce(p.delivered, 0) as "delivered_last_hour!",
+                  coalesce(p.failures, 0) as "failures_last_hour!",
+                  coalesce(p.dead, 0) as "dead!",
+                  h.last_error, coalesce(h.state, 'up') as "state!", h.down_since, h.next_probe_at
+           from per_host p full join delivery_host h on h.authority = p.authority
+           order by coalesce(p.pending, 0) desc, 1"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Queue gauges: deliveries pending, deliveries dead, hosts down.
+pub async fn gauges(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, i64, i64)> {
+    let row = sqlx::query!(
+        r#"select
+             (select count(*) from delivery where state = 'pending') as "pending!",
+             (select count(*) from delivery where state = 'dead') as "dead!",
+             (select count(*) from delivery_host where state = 'down') as "down!""#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.pending, row.dead, row.down))
 }

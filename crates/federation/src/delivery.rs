@@ -1,18 +1,26 @@
 //! Delivery workers: claim due rows of the `delivery` table (`FOR UPDATE SKIP LOCKED`, with a
-//! lease), sign and send each outside any lock, and record the outcome: delivered; retried
-//! after an exponential, jittered, capped backoff (5xx, 408, 429, timeouts, connection errors,
-//! `Retry-After` honoured); failed for good (other 4xx); dead past the horizon. Several
-//! processes may run workers on one database; a worker that dies loses nothing, because its
-//! leases lapse and another worker claims the rows.
+//! lease, fairly across destination hosts with a per-host bound), sign and send each outside any
+//! lock, and record the outcome: delivered; retried after an exponential, jittered, capped
+//! backoff (5xx, 408, 429, timeouts, connection errors, `Retry-After` honoured); failed for good
+//! (other 4xx); dead past the horizon. A host that keeps failing is marked down and probed at
+//! growing intervals instead of attempted row by row. Several processes may run workers on one
+//! database; a worker that dies loses nothing, because its leases lapse and another worker
+//! claims the rows.
 
 use crate::signing::Signer;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use hearth_core::Settings;
-use hearth_db::federation::ClaimedDelivery;
+use hearth_db::federation::{ClaimedDelivery, HostChange};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use sqlx::PgPool;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -96,11 +104,73 @@ pub fn backoff(settings: &Settings, attempts: i32) -> Duration {
     Duration::from_millis((full as f64 * jitter) as u64)
 }
 
-/// Runs delivery workers until `stop`: claims due rows while there is room under
-/// `delivery.concurrency`, sends them, and sleeps until a local change is committed
-/// (`NOTIFY hearth_outbox`) or the poll interval passes.
-pub async fn run(pool: PgPool, settings: Arc<Settings>, stop: CancellationToken) {
-    let sender = match Sender::new(pool.clone(), settings.clone()) {
+/// Delivery figures for `/metrics`; the server registers them with its registry.
+#[derive(Clone)]
+pub struct DeliveryMetrics {
+    /// Attempts by outcome: `delivered`, `retry`, `failed`, `dead`.
+    pub attempts: Family<OutcomeLabels, Counter>,
+    /// Seconds per attempt (signing and the request).
+    pub latency: Histogram,
+}
+
+/// The label of an attempt's outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `delivered`, `retry`, `failed` or `dead`.
+    pub outcome: String,
+}
+
+impl Default for DeliveryMetrics {
+    fn default() -> Self {
+        Self {
+            attempts: Family::default(),
+            // 5 ms to about 80 s.
+            latency: Histogram::new(exponential_buckets(0.005, 2.0, 15)),
+        }
+    }
+}
+
+/// What one worker process has in flight, per destination authority.
+#[derive(Default, Clone)]
+struct InFlight(Arc<Mutex<HashMap<String, i32>>>);
+
+impl InFlight {
+    fn add(&self, authority: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            *map.entry(authority.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn remove(&self, authority: &str) {
+        if let Ok(mut map) = self.0.lock()
+            && let Some(n) = map.get_mut(authority)
+        {
+            *n -= 1;
+            if *n <= 0 {
+                map.remove(authority);
+            }
+        }
+    }
+
+    fn snapshot(&self) -> (Vec<String>, Vec<i32>) {
+        self.0
+            .lock()
+            .map(|map| map.iter().map(|(k, v)| (k.clone(), *v)).unzip())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs delivery workers until `stop`: claims due rows fairly across hosts while there is room
+/// under `concurrency` and `per_host_concurrency`, probes down hosts, sends, and sleeps until a
+/// local change is committed (`NOTIFY hearth_outbox`), a send finishes, or the poll interval
+/// passes. Every `prune_interval_secs` it applies the dead horizon and prunes old rows.
+pub async fn run(
+    pool: PgPool,
+    settings: Arc<Settings>,
+    metrics: DeliveryMetrics,
+    stop: CancellationToken,
+) {
+    let sender = match Sender::new(pool.clone(), settings.clone(), metrics) {
         Ok(sender) => Arc::new(sender),
         Err(e) => {
             tracing::error!(error = ?e, "delivery workers cannot start");
@@ -109,55 +179,80 @@ pub async fn run(pool: PgPool, settings: Arc<Settings>, stop: CancellationToken)
     };
     let delivery = &settings.federation.delivery;
     let slots = Arc::new(Semaphore::new(delivery.concurrency.max(1)));
+    let per_host = i32::try_from(delivery.per_host_concurrency.max(1)).unwrap_or(i32::MAX);
     let poll = Duration::from_millis(delivery.poll_interval_ms.max(10));
-    let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
-        Ok(mut listener) => match listener.listen("hearth_outbox").await {
-            Ok(()) => Some(listener),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
-                None
-            }
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
-            None
-        }
-    };
+    let probe_max_ms =
+        i64::try_from(delivery.probe_max_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let mut listener = listen(&pool).await;
+    let in_flight = InFlight::default();
     let mut running = JoinSet::new();
+    let mut housekeeping =
+        tokio::time::interval(Duration::from_secs(delivery.prune_interval_secs.max(1)));
     tracing::info!(
         concurrency = delivery.concurrency,
+        per_host = per_host,
         "delivery workers started"
     );
     loop {
         while running.try_join_next().is_some() {}
-        let room = slots.available_permits();
-        let claimed = if room == 0 {
-            Vec::new()
-        } else {
-            let limit = i64::try_from(room.min(200)).unwrap_or(200);
-            match hearth_db::federation::claim_due(&pool, limit, delivery.lease_secs).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot claim deliveries; retrying");
-                    Vec::new()
+        let mut claimed = Vec::new();
+        if slots.available_permits() > 0 {
+            // One probe per down host whose time has come, then the fair claim.
+            match hearth_db::federation::take_due_probes(&pool, probe_max_ms).await {
+                Ok(hosts) => {
+                    for host in hosts {
+                        match hearth_db::federation::claim_probe(&pool, &host, delivery.lease_secs)
+                            .await
+                        {
+                            Ok(Some(row)) => {
+                                tracing::info!(host = %host, "probing a down host");
+                                claimed.push(row);
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(error = %e, "cannot claim a probe"),
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot look for due probes"),
+            }
+            let room = slots.available_permits().saturating_sub(claimed.len());
+            if room > 0 {
+                let (hosts, counts) = in_flight.snapshot();
+                let limit = i64::try_from(room.min(500)).unwrap_or(500);
+                match hearth_db::federation::claim_due(
+                    &pool,
+                    limit,
+                    per_host,
+                    &hosts,
+                    &counts,
+                    delivery.lease_secs,
+                )
+                .await
+                {
+                    Ok(rows) => claimed.extend(rows),
+                    Err(e) => tracing::warn!(error = %e, "cannot claim deliveries; retrying"),
                 }
             }
-        };
+        }
         let idle = claimed.is_empty();
         for row in claimed {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 return;
             };
             let sender = sender.clone();
+            let in_flight = in_flight.clone();
+            in_flight.add(&row.authority);
             running.spawn(async move {
+                let authority = row.authority.clone();
                 sender.deliver(row).await;
+                in_flight.remove(&authority);
                 drop(permit);
             });
         }
         if !idle && slots.available_permits() > 0 {
             continue;
         }
-        // Wait for room, news of new rows, or the poll interval.
+        // Wait for room, news of new rows, the poll interval, or housekeeping.
         let woken = async {
             match listener.as_mut() {
                 Some(l) => {
@@ -173,6 +268,7 @@ pub async fn run(pool: PgPool, settings: Arc<Settings>, stop: CancellationToken)
             () = woken => {}
             () = tokio::time::sleep(poll) => {}
             Some(_) = running.join_next(), if !running.is_empty() => {}
+            _ = housekeeping.tick() => housekeep(&pool, &settings).await,
         }
     }
     // Let sends in flight finish briefly; any cut short are sent again once their lease lapses.
@@ -184,17 +280,62 @@ pub async fn run(pool: PgPool, settings: Arc<Settings>, stop: CancellationToken)
     tracing::info!("delivery workers stopped");
 }
 
+async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
+            return None;
+        }
+    };
+    match listener.listen("hearth_outbox").await {
+        Ok(()) => Some(listener),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
+            None
+        }
+    }
+}
+
+/// Applies the dead horizon to rows nobody attempts (down hosts) and prunes old rows.
+pub async fn housekeep(pool: &PgPool, settings: &Settings) {
+    let delivery = &settings.federation.delivery;
+    match hearth_db::federation::expire_dead(pool, delivery.dead_after_secs as f64).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            deliveries = n,
+            "deliveries past the dead horizon marked dead"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot apply the dead horizon"),
+    }
+    match hearth_db::federation::prune(pool, delivery.retention_secs as f64, 1000).await {
+        Ok((0, 0, 0)) => {}
+        Ok((received, deliveries, activities)) => tracing::info!(
+            received,
+            deliveries,
+            activities,
+            "pruned federation rows past retention"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot prune federation rows"),
+    }
+}
+
 /// Signs and sends deliveries and records how they went.
 pub struct Sender {
     pool: PgPool,
     settings: Arc<Settings>,
     signer: Signer,
     client: reqwest::Client,
+    metrics: DeliveryMetrics,
 }
 
 impl Sender {
     /// A sender with its own HTTP client (same address rules as fetching).
-    pub fn new(pool: PgPool, settings: Arc<Settings>) -> anyhow::Result<Self> {
+    pub fn new(
+        pool: PgPool,
+        settings: Arc<Settings>,
+        metrics: DeliveryMetrics,
+    ) -> anyhow::Result<Self> {
         let timeout = Duration::from_secs(settings.federation.delivery.request_timeout_secs);
         let client = crate::http_client(&settings, timeout)?;
         Ok(Self {
@@ -202,12 +343,17 @@ impl Sender {
             settings,
             signer: Signer::default(),
             client,
+            metrics,
         })
     }
 
     /// Sends one claimed delivery and records the outcome.
     pub async fn deliver(&self, row: ClaimedDelivery) {
+        let started = std::time::Instant::now();
         let outcome = self.attempt(&row).await;
+        self.metrics
+            .latency
+            .observe(started.elapsed().as_secs_f64());
         if let Err(e) = self.record(&row, &outcome).await {
             // The lease lapses and the row is attempted again: at least once, never lost.
             tracing::warn!(delivery = row.id, error = %e, "cannot record a delivery outcome");
@@ -255,33 +401,68 @@ impl Sender {
         Ok(outcome_of(status, &headers, &text))
     }
 
+    fn count(&self, outcome: &str) {
+        self.metrics
+            .attempts
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
     async fn record(&self, row: &ClaimedDelivery, outcome: &Outcome) -> sqlx::Result<()> {
-        let pool = &self.pool;
+        let delivery = &self.settings.federation.delivery;
+        let mut conn = self.pool.acquire().await?;
         match outcome {
             Outcome::Delivered(status) => {
+                self.count("delivered");
                 tracing::debug!(delivery = row.id, inbox = %row.inbox, "delivered");
-                hearth_db::federation::mark_delivered(pool, row.id, i32::from(*status)).await
+                hearth_db::federation::mark_delivered(&mut *conn, row.id, i32::from(*status))
+                    .await?;
+                if hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?
+                    == HostChange::Up
+                {
+                    tracing::info!(host = %row.authority, "host is up again; sending its backlog");
+                }
+                Ok(())
             }
             Outcome::Refused { status, error } => {
+                self.count("failed");
                 tracing::info!(delivery = row.id, inbox = %row.inbox, %error, "delivery refused");
                 let status = (*status != 0).then_some(i32::from(*status));
-                hearth_db::federation::mark_final(pool, row.id, "failed", status, error).await
+                // The host answered: it is up, whatever it thought of this activity.
+                hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?;
+                hearth_db::federation::mark_final(&mut *conn, row.id, "failed", status, error).await
             }
             Outcome::Retry {
                 status,
                 not_before,
                 error,
             } => {
+                let change = hearth_db::federation::host_failed(
+                    &mut conn,
+                    &row.authority,
+                    error,
+                    delivery.down_after_secs as f64,
+                    i64::try_from(delivery.probe_base_ms).unwrap_or(i64::MAX),
+                )
+                .await?;
+                if change == HostChange::Down {
+                    tracing::info!(host = %row.authority, %error, "host marked down; probing it from now on");
+                }
                 let status = status.map(i32::from);
                 let horizon = ChronoDuration::seconds(
-                    i64::try_from(self.settings.federation.delivery.dead_after_secs)
-                        .unwrap_or(i64::MAX / 2),
+                    i64::try_from(delivery.dead_after_secs).unwrap_or(i64::MAX / 2),
                 );
                 if Utc::now() - row.created_at > horizon {
+                    self.count("dead");
                     tracing::info!(delivery = row.id, inbox = %row.inbox, %error, "delivery dead");
-                    return hearth_db::federation::mark_final(pool, row.id, "dead", status, error)
-                        .await;
+                    return hearth_db::federation::mark_final(
+                        &mut *conn, row.id, "dead", status, error,
+                    )
+                    .await;
                 }
+                self.count("retry");
                 let wait = ChronoDuration::from_std(backoff(&self.settings, row.attempts))
                     .unwrap_or(ChronoDuration::hours(1));
                 let mut at = Utc::now() + wait;
@@ -289,7 +470,7 @@ impl Sender {
                     at = at.max(*not_before);
                 }
                 tracing::debug!(delivery = row.id, inbox = %row.inbox, %error, retry_at = %at, "delivery failed; will retry");
-                hearth_db::federation::mark_retry(pool, row.id, at, status, error).await
+                hearth_db::federation::mark_retry(&mut *conn, row.id, at, status, error).await
             }
         }
     }

@@ -27,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     ctx: ServiceContext,
+    metrics: metrics::Metrics,
 }
 
 impl Application {
@@ -62,11 +63,13 @@ impl Application {
         } else {
             None
         };
-        let router = router(ctx.clone(), federation);
+        let metrics = metrics::Metrics::new(ctx.pool.clone());
+        let router = router(ctx.clone(), federation, metrics.clone());
         Ok(Self {
             listener,
             router,
             ctx,
+            metrics,
         })
     }
 
@@ -94,6 +97,7 @@ impl Application {
             tokio::spawn(hearth_federation::delivery::run(
                 self.ctx.pool.clone(),
                 self.ctx.settings.clone(),
+                self.metrics.delivery.clone(),
                 stop.clone(),
             ))
         });
@@ -154,8 +158,11 @@ async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
 /// Assembles every route of the instance. ActivityPub and the web pages share URLs
 /// (`/c/{name}`, `/post/{id}` …): requests that ask for ActivityPub JSON go to the federation
 /// routes, everything else to the pages and the API.
-pub fn router(ctx: ServiceContext, federation: Option<FederationState>) -> Router {
-    let metrics = metrics::Metrics::new(ctx.pool.clone());
+pub fn router(
+    ctx: ServiceContext,
+    federation: Option<FederationState>,
+    metrics: metrics::Metrics,
+) -> Router {
     let max_body = ctx.settings.http.max_body_bytes;
     let track = axum::middleware::from_fn_with_state(metrics.clone(), metrics::track);
     let mut app = Router::new()

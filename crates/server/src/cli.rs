@@ -32,6 +32,10 @@ pub enum Command {
     /// Run the server. Without database.url, Hearth starts its own PostgreSQL cluster in
     /// <data_dir>/postgres and stops it on exit (SIGINT/SIGTERM).
     Serve,
+    /// Deliver activities to other servers, and nothing else (no HTTP). Run as many as needed
+    /// beside `hearth serve` on the same database; set `federation.delivery.workers = false` on
+    /// the servers to leave all sending to them.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Administer the instance from the command line.
@@ -45,6 +49,8 @@ pub enum AdminCommand {
     /// Create a local account. The password is read from a prompt, or from the first line of
     /// standard input when it is not a terminal.
     CreateUser(CreateUser),
+    /// Show the delivery queue per destination server.
+    Queue,
 }
 
 /// Arguments of `hearth admin create-user`.
@@ -76,7 +82,141 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args).await,
+        Command::Admin(AdminCommand::Queue) => queue(settings).await,
+        Command::Worker => worker(settings).await,
     }
+}
+
+async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.federation.enabled,
+        "federation is off (`federation.enabled = false`): there is nothing to deliver"
+    );
+    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let status = hearth_db::migrations::status(&db.pool).await;
+    let result = async {
+        let status = status?;
+        anyhow::ensure!(
+            status.applied == status.expected,
+            "the database is not migrated ({} of {} migrations): run `hearth migrate` or start `hearth serve` first",
+            status.applied,
+            status.expected
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let workers = tokio::spawn(hearth_federation::delivery::run(
+            db.pool.clone(),
+            settings.clone(),
+            hearth_federation::delivery::DeliveryMetrics::default(),
+            stop.clone(),
+        ));
+        tracing::info!("Hearth worker delivering");
+        shutdown_signal().await;
+        stop.cancel();
+        workers.await?;
+        Ok(())
+    }
+    .await;
+    db.close().await?;
+    result?;
+    tracing::info!("Hearth worker stopped");
+    Ok(())
+}
+
+async fn queue(settings: Arc<Settings>) -> anyhow::Result<()> {
+    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let rows = hearth_db::federation::queue(&db.pool).await;
+    db.close().await?;
+    print!("{}", queue_table(&rows?));
+    Ok(())
+}
+
+/// The queue as a text table: one line per destination server, then the totals.
+pub fn queue_table(rows: &[hearth_db::federation::HostQueue]) -> String {
+    use std::fmt::Write;
+    let age = |secs: Option<f64>| match secs {
+        None => "-".to_owned(),
+        Some(s) if s < 120.0 => format!("{s:.0}s"),
+        Some(s) if s < 7200.0 => format!("{:.0}m", s / 60.0),
+        Some(s) => format!("{:.1}h", s / 3600.0),
+    };
+    let width = rows
+        .iter()
+        .map(|r| r.authority.len())
+        .max()
+        .unwrap_or(4)
+        .max(5);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>8}  {:>7}  {:>9}  {:>9}  {:>9}  {:>6}  {:<5}  {:<20}  LAST ERROR",
+        "HOST",
+        "PENDING",
+        "OLDEST",
+        "IN FLIGHT",
+        "SENT/1H",
+        "FAILED/1H",
+        "DEAD",
+        "STATE",
+        "NEXT PROBE"
+    );
+    let (mut pending, mut flight, mut sent, mut failed, mut dead, mut down) = (0, 0, 0, 0, 0, 0);
+    let mut oldest: Option<f64> = None;
+    for r in rows {
+        pending += r.pending;
+        flight += r.in_flight;
+        sent += r.delivered_last_hour;
+        failed += r.failures_last_hour;
+        dead += r.dead;
+        down += i64::from(r.state == "down");
+        oldest = match (oldest, r.oldest_pending_secs) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let state = match r.down_since {
+            Some(since) if r.state == "down" => {
+                format!("down since {}", since.format("%Y-%m-%d %H:%M"))
+            }
+            _ => r.state.clone(),
+        };
+        let probe = r
+            .next_probe_at
+            .map(|p| p.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "-".to_owned());
+        let error: String = r
+            .last_error
+            .as_deref()
+            .unwrap_or("-")
+            .chars()
+            .take(60)
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>8}  {:>7}  {:>9}  {:>9}  {:>9}  {:>6}  {:<5}  {:<20}  {}",
+            r.authority,
+            r.pending,
+            age(r.oldest_pending_secs),
+            r.in_flight,
+            r.delivered_last_hour,
+            r.failures_last_hour,
+            r.dead,
+            state,
+            probe,
+            error.replace('\n', " ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>8}  {:>7}  {:>9}  {:>9}  {:>9}  {:>6}  {} down",
+        "TOTAL",
+        pending,
+        age(oldest),
+        flight,
+        sent,
+        failed,
+        dead,
+        down
+    );
+    out
 }
 
 async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {

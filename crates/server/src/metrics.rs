@@ -6,6 +6,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hearth_federation::delivery::DeliveryMetrics;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -41,6 +42,11 @@ pub struct Metrics {
     pool_size: Gauge,
     pool_idle: Gauge,
     pool: PgPool,
+    /// What the delivery workers of this process count.
+    pub delivery: DeliveryMetrics,
+    queue_pending: Gauge,
+    queue_dead: Gauge,
+    hosts_down: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -76,6 +82,35 @@ impl Metrics {
             "Idle database connections",
             pool_idle.clone(),
         );
+        let delivery = DeliveryMetrics::default();
+        registry.register(
+            "delivery_attempts",
+            "Delivery attempts of this process, by outcome (delivered, retry, failed, dead)",
+            delivery.attempts.clone(),
+        );
+        registry.register(
+            "delivery_duration_seconds",
+            "Time to sign and send one delivery",
+            delivery.latency.clone(),
+        );
+        let queue_pending = Gauge::default();
+        registry.register(
+            "delivery_queue_pending",
+            "Deliveries waiting, over every process sharing the database",
+            queue_pending.clone(),
+        );
+        let queue_dead = Gauge::default();
+        registry.register(
+            "delivery_queue_dead",
+            "Deliveries given up as dead and not yet pruned",
+            queue_dead.clone(),
+        );
+        let hosts_down = Gauge::default();
+        registry.register(
+            "delivery_hosts_down",
+            "Destination servers marked down",
+            hosts_down.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             requests,
@@ -83,6 +118,22 @@ impl Metrics {
             pool_size,
             pool_idle,
             pool,
+            delivery,
+            queue_pending,
+            queue_dead,
+            hosts_down,
+        }
+    }
+
+    /// Reads the queue gauges from the database (at each scrape).
+    pub async fn sample_queue(&self) {
+        match hearth_db::federation::gauges(&self.pool).await {
+            Ok((pending, dead, down)) => {
+                self.queue_pending.set(pending);
+                self.queue_dead.set(dead);
+                self.hosts_down.set(down);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the delivery queue for metrics"),
         }
     }
 
@@ -101,6 +152,7 @@ impl Metrics {
 
 /// `GET /metrics`.
 pub async fn serve_metrics(State(metrics): State<Metrics>) -> impl IntoResponse {
+    metrics.sample_queue().await;
     (
         [(
             CONTENT_TYPE,

@@ -134,7 +134,7 @@ fn help_lists_every_command() {
     let out = Command::new(HEARTH).arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for command in ["serve", "migrate", "admin", "--config"] {
+    for command in ["serve", "worker", "migrate", "admin", "--config"] {
         assert!(text.contains(command), "{command} missing from: {text}");
     }
     let out = Command::new(HEARTH)

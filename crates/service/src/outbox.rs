@@ -92,3 +92,12 @@ pub async fn record(ctx: &ServiceContext, conn: &mut PgConnection, event: Event)
     }
     Ok(())
 }
+
+/// The delivery queue per destination server, the busiest first (admins).
+pub async fn queue(
+    ctx: &ServiceContext,
+    viewer: &crate::auth::Viewer,
+) -> Result<Vec<hearth_db::federation::HostQueue>> {
+    crate::require_admin(viewer)?;
+    Ok(hearth_db::federation::queue(&ctx.pool).await?)
+}

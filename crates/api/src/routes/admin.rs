@@ -178,3 +178,99 @@ pub async fn update_site(
 pub async fn public_site(State(ctx): State<ServiceContext>) -> Result<Json<SiteView>> {
     Ok(Json(site::get(&ctx).await?.into()))
 }
+
+/// The delivery queue as seen from one destination server.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HostQueueView {
+    /// The destination authority (host, plus port when present).
+    pub authority: String,
+    /// Deliveries waiting.
+    pub pending: i64,
+    /// Age of the oldest waiting delivery, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    /// Deliveries being sent right now.
+    pub in_flight: i64,
+    /// Deliveries made in the last hour.
+    pub delivered_last_hour: i64,
+    /// Deliveries whose latest attempt in the last hour failed.
+    pub failures_last_hour: i64,
+    /// Deliveries given up as dead (kept until pruned).
+    pub dead: i64,
+    /// The latest error from this server.
+    pub last_error: Option<String>,
+    /// `up` or `down`.
+    pub state: String,
+    /// Since when the server is marked down.
+    pub down_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// When a down server is probed next.
+    pub next_probe_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Sums over every destination.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct QueueTotals {
+    /// Deliveries waiting.
+    pub pending: i64,
+    /// Age of the oldest waiting delivery, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    /// Deliveries being sent right now.
+    pub in_flight: i64,
+    /// Deliveries made in the last hour.
+    pub delivered_last_hour: i64,
+    /// Deliveries whose latest attempt in the last hour failed.
+    pub failures_last_hour: i64,
+    /// Deliveries given up as dead.
+    pub dead: i64,
+    /// Destination servers marked down.
+    pub hosts_down: i64,
+}
+
+/// The outbox's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueView {
+    /// Per destination server, the most pending first.
+    pub hosts: Vec<HostQueueView>,
+    /// Sums.
+    pub totals: QueueTotals,
+}
+
+/// The delivery queue per destination server, with totals (admins).
+#[utoipa::path(get, path = "/api/v1/admin/federation/queue", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = QueueView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin")))]
+pub async fn federation_queue(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+) -> Result<Json<QueueView>> {
+    let rows = hearth_service::outbox::queue(&ctx, &viewer).await?;
+    let mut totals = QueueTotals::default();
+    let hosts = rows
+        .into_iter()
+        .map(|h| {
+            totals.pending += h.pending;
+            totals.in_flight += h.in_flight;
+            totals.delivered_last_hour += h.delivered_last_hour;
+            totals.failures_last_hour += h.failures_last_hour;
+            totals.dead += h.dead;
+            totals.hosts_down += i64::from(h.state == "down");
+            totals.oldest_pending_secs = match (totals.oldest_pending_secs, h.oldest_pending_secs) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            HostQueueView {
+                authority: h.authority,
+                pending: h.pending,
+                oldest_pending_secs: h.oldest_pending_secs,
+                in_flight: h.in_flight,
+                delivered_last_hour: h.delivered_last_hour,
+                failures_last_hour: h.failures_last_hour,
+                dead: h.dead,
+                last_error: h.last_error,
+                state: h.state,
+                down_since: h.down_since,
+                next_probe_at: h.next_probe_at,
+            }
+        })
+        .collect();
+    Ok(Json(QueueView { hosts, totals }))
+}
