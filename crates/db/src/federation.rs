@@ -27,14 +27,6 @@ pub async fn mark_received(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result
     Ok(done.rows_affected() == 1)
 }
 
-/// Forgets a received id, so that a retry of an activity that failed to apply is applied.
-pub async fn forget_received(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<()> {
-    sqlx::query!("delete from received_activity where ap_id = $1", ap_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
 /// Stores an outgoing activity; returns its row id, or the existing row's when an activity
 /// with this id is already stored (recording is idempotent).
 pub async fn insert_activity(
@@ -357,14 +349,21 @@ pub async fn host_failed(
     })
 }
 
-/// Records a successful delivery.
-pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, status: i32) -> sqlx::Result<()> {
+/// Records a successful delivery. Outcomes name the attempt they belong to: a worker whose
+/// lease lapsed (and whose row another worker claimed again) cannot overwrite the newer outcome.
+pub async fn mark_delivered(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    attempt: i32,
+    status: i32,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "update delivery set state = 'delivered', leased_until = null, last_status = $2,
                 last_error = null, finished_at = now()
-         where id = $1",
+         where id = $1 and attempts = $3",
         id,
-        status
+        status,
+        attempt
     )
     .execute(db)
     .await?;
@@ -375,6 +374,7 @@ pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, status: i32) -> sq
 pub async fn mark_retry(
     db: impl PgExecutor<'_>,
     id: i64,
+    attempt: i32,
     at: DateTime<Utc>,
     status: Option<i32>,
     error: &str,
@@ -382,11 +382,12 @@ pub async fn mark_retry(
     sqlx::query!(
         "update delivery set leased_until = null, next_attempt_at = $2, last_status = $3,
                 last_error = $4
-         where id = $1",
+         where id = $1 and attempts = $5 and state = 'pending'",
         id,
         at,
         status,
-        error
+        error,
+        attempt
     )
     .execute(db)
     .await?;
@@ -398,6 +399,7 @@ pub async fn mark_retry(
 pub async fn mark_final(
     db: impl PgExecutor<'_>,
     id: i64,
+    attempt: i32,
     state: &str,
     status: Option<i32>,
     error: &str,
@@ -405,11 +407,12 @@ pub async fn mark_final(
     sqlx::query!(
         "update delivery set state = $2, leased_until = null, last_status = $3, last_error = $4,
                 finished_at = now()
-         where id = $1",
+         where id = $1 and attempts = $5 and state = 'pending'",
         id,
         state,
         status,
-        error
+        error,
+        attempt
     )
     .execute(db)
     .await?;
@@ -573,7 +576,9 @@ pub async fn queue(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HostQueue>> {
                       count(*) filter (where state = 'delivered' and finished_at > now() - interval '1 hour') as delivered,
                       count(*) filter (where last_error is not null and state <> 'delivered'
                                        and last_attempt_at > now() - interval '1 hour') as failures,
-                      count(*) filter (where state = 'dead') as dead
+                      count(*) filter (where state = 'dead') as dead,
+                      (array_agg(last_error order by last_attempt_at desc nulls last)
+                           filter (where last_error is not null))[1] as row_error
                from delivery group by authority
            )
            select coalesce(p.authority, h.authority) as "authority!",
@@ -582,7 +587,8 @@ pub async fn queue(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HostQueue>> {
                   coalesce(p.delivered, 0) as "delivered_last_hour!",
                   coalesce(p.failures, 0) as "failures_last_hour!",
                   coalesce(p.dead, 0) as "dead!",
-                  h.last_error, coalesce(h.state, 'up') as "state!", h.down_since, h.next_probe_at
+                  coalesce(p.row_error, h.last_error) as last_error,
+                  coalesce(h.state, 'up') as "state!", h.down_since, h.next_probe_at
            from per_host p full join delivery_host h on h.authority = p.authority
            order by coalesce(p.pending, 0) desc, 1"#
     )

@@ -55,16 +55,23 @@ pub async fn approve(
 }
 
 /// Turns every pending request into a membership (a community that stopped approving members);
-/// returns how many.
-pub async fn approve_all_pending(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "update community_member set state = 'joined', updated_at = now()
-         where community_id = $1 and state = 'pending'",
+/// returns the people admitted, with whether each is local.
+pub async fn approve_all_pending(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+) -> sqlx::Result<Vec<(i64, bool)>> {
+    let rows = sqlx::query!(
+        "with admitted as (
+             update community_member set state = 'joined', updated_at = now()
+             where community_id = $1 and state = 'pending'
+             returning person_id
+         )
+         select a.person_id, p.local from admitted a join person p on p.id = a.person_id",
         community_id
     )
-    .execute(db)
+    .fetch_all(db)
     .await?;
-    Ok(done.rows_affected())
+    Ok(rows.into_iter().map(|r| (r.person_id, r.local)).collect())
 }
 
 /// The person's membership states among these communities, as (community id, state).
@@ -192,4 +199,16 @@ pub async fn follow_ap_id(
     .fetch_optional(db)
     .await?
     .flatten())
+}
+
+/// True when someone of this instance is a member of the community or asked to be.
+pub async fn has_local_members(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from community_member m join person p on p.id = m.person_id
+         where m.community_id = $1 and p.local limit 1",
+        community_id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
 }

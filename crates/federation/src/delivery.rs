@@ -50,6 +50,20 @@ pub enum Outcome {
     },
 }
 
+/// At most the first `limit` bytes of a response body, as text: the receiver's explanation of a
+/// refusal, without letting a hostile inbox stream into our memory.
+async fn body_prefix(mut response: reqwest::Response, limit: usize) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(limit);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// Classifies a response by status, as the outbox treats it.
 pub fn outcome_of(status: StatusCode, headers: &HeaderMap, body: &str) -> Outcome {
     let code = status.as_u16();
@@ -397,7 +411,7 @@ impl Sender {
             .await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
+        let text = body_prefix(response, 1024).await;
         Ok(outcome_of(status, &headers, &text))
     }
 
@@ -417,8 +431,13 @@ impl Sender {
             Outcome::Delivered(status) => {
                 self.count("delivered");
                 tracing::debug!(delivery = row.id, inbox = %row.inbox, "delivered");
-                hearth_db::federation::mark_delivered(&mut *conn, row.id, i32::from(*status))
-                    .await?;
+                hearth_db::federation::mark_delivered(
+                    &mut *conn,
+                    row.id,
+                    row.attempts,
+                    i32::from(*status),
+                )
+                .await?;
                 if hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?
                     == HostChange::Up
                 {
@@ -432,7 +451,15 @@ impl Sender {
                 let status = (*status != 0).then_some(i32::from(*status));
                 // The host answered: it is up, whatever it thought of this activity.
                 hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?;
-                hearth_db::federation::mark_final(&mut *conn, row.id, "failed", status, error).await
+                hearth_db::federation::mark_final(
+                    &mut *conn,
+                    row.id,
+                    row.attempts,
+                    "failed",
+                    status,
+                    error,
+                )
+                .await
             }
             Outcome::Retry {
                 status,
@@ -458,7 +485,12 @@ impl Sender {
                     self.count("dead");
                     tracing::info!(delivery = row.id, inbox = %row.inbox, %error, "delivery dead");
                     return hearth_db::federation::mark_final(
-                        &mut *conn, row.id, "dead", status, error,
+                        &mut *conn,
+                        row.id,
+                        row.attempts,
+                        "dead",
+                        status,
+                        error,
                     )
                     .await;
                 }
@@ -470,7 +502,15 @@ impl Sender {
                     at = at.max(*not_before);
                 }
                 tracing::debug!(delivery = row.id, inbox = %row.inbox, %error, retry_at = %at, "delivery failed; will retry");
-                hearth_db::federation::mark_retry(&mut *conn, row.id, at, status, error).await
+                hearth_db::federation::mark_retry(
+                    &mut *conn,
+                    row.id,
+                    row.attempts,
+                    at,
+                    status,
+                    error,
+                )
+                .await
             }
         }
     }

@@ -249,21 +249,9 @@ impl Activity for IncomingActivity {
         Ok(())
     }
 
+    /// Applies the activity; its id is recorded in the transaction that applies it.
     async fn receive(self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
-        // Recorded first, so a concurrent duplicate is applied once; forgotten when applying
-        // fails, so that the sender's retry is applied.
-        if !hearth_db::federation::mark_received(&data.pool, self.id.as_str())
-            .await
-            .map_err(|e| InboxError::Other(e.into()))?
-        {
-            return Ok(());
-        }
-        let id = self.id.clone();
-        let result = crate::receive::apply(self, data).await;
-        if result.is_err() {
-            let _ = hearth_db::federation::forget_received(&data.pool, id.as_str()).await;
-        }
-        result
+        crate::receive::apply(self, data).await
     }
 }
 
@@ -318,7 +306,7 @@ impl InboxError {
         match self {
             Self::Refused(e) => e,
             Self::Other(e) => e.into(),
-            Self::Library(e) => match e {
+            Self::Library(e) => match &e {
                 LibraryError::ActivitySignatureInvalid => Error::unauthorized(
                     "invalid_signature",
                     "The HTTP signature does not verify with the actor's key.",
@@ -331,11 +319,19 @@ impl InboxError {
                     "malformed_activity",
                     format!("The activity cannot be read: {err}"),
                 ),
-                LibraryError::UrlVerificationError(why) => Error::forbidden("url_refused", why),
+                LibraryError::UrlVerificationError(why) => Error::forbidden("url_refused", *why),
                 LibraryError::NotFound | LibraryError::ObjectDeleted(_) => Error::unauthorized(
                     "unknown_actor",
                     "The activity's actor cannot be found to verify its signature.",
                 ),
+                // Reaching the actor's server failed for now: the sender should retry.
+                LibraryError::Reqwest(_)
+                | LibraryError::ReqwestMiddleware(_)
+                | LibraryError::RequestLimit
+                | LibraryError::DomainResolveError(_)
+                | LibraryError::IoError(_) => Error::new(ErrorKind::Unavailable(format!(
+                    "A server this activity depends on could not be reached ({e}); retry later."
+                ))),
                 other => Error::unauthorized(
                     "actor_unverifiable",
                     format!("The activity's actor could not be verified: {other}"),

@@ -37,16 +37,44 @@ enum Via {
 }
 
 type Applied = Result<(), InboxError>;
+type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// The ids of the activities being applied (an Announce and the activity it carries). They are
+/// recorded in the transaction that applies them, so an activity is applied exactly once: a
+/// concurrent duplicate finds them recorded, and a crash before commit records nothing.
+#[derive(Debug, Clone)]
+struct Receipt(Vec<String>);
+
+impl Receipt {
+    /// Begins the transaction of the change, recording the ids; `None` when one of them was
+    /// recorded meanwhile (a duplicate being applied concurrently).
+    async fn begin(&self, data: &Data<ServiceContext>) -> Result<Option<Tx>, InboxError> {
+        let mut tx = data.pool.begin().await?;
+        for id in &self.0 {
+            if !hearth_db::federation::mark_received(&mut *tx, id).await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(tx))
+    }
+
+    fn with(&self, id: &Url) -> Self {
+        let mut ids = self.0.clone();
+        ids.push(id.to_string());
+        Self(ids)
+    }
+}
 
 /// Applies a verified activity.
 pub async fn apply(activity: IncomingActivity, data: &Data<ServiceContext>) -> Applied {
     let raw = &activity.raw;
     let actor = &activity.actor;
+    let receipt = Receipt(vec![activity.id.to_string()]);
     match activity.kind.as_str() {
-        "Follow" => follow(raw, actor, data).await,
-        "Accept" | "Reject" => answer(raw, actor, activity.kind == "Accept", data).await,
-        "Announce" => announce(raw, actor, data).await,
-        kind => apply_as(kind, raw, actor, Via::Direct, data).await,
+        "Follow" => follow(raw, actor, &receipt, data).await,
+        "Accept" | "Reject" => answer(raw, actor, activity.kind == "Accept", &receipt, data).await,
+        "Announce" => announce(raw, actor, &receipt, data).await,
+        kind => apply_as(kind, raw, actor, Via::Direct, &receipt, data).await,
     }
 }
 
@@ -56,14 +84,15 @@ async fn apply_as(
     raw: &Value,
     actor: &Url,
     via: Via,
+    receipt: &Receipt,
     data: &Data<ServiceContext>,
 ) -> Applied {
     match kind {
-        "Create" | "Update" => write(raw, actor, via, data).await,
-        "Delete" => delete(raw, actor, via, data).await,
-        "Like" => vote(raw, actor, 1, via, data).await,
-        "Dislike" => vote(raw, actor, -1, via, data).await,
-        "Undo" => undo(raw, actor, via, data).await,
+        "Create" | "Update" => write(raw, actor, via, receipt, data).await,
+        "Delete" => delete(raw, actor, via, receipt, data).await,
+        "Like" => vote(raw, actor, 1, via, receipt, data).await,
+        "Dislike" => vote(raw, actor, -1, via, receipt, data).await,
+        "Undo" => undo(raw, actor, via, receipt, data).await,
         other => {
             tracing::debug!(kind = other, "activity type not handled; ignored");
             Ok(())
@@ -128,8 +157,18 @@ fn scope(community: &CommunityRow, via: &Via) -> Result<Option<bool>, InboxError
 }
 
 /// Create or Update of a post or comment.
-async fn write(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>) -> Applied {
+async fn write(
+    raw: &Value,
+    actor: &Url,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let object = object_json(raw, data).await?;
+    if !is_addressed_publicly(&object) && !is_addressed_publicly(raw) {
+        // Direct messages and followers-only notes are not community content.
+        return Ok(());
+    }
     let object_id = id_of(Some(&object)).ok_or_else(|| unreadable("The object has no id."))?;
     if !same_authority(&object_id, actor) {
         return Err(refused(
@@ -151,16 +190,22 @@ async fn write(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>) 
         let note: Note = serde_json::from_value(object)
             .map_err(|e| unreadable(format!("The comment cannot be read: {e}")))?;
         ApubComment::verify(&note, &object_id, data).await?;
-        write_comment(raw, note, via, data).await
+        write_comment(raw, note, via, receipt, data).await
     } else {
         let page: Page = serde_json::from_value(object)
             .map_err(|e| unreadable(format!("The post cannot be read: {e}")))?;
         ApubPost::verify(&page, &object_id, data).await?;
-        write_post(raw, page, via, data).await
+        write_post(raw, page, via, receipt, data).await
     }
 }
 
-async fn write_post(raw: &Value, page: Page, via: Via, data: &Data<ServiceContext>) -> Applied {
+async fn write_post(
+    raw: &Value,
+    page: Page,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let Some(community) = addressed_community(&page, &via, data).await? else {
         return Ok(());
     };
@@ -191,7 +236,9 @@ async fn write_post(raw: &Value, page: Page, via: Via, data: &Data<ServiceContex
     let title = title_of(&page, &body_html);
     let url = link_of(&page);
     let language = page.language.as_ref().map(|l| l.identifier.clone());
-    let mut tx = data.pool.begin().await?;
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     hearth_db::post::upsert_remote(
         &mut tx,
         &NewPost {
@@ -264,8 +311,16 @@ async fn addressed_community(
     Ok(None)
 }
 
-async fn write_comment(raw: &Value, note: Note, via: Via, data: &Data<ServiceContext>) -> Applied {
-    let (post_id, parent_id) = parent_of(&note, &via, data).await?;
+async fn write_comment(
+    raw: &Value,
+    note: Note,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
+    let Some((post_id, parent_id)) = parent_of(&note, &via, data).await? else {
+        return Ok(());
+    };
     let post = hearth_db::post::find(&data.pool, post_id, None)
         .await?
         .ok_or_else(|| InboxError::Other(anyhow::anyhow!("post {post_id} vanished")))?;
@@ -304,7 +359,9 @@ async fn write_comment(raw: &Value, note: Note, via: Via, data: &Data<ServiceCon
     }
     let (body, body_html) = remote_text(note.content.as_deref(), note.source.as_ref());
     let language = note.language.as_ref().map(|l| l.identifier.clone());
-    let mut tx = data.pool.begin().await?;
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     match existing {
         Some(id) => {
             hearth_db::comment::refresh_remote(&mut *tx, id, &body, &body_html, note.updated)
@@ -350,16 +407,20 @@ async fn parent_of(
     note: &Note,
     via: &Via,
     data: &Data<ServiceContext>,
-) -> Result<(i64, Option<i64>), InboxError> {
+) -> Result<Option<(i64, Option<i64>)>, InboxError> {
     let parent = note.in_reply_to.as_str();
     if let Some(comment) = hearth_db::comment::id_by_ap_id(&data.pool, parent).await? {
         let facts = hearth_db::comment::facts(&data.pool, comment)
             .await?
             .ok_or_else(|| InboxError::Other(anyhow::anyhow!("comment {comment} vanished")))?;
-        return Ok((facts.post_id, Some(comment)));
+        return Ok(Some((facts.post_id, Some(comment))));
     }
     if let Some(post) = hearth_db::post::id_by_ap_id(&data.pool, parent).await? {
-        return Ok((post, None));
+        return Ok(Some((post, None)));
+    }
+    if hearth_db::federation::is_tombstoned(&data.pool, parent).await? {
+        // The parent was deleted before it reached us: it never will, and neither do replies.
+        return Ok(None);
     }
     if matches!(via, Via::Direct) {
         // Everything in our own communities reached us through their inboxes; a parent we do
@@ -373,10 +434,10 @@ async fn parent_of(
         .dereference(data)
         .await
     {
-        Ok(post) => Ok((post.row.id, None)),
+        Ok(post) => Ok(Some((post.row.id, None))),
         Err(_) => {
             let comment = ObjectId::<ApubComment>::from(url).dereference(data).await?;
-            Ok((comment.row.post_id, Some(comment.row.id)))
+            Ok(Some((comment.row.post_id, Some(comment.row.id))))
         }
     }
 }
@@ -433,12 +494,24 @@ impl Target {
     }
 }
 
-async fn delete(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>) -> Applied {
+async fn delete(
+    raw: &Value,
+    actor: &Url,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let object = id_of(raw.get("object")).ok_or_else(|| unreadable("The Delete has no object."))?;
     let Some(target) = Target::find(object.as_str(), data).await? else {
-        // Deleted before it reached us: a late Create must not bring it back.
-        if same_authority(&object, actor) {
-            hearth_db::federation::add_tombstone(&data.pool, object.as_str()).await?;
+        // Deleted before it reached us: a late Create must not bring it back. Only the
+        // object's own server, signing itself, may say so (inside an Announce the inner actor
+        // is only as good as the announcer's word).
+        if matches!(via, Via::Direct)
+            && same_authority(&object, actor)
+            && let Some(mut tx) = receipt.begin(data).await?
+        {
+            hearth_db::federation::add_tombstone(&mut *tx, object.as_str()).await?;
+            tx.commit().await?;
         }
         return Ok(());
     };
@@ -454,17 +527,18 @@ async fn delete(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>)
     let Some(announce) = scope(&community, &via)? else {
         return Ok(());
     };
-    let mut tx = data.pool.begin().await?;
-    match &target {
-        Target::Post(post) => {
-            hearth_db::post::mark_deleted(&mut *tx, post.id).await?;
-        }
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
+    let changed = match &target {
+        Target::Post(post) => hearth_db::post::mark_deleted(&mut *tx, post.id).await?,
         Target::Comment(comment, _) => {
-            hearth_db::comment::mark_deleted(&mut *tx, comment.id).await?;
+            hearth_db::comment::mark_deleted(&mut *tx, comment.id).await?
         }
-    }
+    };
     hearth_db::federation::add_tombstone(&mut *tx, object.as_str()).await?;
-    if announce {
+    // A repeated Delete changes nothing and is not announced again.
+    if announce && changed {
         crate::outbox::announce(
             &mut tx,
             &data.settings,
@@ -485,10 +559,11 @@ async fn vote(
     actor: &Url,
     score: i16,
     via: Via,
+    receipt: &Receipt,
     data: &Data<ServiceContext>,
 ) -> Applied {
     let object = id_of(raw.get("object")).ok_or_else(|| unreadable("The vote has no object."))?;
-    apply_vote(raw, actor, &object, score, via, data).await
+    apply_vote(raw, actor, &object, score, via, receipt, data).await
 }
 
 async fn apply_vote(
@@ -497,6 +572,7 @@ async fn apply_vote(
     object: &Url,
     score: i16,
     via: Via,
+    receipt: &Receipt,
     data: &Data<ServiceContext>,
 ) -> Applied {
     let target = match Target::find(object.as_str(), data).await? {
@@ -537,7 +613,9 @@ async fn apply_vote(
             ));
         }
     }
-    let mut tx = data.pool.begin().await?;
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     match &target {
         Target::Post(post) => {
             hearth_db::post::vote(&mut tx, post.id, voter.row.id, score).await?;
@@ -560,7 +638,13 @@ async fn apply_vote(
     Ok(())
 }
 
-async fn undo(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>) -> Applied {
+async fn undo(
+    raw: &Value,
+    actor: &Url,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let Some(inner) = raw.get("object").filter(|o| o.is_object()) else {
         // An Undo that only names the activity: we keep no ids of others' votes or follows.
         return Ok(());
@@ -575,16 +659,21 @@ async fn undo(raw: &Value, actor: &Url, via: Via, data: &Data<ServiceContext>) -
         Some("Like" | "Dislike") => {
             let object =
                 id_of(inner.get("object")).ok_or_else(|| unreadable("The vote has no object."))?;
-            apply_vote(raw, actor, &object, 0, via, data).await
+            apply_vote(raw, actor, &object, 0, via, receipt, data).await
         }
-        Some("Follow") if matches!(via, Via::Direct) => unfollow(inner, actor, data).await,
+        Some("Follow") if matches!(via, Via::Direct) => unfollow(inner, actor, receipt, data).await,
         _ => Ok(()),
     }
 }
 
 /// A remote person joins one of our communities: a member (or a pending request in a
 /// community that approves its members), answered with an Accept once admitted.
-async fn follow(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Applied {
+async fn follow(
+    raw: &Value,
+    actor: &Url,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let object = id_of(raw.get("object")).ok_or_else(|| unreadable("The Follow has no object."))?;
     let Some(community) = hearth_db::community::find_by_ap_id(&data.pool, object.as_str())
         .await?
@@ -599,7 +688,9 @@ async fn follow(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Applie
     } else {
         "joined"
     };
-    let mut tx = data.pool.begin().await?;
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     let inserted =
         hearth_db::membership::insert(&mut *tx, community.id, follower.row.id, state).await?;
     if inserted && state == "joined" {
@@ -622,7 +713,12 @@ async fn follow(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Applie
     Ok(())
 }
 
-async fn unfollow(inner: &Value, actor: &Url, data: &Data<ServiceContext>) -> Applied {
+async fn unfollow(
+    inner: &Value,
+    actor: &Url,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let object =
         id_of(inner.get("object")).ok_or_else(|| unreadable("The Follow has no object."))?;
     let Some(community) = hearth_db::community::find_by_ap_id(&data.pool, object.as_str())
@@ -635,7 +731,9 @@ async fn unfollow(inner: &Value, actor: &Url, data: &Data<ServiceContext>) -> Ap
     else {
         return Ok(());
     };
-    let mut tx = data.pool.begin().await?;
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     let was = hearth_db::membership::delete(&mut *tx, community.id, follower.id).await?;
     if was.as_deref() == Some("joined") {
         hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
@@ -645,7 +743,13 @@ async fn unfollow(inner: &Value, actor: &Url, data: &Data<ServiceContext>) -> Ap
 }
 
 /// A remote community answers one of our people's Follows.
-async fn answer(raw: &Value, actor: &Url, accepted: bool, data: &Data<ServiceContext>) -> Applied {
+async fn answer(
+    raw: &Value,
+    actor: &Url,
+    accepted: bool,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let Some(community) = hearth_db::community::find_by_ap_id(&data.pool, actor.as_str())
         .await?
         .filter(|c| !c.local)
@@ -671,7 +775,17 @@ async fn answer(raw: &Value, actor: &Url, accepted: bool, data: &Data<ServiceCon
     else {
         return Ok(());
     };
-    let mut tx = data.pool.begin().await?;
+    // An answer to an older Follow (one undone since) does not decide the current one.
+    let answered = id_of(raw.get("object"));
+    let current = hearth_db::membership::follow_ap_id(&data.pool, community.id, person.id).await?;
+    if let (Some(answered), Some(current)) = (&answered, &current)
+        && answered.as_str() != current
+    {
+        return Ok(());
+    }
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
     if accepted {
         if hearth_db::membership::approve(&mut *tx, community.id, person.id).await? {
             hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
@@ -688,7 +802,12 @@ async fn answer(raw: &Value, actor: &Url, accepted: bool, data: &Data<ServiceCon
 }
 
 /// A remote community relays an activity (embedded, or by id and fetched).
-async fn announce(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Applied {
+async fn announce(
+    raw: &Value,
+    actor: &Url,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
     let announcer = ObjectId::<ApubActor>::from(actor.clone())
         .dereference(data)
         .await?;
@@ -696,7 +815,11 @@ async fn announce(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Appl
         // A person's boost (Mastodon): nothing to apply.
         return Ok(());
     };
-    if community.row.local {
+    // Only communities someone here joined (or asked to) are listened to: anyone can make a
+    // Group, and this keeps strangers' Groups from filling our database.
+    if community.row.local
+        || !hearth_db::membership::has_local_members(&data.pool, community.row.id).await?
+    {
         return Ok(());
     }
     let inner = object_json(raw, data).await?;
@@ -718,19 +841,27 @@ async fn announce(raw: &Value, actor: &Url, data: &Data<ServiceContext>) -> Appl
         // Our own activity, relayed back: we hold it already.
         return Ok(());
     }
-    if !hearth_db::federation::mark_received(&data.pool, inner_id.as_str()).await? {
+    if hearth_db::federation::was_received(&data.pool, inner_id.as_str()).await? {
         return Ok(());
     }
-    let result = apply_as(
+    apply_as(
         kind,
         &inner,
         &inner_actor,
         Via::Announced(Box::new(community.row.clone())),
+        &receipt.with(&inner_id),
         data,
     )
-    .await;
-    if result.is_err() {
-        let _ = hearth_db::federation::forget_received(&data.pool, inner_id.as_str()).await;
-    }
-    result
+    .await
+}
+
+/// True when `object` is addressed to the public (`to` or `cc`, any spelling).
+fn is_addressed_publicly(object: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match object.get(*field) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|v| v.as_str().is_some_and(crate::protocol::is_public)),
+        Some(Value::String(s)) => crate::protocol::is_public(s),
+        _ => false,
+    })
 }

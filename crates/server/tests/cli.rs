@@ -309,3 +309,82 @@ async fn a_database_url_is_used_and_no_cluster_is_started() {
     );
     conn.close().await.unwrap();
 }
+
+/// `hearth worker` runs beside the database and stops cleanly on a signal; `hearth admin queue`
+/// prints the queue per destination server.
+#[tokio::test]
+async fn the_worker_and_the_queue_commands_work_on_a_shared_database() {
+    let server = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is not set: run the tests with scripts/test");
+    let name = format!("hearth_cli_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&format!("/{name}"));
+    let tmp = traversable_tempdir();
+    let data = tmp.path().join("data");
+
+    // A worker refuses an unmigrated database, naming the fix.
+    let out = hearth(&data)
+        .arg("worker")
+        .env("HEARTH__DATABASE__URL", url.as_str())
+        .output()
+        .unwrap();
+    assert_one_line_failure(&out, &["hearth migrate"]);
+    let out = hearth(&data)
+        .arg("migrate")
+        .env("HEARTH__DATABASE__URL", url.as_str())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // One delivery waiting for a server, not yet due.
+    let mut conn = sqlx::PgConnection::connect(url.as_str()).await.unwrap();
+    sqlx::query(
+        "with a as (insert into outbox_activity (ap_id, actor_ap_id, kind, payload)
+                    values ('https://here.example/activities/like/1', 'https://here.example/u/a', 'Like', '{}')
+                    returning id)
+         insert into delivery (activity_id, inbox, authority, next_attempt_at, last_error)
+         select id, 'https://far.example/inbox', 'far.example', now() + interval '1 hour', 'HTTP 502: Bad Gateway' from a",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let out = hearth(&data)
+        .args(["admin", "queue"])
+        .env("HEARTH__DATABASE__URL", url.as_str())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("far.example"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(columns[1], "1", "one pending: {table}");
+    assert!(line.contains("HTTP 502"), "{table}");
+    assert!(
+        table.lines().last().unwrap().starts_with("TOTAL"),
+        "{table}"
+    );
+
+    let worker = hearth(&data)
+        .arg("worker")
+        .env("HEARTH__DATABASE__URL", url.as_str())
+        .env("HEARTH__HOSTNAME", "here.example")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    terminate(worker, Signal::SIGTERM);
+}

@@ -260,9 +260,19 @@ pub async fn update(
         hearth_db::community::add_members(
             &mut *tx,
             community.id,
-            i32::try_from(admitted).unwrap_or(i32::MAX),
+            i32::try_from(admitted.len()).unwrap_or(i32::MAX),
         )
         .await?;
+        // People on other servers wait for the community's Accept.
+        for (person_id, local) in admitted {
+            if !local {
+                let event = crate::outbox::Event::Accepted {
+                    community_id: community.id,
+                    person_id,
+                };
+                crate::outbox::record(ctx, &mut tx, event).await?;
+            }
+        }
     }
     tx.commit().await?;
     details(ctx, Some(viewer), find_by_id(ctx, community.id).await?).await

@@ -65,6 +65,15 @@ pub async fn join(
     if !hearth_db::membership::insert(&mut *tx, community.id, viewer.person_id, state).await? {
         let existing =
             hearth_db::membership::state(&mut *tx, community.id, viewer.person_id).await?;
+        if existing.as_deref() == Some("pending") && !community.local {
+            // Still waiting: ask again, in case the first Follow or its answer was lost.
+            let event = Event::Followed {
+                community_id: community.id,
+                person_id: viewer.person_id,
+            };
+            outbox::record(ctx, &mut tx, event).await?;
+            tx.commit().await?;
+        }
         return Ok(change(
             community.name,
             Membership::from_stored(existing.as_deref()),

@@ -817,6 +817,9 @@ async fn an_announce_of_a_bare_id_is_fetched_and_applied_once() {
     let b = TestApp::spawn(&[("HEARTH__FEDERATION__DELIVERY__WORKERS", "false")]).await;
     let bob = b.user("bob").await;
     create_community(&b, &bob, "birds", json!({})).await;
+    // A listens only to communities someone there joined (or asked to join).
+    let alice = a.user("alice").await;
+    join(&a, &alice, &format!("birds@{}", host(&b))).await;
     let post = write_post(&b, &bob, "birds", "Robin").await;
     let pool = b.db.pool().await;
     let (announced, key): (Value, String) = sqlx::query_as(

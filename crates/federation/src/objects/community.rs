@@ -146,7 +146,9 @@ impl Object for ApubCommunity {
         let shared_inbox = json
             .endpoints
             .as_ref()
-            .and_then(|e| e.shared_inbox.as_ref());
+            .and_then(|e| e.shared_inbox.as_ref())
+            // A shared inbox elsewhere would make our fan-out hit another server.
+            .filter(|inbox| crate::urls::same_origin(inbox, &json.id).is_ok());
         let row = hearth_db::community::upsert_remote(
             &data.pool,
             &RemoteCommunity {
