@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use hearth_service::ServiceContext;
-use routes::{accounts, admin, comments, communities, posts, resolve, search, users};
+use routes::{accounts, admin, comments, communities, moderation, posts, resolve, search, users};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -85,6 +85,17 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(comments::create))
         .routes(routes!(comments::show, comments::update, comments::delete))
         .routes(routes!(comments::vote))
+        .routes(routes!(moderation::remove_post))
+        .routes(routes!(moderation::restore_post))
+        .routes(routes!(moderation::lock_post))
+        .routes(routes!(moderation::unlock_post))
+        .routes(routes!(moderation::pin_post))
+        .routes(routes!(moderation::unpin_post))
+        .routes(routes!(moderation::remove_comment))
+        .routes(routes!(moderation::restore_comment))
+        .routes(routes!(moderation::ban))
+        .routes(routes!(moderation::unban))
+        .routes(routes!(moderation::modlog))
         .routes(routes!(search::search))
         .routes(routes!(resolve::resolve))
         .routes(routes!(admin::public_site))

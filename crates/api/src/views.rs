@@ -423,8 +423,14 @@ pub struct PostView {
     pub nsfw: bool,
     /// Language tag.
     pub language: Option<String>,
-    /// Deleted by its author: the thread stays, the content is gone.
+    /// Deleted by its author or removed by a moderator: the thread stays, the content is gone.
     pub deleted: bool,
+    /// Removed by a moderator.
+    pub removed: bool,
+    /// Locked by a moderator: no new comments.
+    pub locked: bool,
+    /// Pinned to the top of its community.
+    pub featured: bool,
     /// True for posts written on this instance.
     pub local: bool,
     /// The ActivityPub id.
@@ -465,6 +471,9 @@ impl From<hearth_db::post::PostRow> for PostView {
             nsfw: p.nsfw,
             language: p.language,
             deleted: gone,
+            removed: p.removed,
+            locked: p.locked,
+            featured: p.featured,
             local: p.local,
             ap_id: p.ap_id,
             published_at: p.published_at,
@@ -511,8 +520,10 @@ pub struct CommentView {
     pub body: String,
     /// Body rendered and sanitised: the only form to display.
     pub body_html: String,
-    /// Deleted by its author: replies stay, the content is gone.
+    /// Deleted by its author or removed by a moderator: replies stay, the content is gone.
     pub deleted: bool,
+    /// Removed by a moderator.
+    pub removed: bool,
     /// True for comments written on this instance.
     pub local: bool,
     /// The ActivityPub id.
@@ -543,6 +554,7 @@ impl From<hearth_db::comment::CommentRow> for CommentView {
             body: if gone { String::new() } else { c.body },
             body_html: if gone { String::new() } else { c.body_html },
             deleted: gone,
+            removed: c.removed,
             local: c.local,
             ap_id: c.ap_id,
             published_at: c.published_at,

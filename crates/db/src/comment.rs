@@ -162,21 +162,23 @@ pub async fn edit(
 pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
     // Counts show live content: the post and its community count one comment fewer.
     let done = sqlx::query!(
-        "with deleted as (
+        r#"with deleted as (
             update comment set deleted = true, updated_at = now() where id = $1 and not deleted
-            returning post_id
+            returning post_id, removed
          ), post_counted as (
             update post set comment_count = greatest(comment_count - 1, 0)
-            where id = (select post_id from deleted)
+            where id = (select post_id from deleted where not removed)
             returning community_id
+         ), counted as (
+            update community set comment_count = greatest(comment_count - 1, 0)
+            where id = (select community_id from post_counted)
          )
-         update community set comment_count = greatest(comment_count - 1, 0)
-         where id = (select community_id from post_counted)",
+         select count(*) as "changed!" from deleted"#,
         id
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.changed == 1)
 }
 
 /// The few facts permission checks need.

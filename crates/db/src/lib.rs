@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod federation;
 pub mod membership;
 pub mod migrations;
+pub mod moderation;
 pub mod moderator;
 pub mod person;
 pub mod post;

@@ -205,17 +205,19 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx
 pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
     // Counts show live content: the community counts one post fewer.
     let done = sqlx::query!(
-        "with deleted as (
+        r#"with deleted as (
             update post set deleted = true, updated_at = now() where id = $1 and not deleted
-            returning community_id
+            returning community_id, removed
+         ), counted as (
+            update community set post_count = greatest(post_count - 1, 0)
+            where id = (select community_id from deleted where not removed)
          )
-         update community set post_count = greatest(post_count - 1, 0)
-         where id = (select community_id from deleted)",
+         select count(*) as "changed!" from deleted"#,
         id
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.changed == 1)
 }
 
 /// The few facts permission checks need.
@@ -231,13 +233,15 @@ pub struct PostFacts {
     pub deleted: bool,
     /// Removed by a moderator.
     pub removed: bool,
+    /// Locked: no new comments.
+    pub locked: bool,
 }
 
 /// Loads the facts of a post.
 pub async fn facts(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<PostFacts>> {
     sqlx::query_as!(
         PostFacts,
-        "select id, community_id, author_id, deleted, removed from post where id = $1",
+        "select id, community_id, author_id, deleted, removed, locked from post where id = $1",
         id
     )
     .fetch_optional(db)
@@ -269,6 +273,10 @@ pub struct PostRow {
     pub deleted: bool,
     /// Removed by a moderator.
     pub removed: bool,
+    /// Locked by a moderator: no new comments.
+    pub locked: bool,
+    /// Pinned to the top of its community by a moderator.
+    pub featured: bool,
     /// Upvotes minus downvotes.
     pub score: i32,
     /// Upvotes.
@@ -315,7 +323,7 @@ pub struct PostRow {
 // A post in an NSFW community is NSFW whatever its own flag says.
 const POST_COLUMNS: &str =
     "p.id, p.ap_id, p.local, p.title, p.url, p.body, p.body_html, (p.nsfw or c.nsfw) as nsfw,
-        p.language, p.deleted, p.removed, p.score, p.upvotes, p.downvotes, p.comment_count,
+        p.language, p.deleted, p.removed, p.locked, p.featured, p.score, p.upvotes, p.downvotes, p.comment_count,
         p.hot_rank, p.active_rank, p.controversy_rank, p.published_at, p.edited_at,
         c.id as community_id, c.name as community_name, c.title as community_title,
         c.local as community_local, c.ap_id as community_ap_id,

@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod discovery;
 pub mod inbox;
+pub mod moderate;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;

@@ -227,7 +227,193 @@ pub(crate) async fn record(
                 .ok_or_else(|| anyhow::anyhow!("{} has no inbox", person.ap_id))?;
             store(conn, &answer, &community.ap_id, &[inbox]).await
         }
+        Event::PostRemoved {
+            post_id,
+            moderator_id,
+            removed,
+            ref reason,
+        } => {
+            let post = find_post(conn, post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let activity = removal(
+                settings,
+                &moderator.ap_id,
+                &community,
+                &post.ap_id,
+                reason,
+                removed,
+            )?;
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::CommentRemoved {
+            comment_id,
+            moderator_id,
+            removed,
+            ref reason,
+        } => {
+            let comment = hearth_db::comment::find(&mut *conn, comment_id, None)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("comment {comment_id} vanished"))?;
+            let post = find_post(conn, comment.post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let activity = removal(
+                settings,
+                &moderator.ap_id,
+                &community,
+                &comment.ap_id,
+                reason,
+                removed,
+            )?;
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::PostLocked {
+            post_id,
+            moderator_id,
+            locked,
+        } => {
+            let post = find_post(conn, post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let lock = wrap(
+                settings,
+                "Lock",
+                &moderator.ap_id,
+                &community,
+                json!(post.ap_id),
+            )?;
+            let activity = if locked {
+                lock
+            } else {
+                undo(settings, &moderator.ap_id, &community, lock)?
+            };
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::PostFeatured {
+            post_id,
+            moderator_id,
+            featured,
+        } => {
+            let post = find_post(conn, post_id).await?;
+            let community = find_community(conn, post.community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let kind = if featured { "Add" } else { "Remove" };
+            let mut activity = wrap(
+                settings,
+                kind,
+                &moderator.ap_id,
+                &community,
+                json!(post.ap_id),
+            )?;
+            activity["target"] = json!(format!("{}/featured", community.ap_id));
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::Banned {
+            community_id,
+            person_id,
+            moderator_id,
+            banned,
+            ref reason,
+            expires_at,
+            remove_data,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let mut block = wrap(
+                settings,
+                "Block",
+                &moderator.ap_id,
+                &community,
+                json!(person.ap_id),
+            )?;
+            block["target"] = json!(community.ap_id);
+            block["removeData"] = json!(remove_data);
+            if !reason.is_empty() {
+                block["summary"] = json!(reason);
+            }
+            if let Some(at) = expires_at {
+                // Lemmy 0.19 reads `expires`, others `endTime`: both are sent.
+                block["endTime"] = json!(at);
+                block["expires"] = json!(at);
+            }
+            let activity = if banned {
+                block
+            } else {
+                undo(settings, &moderator.ap_id, &community, block)?
+            };
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::ModeratorChanged {
+            community_id,
+            person_id,
+            moderator_id,
+            added,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let kind = if added { "Add" } else { "Remove" };
+            let mut activity = wrap(
+                settings,
+                kind,
+                &moderator.ap_id,
+                &community,
+                json!(person.ap_id),
+            )?;
+            activity["target"] = json!(format!("{}/moderators", community.ap_id));
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
+        Event::CommunityUpdated {
+            community_id,
+            moderator_id,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            if !community.local {
+                // Settings of another server's community change there.
+                return Ok(());
+            }
+            let moderator = find_person(conn, moderator_id).await?;
+            let group =
+                serde_json::to_value(crate::objects::community::group_of(&community, settings)?)?;
+            let activity = wrap(settings, "Update", &moderator.ap_id, &community, group)?;
+            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+        }
     }
+}
+
+/// A moderator's removal (`Delete` with the reason as `summary`), or its undoing.
+fn removal(
+    settings: &Settings,
+    moderator: &str,
+    community: &CommunityRow,
+    object: &str,
+    reason: &str,
+    removed: bool,
+) -> anyhow::Result<Value> {
+    let mut delete = wrap(settings, "Delete", moderator, community, json!(object))?;
+    if !reason.is_empty() {
+        delete["summary"] = json!(reason);
+    }
+    if removed {
+        Ok(delete)
+    } else {
+        undo(settings, moderator, community, delete)
+    }
+}
+
+/// `Undo` of an activity, embedded without its context.
+fn undo(
+    settings: &Settings,
+    actor: &str,
+    community: &CommunityRow,
+    mut activity: Value,
+) -> anyhow::Result<Value> {
+    if let Some(map) = activity.as_object_mut() {
+        map.remove("@context");
+    }
+    wrap(settings, "Undo", actor, community, activity)
 }
 
 /// A vote, a changed vote, or a vote taken back (`Undo` of the vote it had).

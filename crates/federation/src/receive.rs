@@ -24,31 +24,34 @@ use hearth_db::post::NewPost;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use hearth_service::outbox::Event;
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 
 /// How an activity reached us.
 #[derive(Debug, Clone)]
-enum Via {
+pub(crate) enum Via {
     /// Sent to us by its actor: it counts only for our own communities.
     Direct,
     /// Announced by this remote community: it counts only for that community's content.
     Announced(Box<CommunityRow>),
 }
 
-type Applied = Result<(), InboxError>;
-type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+pub(crate) type Applied = Result<(), InboxError>;
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// The ids of the activities being applied (an Announce and the activity it carries). They are
 /// recorded in the transaction that applies them, so an activity is applied exactly once: a
 /// concurrent duplicate finds them recorded, and a crash before commit records nothing.
 #[derive(Debug, Clone)]
-struct Receipt(Vec<String>);
+pub(crate) struct Receipt(Vec<String>);
 
 impl Receipt {
     /// Begins the transaction of the change, recording the ids; `None` when one of them was
     /// recorded meanwhile (a duplicate being applied concurrently).
-    async fn begin(&self, data: &Data<ServiceContext>) -> Result<Option<Tx>, InboxError> {
+    pub(crate) async fn begin(
+        &self,
+        data: &Data<ServiceContext>,
+    ) -> Result<Option<Tx>, InboxError> {
         let mut tx = data.pool.begin().await?;
         for id in &self.0 {
             if !hearth_db::federation::mark_received(&mut *tx, id).await? {
@@ -88,8 +91,16 @@ async fn apply_as(
     data: &Data<ServiceContext>,
 ) -> Applied {
     match kind {
+        "Update" if raw.get("object").and_then(|o| o.get("type")) == Some(&json!("Group")) => {
+            crate::moderate::update_group(raw, actor, via, receipt, data).await
+        }
         "Create" | "Update" => write(raw, actor, via, receipt, data).await,
         "Delete" => delete(raw, actor, via, receipt, data).await,
+        "Lock" => crate::moderate::lock(raw, raw, actor, true, via, receipt, data).await,
+        "Add" | "Remove" => {
+            crate::moderate::add_or_remove(raw, actor, kind == "Add", via, receipt, data).await
+        }
+        "Block" => crate::moderate::block(raw, raw, actor, true, via, receipt, data).await,
         "Like" => vote(raw, actor, 1, via, receipt, data).await,
         "Dislike" => vote(raw, actor, -1, via, receipt, data).await,
         "Undo" => undo(raw, actor, via, receipt, data).await,
@@ -100,11 +111,11 @@ async fn apply_as(
     }
 }
 
-fn refused(code: &'static str, message: &str) -> InboxError {
+pub(crate) fn refused(code: &'static str, message: &str) -> InboxError {
     InboxError::Refused(Error::forbidden(code, message.to_owned()))
 }
 
-fn unreadable(message: impl Into<String>) -> InboxError {
+pub(crate) fn unreadable(message: impl Into<String>) -> InboxError {
     InboxError::Refused(Error::bad_request("malformed_activity", message))
 }
 
@@ -127,7 +138,10 @@ async fn object_json(raw: &Value, data: &Data<ServiceContext>) -> Result<Value, 
     }
 }
 
-async fn person(actor: &Url, data: &Data<ServiceContext>) -> Result<ApubPerson, InboxError> {
+pub(crate) async fn person(
+    actor: &Url,
+    data: &Data<ServiceContext>,
+) -> Result<ApubPerson, InboxError> {
     Ok(ObjectId::<ApubPerson>::from(actor.clone())
         .dereference(data)
         .await?)
@@ -144,7 +158,7 @@ fn viewer_for(person: &ApubPerson) -> Viewer {
 
 /// Where content of `community` may be applied, given how it reached us: `Ok(true)` apply and
 /// announce, `Ok(false)` apply only, `None` not ours to apply.
-fn scope(community: &CommunityRow, via: &Via) -> Result<Option<bool>, InboxError> {
+pub(crate) fn scope(community: &CommunityRow, via: &Via) -> Result<Option<bool>, InboxError> {
     match via {
         Via::Direct if community.local => Ok(Some(true)),
         Via::Direct => Ok(None),
@@ -353,6 +367,12 @@ async fn write_comment(
                 "This post has been deleted; it takes no new comments.",
             ));
         }
+        if existing.is_none() && post.locked {
+            return Err(refused(
+                "locked",
+                "This post is locked; it takes no new comments.",
+            ));
+        }
         hearth_service::content::may_write(data, &viewer_for(&author), &community, false)
             .await
             .map_err(InboxError::Refused)?;
@@ -443,7 +463,7 @@ async fn parent_of(
 }
 
 /// What a Delete, Like or Undo is about: a post or a comment we hold.
-enum Target {
+pub(crate) enum Target {
     Post(hearth_db::post::PostRow),
     Comment(
         Box<hearth_db::comment::CommentRow>,
@@ -452,7 +472,10 @@ enum Target {
 }
 
 impl Target {
-    async fn find(ap_id: &str, ctx: &ServiceContext) -> Result<Option<Self>, InboxError> {
+    pub(crate) async fn find(
+        ap_id: &str,
+        ctx: &ServiceContext,
+    ) -> Result<Option<Self>, InboxError> {
         if let Some(id) = hearth_db::post::id_by_ap_id(&ctx.pool, ap_id).await?
             && let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await?
         {
@@ -467,7 +490,7 @@ impl Target {
         Ok(None)
     }
 
-    fn post(&self) -> &hearth_db::post::PostRow {
+    pub(crate) fn post(&self) -> &hearth_db::post::PostRow {
         match self {
             Self::Post(p) | Self::Comment(_, p) => p,
         }
@@ -487,7 +510,7 @@ impl Target {
         }
     }
 
-    async fn community(&self, ctx: &ServiceContext) -> Result<CommunityRow, InboxError> {
+    pub(crate) async fn community(&self, ctx: &ServiceContext) -> Result<CommunityRow, InboxError> {
         hearth_db::community::find(&ctx.pool, self.post().community_id)
             .await?
             .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community vanished")))
@@ -515,15 +538,16 @@ async fn delete(
         }
         return Ok(());
     };
-    // The author, or the object's home server speaking for its own object.
-    let allowed = target.author() == actor.as_str() || same_authority(&object, actor);
-    if !allowed {
-        return Err(refused(
-            "not_author",
-            "Only the author or the object's home server may delete it.",
-        ));
-    }
     let community = target.community(data).await?;
+    // The author, or the object's home server speaking for its own object, deletes; anyone
+    // else must be a moderator, and removes.
+    let by_author = target.author() == actor.as_str() || same_authority(&object, actor);
+    if !by_author {
+        return crate::moderate::remove(
+            raw, raw, actor, &target, &community, true, via, receipt, data,
+        )
+        .await;
+    }
     let Some(announce) = scope(&community, &via)? else {
         return Ok(());
     };
@@ -662,6 +686,20 @@ async fn undo(
             apply_vote(raw, actor, &object, 0, via, receipt, data).await
         }
         Some("Follow") if matches!(via, Via::Direct) => unfollow(inner, actor, receipt, data).await,
+        Some("Delete") => {
+            let object = id_of(inner.get("object"))
+                .ok_or_else(|| unreadable("The Delete has no object."))?;
+            let Some(target) = Target::find(object.as_str(), data).await? else {
+                return Ok(());
+            };
+            let community = target.community(data).await?;
+            crate::moderate::remove(
+                raw, inner, actor, &target, &community, false, via, receipt, data,
+            )
+            .await
+        }
+        Some("Lock") => crate::moderate::lock(raw, inner, actor, false, via, receipt, data).await,
+        Some("Block") => crate::moderate::block(raw, inner, actor, false, via, receipt, data).await,
         _ => Ok(()),
     }
 }

@@ -247,16 +247,22 @@ async fn community_featured(
     Path(name): Path<String>,
 ) -> Response {
     let result = async {
-        if local_community(&state, &name).await?.is_none() {
+        let Some(community) = local_community(&state, &name).await? else {
             return Ok(None);
-        }
+        };
         let ctx = &state.ctx;
-        // Pinned posts arrive with community moderation; until then the collection is empty.
+        // Pinned posts, as Lemmy serves them: the Page objects themselves.
+        let mut items = Vec::new();
+        for id in hearth_db::moderation::featured_posts(&ctx.pool, community.row.id).await? {
+            if let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await? {
+                items.push(serde_json::to_value(crate::objects::post::page_of(&post)?)?);
+            }
+        }
         Ok::<_, anyhow::Error>(Some(OrderedCollection {
             kind: "OrderedCollection".to_owned(),
             id: Urls(&ctx.settings).community_part(&name, "featured")?,
-            total_items: Some(0),
-            ordered_items: Vec::new(),
+            total_items: Some(i64::try_from(items.len())?),
+            ordered_items: items,
         }))
     }
     .await;

@@ -30,6 +30,12 @@ pub async fn create(
             "This post has been deleted; it takes no new comments.",
         ));
     }
+    if post.locked {
+        return Err(Error::forbidden(
+            "locked",
+            "This post is locked; it takes no new comments.",
+        ));
+    }
     let community = hearth_db::community::find(&ctx.pool, post.community_id)
         .await?
         .ok_or_else(|| Error::not_found("The post's community is gone."))?;

@@ -254,6 +254,18 @@ pub async fn update(
     };
     let mut tx = ctx.pool.begin().await?;
     let updated = hearth_db::community::update(&mut *tx, community.id, &patch).await?;
+    let entry = hearth_db::moderation::NewModLogEntry {
+        community_id: community.id,
+        moderator_id: Some(viewer.person_id),
+        action: "update_community",
+        ..Default::default()
+    };
+    hearth_db::moderation::log(&mut *tx, &entry).await?;
+    let event = crate::outbox::Event::CommunityUpdated {
+        community_id: community.id,
+        moderator_id: viewer.person_id,
+    };
+    crate::outbox::record(ctx, &mut tx, event).await?;
     if community.visibility == "approval" && updated.visibility == "public" {
         // Nobody approves requests in a public community any more: let them all in.
         let admitted = hearth_db::membership::approve_all_pending(&mut *tx, community.id).await?;

@@ -6,16 +6,24 @@ use crate::auth::Viewer;
 use hearth_core::{Error, Result};
 use hearth_db::community::CommunityRow;
 
-/// Refuses a write into `community` by `viewer` when the community restricts posting to its
-/// moderators (`mods_only`) or admits only approved members.
+/// Refuses a write into `community` by `viewer` when they are banned from it, when the community
+/// restricts posting to its moderators (`mods_only`), or when it admits only approved members.
 pub async fn may_write(
     ctx: &ServiceContext,
     viewer: &Viewer,
     community: &CommunityRow,
     mods_only: bool,
 ) -> Result<()> {
-    let moderator = viewer.admin
+    let moderator = (viewer.admin && community.local)
         || hearth_db::moderator::is_moderator(&ctx.pool, community.id, viewer.person_id).await?;
+    if !moderator
+        && hearth_db::moderation::is_banned(&ctx.pool, community.id, viewer.person_id).await?
+    {
+        return Err(Error::forbidden(
+            "banned_from_community",
+            "You are banned from this community.",
+        ));
+    }
     if mods_only && community.posting_restricted_to_mods && !moderator {
         return Err(Error::forbidden(
             "posting_restricted",

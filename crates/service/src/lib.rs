@@ -13,6 +13,7 @@ pub mod keys;
 pub mod maintenance;
 pub mod markdown;
 pub mod membership;
+pub mod moderation;
 pub mod moderators;
 pub mod outbox;
 pub mod paging;
@@ -43,9 +44,14 @@ pub fn require_admin(viewer: &Viewer) -> Result<()> {
     }
 }
 
-/// Refuses anyone but the community's moderators and this instance's admins.
+/// Refuses anyone but the community's moderators and, for a community of this instance, its
+/// admins (admins of other servers' communities are those servers' admins).
 pub async fn can_moderate(ctx: &ServiceContext, viewer: &Viewer, community_id: i64) -> Result<()> {
-    if viewer.admin
+    let admin_here = viewer.admin
+        && hearth_db::community::find(&ctx.pool, community_id)
+            .await?
+            .is_some_and(|c| c.local);
+    if admin_here
         || hearth_db::moderator::is_moderator(&ctx.pool, community_id, viewer.person_id).await?
     {
         Ok(())

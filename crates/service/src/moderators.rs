@@ -23,12 +23,17 @@ pub async fn add(
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, user, "user").await?;
-    if !hearth_db::moderator::add(&ctx.pool, community.id, person.id).await? {
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::moderator::add(&mut *tx, community.id, person.id).await? {
         return Err(Error::conflict(
             "already_moderator",
             format!("`{}` moderates this community already.", person.name),
         ));
     }
+    // A banned person who becomes a moderator is no longer banned.
+    hearth_db::moderation::unban(&mut *tx, community.id, person.id).await?;
+    changed(ctx, &mut tx, viewer, community.id, person.id, true).await?;
+    tx.commit().await?;
     tracing::info!(person = person.id, "moderator added");
     Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
 }
@@ -71,7 +76,38 @@ pub async fn remove(
         ));
     }
     hearth_db::moderator::remove(&mut *tx, community.id, person.id).await?;
+    changed(ctx, &mut tx, viewer, community.id, person.id, false).await?;
     tx.commit().await?;
     tracing::info!(person = person.id, "moderator removed");
     Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+}
+
+/// Logs a change of moderators and tells other servers.
+async fn changed(
+    ctx: &ServiceContext,
+    tx: &mut sqlx::PgConnection,
+    viewer: &Viewer,
+    community_id: i64,
+    person_id: i64,
+    added: bool,
+) -> Result<()> {
+    let entry = hearth_db::moderation::NewModLogEntry {
+        community_id,
+        moderator_id: Some(viewer.person_id),
+        action: if added {
+            "add_moderator"
+        } else {
+            "remove_moderator"
+        },
+        target_person_id: Some(person_id),
+        ..Default::default()
+    };
+    hearth_db::moderation::log(&mut *tx, &entry).await?;
+    let event = crate::outbox::Event::ModeratorChanged {
+        community_id,
+        person_id,
+        moderator_id: viewer.person_id,
+        added,
+    };
+    crate::outbox::record(ctx, tx, event).await
 }

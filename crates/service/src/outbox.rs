@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 /// A change other servers must learn about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A local person wrote a post.
     PostCreated(i64),
@@ -73,6 +73,81 @@ pub enum Event {
         community_id: i64,
         /// The remote person.
         person_id: i64,
+    },
+    /// A local moderator removed or restored a post (`Delete` with `summary`, `Undo{Delete}`).
+    PostRemoved {
+        /// The post.
+        post_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Removed (true) or restored.
+        removed: bool,
+        /// Why.
+        reason: String,
+    },
+    /// The same for a comment.
+    CommentRemoved {
+        /// The comment.
+        comment_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Removed (true) or restored.
+        removed: bool,
+        /// Why.
+        reason: String,
+    },
+    /// A local moderator locked or unlocked a post (`Lock`, `Undo{Lock}`).
+    PostLocked {
+        /// The post.
+        post_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Locked (true) or unlocked.
+        locked: bool,
+    },
+    /// A local moderator pinned or unpinned a post (`Add`/`Remove` on the featured collection).
+    PostFeatured {
+        /// The post.
+        post_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Pinned (true) or unpinned.
+        featured: bool,
+    },
+    /// A local moderator banned someone from a community (`Block`), or lifted it (`Undo{Block}`).
+    Banned {
+        /// The community.
+        community_id: i64,
+        /// The person.
+        person_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Banned (true) or unbanned.
+        banned: bool,
+        /// Why.
+        reason: String,
+        /// Until when.
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Their content there was removed too.
+        remove_data: bool,
+    },
+    /// A local moderator added or removed a moderator (`Add`/`Remove` on the moderators).
+    ModeratorChanged {
+        /// The community.
+        community_id: i64,
+        /// The person added or removed.
+        person_id: i64,
+        /// The moderator who did it.
+        moderator_id: i64,
+        /// Added (true) or removed.
+        added: bool,
+    },
+    /// A local moderator changed a community's settings or description (`Update{Group}`).
+    CommunityUpdated {
+        /// The community.
+        community_id: i64,
+        /// The moderator.
+        moderator_id: i64,
     },
 }
 

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Waits (up to 30 s) until `check` holds.
-async fn eventually<F, Fut>(what: &str, check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = bool>,
@@ -24,11 +24,11 @@ where
     }
 }
 
-fn host(app: &TestApp) -> &str {
+pub(crate) fn host(app: &TestApp) -> &str {
     app.settings.hostname.as_str()
 }
 
-async fn scalar(app: &TestApp, sql: &str, arg: &str) -> Option<i64> {
+pub(crate) async fn scalar(app: &TestApp, sql: &str, arg: &str) -> Option<i64> {
     let pool = app.db.pool().await;
     let value: Option<i64> = sqlx::query_scalar(sql)
         .bind(arg)
@@ -40,16 +40,16 @@ async fn scalar(app: &TestApp, sql: &str, arg: &str) -> Option<i64> {
 }
 
 /// The local id of a post by ActivityPub id, if the instance holds it.
-async fn post_id(app: &TestApp, ap_id: &str) -> Option<i64> {
+pub(crate) async fn post_id(app: &TestApp, ap_id: &str) -> Option<i64> {
     scalar(app, "select id from post where ap_id = $1", ap_id).await
 }
 
-async fn comment_id(app: &TestApp, ap_id: &str) -> Option<i64> {
+pub(crate) async fn comment_id(app: &TestApp, ap_id: &str) -> Option<i64> {
     scalar(app, "select id from comment where ap_id = $1", ap_id).await
 }
 
 /// (score, upvotes, downvotes, deleted) of a post or comment by ActivityPub id.
-async fn state_of(
+pub(crate) async fn state_of(
     app: &TestApp,
     table: &str,
     ap_id: &str,
@@ -66,7 +66,7 @@ async fn state_of(
     row
 }
 
-async fn create_community(app: &TestApp, owner: &TestUser, name: &str, extra: Value) {
+pub(crate) async fn create_community(app: &TestApp, owner: &TestUser, name: &str, extra: Value) {
     let mut body = json!({"name": name, "title": format!("About {name}")});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
@@ -78,7 +78,7 @@ async fn create_community(app: &TestApp, owner: &TestUser, name: &str, extra: Va
 }
 
 /// Looks a remote community up, then joins it; returns the membership state.
-async fn join(app: &TestApp, user: &TestUser, reference: &str) -> String {
+pub(crate) async fn join(app: &TestApp, user: &TestUser, reference: &str) -> String {
     let (status, found) = app
         .get_json(&format!("/api/v1/resolve?q=!{reference}"), user.auth())
         .await;
@@ -94,14 +94,14 @@ async fn join(app: &TestApp, user: &TestUser, reference: &str) -> String {
     joined["state"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn membership(app: &TestApp, user: &TestUser, reference: &str) -> String {
+pub(crate) async fn membership(app: &TestApp, user: &TestUser, reference: &str) -> String {
     let (_, c) = app
         .get_json(&format!("/api/v1/communities/{reference}"), user.auth())
         .await;
     c["my_membership"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn member_count(app: &TestApp, name: &str) -> i64 {
+pub(crate) async fn member_count(app: &TestApp, name: &str) -> i64 {
     scalar(
         app,
         "select member_count::bigint from community where local and name = $1",
@@ -111,7 +111,12 @@ async fn member_count(app: &TestApp, name: &str) -> i64 {
     .unwrap()
 }
 
-async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> String {
+pub(crate) async fn write_post(
+    app: &TestApp,
+    author: &TestUser,
+    community: &str,
+    title: &str,
+) -> String {
     let (status, p) = app
         .post_json(
             "/api/v1/posts",
@@ -123,7 +128,7 @@ async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &s
     p["ap_id"].as_str().unwrap().to_owned()
 }
 
-async fn write_comment(
+pub(crate) async fn write_comment(
     app: &TestApp,
     author: &TestUser,
     post: i64,
@@ -141,7 +146,7 @@ async fn write_comment(
     c["ap_id"].as_str().unwrap().to_owned()
 }
 
-async fn vote(app: &TestApp, user: &TestUser, path: &str, score: i64) {
+pub(crate) async fn vote(app: &TestApp, user: &TestUser, path: &str, score: i64) {
     let (status, v) = app
         .post_json(path, user.auth(), json!({"score": score}))
         .await;
@@ -149,14 +154,14 @@ async fn vote(app: &TestApp, user: &TestUser, path: &str, score: i64) {
 }
 
 /// Every delivery of an instance, by state.
-async fn deliveries(app: &TestApp) -> Vec<(String, i64)> {
+pub(crate) async fn deliveries(app: &TestApp) -> Vec<(String, i64)> {
     let pool = app.db.pool().await;
     let counts = hearth_db::federation::counts(&pool).await.unwrap();
     pool.close().await;
     counts
 }
 
-async fn settled(app: &TestApp) -> bool {
+pub(crate) async fn settled(app: &TestApp) -> bool {
     deliveries(app)
         .await
         .iter()
@@ -597,7 +602,7 @@ async fn a_rotated_key_is_refetched_once() {
 }
 
 /// Signs `body` with `key` as `key_actor` and posts it to A's shared inbox.
-async fn send_signed(
+pub(crate) async fn send_signed(
     app: &TestApp,
     key: &str,
     key_actor: &str,
@@ -624,7 +629,7 @@ async fn send_signed(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn private_key(app: &TestApp, name: &str) -> String {
+pub(crate) async fn private_key(app: &TestApp, name: &str) -> String {
     let pool = app.db.pool().await;
     let key: String =
         sqlx::query_scalar("select private_key from person where local and name = $1")
@@ -745,12 +750,13 @@ async fn a_hostile_sender_changes_nothing() {
         (StatusCode::FORBIDDEN, Some("origin_mismatch"))
     );
 
-    // Delete by a stranger: carol deletes bob's comment.
+    // Delete by a stranger: carol deletes bob's comment. Not the author, so it could only be a
+    // moderator's removal, and carol moderates nothing.
     let delete = activity("Delete", &carol_id, json!(bobs));
     let (status, body) = send_signed(&a, &carol_key, &carol_id, delete.to_string().into()).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("not_author"))
+        (StatusCode::FORBIDDEN, Some("not_moderator"))
     );
 
     // 2 MiB.

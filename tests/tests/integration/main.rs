@@ -14,6 +14,7 @@ mod embedded_cluster;
 mod federation_delivery;
 mod federation_fixtures;
 mod federation_identity;
+mod federation_moderation;
 mod federation_network;
 mod feed_performance;
 mod health;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod comments;
 pub mod communities;
+pub mod moderation;
 pub mod posts;
 pub mod resolve;
 pub mod search;

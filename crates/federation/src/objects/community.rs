@@ -72,41 +72,7 @@ impl Object for ApubCommunity {
     }
 
     async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Group> {
-        let urls = Urls(&data.settings);
-        let row = self.row;
-        let name = row.name.clone();
-        Ok(Group {
-            kind: "Group".to_owned(),
-            id: self.id.clone(),
-            preferred_username: name.clone(),
-            name: Some(row.title),
-            summary: Some(row.description_html),
-            source: (!row.description.is_empty()).then(|| Source::markdown(&row.description)),
-            icon: None,
-            image: None,
-            inbox: urls.community_part(&name, "inbox")?,
-            outbox: Some(urls.community_part(&name, "outbox")?),
-            followers: Some(urls.community_part(&name, "followers")?),
-            featured: Some(urls.community_part(&name, "featured")?),
-            attributed_to: Some(OneOrMany::One(serde_json::Value::String(
-                urls.community_part(&name, "moderators")?.to_string(),
-            ))),
-            endpoints: Some(Endpoints {
-                shared_inbox: Some(urls.shared_inbox()?),
-            }),
-            public_key: PublicKey {
-                id: format!("{}#main-key", self.id),
-                owner: self.id,
-                public_key_pem: row.public_key.unwrap_or_default(),
-            },
-            sensitive: Some(row.nsfw),
-            posting_restricted_to_mods: Some(row.posting_restricted_to_mods),
-            manually_approves_followers: Some(row.visibility == "approval"),
-            discoverable: Some(true),
-            language: None,
-            published: Some(row.created_at),
-            updated: (row.updated_at > row.created_at).then_some(row.updated_at),
-        })
+        group_of(&self.row, &data.settings)
     }
 
     async fn verify(
@@ -174,6 +140,46 @@ impl Object for ApubCommunity {
         .await?;
         Self::new(row, data)
     }
+}
+
+/// One of our communities as a `Group`, as Lemmy emits it.
+pub fn group_of(row: &CommunityRow, settings: &hearth_core::Settings) -> anyhow::Result<Group> {
+    let urls = Urls(settings);
+    let row = row.clone();
+    let id = Url::parse(&row.ap_id)?;
+    let name = row.name.clone();
+    Ok(Group {
+        kind: "Group".to_owned(),
+        id: id.clone(),
+        preferred_username: name.clone(),
+        name: Some(row.title),
+        summary: Some(row.description_html),
+        source: (!row.description.is_empty()).then(|| Source::markdown(&row.description)),
+        icon: None,
+        image: None,
+        inbox: urls.community_part(&name, "inbox")?,
+        outbox: Some(urls.community_part(&name, "outbox")?),
+        followers: Some(urls.community_part(&name, "followers")?),
+        featured: Some(urls.community_part(&name, "featured")?),
+        attributed_to: Some(OneOrMany::One(serde_json::Value::String(
+            urls.community_part(&name, "moderators")?.to_string(),
+        ))),
+        endpoints: Some(Endpoints {
+            shared_inbox: Some(urls.shared_inbox()?),
+        }),
+        public_key: PublicKey {
+            id: format!("{id}#main-key"),
+            owner: id,
+            public_key_pem: row.public_key.unwrap_or_default(),
+        },
+        sensitive: Some(row.nsfw),
+        posting_restricted_to_mods: Some(row.posting_restricted_to_mods),
+        manually_approves_followers: Some(row.visibility == "approval"),
+        discoverable: Some(true),
+        language: None,
+        published: Some(row.created_at),
+        updated: (row.updated_at > row.created_at).then_some(row.updated_at),
+    })
 }
 
 impl Actor for ApubCommunity {

@@ -1,0 +1,295 @@
+//! Community moderation: removing and restoring posts and comments, locking and pinning posts,
+//! community bans, and the public mod log (`mod_log`).
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+/// Removes (`true`) or restores (`false`) a post, keeping the community's live post count.
+/// False when it already was so.
+pub async fn set_post_removed(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    removed: bool,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query!(
+        r#"with changed as (
+               update post set removed = $2, updated_at = now()
+               where id = $1 and removed <> $2
+               returning community_id, deleted
+           ), counted as (
+               update community set post_count = greatest(post_count + case when $2 then -1 else 1 end, 0)
+               where id = (select community_id from changed where not deleted)
+           )
+           select count(*) as "changed!" from changed"#,
+        id,
+        removed
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row.changed == 1)
+}
+
+/// Removes or restores a comment, keeping the post's and community's live comment counts.
+pub async fn set_comment_removed(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    removed: bool,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query!(
+        r#"with changed as (
+               update comment set removed = $2, updated_at = now()
+               where id = $1 and removed <> $2
+               returning post_id, deleted
+           ), post_counted as (
+               update post set comment_count = greatest(comment_count + case when $2 then -1 else 1 end, 0)
+               where id = (select post_id from changed where not deleted)
+               returning community_id
+           ), counted as (
+               update community set comment_count = greatest(comment_count + case when $2 then -1 else 1 end, 0)
+               where id = (select community_id from post_counted)
+           )
+           select count(*) as "changed!" from changed"#,
+        id,
+        removed
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row.changed == 1)
+}
+
+/// Locks or unlocks a post; false when it already was so.
+pub async fn set_locked(db: impl PgExecutor<'_>, id: i64, locked: bool) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update post set locked = $2, updated_at = now() where id = $1 and locked <> $2",
+        id,
+        locked
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pins or unpins a post in its community; false when it already was so.
+pub async fn set_featured(db: impl PgExecutor<'_>, id: i64, featured: bool) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update post set featured = $2, updated_at = now() where id = $1 and featured <> $2",
+        id,
+        featured
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The ActivityPub ids of a community's pinned posts, newest first.
+pub async fn featured_posts(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select id from post where community_id = $1 and featured and not deleted and not removed
+         order by id desc limit 50",
+        community_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Bans a person from a community (or changes the ban's reason and expiry).
+pub async fn ban(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+    reason: &str,
+    expires_at: Option<DateTime<Utc>>,
+    banned_by: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into community_ban (community_id, person_id, reason, expires_at, banned_by)
+         values ($1, $2, $3, $4, $5)
+         on conflict (community_id, person_id) do update set
+            reason = excluded.reason, expires_at = excluded.expires_at,
+            banned_by = excluded.banned_by, created_at = now()",
+        community_id,
+        person_id,
+        reason,
+        expires_at,
+        banned_by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Lifts a ban; false when there was none.
+pub async fn unban(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "delete from community_ban where community_id = $1 and person_id = $2",
+        community_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// True while a person is banned from a community (an expired ban no longer counts).
+pub async fn is_banned(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from community_ban
+         where community_id = $1 and person_id = $2 and (expires_at is null or expires_at > now())",
+        community_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}
+
+/// Removes everything a person wrote in a community (a ban with `remove_data`); returns the
+/// posts and comments removed.
+pub async fn remove_person_content(
+    conn: &mut PgConnection,
+    community_id: i64,
+    person_id: i64,
+) -> sqlx::Result<(u64, u64)> {
+    let posts: Vec<i64> = sqlx::query_scalar!(
+        "select id from post where community_id = $1 and author_id = $2 and not removed",
+        community_id,
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &posts {
+        set_post_removed(&mut *conn, *id, true).await?;
+    }
+    let comments: Vec<i64> = sqlx::query_scalar!(
+        "select c.id from comment c join post p on p.id = c.post_id
+         where p.community_id = $1 and c.author_id = $2 and not c.removed",
+        community_id,
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &comments {
+        set_comment_removed(&mut *conn, *id, true).await?;
+    }
+    Ok((posts.len() as u64, comments.len() as u64))
+}
+
+/// One entry of the mod log, to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewModLogEntry<'a> {
+    /// The community.
+    pub community_id: i64,
+    /// Who acted, when known here.
+    pub moderator_id: Option<i64>,
+    /// What: `remove_post`, `ban`, …
+    pub action: &'a str,
+    /// The person acted on.
+    pub target_person_id: Option<i64>,
+    /// The post acted on.
+    pub target_post_id: Option<i64>,
+    /// The comment acted on.
+    pub target_comment_id: Option<i64>,
+    /// Why.
+    pub reason: &'a str,
+    /// Until when (bans).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Records an entry of the mod log.
+pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into mod_log (community_id, moderator_id, action, target_person_id, target_post_id,
+                              target_comment_id, reason, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        entry.community_id,
+        entry.moderator_id,
+        entry.action,
+        entry.target_person_id,
+        entry.target_post_id,
+        entry.target_comment_id,
+        entry.reason,
+        entry.expires_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// An entry of the mod log as shown.
+#[derive(Debug, Clone)]
+pub struct ModLogRow {
+    /// Its id (the cursor).
+    pub id: i64,
+    /// The action.
+    pub action: String,
+    /// The community's name and instance.
+    pub community_name: String,
+    /// The community's host (`None`: this instance).
+    pub community_host: Option<String>,
+    /// The moderator's name, when known.
+    pub moderator_name: Option<String>,
+    /// The moderator's host (`None`: this instance).
+    pub moderator_host: Option<String>,
+    /// The person acted on.
+    pub target_person_name: Option<String>,
+    /// The person's host.
+    pub target_person_host: Option<String>,
+    /// The post acted on.
+    pub target_post_id: Option<i64>,
+    /// The post's title.
+    pub target_post_title: Option<String>,
+    /// The comment acted on.
+    pub target_comment_id: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// Until when.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Mod log entries, newest first, filtered by community, moderator and action, before id
+/// `before`.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    community_id: Option<i64>,
+    moderator_id: Option<i64>,
+    action: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<ModLogRow>> {
+    sqlx::query_as!(
+        ModLogRow,
+        r#"select l.id, l.action, c.name as community_name, c.host as community_host,
+                  m.name as "moderator_name?", m.host as "moderator_host?",
+                  t.name as "target_person_name?", t.host as "target_person_host?",
+                  l.target_post_id, p.title as "target_post_title?", l.target_comment_id,
+                  l.reason, l.expires_at, l.created_at
+           from mod_log l
+           join community c on c.id = l.community_id
+           left join person m on m.id = l.moderator_id
+           left join person t on t.id = l.target_person_id
+           left join post p on p.id = l.target_post_id
+           where ($1::bigint is null or l.community_id = $1)
+             and ($2::bigint is null or l.moderator_id = $2)
+             and ($3::text is null or l.action = $3)
+             and ($4::bigint is null or l.id < $4)
+           order by l.id desc
+           limit $5"#,
+        community_id,
+        moderator_id,
+        action,
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,348 @@
+//! What moderators do to a community's content and members: remove and restore posts and
+//! comments, lock and pin posts, ban and unban people, and the public mod log that records it
+//! all. Every action is told to other servers (through the outbox) and logged.
+
+use crate::auth::Viewer;
+use crate::outbox::{self, Event};
+use crate::{ServiceContext, can_moderate, communities, users};
+use chrono::{DateTime, Utc};
+use hearth_core::{Error, Result};
+use hearth_db::comment::CommentRow;
+use hearth_db::moderation::{ModLogRow, NewModLogEntry};
+use hearth_db::post::PostRow;
+
+/// The longest reason accepted.
+pub const MAX_REASON: usize = 1000;
+
+fn reason(raw: Option<&str>) -> Result<String> {
+    let reason = raw.unwrap_or("").trim();
+    if reason.chars().count() > MAX_REASON {
+        return Err(Error::validation(
+            "reason",
+            format!("must be at most {MAX_REASON} characters"),
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
+async fn post_facts(ctx: &ServiceContext, id: i64) -> Result<hearth_db::post::PostFacts> {
+    hearth_db::post::facts(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))
+}
+
+/// Removes a post (`removed`) or restores it, with a reason (moderators).
+#[tracing::instrument(skip_all, fields(post = id, removed))]
+pub async fn remove_post(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+    removed: bool,
+    why: Option<&str>,
+) -> Result<PostRow> {
+    let why = reason(why)?;
+    let post = post_facts(ctx, id).await?;
+    can_moderate(ctx, viewer, post.community_id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::moderation::set_post_removed(&mut *tx, id, removed).await? {
+        let entry = NewModLogEntry {
+            community_id: post.community_id,
+            moderator_id: Some(viewer.person_id),
+            action: if removed {
+                "remove_post"
+            } else {
+                "restore_post"
+            },
+            target_person_id: Some(post.author_id),
+            target_post_id: Some(id),
+            reason: &why,
+            ..NewModLogEntry::default()
+        };
+        hearth_db::moderation::log(&mut *tx, &entry).await?;
+        let event = Event::PostRemoved {
+            post_id: id,
+            moderator_id: viewer.person_id,
+            removed,
+            reason: why,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
+    tx.commit().await?;
+    crate::posts::get(ctx, Some(viewer), id).await
+}
+
+/// Removes a comment or restores it, with a reason (moderators).
+#[tracing::instrument(skip_all, fields(comment = id, removed))]
+pub async fn remove_comment(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+    removed: bool,
+    why: Option<&str>,
+) -> Result<CommentRow> {
+    let why = reason(why)?;
+    let comment = hearth_db::comment::facts(&ctx.pool, id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no comment with this id."))?;
+    let post = post_facts(ctx, comment.post_id).await?;
+    can_moderate(ctx, viewer, post.community_id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::moderation::set_comment_removed(&mut *tx, id, removed).await? {
+        let entry = NewModLogEntry {
+            community_id: post.community_id,
+            moderator_id: Some(viewer.person_id),
+            action: if removed {
+                "remove_comment"
+            } else {
+                "restore_comment"
+            },
+            target_person_id: Some(comment.author_id),
+            target_post_id: Some(post.id),
+            target_comment_id: Some(id),
+            reason: &why,
+            ..NewModLogEntry::default()
+        };
+        hearth_db::moderation::log(&mut *tx, &entry).await?;
+        let event = Event::CommentRemoved {
+            comment_id: id,
+            moderator_id: viewer.person_id,
+            removed,
+            reason: why,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
+    tx.commit().await?;
+    crate::comments::get(ctx, Some(viewer), id).await
+}
+
+/// Locks a post (no new comments, from anyone, anywhere) or unlocks it (moderators).
+#[tracing::instrument(skip_all, fields(post = id, locked))]
+pub async fn lock_post(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+    locked: bool,
+) -> Result<PostRow> {
+    let post = post_facts(ctx, id).await?;
+    can_moderate(ctx, viewer, post.community_id).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::moderation::set_locked(&mut *tx, id, locked).await? {
+        let entry = NewModLogEntry {
+            community_id: post.community_id,
+            moderator_id: Some(viewer.person_id),
+            action: if locked { "lock_post" } else { "unlock_post" },
+            target_post_id: Some(id),
+            ..NewModLogEntry::default()
+        };
+        hearth_db::moderation::log(&mut *tx, &entry).await?;
+        let event = Event::PostLocked {
+            post_id: id,
+            moderator_id: viewer.person_id,
+            locked,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
+    tx.commit().await?;
+    crate::posts::get(ctx, Some(viewer), id).await
+}
+
+/// Pins a post to the top of its community, or unpins it (moderators).
+#[tracing::instrument(skip_all, fields(post = id, featured))]
+pub async fn pin_post(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    id: i64,
+    featured: bool,
+) -> Result<PostRow> {
+    let post = post_facts(ctx, id).await?;
+    can_moderate(ctx, viewer, post.community_id).await?;
+    if featured && (post.deleted || post.removed) {
+        return Err(Error::forbidden(
+            "deleted",
+            "A deleted or removed post cannot be pinned.",
+        ));
+    }
+    let mut tx = ctx.pool.begin().await?;
+    if hearth_db::moderation::set_featured(&mut *tx, id, featured).await? {
+        let entry = NewModLogEntry {
+            community_id: post.community_id,
+            moderator_id: Some(viewer.person_id),
+            action: if featured { "pin_post" } else { "unpin_post" },
+            target_post_id: Some(id),
+            ..NewModLogEntry::default()
+        };
+        hearth_db::moderation::log(&mut *tx, &entry).await?;
+        let event = Event::PostFeatured {
+            post_id: id,
+            moderator_id: viewer.person_id,
+            featured,
+        };
+        outbox::record(ctx, &mut tx, event).await?;
+    }
+    tx.commit().await?;
+    crate::posts::get(ctx, Some(viewer), id).await
+}
+
+/// What banning takes.
+#[derive(Debug, Clone, Default)]
+pub struct BanForm {
+    /// `name` or `name@host`.
+    pub user: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// Until when; `None` until lifted.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Also remove everything they wrote in the community.
+    pub remove_data: bool,
+}
+
+/// Bans a person from a community (moderators): their posts, comments and votes there are
+/// refused here and on every server that learns of the ban.
+#[tracing::instrument(skip_all, fields(community = %reference, user = %form.user))]
+pub async fn ban(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    form: BanForm,
+) -> Result<()> {
+    let why = reason(form.reason.as_deref())?;
+    if form.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(Error::validation("expires_at", "must be in the future"));
+    }
+    let community = communities::find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, &form.user, "user").await?;
+    if person.id == viewer.person_id {
+        return Err(Error::validation("user", "cannot be yourself"));
+    }
+    if hearth_db::moderator::is_moderator(&ctx.pool, community.id, person.id).await? {
+        return Err(Error::forbidden(
+            "is_moderator",
+            "Moderators cannot be banned; remove them as moderator first.",
+        ));
+    }
+    let mut tx = ctx.pool.begin().await?;
+    hearth_db::moderation::ban(
+        &mut *tx,
+        community.id,
+        person.id,
+        &why,
+        form.expires_at,
+        Some(viewer.person_id),
+    )
+    .await?;
+    if form.remove_data {
+        hearth_db::moderation::remove_person_content(&mut tx, community.id, person.id).await?;
+    }
+    let entry = NewModLogEntry {
+        community_id: community.id,
+        moderator_id: Some(viewer.person_id),
+        action: "ban",
+        target_person_id: Some(person.id),
+        reason: &why,
+        expires_at: form.expires_at,
+        ..NewModLogEntry::default()
+    };
+    hearth_db::moderation::log(&mut *tx, &entry).await?;
+    let event = Event::Banned {
+        community_id: community.id,
+        person_id: person.id,
+        moderator_id: viewer.person_id,
+        banned: true,
+        reason: why,
+        expires_at: form.expires_at,
+        remove_data: form.remove_data,
+    };
+    outbox::record(ctx, &mut tx, event).await?;
+    tx.commit().await?;
+    tracing::info!(person = person.id, "banned from the community");
+    Ok(())
+}
+
+/// Lifts a ban (moderators).
+#[tracing::instrument(skip_all, fields(community = %reference, user = %user))]
+pub async fn unban(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    user: &str,
+) -> Result<()> {
+    let community = communities::find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    let person = users::find(ctx, user, "user").await?;
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::moderation::unban(&mut *tx, community.id, person.id).await? {
+        return Err(Error::not_found(format!(
+            "`{}` is not banned from this community.",
+            person.name
+        )));
+    }
+    let entry = NewModLogEntry {
+        community_id: community.id,
+        moderator_id: Some(viewer.person_id),
+        action: "unban",
+        target_person_id: Some(person.id),
+        ..NewModLogEntry::default()
+    };
+    hearth_db::moderation::log(&mut *tx, &entry).await?;
+    let event = Event::Banned {
+        community_id: community.id,
+        person_id: person.id,
+        moderator_id: viewer.person_id,
+        banned: false,
+        reason: String::new(),
+        expires_at: None,
+        remove_data: false,
+    };
+    outbox::record(ctx, &mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The actions the mod log records.
+pub const ACTIONS: &[&str] = &[
+    "remove_post",
+    "restore_post",
+    "remove_comment",
+    "restore_comment",
+    "lock_post",
+    "unlock_post",
+    "pin_post",
+    "unpin_post",
+    "ban",
+    "unban",
+    "add_moderator",
+    "remove_moderator",
+    "update_community",
+];
+
+/// The public mod log, newest first, filtered by community, moderator and action.
+pub async fn log(
+    ctx: &ServiceContext,
+    community: Option<&str>,
+    moderator: Option<&str>,
+    action: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ModLogRow>> {
+    if let Some(action) = action
+        && !ACTIONS.contains(&action)
+    {
+        return Err(Error::validation(
+            "action",
+            format!("must be one of {}", ACTIONS.join(", ")),
+        ));
+    }
+    let community_id = match community {
+        Some(c) => Some(communities::find(ctx, c).await?.id),
+        None => None,
+    };
+    let moderator_id = match moderator {
+        Some(m) => Some(users::find(ctx, m, "moderator").await?.id),
+        None => None,
+    };
+    Ok(
+        hearth_db::moderation::list(&ctx.pool, community_id, moderator_id, action, before, limit)
+            .await?,
+    )
+}
