@@ -12,7 +12,9 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use hearth_service::ServiceContext;
-use routes::{accounts, admin, comments, communities, moderation, posts, resolve, search, users};
+use routes::{
+    accounts, admin, comments, communities, moderation, posts, reports, resolve, search, users,
+};
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -101,6 +103,14 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(admin::public_site))
         .routes(routes!(admin::list_applications))
         .routes(routes!(admin::federation_queue))
+        .routes(routes!(admin::get_policy, admin::put_policy))
+        .routes(routes!(admin::ban))
+        .routes(routes!(admin::unban))
+        .routes(routes!(admin::purge_community))
+        .routes(routes!(admin::purge_user))
+        .routes(routes!(reports::create, reports::list))
+        .routes(routes!(reports::resolve))
+        .routes(routes!(reports::dismiss))
         .routes(routes!(admin::approve_application))
         .routes(routes!(admin::deny_application))
         .routes(routes!(admin::get_site, admin::update_site))

@@ -111,6 +111,8 @@ pub struct FederationSettings {
     pub debug_local: bool,
     /// Seconds after which a remote actor or object we hold is fetched again when used.
     pub refresh_age_secs: u64,
+    /// Seconds between fetches of each subscribed blocklist.
+    pub blocklist_refresh_secs: u64,
     /// How the outbox delivers activities.
     pub delivery: DeliverySettings,
 }

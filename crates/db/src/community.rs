@@ -441,6 +441,14 @@ pub async fn refresh_activity(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// Deletes a remote community and, by cascade, its posts, comments, memberships and moderators.
+pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from community where id = $1 and not local", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,11 @@ pub mod migrations;
 pub mod moderation;
 pub mod moderator;
 pub mod person;
+pub mod policy;
 pub mod post;
 pub mod preferences;
 pub mod rate_limit;
+pub mod report;
 pub mod site;
 pub mod token;
 

@@ -116,3 +116,18 @@ pub async fn count_for_update(db: impl PgExecutor<'_>, community_id: i64) -> sql
     .await?;
     Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
 }
+
+/// True when someone of this instance moderates the community.
+pub async fn has_local_moderators(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from community_moderator m join person p on p.id = m.person_id
+         where m.community_id = $1 and p.local limit 1",
+        community_id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}

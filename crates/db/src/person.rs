@@ -98,6 +98,10 @@ pub struct Credentials {
     pub application_status: Option<String>,
     /// Why the application was denied, if it was.
     pub deny_reason: Option<String>,
+    /// Banned from this instance right now.
+    pub banned: bool,
+    /// Why, when banned.
+    pub ban_reason: Option<String>,
 }
 
 /// Finds the credentials of a local account by name (case-insensitively).
@@ -105,7 +109,10 @@ pub async fn credentials(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
     sqlx::query_as!(
         Credentials,
         r#"select p.id as person_id, a.password_hash, a.approved,
-                  r.status as "application_status?", r.deny_reason as "deny_reason?"
+                  r.status as "application_status?", r.deny_reason as "deny_reason?",
+                  (p.site_banned and (p.site_ban_expires_at is null or p.site_ban_expires_at > now()))
+                      as "banned!",
+                  p.site_ban_reason as ban_reason
            from person p
            join local_account a on a.person_id = p.id
            left join registration_application r on r.person_id = p.id
@@ -455,4 +462,132 @@ pub async fn usage(db: impl PgExecutor<'_>) -> sqlx::Result<UsageCounts> {
         local_posts: row.posts,
         local_comments: row.comments,
     })
+}
+
+/// True while the person (by ActivityPub id) is banned from this instance.
+pub async fn is_site_banned(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from person
+         where ap_id = $1 and site_banned
+           and (site_ban_expires_at is null or site_ban_expires_at > now())",
+        ap_id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}
+
+/// Bans a person from this instance (or lifts it); true when something changed.
+pub async fn set_site_ban(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    banned: bool,
+    reason: Option<&str>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update person set site_banned = $2, site_ban_reason = $3, site_ban_expires_at = $4
+         where id = $1 and (site_banned <> $2 or $2)",
+        person_id,
+        banned,
+        reason,
+        expires_at
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes everything a person wrote on this instance's copy of the fediverse (a site ban with
+/// `remove_data`): their posts and comments are marked removed. Returns how many.
+pub async fn remove_all_content(
+    conn: &mut sqlx::PgConnection,
+    person_id: i64,
+) -> sqlx::Result<(u64, u64)> {
+    let communities: Vec<i64> = sqlx::query_scalar!(
+        "select distinct community_id as \"id!\" from post where author_id = $1
+         union select distinct p.community_id from comment c join post p on p.id = c.post_id
+         where c.author_id = $1",
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut totals = (0, 0);
+    for community in communities {
+        let (posts, comments) =
+            crate::moderation::remove_person_content(conn, community, person_id).await?;
+        totals.0 += posts;
+        totals.1 += comments;
+    }
+    Ok(totals)
+}
+
+/// True while the person (by id) is banned from this instance.
+pub async fn is_site_banned_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from person where id = $1 and site_banned
+           and (site_ban_expires_at is null or site_ban_expires_at > now())",
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}
+
+/// Deletes a person and, by cascade, what they wrote and their votes and memberships.
+pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from person where id = $1 and not local", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The shared inboxes (else inboxes) of the servers whose people are members of our
+/// communities, one per server: where instance-wide news goes.
+pub async fn follower_instance_inboxes(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(String, String)>> {
+    Ok(sqlx::query!(
+        r#"select distinct on (p.host) p.host as "host!", coalesce(p.shared_inbox_url, p.inbox_url) as "inbox!"
+           from community_member m
+           join community c on c.id = m.community_id and c.local
+           join person p on p.id = m.person_id and not p.local
+           where p.host is not null and coalesce(p.shared_inbox_url, p.inbox_url) is not null
+           order by p.host, p.shared_inbox_url is null"#
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.host, r.inbox))
+    .collect())
+}
+
+/// Makes a local account an administrator or not; false when there is no such account.
+pub async fn set_admin(db: impl PgExecutor<'_>, person_id: i64, admin: bool) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update local_account set admin = $2 where person_id = $1",
+        person_id,
+        admin
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The oldest administrator, who signs what the command line does as an admin.
+pub async fn first_admin(db: impl PgExecutor<'_>) -> sqlx::Result<Option<(i64, String)>> {
+    Ok(sqlx::query!(
+        "select p.id, p.name from person p join local_account a on a.person_id = p.id
+         where a.admin order by p.id limit 1"
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.id, r.name)))
+}
+
+/// How many administrators there are.
+pub async fn admin_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from local_account where admin"#)
+        .fetch_one(db)
+        .await
 }

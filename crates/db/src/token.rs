@@ -33,13 +33,17 @@ pub struct TokenOwner {
     pub admin: bool,
     /// When the token was last used (to throttle updates of that time).
     pub last_used_at: DateTime<Utc>,
+    /// The account is banned from this instance right now.
+    pub banned: bool,
 }
 
 /// Finds the approved account that owns the token with this digest.
 pub async fn owner(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<Option<TokenOwner>> {
     sqlx::query_as!(
         TokenOwner,
-        "select t.id as token_id, t.person_id, p.name, a.admin, t.last_used_at
+        "select t.id as token_id, t.person_id, p.name, a.admin, t.last_used_at,
+                (p.site_banned and (p.site_ban_expires_at is null or p.site_ban_expires_at > now()))
+                    as \"banned!\"
          from auth_token t
          join person p on p.id = t.person_id
          join local_account a on a.person_id = t.person_id

@@ -202,6 +202,10 @@ pub async fn run(
     let mut running = JoinSet::new();
     let mut housekeeping =
         tokio::time::interval(Duration::from_secs(delivery.prune_interval_secs.max(1)));
+    // Subscribed blocklists are looked at often (cheap: one query) so a new one applies soon.
+    let mut blocklists = tokio::time::interval(Duration::from_secs(
+        delivery.prune_interval_secs.clamp(1, 10),
+    ));
     tracing::info!(
         concurrency = delivery.concurrency,
         per_host = per_host,
@@ -283,6 +287,11 @@ pub async fn run(
             () = tokio::time::sleep(poll) => {}
             Some(_) = running.join_next(), if !running.is_empty() => {}
             _ = housekeeping.tick() => housekeep(&pool, &settings).await,
+            _ = blocklists.tick() => {
+                if let Err(e) = crate::blocklists::refresh_due(&pool, &settings).await {
+                    tracing::warn!(error = ?e, "cannot refresh blocklists");
+                }
+            }
         }
     }
     // Let sends in flight finish briefly; any cut short are sent again once their lease lapses.
@@ -341,6 +350,7 @@ pub struct Sender {
     signer: Signer,
     client: reqwest::Client,
     metrics: DeliveryMetrics,
+    policy: hearth_service::policy::PolicyCache,
 }
 
 impl Sender {
@@ -358,11 +368,24 @@ impl Sender {
             signer: Signer::default(),
             client,
             metrics,
+            policy: hearth_service::policy::PolicyCache::default(),
         })
     }
 
     /// Sends one claimed delivery and records the outcome.
     pub async fn deliver(&self, row: ClaimedDelivery) {
+        let Some(allowed) = self.allowed(&row.authority).await else {
+            // The policy cannot be read: not sent now; the lease lapses and it is tried again.
+            return;
+        };
+        if !allowed {
+            // Blocked after it was queued: dropped, kept and counted, never sent.
+            self.count("dropped");
+            if let Err(e) = hearth_db::policy::drop_deliveries(&self.pool, &[row.id]).await {
+                tracing::warn!(delivery = row.id, error = %e, "cannot drop a blocked delivery");
+            }
+            return;
+        }
         let started = std::time::Instant::now();
         let outcome = self.attempt(&row).await;
         self.metrics
@@ -413,6 +436,17 @@ impl Sender {
         let headers = response.headers().clone();
         let text = body_prefix(response, 1024).await;
         Ok(outcome_of(status, &headers, &text))
+    }
+
+    async fn allowed(&self, authority: &str) -> Option<bool> {
+        if authority.eq_ignore_ascii_case(self.settings.hostname.as_str()) {
+            return Some(true);
+        }
+        self.policy
+            .current(&self.pool)
+            .await
+            .ok()
+            .map(|policy| policy.allows(authority))
     }
 
     fn count(&self, outcome: &str) {

@@ -50,6 +50,20 @@ async fn inbox(
         .await
         .map_err(|_| Error::new(ErrorKind::PayloadTooLarge))?;
     let envelope = Envelope::read(&body)?;
+    // 0. Blocked servers and banned people are refused before any signature work.
+    let actor_authority = authority(&envelope.actor).unwrap_or_default();
+    if !hearth_service::policy::allows(&state.ctx, &actor_authority).await? {
+        return Err(Error::forbidden(
+            "blocked_instance",
+            "This instance does not federate with your server.",
+        ));
+    }
+    if hearth_db::person::is_site_banned(&state.ctx.pool, envelope.actor.as_str()).await? {
+        return Err(Error::forbidden(
+            "banned",
+            "This account is banned from this instance.",
+        ));
+    }
     // 1. Unsigned, or signed with a key of another server: refused before any fetch.
     let key_owner = signature_key_owner(&parts)?;
     if authority(&key_owner) != authority(&envelope.actor) {

@@ -2,6 +2,7 @@
 //! Note), collections, WebFinger and NodeInfo, resolving remote things, the inbox, and the
 //! outbox with its delivery workers.
 
+pub mod blocklists;
 pub mod delivery;
 pub mod discovery;
 pub mod inbox;
@@ -10,6 +11,7 @@ pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod receive;
+pub mod reports;
 pub mod resolve;
 pub mod serve;
 pub mod signing;
@@ -47,8 +49,10 @@ pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<Serv
     let debug = ctx.settings.federation.debug_local;
     let client = http_client(&ctx.settings, Duration::from_secs(10))?;
     let instance = objects::instance::ApubInstance::load(&ctx).await?;
+    let verifier = PolicyVerifier { ctx: ctx.clone() };
     let config = FederationConfig::builder()
         .domain(ctx.settings.hostname.as_str())
+        .url_verifier(Box::new(verifier))
         .app_data(ctx)
         .client(client.into())
         .debug(debug)
@@ -57,6 +61,28 @@ pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<Serv
         .build()
         .await?;
     Ok(config)
+}
+
+/// Refuses to fetch from, or accept ids of, servers the federation policy blocks.
+#[derive(Clone)]
+struct PolicyVerifier {
+    ctx: ServiceContext,
+}
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
+    async fn verify(&self, url: &url::Url) -> Result<(), activitypub_federation::error::Error> {
+        let Some(authority) = urls::authority(url) else {
+            return Ok(());
+        };
+        match hearth_service::policy::allows(&self.ctx, &authority).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(activitypub_federation::error::Error::UrlVerificationError(
+                "the server is blocked by this instance's federation policy",
+            )),
+            Err(e) => Err(activitypub_federation::error::Error::Other(e.to_string())),
+        }
+    }
 }
 
 /// The HTTP client for talking to other servers: no redirects, a timeout, our user agent, and

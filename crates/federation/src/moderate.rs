@@ -288,7 +288,10 @@ pub(crate) async fn block(
         id_of(activity.get("object")).ok_or_else(|| unreadable("The Block has no object."))?;
     let Some(community) = hearth_db::community::find_by_ap_id(&data.pool, target.as_str()).await?
     else {
-        return Ok(());
+        return site_block(
+            activity, actor, &target, &object, banned, via, receipt, data,
+        )
+        .await;
     };
     let Some((announce, moderator_id)) = moderator(actor, &community, &via, data).await? else {
         return Ok(());
@@ -412,5 +415,47 @@ pub(crate) async fn update_group(
         ApubCommunity::verify(&group, &group.id, data).await?;
         ApubCommunity::from_json(group, data).await?;
     }
+    Ok(())
+}
+
+/// A server bans one of its own people instance-wide (`Block` with that server's instance actor
+/// as target): we refuse their activities too. Another server's site bans concern only it.
+#[allow(clippy::too_many_arguments)]
+async fn site_block(
+    activity: &Value,
+    actor: &Url,
+    target: &Url,
+    object: &Url,
+    banned: bool,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
+    let home = authority(actor);
+    let is_instance = target.path() == "/" && authority(target) == home;
+    if !matches!(via, Via::Direct) || !is_instance || authority(object) != home {
+        return Ok(());
+    }
+    let member = person(object, data).await?;
+    let expires_at = ["endTime", "expires"]
+        .iter()
+        .find_map(|f| activity.get(*f).and_then(Value::as_str))
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc));
+    let reason = summary(activity);
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
+    hearth_db::person::set_site_ban(&mut *tx, member.row.id, banned, Some(&reason), expires_at)
+        .await?;
+    if banned
+        && activity
+            .get("removeData")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    {
+        hearth_db::person::remove_all_content(&mut tx, member.row.id).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

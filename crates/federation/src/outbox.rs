@@ -365,6 +365,136 @@ pub(crate) async fn record(
             activity["target"] = json!(format!("{}/moderators", community.ap_id));
             route(conn, settings, activity, &moderator.ap_id, &community, None).await
         }
+        Event::ReportFiled(id) => {
+            let report = hearth_db::report::find(&mut *conn, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("report {id} vanished"))?;
+            let community = find_community(conn, report.community_id).await?;
+            let reporter = report_author(conn, id).await?;
+            let object = match report.comment_id {
+                Some(comment) => hearth_db::comment::find(&mut *conn, comment, None)
+                    .await?
+                    .map(|c| (c.ap_id, c.author_id)),
+                None => match report.post_id {
+                    Some(post) => hearth_db::post::find(&mut *conn, post, None)
+                        .await?
+                        .map(|p| (p.ap_id, p.author_id)),
+                    None => None,
+                },
+            };
+            let Some((object, author_id)) = object else {
+                return Ok(());
+            };
+            let flag = json!({
+                "@context": context(),
+                "id": report.ap_id,
+                "type": "Flag",
+                "actor": reporter,
+                "object": [object],
+                "content": report.reason,
+                "summary": report.reason,
+                "to": [community.ap_id],
+                "audience": community.ap_id,
+            });
+            // The admins of the content's home server hear of it too.
+            let author = find_person(conn, author_id).await?;
+            let mut direct = Vec::new();
+            if !author.local && author.host != community.host {
+                direct.extend(author.shared_inbox_url.clone().or(author.inbox_url.clone()));
+            }
+            if community.local {
+                let moderators =
+                    hearth_db::report::remote_moderator_inboxes(&mut *conn, community.id).await?;
+                announce_to(conn, settings, flag.clone(), &community, &moderators).await?;
+                store(conn, &flag, &reporter, &direct).await
+            } else {
+                direct.push(community_inbox(&community)?);
+                store(conn, &flag, &reporter, &direct).await
+            }
+        }
+        Event::ReportDecided {
+            report_id,
+            moderator_id,
+            resolved,
+        } => {
+            let report = hearth_db::report::find(&mut *conn, report_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("report {report_id} vanished"))?;
+            let community = find_community(conn, report.community_id).await?;
+            let moderator = find_person(conn, moderator_id).await?;
+            let mut decision = json!({
+                "@context": context(),
+                "id": activity_id(settings, "resolve")?,
+                "type": "Resolve",
+                "actor": moderator.ap_id,
+                "object": report.ap_id,
+                "to": [community.ap_id],
+                "audience": community.ap_id,
+            });
+            if !resolved {
+                decision["summary"] = json!("dismissed");
+            }
+            if community.local {
+                let moderators =
+                    hearth_db::report::remote_moderator_inboxes(&mut *conn, community.id).await?;
+                announce_to(conn, settings, decision, &community, &moderators).await
+            } else {
+                let inbox = community_inbox(&community)?;
+                store(conn, &decision, &moderator.ap_id, &[inbox]).await
+            }
+        }
+        Event::SiteBanned {
+            person_id,
+            admin_id,
+            banned,
+            ref reason,
+            expires_at,
+            remove_data,
+        } => {
+            let admin = find_person(conn, admin_id).await?;
+            let person = find_person(conn, person_id).await?;
+            let instance = Urls(settings).instance()?;
+            let mut block = json!({
+                "@context": context(),
+                "id": activity_id(settings, "block")?,
+                "type": "Block",
+                "actor": admin.ap_id,
+                "object": person.ap_id,
+                "target": instance,
+                "to": [PUBLIC],
+                "removeData": remove_data,
+            });
+            if !reason.is_empty() {
+                block["summary"] = json!(reason);
+            }
+            if let Some(at) = expires_at {
+                block["endTime"] = json!(at);
+                block["expires"] = json!(at);
+            }
+            let activity = if banned {
+                block
+            } else {
+                let mut inner = block;
+                if let Some(map) = inner.as_object_mut() {
+                    map.remove("@context");
+                }
+                json!({
+                    "@context": context(),
+                    "id": activity_id(settings, "undo")?,
+                    "type": "Undo",
+                    "actor": admin.ap_id,
+                    "object": inner,
+                    "to": [PUBLIC],
+                })
+            };
+            // Every server that follows one of our communities hears of it.
+            let inboxes: Vec<String> = hearth_db::person::follower_instance_inboxes(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(_, inbox)| inbox)
+                .collect();
+            store(conn, &activity, &admin.ap_id, &inboxes).await
+        }
         Event::CommunityUpdated {
             community_id,
             moderator_id,
@@ -513,8 +643,44 @@ pub async fn announce(
     notify(conn).await
 }
 
+/// Our community relays an activity, in an `Announce`, to chosen inboxes (reports go to the
+/// community's moderators on other servers, not to every member).
+pub async fn announce_to(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    mut activity: Value,
+    community: &CommunityRow,
+    inboxes: &[String],
+) -> anyhow::Result<()> {
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    if let Some(map) = activity.as_object_mut() {
+        map.remove("@context");
+    }
+    let announce = json!({
+        "@context": context(),
+        "id": activity_id(settings, "announce")?,
+        "type": "Announce",
+        "actor": community.ap_id,
+        "to": [community.ap_id],
+        "object": activity,
+    });
+    store(conn, &announce, &community.ap_id, inboxes).await
+}
+
+async fn report_author(conn: &mut PgConnection, report: i64) -> anyhow::Result<String> {
+    sqlx::query_scalar::<_, String>(
+        "select p.ap_id from report r join person p on p.id = r.reporter_id where r.id = $1",
+    )
+    .bind(report)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("report {report} has no reporter here"))
+}
+
 /// Stores an activity and one delivery per inbox.
-async fn store(
+pub(crate) async fn store(
     conn: &mut PgConnection,
     activity: &Value,
     actor: &str,

@@ -101,6 +101,8 @@ async fn apply_as(
             crate::moderate::add_or_remove(raw, actor, kind == "Add", via, receipt, data).await
         }
         "Block" => crate::moderate::block(raw, raw, actor, true, via, receipt, data).await,
+        "Flag" => crate::reports::flag(raw, actor, via, receipt, data).await,
+        "Resolve" => crate::reports::resolve(raw, actor, via, receipt, data).await,
         "Like" => vote(raw, actor, 1, via, receipt, data).await,
         "Dislike" => vote(raw, actor, -1, via, receipt, data).await,
         "Undo" => undo(raw, actor, via, receipt, data).await,
@@ -855,9 +857,10 @@ async fn announce(
     };
     // Only communities someone here joined (or asked to) are listened to: anyone can make a
     // Group, and this keeps strangers' Groups from filling our database.
-    if community.row.local
-        || !hearth_db::membership::has_local_members(&data.pool, community.row.id).await?
-    {
+    let listened_to = hearth_db::membership::has_local_members(&data.pool, community.row.id)
+        .await?
+        || hearth_db::moderator::has_local_moderators(&data.pool, community.row.id).await?;
+    if community.row.local || !listened_to {
         return Ok(());
     }
     let inner = object_json(raw, data).await?;

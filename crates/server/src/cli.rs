@@ -51,6 +51,71 @@ pub enum AdminCommand {
     CreateUser(CreateUser),
     /// Show the delivery queue per destination server.
     Queue,
+    /// Ban someone from this instance (`name` or `name@host`).
+    Ban(BanArgs),
+    /// Lift a ban from this instance.
+    Unban(UserArg),
+    /// Stop federating with a domain (and its subdomains).
+    Block(DomainArg),
+    /// Federate with a blocked domain again.
+    Unblock(DomainArg),
+    /// List registration applications waiting for a decision.
+    Applications,
+    /// Approve a registration application by id.
+    Approve(ApplicationArg),
+    /// Deny a registration application by id.
+    Deny(DenyArgs),
+    /// Make a local account an administrator.
+    MakeAdmin(UserArg),
+    /// Take administrator rights from a local account.
+    UnmakeAdmin(UserArg),
+}
+
+/// A user: `name` for local accounts, `name@host` for remote people.
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// `name` or `name@host`.
+    pub user: String,
+}
+
+/// Arguments of `hearth admin ban`.
+#[derive(Debug, Args)]
+pub struct BanArgs {
+    /// `name` or `name@host`.
+    pub user: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// When the ban ends (RFC 3339, e.g. 2027-01-01T00:00:00Z); until lifted when absent.
+    #[arg(long)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Also remove everything they wrote.
+    #[arg(long)]
+    pub remove_data: bool,
+}
+
+/// A domain: `example.org` (subdomains included) or `host:port`.
+#[derive(Debug, Args)]
+pub struct DomainArg {
+    /// The domain.
+    pub domain: String,
+}
+
+/// A registration application.
+#[derive(Debug, Args)]
+pub struct ApplicationArg {
+    /// The application's id (see `hearth admin applications`).
+    pub id: i64,
+}
+
+/// Arguments of `hearth admin deny`.
+#[derive(Debug, Args)]
+pub struct DenyArgs {
+    /// The application's id.
+    pub id: i64,
+    /// Why; the applicant sees it when signing in.
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 /// Arguments of `hearth admin create-user`.
@@ -83,6 +148,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args).await,
         Command::Admin(AdminCommand::Queue) => queue(settings).await,
+        Command::Admin(command) => administer(settings, command).await,
         Command::Worker => worker(settings).await,
     }
 }
@@ -119,6 +185,136 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
     db.close().await?;
     result?;
     tracing::info!("Hearth worker stopped");
+    Ok(())
+}
+
+/// The administrative commands that act as an administrator of this instance.
+async fn administer(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result<()> {
+    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let result = async {
+        hearth_db::migrations::run(&db.pool).await?;
+        let mut ctx = ServiceContext::new(db.pool.clone(), settings.clone());
+        if settings.federation.enabled {
+            ctx = ctx.with_outbox(Arc::new(hearth_federation::outbox::FederatedOutbox::new(
+                settings.clone(),
+            )));
+        }
+        let (person_id, name) = hearth_db::person::first_admin(&db.pool)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "there is no administrator yet: create one with `hearth admin create-user --admin NAME`"
+                )
+            })?;
+        // The command line acts as the oldest administrator (who signs what is federated).
+        let admin = hearth_service::auth::Viewer {
+            person_id,
+            name,
+            admin: true,
+            token_id: 0,
+        };
+        run_admin(&ctx, &admin, command).await
+    }
+    .await;
+    db.close().await?;
+    result
+}
+
+async fn run_admin(
+    ctx: &ServiceContext,
+    admin: &hearth_service::auth::Viewer,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Ban(args) => {
+            let form = hearth_service::admin::SiteBanForm {
+                user: args.user.clone(),
+                reason: args.reason,
+                expires_at: args.expires_at,
+                remove_data: args.remove_data,
+            };
+            hearth_service::admin::ban(ctx, admin, form)
+                .await
+                .map_err(for_operator)?;
+            println!("banned {}", args.user);
+        }
+        AdminCommand::Unban(args) => {
+            hearth_service::admin::unban(ctx, admin, &args.user)
+                .await
+                .map_err(for_operator)?;
+            println!("unbanned {}", args.user);
+        }
+        AdminCommand::Block(args) => {
+            let (domain, changed) = hearth_service::policy::block_domain(ctx, &args.domain, true)
+                .await
+                .map_err(for_operator)?;
+            println!(
+                "{} {}",
+                if changed {
+                    "blocked"
+                } else {
+                    "already blocked:"
+                },
+                domain
+            );
+        }
+        AdminCommand::Unblock(args) => {
+            let (domain, changed) = hearth_service::policy::block_domain(ctx, &args.domain, false)
+                .await
+                .map_err(for_operator)?;
+            println!(
+                "{} {}",
+                if changed {
+                    "unblocked"
+                } else {
+                    "was not blocked here:"
+                },
+                domain
+            );
+        }
+        AdminCommand::Applications => {
+            let rows = hearth_service::applications::list(ctx, admin, Some("pending"), None, 1000)
+                .await
+                .map_err(for_operator)?;
+            if rows.is_empty() {
+                println!("no applications are waiting");
+            }
+            for row in rows {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    row.id,
+                    row.name,
+                    row.created_at.format("%Y-%m-%d %H:%M"),
+                    row.answer.replace('\n', " ")
+                );
+            }
+        }
+        AdminCommand::Approve(args) => {
+            hearth_service::applications::approve(ctx, admin, args.id)
+                .await
+                .map_err(for_operator)?;
+            println!("approved application {}", args.id);
+        }
+        AdminCommand::Deny(args) => {
+            hearth_service::applications::deny(ctx, admin, args.id, args.reason.as_deref())
+                .await
+                .map_err(for_operator)?;
+            println!("denied application {}", args.id);
+        }
+        AdminCommand::MakeAdmin(args) => {
+            hearth_service::users::set_admin(ctx, admin, &args.user, true)
+                .await
+                .map_err(for_operator)?;
+            println!("{} is an administrator", args.user);
+        }
+        AdminCommand::UnmakeAdmin(args) => {
+            hearth_service::users::set_admin(ctx, admin, &args.user, false)
+                .await
+                .map_err(for_operator)?;
+            println!("{} is no longer an administrator", args.user);
+        }
+        AdminCommand::CreateUser(_) | AdminCommand::Queue => {}
+    }
     Ok(())
 }
 

@@ -388,3 +388,90 @@ async fn the_worker_and_the_queue_commands_work_on_a_shared_database() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     terminate(worker, Signal::SIGTERM);
 }
+
+/// The administrative commands an operator runs against the database: blocking domains,
+/// banning, admin rights, applications.
+#[tokio::test]
+async fn admin_commands_block_ban_and_grant_from_the_command_line() {
+    let server = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is not set: run the tests with scripts/test");
+    let name = format!("hearth_cli_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    sqlx::query(&format!("create database \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&format!("/{name}"));
+    let tmp = traversable_tempdir();
+    let data = tmp.path().join("data");
+    let run = |args: &[&str]| {
+        let out = hearth(&data)
+            .args(args)
+            .env("HEARTH__DATABASE__URL", url.as_str())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Without an administrator, the commands say how to make one.
+    let (code, _, err) = run(&["admin", "block", "spam.example"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("create-user --admin"), "{err}");
+
+    for (user, admin) in [("root", true), ("member", false)] {
+        let mut child = hearth(&data)
+            .args(["admin", "create-user", user])
+            .args(admin.then_some("--admin"))
+            .env("HEARTH__DATABASE__URL", url.as_str())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "correct horse battery staple").unwrap();
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    let (code, out, err) = run(&["admin", "block", "Spam.Example"]);
+    assert_eq!(
+        (code, out.trim()),
+        (Some(0), "blocked spam.example"),
+        "{err}"
+    );
+    let (code, out, _) = run(&["admin", "unblock", "spam.example"]);
+    assert_eq!((code, out.trim()), (Some(0), "unblocked spam.example"));
+    let (code, _, err) = run(&["admin", "block", "not a domain"]);
+    assert_eq!(code, Some(1), "{err}");
+
+    let (code, out, err) = run(&["admin", "ban", "member", "--reason", "spam"]);
+    assert_eq!((code, out.trim()), (Some(0), "banned member"), "{err}");
+    let mut conn = sqlx::PgConnection::connect(url.as_str()).await.unwrap();
+    let banned: bool = sqlx::query_scalar("select site_banned from person where name = 'member'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(banned);
+    let (code, _, _) = run(&["admin", "unban", "member"]);
+    assert_eq!(code, Some(0));
+
+    let (code, out, _) = run(&["admin", "make-admin", "member"]);
+    assert_eq!((code, out.trim()), (Some(0), "member is an administrator"));
+    let (code, _, _) = run(&["admin", "unmake-admin", "member"]);
+    assert_eq!(code, Some(0));
+    let (code, _, err) = run(&["admin", "unmake-admin", "root"]);
+    assert_eq!(code, Some(1), "the last administrator stays: {err}");
+    let is_admin: bool = sqlx::query_scalar(
+        "select a.admin from local_account a join person p on p.id = a.person_id where p.name = 'member'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(!is_admin);
+    conn.close().await.unwrap();
+    let (code, out, _) = run(&["admin", "applications"]);
+    assert_eq!((code, out.trim()), (Some(0), "no applications are waiting"));
+}

@@ -161,6 +161,9 @@ pub async fn login(
     if !password::verify(password, credentials.password_hash.clone()).await? {
         return Err(wrong());
     }
+    if credentials.banned {
+        return Err(banned(credentials.ban_reason.as_deref()));
+    }
     if !credentials.approved {
         return Err(match credentials.application_status.as_deref() {
             Some("denied") => Error::forbidden(
@@ -212,6 +215,9 @@ pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Vi
     let Some(owner) = hearth_db::token::owner(&ctx.pool, &digest(token)).await? else {
         return Ok(None);
     };
+    if owner.banned {
+        return Err(banned(None));
+    }
     // Writing on every request would turn reads into writes; a minute's precision is plenty.
     if chrono::Utc::now() - owner.last_used_at > chrono::Duration::seconds(60) {
         hearth_db::token::touch(&ctx.pool, owner.token_id).await?;
@@ -222,6 +228,15 @@ pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Vi
         admin: owner.admin,
         token_id: owner.token_id,
     }))
+}
+
+/// The refusal a site-banned account gets.
+fn banned(reason: Option<&str>) -> Error {
+    let message = match reason.filter(|r| !r.is_empty()) {
+        Some(reason) => format!("This account is banned from this instance: {reason}"),
+        None => "This account is banned from this instance.".to_owned(),
+    };
+    Error::forbidden("banned", message)
 }
 
 /// Revokes a token of the viewer's; 404 when the viewer has no such token.

@@ -17,6 +17,8 @@ pub struct ServiceContext {
     pub resolver: Option<Arc<dyn Resolver>>,
     /// Tells other servers about changes; `None` when federation is off.
     pub outbox: Option<Arc<dyn Outbox>>,
+    /// This process's copy of the federation policy.
+    pub policy: Arc<crate::policy::PolicyCache>,
 }
 
 impl ServiceContext {
@@ -27,6 +29,7 @@ impl ServiceContext {
             settings,
             resolver: None,
             outbox: None,
+            policy: Arc::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! `hearth_core::Error`; the API, the web pages and federation all call these.
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod comments;
@@ -18,8 +19,10 @@ pub mod moderators;
 pub mod outbox;
 pub mod paging;
 pub mod password;
+pub mod policy;
 pub mod posts;
 pub mod rate_limit;
+pub mod reports;
 pub mod resolve;
 pub mod search;
 pub mod settings;

@@ -31,7 +31,19 @@ async fn post_facts(ctx: &ServiceContext, id: i64) -> Result<hearth_db::post::Po
         .ok_or_else(|| Error::not_found("There is no post with this id."))
 }
 
-/// Removes a post (`removed`) or restores it, with a reason (moderators).
+/// Whether the viewer may remove content of the community, and whether the removal is
+/// federated: moderators act for the community (federated); this instance's admins may also
+/// remove content of other servers' communities from this instance only.
+async fn may_remove(ctx: &ServiceContext, viewer: &Viewer, community_id: i64) -> Result<bool> {
+    match can_moderate(ctx, viewer, community_id).await {
+        Ok(()) => Ok(true),
+        Err(_) if viewer.admin => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a post (`removed`) or restores it, with a reason (moderators; admins remove content
+/// of remote communities from this instance only).
 #[tracing::instrument(skip_all, fields(post = id, removed))]
 pub async fn remove_post(
     ctx: &ServiceContext,
@@ -42,7 +54,7 @@ pub async fn remove_post(
 ) -> Result<PostRow> {
     let why = reason(why)?;
     let post = post_facts(ctx, id).await?;
-    can_moderate(ctx, viewer, post.community_id).await?;
+    let federate = may_remove(ctx, viewer, post.community_id).await?;
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_post_removed(&mut *tx, id, removed).await? {
         let entry = NewModLogEntry {
@@ -59,13 +71,15 @@ pub async fn remove_post(
             ..NewModLogEntry::default()
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
-        let event = Event::PostRemoved {
-            post_id: id,
-            moderator_id: viewer.person_id,
-            removed,
-            reason: why,
-        };
-        outbox::record(ctx, &mut tx, event).await?;
+        if federate {
+            let event = Event::PostRemoved {
+                post_id: id,
+                moderator_id: viewer.person_id,
+                removed,
+                reason: why,
+            };
+            outbox::record(ctx, &mut tx, event).await?;
+        }
     }
     tx.commit().await?;
     crate::posts::get(ctx, Some(viewer), id).await
@@ -85,7 +99,7 @@ pub async fn remove_comment(
         .await?
         .ok_or_else(|| Error::not_found("There is no comment with this id."))?;
     let post = post_facts(ctx, comment.post_id).await?;
-    can_moderate(ctx, viewer, post.community_id).await?;
+    let federate = may_remove(ctx, viewer, post.community_id).await?;
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_comment_removed(&mut *tx, id, removed).await? {
         let entry = NewModLogEntry {
@@ -103,13 +117,15 @@ pub async fn remove_comment(
             ..NewModLogEntry::default()
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
-        let event = Event::CommentRemoved {
-            comment_id: id,
-            moderator_id: viewer.person_id,
-            removed,
-            reason: why,
-        };
-        outbox::record(ctx, &mut tx, event).await?;
+        if federate {
+            let event = Event::CommentRemoved {
+                comment_id: id,
+                moderator_id: viewer.person_id,
+                removed,
+                reason: why,
+            };
+            outbox::record(ctx, &mut tx, event).await?;
+        }
     }
     tx.commit().await?;
     crate::comments::get(ctx, Some(viewer), id).await

@@ -142,6 +142,33 @@ pub enum Event {
         /// Added (true) or removed.
         added: bool,
     },
+    /// A local person reported a post or comment (`Flag`).
+    ReportFiled(i64),
+    /// A local moderator resolved or dismissed a report (`Resolve`).
+    ReportDecided {
+        /// The report.
+        report_id: i64,
+        /// The moderator.
+        moderator_id: i64,
+        /// Resolved (true) or dismissed.
+        resolved: bool,
+    },
+    /// An admin banned a local person from this instance (`Block` with the instance as target),
+    /// or lifted it.
+    SiteBanned {
+        /// The person.
+        person_id: i64,
+        /// The admin.
+        admin_id: i64,
+        /// Banned (true) or unbanned.
+        banned: bool,
+        /// Why.
+        reason: String,
+        /// Until when.
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Their content was removed too.
+        remove_data: bool,
+    },
     /// A local moderator changed a community's settings or description (`Update{Group}`).
     CommunityUpdated {
         /// The community.

@@ -34,3 +34,33 @@ pub async fn me(
         .and_then(|a| a.email);
     Ok((person, email))
 }
+
+/// Makes a local account an administrator, or takes the rights away (admins). The last
+/// administrator keeps them.
+pub async fn set_admin(
+    ctx: &ServiceContext,
+    viewer: &crate::auth::Viewer,
+    user: &str,
+    admin: bool,
+) -> Result<()> {
+    crate::require_admin(viewer)?;
+    let person = find(ctx, user, "user").await?;
+    if !person.local {
+        return Err(Error::validation(
+            "user",
+            "must be an account of this instance",
+        ));
+    }
+    if !admin && person.admin {
+        let admins = hearth_db::person::admin_count(&ctx.pool).await?;
+        if admins <= 1 {
+            return Err(Error::conflict(
+                "last_admin",
+                "The instance needs at least one administrator.",
+            ));
+        }
+    }
+    hearth_db::person::set_admin(&ctx.pool, person.id, admin).await?;
+    tracing::info!(person = person.id, admin, "administrator rights changed");
+    Ok(())
+}

@@ -218,6 +218,14 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/communities/{name}/bans", &["post"]),
         ("/api/v1/communities/{name}/bans/{user}", &["delete"]),
         ("/api/v1/modlog", &["get"]),
+        ("/api/v1/admin/federation/policy", &["get", "put"]),
+        ("/api/v1/admin/bans", &["post"]),
+        ("/api/v1/admin/bans/{user}", &["delete"]),
+        ("/api/v1/admin/purge/communities/{name}", &["delete"]),
+        ("/api/v1/admin/purge/users/{user}", &["delete"]),
+        ("/api/v1/reports", &["get", "post"]),
+        ("/api/v1/reports/{id}/resolve", &["post"]),
+        ("/api/v1/reports/{id}/dismiss", &["post"]),
     ];
     let raw: Value = serde_json::from_str(&text).unwrap();
     for (path, methods) in expected {
@@ -230,6 +238,7 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
                 "post" => item.post.as_ref(),
                 "patch" => item.patch.as_ref(),
                 "delete" => item.delete.as_ref(),
+                "put" => item.put.as_ref(),
                 _ => None,
             };
             let operation = operation.unwrap_or_else(|| panic!("{method} {path} missing"));

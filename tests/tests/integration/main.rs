@@ -11,6 +11,7 @@ mod api_communities;
 mod api_content;
 mod api_conventions;
 mod embedded_cluster;
+mod federation_admin;
 mod federation_delivery;
 mod federation_fixtures;
 mod federation_identity;

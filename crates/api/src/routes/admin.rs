@@ -274,3 +274,171 @@ pub async fn federation_queue(
         .collect();
     Ok(Json(QueueView { hosts, totals }))
 }
+
+/// A ban from this instance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteBanRequest {
+    /// `name` for local users, `name@host` for remote ones.
+    pub user: String,
+    /// Why (at most 1,000 characters).
+    pub reason: Option<String>,
+    /// When the ban ends; absent: until lifted.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Also remove everything they wrote.
+    #[serde(default)]
+    pub remove_data: bool,
+}
+
+/// Bans someone from this instance (admins): a local account cannot sign in or use its tokens;
+/// a remote person's activities are refused.
+#[utoipa::path(post, path = "/api/v1/admin/bans", tag = "admin", security(("bearer" = [])),
+    request_body = SiteBanRequest,
+    responses((status = 204, description = "banned"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin, is_admin"), (status = 404, body = ErrorBody)))]
+pub async fn ban(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiJson(body): ApiJson<SiteBanRequest>,
+) -> Result<axum::http::StatusCode> {
+    let form = hearth_service::admin::SiteBanForm {
+        user: body.user,
+        reason: body.reason,
+        expires_at: body.expires_at,
+        remove_data: body.remove_data,
+    };
+    hearth_service::admin::ban(&ctx, &viewer, form).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Lifts a ban from this instance (admins).
+#[utoipa::path(delete, path = "/api/v1/admin/bans/{user}", tag = "admin", security(("bearer" = [])),
+    params(("user" = String, Path, description = "`name` or `name@host`")),
+    responses((status = 204, description = "unbanned"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin"), (status = 404, body = ErrorBody)))]
+pub async fn unban(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(user): ApiPath<String>,
+) -> Result<axum::http::StatusCode> {
+    hearth_service::admin::unban(&ctx, &viewer, &user).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Removes a remote community and everything of it from this instance (admins).
+#[utoipa::path(delete, path = "/api/v1/admin/purge/communities/{name}", tag = "admin", security(("bearer" = [])),
+    params(("name" = String, Path, description = "`name@host`")),
+    responses((status = 204, description = "purged"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin, local_community"), (status = 404, body = ErrorBody)))]
+pub async fn purge_community(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(name): ApiPath<String>,
+) -> Result<axum::http::StatusCode> {
+    hearth_service::admin::purge_community(&ctx, &viewer, &name).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Removes a remote person and everything they wrote from this instance (admins).
+#[utoipa::path(delete, path = "/api/v1/admin/purge/users/{user}", tag = "admin", security(("bearer" = [])),
+    params(("user" = String, Path, description = "`name@host`")),
+    responses((status = 204, description = "purged"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin, local_user"), (status = 404, body = ErrorBody)))]
+pub async fn purge_user(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(user): ApiPath<String>,
+) -> Result<axum::http::StatusCode> {
+    hearth_service::admin::purge_person(&ctx, &viewer, &user).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The federation policy.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBody {
+    /// `open` (everyone not blocked) or `allowlist` (only the allowed).
+    pub mode: String,
+    /// Domains blocked here (`example.org`, or `host:port`); subdomains are blocked too.
+    #[serde(default)]
+    pub blocked: Vec<String>,
+    /// Domains allowed: the list in `allowlist` mode; in `open` mode, exceptions to subscribed
+    /// blocklists.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// URLs of blocklists to follow (a plain list of domains, or Mastodon's CSV export),
+    /// fetched now and daily.
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
+}
+
+/// A subscribed blocklist's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    /// Its URL.
+    pub url: String,
+    /// When it was last fetched.
+    pub last_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the last fetch failed.
+    pub last_error: Option<String>,
+    /// How many domains it blocks.
+    pub domain_count: i32,
+}
+
+/// The policy with the state of its subscriptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    /// The policy.
+    #[serde(flatten)]
+    pub policy: PolicyBody,
+    /// Each subscription's state.
+    pub subscription_state: Vec<SubscriptionView>,
+}
+
+/// The federation policy (admins).
+#[utoipa::path(get, path = "/api/v1/admin/federation/policy", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = PolicyView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin")))]
+pub async fn get_policy(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+) -> Result<Json<PolicyView>> {
+    let (policy, subscriptions) = hearth_service::policy::get(&ctx, &viewer).await?;
+    Ok(Json(PolicyView {
+        policy: PolicyBody {
+            mode: policy.mode,
+            blocked: policy.blocked,
+            allowed: policy.allowed,
+            subscriptions: policy.subscriptions,
+        },
+        subscription_state: subscriptions
+            .into_iter()
+            .map(|s| SubscriptionView {
+                url: s.url,
+                last_fetched_at: s.last_fetched_at,
+                last_error: s.last_error,
+                domain_count: s.domain_count,
+            })
+            .collect(),
+    }))
+}
+
+/// Replaces the federation policy (admins); it applies within a second, without a restart.
+#[utoipa::path(put, path = "/api/v1/admin/federation/policy", tag = "admin", security(("bearer" = [])),
+    request_body = PolicyBody,
+    responses((status = 200, body = PolicyView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin")))]
+pub async fn put_policy(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiJson(body): ApiJson<PolicyBody>,
+) -> Result<Json<PolicyView>> {
+    let settings = hearth_service::policy::PolicySettings {
+        mode: body.mode,
+        blocked: body.blocked,
+        allowed: body.allowed,
+        subscriptions: body.subscriptions,
+    };
+    hearth_service::policy::set(&ctx, &viewer, settings).await?;
+    get_policy(State(ctx), AuthUser(viewer)).await
+}

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod communities;
 pub mod moderation;
 pub mod posts;
+pub mod reports;
 pub mod resolve;
 pub mod search;
 pub mod users;

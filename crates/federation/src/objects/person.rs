@@ -86,7 +86,11 @@ impl Object for ApubPerson {
         // Objects share shapes: without this a Person could be stored as a community, or a
         // reply as a post.
         anyhow::ensure!(
-            matches!(json.kind.as_str(), "Person" | "Service" | "Organization"),
+            // An instance actor (`Application`) signs reports sent anonymously (Mastodon).
+            matches!(
+                json.kind.as_str(),
+                "Person" | "Service" | "Organization" | "Application"
+            ),
             "{} is a {}, not a person",
             json.id,
             json.kind
