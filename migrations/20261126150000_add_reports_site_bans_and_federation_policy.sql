@@ -23,7 +23,10 @@ create index report_community_idx on report (community_id, id desc);
 alter table person
     add column site_banned boolean not null default false,
     add column site_ban_reason text,
-    add column site_ban_expires_at timestamptz;
+    add column site_ban_expires_at timestamptz,
+    -- Who banned: `local` (our admins) or the authority of the person's home server (a ban it
+    -- told us about). A home server's Undo lifts only its own ban, never ours.
+    add column site_ban_source text;
 
 -- One row: the policy mode. `open` federates with everyone not blocked; `allowlist` only with
 -- the allowed.

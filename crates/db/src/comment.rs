@@ -507,3 +507,25 @@ pub async fn touch_refreshed(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<(
     .await?;
     Ok(())
 }
+
+/// Takes a deletion back (its author's `Undo{Delete}`); false when it was not deleted.
+pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"with undeleted as (
+            update comment set deleted = false, updated_at = now() where id = $1 and deleted
+            returning post_id, removed
+         ), post_counted as (
+            update post set comment_count = comment_count + 1
+            where id = (select post_id from undeleted where not removed)
+            returning community_id
+         ), counted as (
+            update community set comment_count = comment_count + 1
+            where id = (select community_id from post_counted)
+         )
+         select count(*) as "changed!" from undeleted"#,
+        id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(done.changed == 1)
+}

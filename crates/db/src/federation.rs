@@ -90,26 +90,44 @@ pub async fn add_delivery(
     Ok(())
 }
 
-/// Adds a delivery to each remote member of a community, one per inbox (a shared inbox when
-/// the member has one), except to inboxes on `skip_authority` (where the activity came from).
-/// Returns how many rows were added.
+/// Which members of a community a fan-out reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Members on servers that speak Group federation, and on servers of unknown software.
+    GroupAware,
+    /// Members on microblog servers (Mastodon and the like).
+    Microblog,
+}
+
+/// Adds a delivery to each remote member of a community in `audience`, one per inbox (a shared
+/// inbox when the member has one), except to inboxes on `skip_authority` (where the activity
+/// came from). Returns how many rows were added.
 pub async fn fan_out_to_members(
     db: impl PgExecutor<'_>,
     activity_id: i64,
     community_id: i64,
     skip_authority: Option<&str>,
+    audience: Audience,
 ) -> sqlx::Result<u64> {
+    let microblog: Vec<String> = crate::instance::MICROBLOG
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     let done = sqlx::query!(
         "insert into delivery (activity_id, inbox, authority)
          select distinct $1::bigint, coalesce(p.shared_inbox_url, p.inbox_url), p.host
          from community_member m join person p on p.id = m.person_id
+         left join instance i on i.authority = p.host
          where m.community_id = $2 and m.state = 'joined' and not p.local
            and p.host is not null and coalesce(p.shared_inbox_url, p.inbox_url) is not null
            and p.host is distinct from $3
+           and (coalesce(i.software = any($4), false) = $5)
          on conflict do nothing",
         activity_id,
         community_id,
-        skip_authority
+        skip_authority,
+        &microblog,
+        audience == Audience::Microblog
     )
     .execute(db)
     .await?;
@@ -607,4 +625,24 @@ pub async fn gauges(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, i64, i64)> {
     .fetch_one(db)
     .await?;
     Ok((row.pending, row.dead, row.down))
+}
+
+/// Forgets a tombstone (its author took the deletion back).
+pub async fn remove_tombstone(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<()> {
+    sqlx::query!("delete from tombstone where ap_id = $1", ap_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an outgoing activity that has no delivery (nobody to send it to).
+pub async fn delete_activity(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from outbox_activity a where a.id = $1
+         and not exists (select 1 from delivery d where d.activity_id = a.id)",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod comment;
 pub mod community;
 pub mod embedded;
 pub mod federation;
+pub mod instance;
 pub mod membership;
 pub mod migrations;
 pub mod moderation;

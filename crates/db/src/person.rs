@@ -477,21 +477,28 @@ pub async fn is_site_banned(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Resul
     .is_some())
 }
 
-/// Bans a person from this instance (or lifts it); true when something changed.
+/// Bans a person from this instance (or lifts it) on behalf of `source`: `local` (our admins,
+/// who override anything) or the authority of the person's home server (which cannot replace or
+/// lift a ban of ours). True when something changed.
 pub async fn set_site_ban(
     db: impl PgExecutor<'_>,
     person_id: i64,
     banned: bool,
     reason: Option<&str>,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    source: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "update person set site_banned = $2, site_ban_reason = $3, site_ban_expires_at = $4
-         where id = $1 and (site_banned <> $2 or $2)",
+        "update person set site_banned = $2, site_ban_reason = $3, site_ban_expires_at = $4,
+                site_ban_source = case when $2 then $5 else null end
+         where id = $1
+           and ($5 = 'local' or not site_banned or site_ban_source = $5)
+           and (site_banned <> $2 or $2)",
         person_id,
         banned,
         reason,
-        expires_at
+        expires_at,
+        source
     )
     .execute(db)
     .await?;

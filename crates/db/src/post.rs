@@ -628,3 +628,21 @@ pub async fn touch_refreshed(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<(
     .await?;
     Ok(())
 }
+
+/// Takes a deletion back (its author's `Undo{Delete}`); false when it was not deleted.
+pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"with undeleted as (
+            update post set deleted = false, updated_at = now() where id = $1 and deleted
+            returning community_id, removed
+         ), counted as (
+            update community set post_count = post_count + 1
+            where id = (select community_id from undeleted where not removed)
+         )
+         select count(*) as "changed!" from undeleted"#,
+        id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(done.changed == 1)
+}

@@ -181,3 +181,26 @@ pub async fn remote_moderator_inboxes(
     .fetch_all(db)
     .await
 }
+
+/// A pending report of `content` (a post's or comment's ActivityPub id) by `reporter` (an actor
+/// id), for decisions that name their own copy of the Flag.
+pub async fn pending_by_content(
+    db: impl PgExecutor<'_>,
+    content: &str,
+    reporter: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "select r.id from report r
+         join person rp on rp.id = r.reporter_id
+         left join post p on p.id = r.post_id
+         left join comment c on c.id = r.comment_id
+         where rp.ap_id = $2 and r.status = 'pending'
+           and ((r.comment_id is not null and c.ap_id = $1)
+                or (r.comment_id is null and p.ap_id = $1))
+         order by r.id desc limit 1",
+        content,
+        reporter
+    )
+    .fetch_optional(db)
+    .await
+}

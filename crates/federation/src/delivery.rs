@@ -203,6 +203,7 @@ pub async fn run(
     let mut housekeeping =
         tokio::time::interval(Duration::from_secs(delivery.prune_interval_secs.max(1)));
     // Subscribed blocklists are looked at often (cheap: one query) so a new one applies soon.
+    let refreshing = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut blocklists = tokio::time::interval(Duration::from_secs(
         delivery.prune_interval_secs.clamp(1, 10),
     ));
@@ -288,8 +289,17 @@ pub async fn run(
             Some(_) = running.join_next(), if !running.is_empty() => {}
             _ = housekeeping.tick() => housekeep(&pool, &settings).await,
             _ = blocklists.tick() => {
-                if let Err(e) = crate::blocklists::refresh_due(&pool, &settings).await {
-                    tracing::warn!(error = ?e, "cannot refresh blocklists");
+                // Fetched beside the loop, one refresh at a time: a slow list never holds up
+                // deliveries.
+                if !refreshing.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let (pool, settings, refreshing) =
+                        (pool.clone(), settings.clone(), refreshing.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = crate::blocklists::refresh_due(&pool, &settings).await {
+                            tracing::warn!(error = ?e, "cannot refresh blocklists");
+                        }
+                        refreshing.store(false, std::sync::atomic::Ordering::SeqCst);
+                    });
                 }
             }
         }

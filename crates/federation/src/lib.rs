@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod discovery;
 pub mod inbox;
 pub mod moderate;
+pub mod nodeinfo;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;

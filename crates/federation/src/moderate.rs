@@ -282,8 +282,10 @@ pub(crate) async fn block(
     receipt: &Receipt,
     data: &Data<ServiceContext>,
 ) -> Applied {
-    let target =
-        id_of(activity.get("target")).ok_or_else(|| unreadable("The Block has no target."))?;
+    let Some(target) = id_of(activity.get("target")) else {
+        // A person blocking another (Mastodon): nothing for us to apply.
+        return Ok(());
+    };
     let object =
         id_of(activity.get("object")).ok_or_else(|| unreadable("The Block has no object."))?;
     let Some(community) = hearth_db::community::find_by_ap_id(&data.pool, target.as_str()).await?
@@ -446,8 +448,16 @@ async fn site_block(
     let Some(mut tx) = receipt.begin(data).await? else {
         return Ok(());
     };
-    hearth_db::person::set_site_ban(&mut *tx, member.row.id, banned, Some(&reason), expires_at)
-        .await?;
+    let source = home.clone().unwrap_or_default();
+    hearth_db::person::set_site_ban(
+        &mut *tx,
+        member.row.id,
+        banned,
+        Some(&reason),
+        expires_at,
+        &source,
+    )
+    .await?;
     if banned
         && activity
             .get("removeData")

@@ -11,6 +11,7 @@ use crate::protocol::{PUBLIC, context};
 use crate::urls::{Urls, authority};
 use hearth_core::Settings;
 use hearth_db::community::CommunityRow;
+use hearth_db::federation::Audience;
 use hearth_service::outbox::{Event, Outbox, RecordFuture};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
@@ -390,7 +391,8 @@ pub(crate) async fn record(
                 "id": report.ap_id,
                 "type": "Flag",
                 "actor": reporter,
-                "object": [object],
+                // One object, as a string: what Lemmy's report parser takes.
+                "object": object,
                 "content": report.reason,
                 "summary": report.reason,
                 "to": [community.ap_id],
@@ -422,12 +424,31 @@ pub(crate) async fn record(
                 .ok_or_else(|| anyhow::anyhow!("report {report_id} vanished"))?;
             let community = find_community(conn, report.community_id).await?;
             let moderator = find_person(conn, moderator_id).await?;
+            // The Flag decided, embedded, as Lemmy 1.0 sends and expects it.
+            let reporter = report_author(conn, report_id).await.ok();
+            let content = match report.comment_id {
+                Some(comment) => hearth_db::comment::find(&mut *conn, comment, None)
+                    .await?
+                    .map(|c| c.ap_id),
+                None => match report.post_id {
+                    Some(post) => hearth_db::post::find(&mut *conn, post, None)
+                        .await?
+                        .map(|p| p.ap_id),
+                    None => None,
+                },
+            };
             let mut decision = json!({
                 "@context": context(),
                 "id": activity_id(settings, "resolve")?,
                 "type": "Resolve",
                 "actor": moderator.ap_id,
-                "object": report.ap_id,
+                "object": {
+                    "id": report.ap_id,
+                    "type": "Flag",
+                    "actor": reporter,
+                    "object": content,
+                    "to": [community.ap_id],
+                },
                 "to": [community.ap_id],
                 "audience": community.ap_id,
             });
@@ -523,9 +544,8 @@ fn removal(
     removed: bool,
 ) -> anyhow::Result<Value> {
     let mut delete = wrap(settings, "Delete", moderator, community, json!(object))?;
-    if !reason.is_empty() {
-        delete["summary"] = json!(reason);
-    }
+    // `summary` (empty without a reason) is what tells Lemmy a removal from a deletion.
+    delete["summary"] = json!(reason);
     if removed {
         Ok(delete)
     } else {
@@ -639,7 +659,42 @@ pub async fn announce(
         "object": activity,
     });
     let id = insert(conn, &announce, &community.ap_id).await?;
-    hearth_db::federation::fan_out_to_members(&mut *conn, id, community.id, skip_authority).await?;
+    hearth_db::federation::fan_out_to_members(
+        &mut *conn,
+        id,
+        community.id,
+        skip_authority,
+        Audience::GroupAware,
+    )
+    .await?;
+    // Microblogs (Mastodon and the like) show an Announce as a boost in home timelines: they
+    // get new top-level posts, as `Announce{Page}`, and nothing else.
+    let top_level_post =
+        announce["object"]["type"] == "Create" && announce["object"]["object"]["type"] == "Page";
+    if top_level_post {
+        let boost = json!({
+            "@context": context(),
+            "id": activity_id(settings, "announce")?,
+            "type": "Announce",
+            "actor": community.ap_id,
+            "to": [PUBLIC],
+            "cc": [followers],
+            "object": announce["object"]["object"],
+        });
+        let id = insert(conn, &boost, &community.ap_id).await?;
+        let sent = hearth_db::federation::fan_out_to_members(
+            &mut *conn,
+            id,
+            community.id,
+            skip_authority,
+            Audience::Microblog,
+        )
+        .await?;
+        if sent == 0 {
+            // No member on a microblog: the boost is not needed.
+            hearth_db::federation::delete_activity(&mut *conn, id).await?;
+        }
+    }
     notify(conn).await
 }
 

@@ -248,8 +248,13 @@ async fn write_post(
             .await
             .map_err(InboxError::Refused)?;
     }
-    let (body, body_html) = remote_text(page.content.as_deref(), page.source.as_ref());
+    let (mut body, mut body_html) = remote_text(page.content.as_deref(), page.source.as_ref());
     let title = title_of(&page, &body_html);
+    if page.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        // A note that mentions the group (Mastodon): the first line was the title.
+        body = crate::objects::post::untitled_parts(&body_html).1;
+        body_html = hearth_service::markdown::render(&body);
+    }
     let url = link_of(&page);
     let language = page.language.as_ref().map(|l| l.identifier.clone());
     let Some(mut tx) = receipt.begin(data).await? else {
@@ -300,11 +305,22 @@ async fn addressed_community(
     via: &Via,
     data: &Data<ServiceContext>,
 ) -> Result<Option<CommunityRow>, InboxError> {
+    // A Mastodon note names the group in `cc` or only in a `Mention` tag.
+    let mentioned: Vec<Url> = page
+        .tag
+        .clone()
+        .map(crate::protocol::OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.kind == "Mention")
+        .filter_map(|t| t.href)
+        .collect();
     let addressees: Vec<&Url> = page
         .audience
         .iter()
         .chain(page.to.iter())
         .chain(page.cc.iter())
+        .chain(mentioned.iter())
         .collect();
     if let Via::Announced(announcer) = via {
         return if addressees.iter().any(|u| u.as_str() == announcer.ap_id) {
@@ -369,7 +385,9 @@ async fn write_comment(
                 "This post has been deleted; it takes no new comments.",
             ));
         }
-        if existing.is_none() && post.locked {
+        let moderates =
+            hearth_db::moderator::is_moderator(&data.pool, community.id, author.row.id).await?;
+        if existing.is_none() && post.locked && !moderates {
             return Err(refused(
                 "locked",
                 "This post is locked; it takes no new comments.",
@@ -541,9 +559,9 @@ async fn delete(
         return Ok(());
     };
     let community = target.community(data).await?;
-    // The author, or the object's home server speaking for its own object, deletes; anyone
-    // else must be a moderator, and removes.
-    let by_author = target.author() == actor.as_str() || same_authority(&object, actor);
+    // The author deletes; a Delete with a `summary` (a reason, maybe empty), or by anyone else,
+    // is a moderator's removal.
+    let by_author = target.author() == actor.as_str() && raw.get("summary").is_none();
     if !by_author {
         return crate::moderate::remove(
             raw, raw, actor, &target, &community, true, via, receipt, data,
@@ -570,6 +588,47 @@ async fn delete(
             &data.settings,
             raw.clone(),
             &community,
+            authority(actor).as_deref(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The author takes a deletion back (`Undo{Delete}` without a `summary`).
+async fn undelete(
+    raw: &Value,
+    actor: &Url,
+    target: &Target,
+    community: &CommunityRow,
+    via: Via,
+    receipt: &Receipt,
+    data: &Data<ServiceContext>,
+) -> Applied {
+    let Some(announce) = scope(community, &via)? else {
+        return Ok(());
+    };
+    let Some(mut tx) = receipt.begin(data).await? else {
+        return Ok(());
+    };
+    let (changed, ap_id) = match target {
+        Target::Post(post) => (
+            hearth_db::post::mark_undeleted(&mut *tx, post.id).await?,
+            post.ap_id.clone(),
+        ),
+        Target::Comment(comment, _) => (
+            hearth_db::comment::mark_undeleted(&mut *tx, comment.id).await?,
+            comment.ap_id.clone(),
+        ),
+    };
+    hearth_db::federation::remove_tombstone(&mut *tx, &ap_id).await?;
+    if announce && changed {
+        crate::outbox::announce(
+            &mut tx,
+            &data.settings,
+            raw.clone(),
+            community,
             authority(actor).as_deref(),
         )
         .await?;
@@ -695,6 +754,9 @@ async fn undo(
                 return Ok(());
             };
             let community = target.community(data).await?;
+            if target.author() == actor.as_str() && inner.get("summary").is_none() {
+                return undelete(raw, actor, &target, &community, via, receipt, data).await;
+            }
             crate::moderate::remove(
                 raw, inner, actor, &target, &community, false, via, receipt, data,
             )
@@ -723,6 +785,10 @@ async fn follow(
         return Ok(());
     };
     let follower = person(actor, data).await?;
+    // Once per server: what it runs decides what it is sent.
+    if let Err(e) = crate::nodeinfo::ensure_known(data, actor).await {
+        tracing::warn!(error = ?e, "cannot record the follower's software");
+    }
     let state = if community.visibility == "approval" {
         "pending"
     } else {
@@ -863,7 +929,25 @@ async fn announce(
     if community.row.local || !listened_to {
         return Ok(());
     }
-    let inner = object_json(raw, data).await?;
+    let mut inner = object_json(raw, data).await?;
+    // Lemmy and NodeBB also announce the bare post (`Announce{Page}`): read it as its author's
+    // Create. Arriving also as `Announce{Create{Page}}`, it is still stored once (by its id).
+    let bare_object = inner.get("actor").is_none()
+        && inner.get("attributedTo").is_some()
+        && matches!(
+            inner.get("type").and_then(Value::as_str),
+            Some("Page" | "Article" | "Note" | "Video" | "Event" | "Question")
+        );
+    if bare_object {
+        inner = json!({
+            "id": inner["id"],
+            "type": "Create",
+            "actor": id_of(inner.get("attributedTo")).map(|u| u.to_string()),
+            "to": inner.get("to").cloned().unwrap_or(Value::Null),
+            "cc": inner.get("cc").cloned().unwrap_or(Value::Null),
+            "object": inner,
+        });
+    }
     let (Some(inner_id), Some(inner_actor), Some(kind)) = (
         id_of(inner.get("id")),
         id_of(inner.get("actor")),
@@ -880,6 +964,13 @@ async fn announce(
     }
     if authority(&inner_actor).as_deref() == Some(data.settings.hostname.as_str()) {
         // Our own activity, relayed back: we hold it already.
+        return Ok(());
+    }
+    // Blocks and site bans hold for relayed activities too.
+    let inner_authority = authority(&inner_actor).unwrap_or_default();
+    if !hearth_service::policy::allows(data, &inner_authority).await?
+        || hearth_db::person::is_site_banned(&data.pool, inner_actor.as_str()).await?
+    {
         return Ok(());
     }
     if hearth_db::federation::was_received(&data.pool, inner_id.as_str()).await? {

@@ -14,6 +14,7 @@ use hearth_service::ServiceContext;
 use serde_json::Value;
 use url::Url;
 
+/// The ids in an activity's `object` (a string, an object, or a list of either).
 fn object_ids(raw: &Value) -> Vec<Url> {
     match raw.get("object") {
         Some(Value::Array(items)) => items.iter().filter_map(|v| id_of(Some(v))).collect(),
@@ -109,7 +110,23 @@ pub(crate) async fn resolve(
     data: &Data<ServiceContext>,
 ) -> Applied {
     let object = id_of(raw.get("object")).ok_or_else(|| unreadable("Resolve has no object."))?;
-    let Some(id) = hearth_db::report::id_by_ap_id(&data.pool, object.as_str()).await? else {
+    let mut found = hearth_db::report::id_by_ap_id(&data.pool, object.as_str()).await?;
+    if found.is_none() {
+        // Lemmy embeds a Flag of its own making (a new id): match by what was reported, and by
+        // whom.
+        let inner = raw.get("object");
+        let content = inner.and_then(|o| object_ids(o).into_iter().next());
+        let reporter = inner.and_then(|o| id_of(o.get("actor")));
+        if let (Some(content), Some(reporter)) = (content, reporter) {
+            found = hearth_db::report::pending_by_content(
+                &data.pool,
+                content.as_str(),
+                reporter.as_str(),
+            )
+            .await?;
+        }
+    }
+    let Some(id) = found else {
         return Ok(());
     };
     let Some(report) = hearth_db::report::find(&data.pool, id).await? else {

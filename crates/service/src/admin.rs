@@ -47,8 +47,15 @@ pub async fn ban(ctx: &ServiceContext, viewer: &Viewer, form: SiteBanForm) -> Re
         ));
     }
     let mut tx = ctx.pool.begin().await?;
-    hearth_db::person::set_site_ban(&mut *tx, person.id, true, Some(&reason), form.expires_at)
-        .await?;
+    hearth_db::person::set_site_ban(
+        &mut *tx,
+        person.id,
+        true,
+        Some(&reason),
+        form.expires_at,
+        "local",
+    )
+    .await?;
     if form.remove_data {
         hearth_db::person::remove_all_content(&mut tx, person.id).await?;
     }
@@ -81,7 +88,7 @@ pub async fn unban(ctx: &ServiceContext, viewer: &Viewer, user: &str) -> Result<
             person.name
         )));
     }
-    hearth_db::person::set_site_ban(&mut *tx, person.id, false, None, None).await?;
+    hearth_db::person::set_site_ban(&mut *tx, person.id, false, None, None, "local").await?;
     if person.local {
         let event = Event::SiteBanned {
             person_id: person.id,

@@ -30,7 +30,10 @@ pub async fn create(
             "This post has been deleted; it takes no new comments.",
         ));
     }
-    if post.locked {
+    let moderator = (viewer.admin && community_is_local(ctx, post.community_id).await?)
+        || hearth_db::moderator::is_moderator(&ctx.pool, post.community_id, viewer.person_id)
+            .await?;
+    if post.locked && !moderator {
         return Err(Error::forbidden(
             "locked",
             "This post is locked; it takes no new comments.",
@@ -83,6 +86,12 @@ pub async fn create(
     tx.commit().await?;
     tracing::info!(comment = id, "comment created");
     get(ctx, Some(viewer), id).await
+}
+
+async fn community_is_local(ctx: &ServiceContext, community_id: i64) -> Result<bool> {
+    Ok(hearth_db::community::find(&ctx.pool, community_id)
+        .await?
+        .is_some_and(|c| c.local))
 }
 
 /// One comment, as the viewer sees it.

@@ -243,6 +243,12 @@ pub async fn update(
 ) -> Result<CommunityDetails> {
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
+    if !community.local {
+        return Err(Error::forbidden(
+            "remote_community",
+            "This community lives on another server; change it there.",
+        ));
+    }
     let title = update.title.as_deref().map(title).transpose()?;
     let description = long_text(update.description.as_deref(), "description", 10_000)?;
     let patch = CommunityPatch {

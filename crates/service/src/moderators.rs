@@ -30,8 +30,28 @@ pub async fn add(
             format!("`{}` moderates this community already.", person.name),
         ));
     }
-    // A banned person who becomes a moderator is no longer banned.
-    hearth_db::moderation::unban(&mut *tx, community.id, person.id).await?;
+    // A banned person who becomes a moderator is no longer banned: logged and told like any
+    // unban.
+    if hearth_db::moderation::unban(&mut *tx, community.id, person.id).await? {
+        let entry = hearth_db::moderation::NewModLogEntry {
+            community_id: community.id,
+            moderator_id: Some(viewer.person_id),
+            action: "unban",
+            target_person_id: Some(person.id),
+            ..Default::default()
+        };
+        hearth_db::moderation::log(&mut *tx, &entry).await?;
+        let event = crate::outbox::Event::Banned {
+            community_id: community.id,
+            person_id: person.id,
+            moderator_id: viewer.person_id,
+            banned: false,
+            reason: String::new(),
+            expires_at: None,
+            remove_data: false,
+        };
+        crate::outbox::record(ctx, &mut tx, event).await?;
+    }
     changed(ctx, &mut tx, viewer, community.id, person.id, true).await?;
     tx.commit().await?;
     tracing::info!(person = person.id, "moderator added");

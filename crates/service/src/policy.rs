@@ -27,6 +27,15 @@ pub struct Policy {
 }
 
 fn matches(entry: &str, authority: &str) -> bool {
+    // `bad.example.` is `bad.example`.
+    let trimmed;
+    let authority = match authority.rsplit_once(':') {
+        Some((h, port)) if h.ends_with('.') => {
+            trimmed = format!("{}:{port}", h.trim_end_matches('.'));
+            trimmed.as_str()
+        }
+        _ => authority.trim_end_matches('.'),
+    };
     let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
         if port.bytes().all(|b| b.is_ascii_digit()) {
             h
@@ -216,14 +225,21 @@ pub async fn block_domain(
     Ok((d, changed))
 }
 
-/// Reads a blocklist: one domain per line (`#` comments), or Mastodon's CSV export (its first
-/// column, `#domain`, with a header row).
+/// Reads a blocklist: one domain per line (`#` comments), or Mastodon's CSV export (a header
+/// row, then `domain,severity,…`), of which only `suspend` rows block (`silence` and `noop`
+/// rows limit or note a server on Mastodon; they are not blocks).
 pub fn parse_blocklist(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split(',').next())
-        .map(|d| d.trim().trim_matches('"'))
+        .filter_map(|l| {
+            let mut fields = l.split(',').map(|f| f.trim().trim_matches('"'));
+            let domain = fields.next()?;
+            match fields.next() {
+                None | Some("" | "suspend") => Some(domain),
+                Some(_) => None,
+            }
+        })
         .filter_map(|d| domain(d, "domain").ok())
         .collect()
 }
@@ -251,6 +267,8 @@ mod tests {
         assert!(p.allows("notbad.example"));
         assert!(!p.allows("localhost:9"));
         assert!(p.allows("localhost:10"));
+        assert!(!p.allows("bad.example."));
+        assert!(!p.allows("bad.example.:8443"));
     }
 
     #[test]
@@ -272,6 +290,6 @@ mod tests {
         let plain = "# our list\nspam.example\n\nBAD.example.\n";
         assert_eq!(parse_blocklist(plain), ["spam.example", "bad.example"]);
         let csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\nspam.example,suspend,false,false,spam,false\nnoisy.example,silence,false,false,,false\n";
-        assert_eq!(parse_blocklist(csv), ["spam.example", "noisy.example"]);
+        assert_eq!(parse_blocklist(csv), ["spam.example"]);
     }
 }

@@ -98,7 +98,9 @@ pub async fn list(
     let community_id = match community {
         Some(reference) => {
             let community = communities::find(ctx, reference).await?;
-            can_moderate(ctx, viewer, community.id).await?;
+            if !viewer.admin {
+                can_moderate(ctx, viewer, community.id).await?;
+            }
             Some(community.id)
         }
         None => None,
@@ -116,10 +118,13 @@ pub async fn decide(
     resolved: bool,
 ) -> Result<ReportRow> {
     let report = get(ctx, id).await?;
-    // Admins see every report here (the content may be ours), so they may decide them too.
-    let allowed = viewer.admin
-        || hearth_db::moderator::is_moderator(&ctx.pool, report.community_id, viewer.person_id)
+    // Admins see every report here (the content may be ours), so they may decide them too; for
+    // another server's community their decision stays here (only its moderators speak for it).
+    let moderator =
+        hearth_db::moderator::is_moderator(&ctx.pool, report.community_id, viewer.person_id)
             .await?;
+    let allowed = viewer.admin || moderator;
+    let federate = moderator || report.community_local;
     if !allowed {
         return Err(Error::forbidden(
             "not_moderator",
@@ -128,7 +133,7 @@ pub async fn decide(
     }
     let status = if resolved { "resolved" } else { "dismissed" };
     let mut tx = ctx.pool.begin().await?;
-    if hearth_db::report::decide(&mut *tx, id, status, Some(viewer.person_id)).await? {
+    if hearth_db::report::decide(&mut *tx, id, status, Some(viewer.person_id)).await? && federate {
         let event = Event::ReportDecided {
             report_id: id,
             moderator_id: viewer.person_id,

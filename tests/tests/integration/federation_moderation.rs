@@ -207,9 +207,11 @@ async fn moderation_reaches_every_instance_and_strangers_are_refused() {
         .await;
     }
     let post_on_c = post_id(&c, &post).await.unwrap();
+    // Nobody but moderators comments on a locked post, on any of the three servers.
+    let ann = a.user("ann").await;
     for (app, user, id) in [
-        (&a, &alice, on_a),
-        (&b, &bob, post_on_b),
+        (&a, &ann, on_a),
+        (&b, &bea, post_on_b),
         (&c, &carol, post_on_c),
     ] {
         let (status, body) = app
@@ -224,6 +226,12 @@ async fn moderation_reaches_every_instance_and_strangers_are_refused() {
             (StatusCode::FORBIDDEN, Some("locked"))
         );
     }
+    // A moderator still may (as on Lemmy), and the comment reaches the others.
+    let note = write_comment(&a, &alice, on_a, None, "Locked: see the rules").await;
+    eventually("the moderator's comment arrives", || async {
+        comment_id(&c, &note).await.is_some()
+    })
+    .await;
     let featured: Value = b
         .client
         .get(format!("http://{}/c/town/featured", host(&a)))

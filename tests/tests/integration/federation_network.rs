@@ -830,7 +830,8 @@ async fn an_announce_of_a_bare_id_is_fetched_and_applied_once() {
     let pool = b.db.pool().await;
     let (announced, key): (Value, String) = sqlx::query_as(
         "select o.payload, c.private_key from outbox_activity o
-         join community c on c.ap_id = o.actor_ap_id where o.kind = 'Announce'",
+         join community c on c.ap_id = o.actor_ap_id
+         where o.kind = 'Announce' and o.payload->'object'->>'type' = 'Create'",
     )
     .fetch_one(&pool)
     .await
@@ -874,6 +875,205 @@ async fn an_announce_of_a_bare_id_is_fetched_and_applied_once() {
         scalar(&a, "select count(*) from post where ap_id = $1", &post).await,
         Some(1)
     );
+
+    // The bare `Announce{Page}` Lemmy and NodeBB send: applied, and once with its Create.
+    let second = write_post(&b, &bob, "birds", "Sparrow").await;
+    let pool = b.db.pool().await;
+    let (announced,): (Value,) = sqlx::query_as(
+        "select payload from outbox_activity
+         where kind = 'Announce' and payload->'object'->'object'->>'id' = $1",
+    )
+    .bind(&second)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let page = announced["object"]["object"].clone();
+    let (status, body) = send_signed(&a, &key, &group, announce(page).to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert!(
+        post_id(&a, &second).await.is_some(),
+        "the bare Page is a post"
+    );
+    let (status, _) = send_signed(
+        &a,
+        &key,
+        &group,
+        announce(announced["object"].clone()).to_string().into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        scalar(&a, "select count(*) from post where ap_id = $1", &second).await,
+        Some(1)
+    );
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// Members on microblog servers (Mastodon and the like, told apart by NodeInfo) get new
+/// top-level posts as `Announce{Page}` and nothing else; Group-aware servers get everything.
+#[tokio::test]
+async fn microblog_servers_get_only_top_level_posts() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let c = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carol = c.user("carol").await;
+    create_community(&a, &alice, "quiet", json!({})).await;
+    let quiet = format!("quiet@{}", host(&a));
+    for (app, user) in [(&b, &bob), (&c, &carol)] {
+        join(app, user, &quiet).await;
+        eventually("joined", || async {
+            membership(app, user, &quiet).await == "joined"
+        })
+        .await;
+    }
+    // A read each follower server's NodeInfo when its member joined.
+    let pool = a.db.pool().await;
+    let software: Option<String> =
+        sqlx::query_scalar("select software from instance where authority = $1")
+            .bind(host(&c))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(software.as_deref(), Some("hearth"));
+    // B is made to look like Mastodon.
+    sqlx::query("update instance set software = 'mastodon' where authority = $1")
+        .bind(host(&b))
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually("A settled", || settled(&a)).await;
+    sqlx::query("delete from delivery")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let post = write_post(&a, &alice, "quiet", "For everyone").await;
+    eventually("C gets the post", || async {
+        post_id(&c, &post).await.is_some()
+    })
+    .await;
+    let on_c = post_id(&c, &post).await.unwrap();
+    let reply = write_comment(&c, &carol, on_c, None, "a comment").await;
+    eventually("A gets the comment", || async {
+        comment_id(&a, &reply).await.is_some()
+    })
+    .await;
+    let on_a = post_id(&a, &post).await.unwrap();
+    vote(&a, &alice, &format!("/api/v1/posts/{on_a}/vote"), 1).await;
+    eventually("A settled", || settled(&a)).await;
+
+    let to = |authority: String| {
+        let pool = pool.clone();
+        async move {
+            let rows: Vec<(serde_json::Value,)> = sqlx::query_as(
+                "select o.payload from delivery d join outbox_activity o on o.id = d.activity_id
+                 where d.authority = $1 order by d.id",
+            )
+            .bind(authority)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows.into_iter().map(|(p,)| p).collect::<Vec<_>>()
+        }
+    };
+    let to_b = to(host(&b).to_owned()).await;
+    assert_eq!(
+        to_b.len(),
+        1,
+        "only the post reaches the microblog: {to_b:?}"
+    );
+    assert_eq!(to_b[0]["type"], "Announce");
+    assert_eq!(to_b[0]["object"]["type"], "Page");
+    assert_eq!(to_b[0]["object"]["id"], post);
+    let to_c: Vec<String> = to(host(&c).to_owned())
+        .await
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{{{}}}",
+                p["type"].as_str().unwrap(),
+                p["object"]["type"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // The post and alice's vote (carol's own comment is not sent back to C).
+    assert_eq!(to_c, ["Announce{Create}", "Announce{Like}"]);
+    pool.close().await;
+    for app in [a, b, c] {
+        app.stop().await;
+    }
+}
+
+/// Mastodon's shapes: a note mentioning the group becomes a post with a clean title; a reply
+/// addressed only to the post's author joins the thread; a favourite is an upvote. And the bare
+/// `Announce{Page}` Lemmy and NodeBB send is applied.
+#[tokio::test]
+async fn mastodon_members_post_reply_and_favourite() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    b.user("felix").await;
+    create_community(&a, &alice, "town", json!({})).await;
+    let group = format!("http://{}/c/town", host(&a));
+    let felix = format!("http://{}/u/felix", host(&b));
+    let key = private_key(&b, "felix").await;
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let status = |n: u32| format!("http://{}/users/felix/statuses/{n}", host(&b));
+    let create = |object: Value| {
+        json!({"id": format!("{}/activity", object["id"].as_str().unwrap()), "type": "Create",
+               "actor": felix, "to": object["to"], "cc": object["cc"], "object": object})
+    };
+
+    // A mention post: the group only in `cc` and a Mention tag.
+    let note = json!({
+        "id": status(1), "type": "Note", "attributedTo": felix,
+        "to": [public], "cc": [format!("{felix}/followers"), group],
+        "content": format!("<p><span class=\"h-card\"><a href=\"{group}\" class=\"u-url mention\">@<span>town</span></a></span> Bike lanes downtown</p><p>They are finally painted.</p>"),
+        "tag": [{"type": "Mention", "href": group, "name": format!("@town@{}", host(&a))}],
+    });
+    let (code, body) = send_signed(&a, &key, &felix, create(note).to_string().into()).await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+    let pool = a.db.pool().await;
+    let (title, text): (String, String) =
+        sqlx::query_as("select title, body from post where ap_id = $1")
+            .bind(status(1))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(title, "Bike lanes downtown");
+    assert_eq!(text, "They are finally painted.");
+
+    // A reply to alice's post, addressed to alice alone (as Mastodon does).
+    let post = write_post(&a, &alice, "town", "Alice asks").await;
+    let alice_id = format!("http://{}/u/alice", host(&a));
+    let reply = json!({
+        "id": status(2), "type": "Note", "attributedTo": felix, "inReplyTo": post,
+        "to": [public], "cc": [alice_id],
+        "content": format!("<p><span class=\"h-card\"><a href=\"{alice_id}\" class=\"u-url mention\">@<span>alice</span></a></span> here is my answer</p>"),
+        "tag": [{"type": "Mention", "href": alice_id}],
+    });
+    let (code, body) = send_signed(&a, &key, &felix, create(reply).to_string().into()).await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{body}");
+    assert!(
+        comment_id(&a, &status(2)).await.is_some(),
+        "the reply joined the thread"
+    );
+
+    // A favourite counts as an upvote.
+    let like =
+        json!({"id": format!("{}#likes/1", felix), "type": "Like", "actor": felix, "object": post});
+    let (code, _) = send_signed(&a, &key, &felix, like.to_string().into()).await;
+    assert_eq!(code, StatusCode::ACCEPTED);
+    assert_eq!(
+        state_of(&a, "post", &post).await.map(|s| (s.0, s.1)),
+        Some((1, 1))
+    );
+    pool.close().await;
     for app in [a, b] {
         app.stop().await;
     }

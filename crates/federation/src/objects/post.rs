@@ -228,15 +228,35 @@ pub(crate) fn title_of(json: &Page, body_html: &str) -> String {
         .filter(|n| !n.is_empty());
     let raw = match from_name {
         Some(name) => name.to_owned(),
-        None => super::html_to_text(body_html)
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("(untitled)")
-            .to_owned(),
+        None => untitled_parts(body_html).0,
     };
     let one_line: String = raw.chars().filter(|c| !c.is_control()).collect();
     one_line.chars().take(200).collect()
+}
+
+/// A post without a `name` (a Mastodon note that mentions the group): its title is the first
+/// line of its text without the leading @-mentions, and its body the lines after.
+pub(crate) fn untitled_parts(body_html: &str) -> (String, String) {
+    // Paragraphs and line breaks end lines.
+    let with_breaks = body_html
+        .replace("</p>", "</p>\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let text = super::html_to_text(&with_breaks);
+    let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let title: Vec<&str> = first
+        .split_whitespace()
+        .skip_while(|word| word.starts_with('@'))
+        .collect();
+    let title = if title.is_empty() {
+        "(untitled)".to_owned()
+    } else {
+        title.join(" ")
+    };
+    let rest: Vec<&str> = lines.collect();
+    (title, rest.join("\n").trim().to_owned())
 }
 
 /// The link of a link post: a `Link` attachment, an `Image` attachment, or `url`.
