@@ -113,6 +113,9 @@ pub struct FederationSettings {
     pub refresh_age_secs: u64,
     /// Seconds between fetches of each subscribed blocklist.
     pub blocklist_refresh_secs: u64,
+    /// How many of a remote community's newest posts (with their comments) are fetched when
+    /// the first person here joins it.
+    pub backfill_posts: usize,
     /// How the outbox delivers activities.
     pub delivery: DeliverySettings,
 }

@@ -212,3 +212,14 @@ pub async fn has_local_members(db: impl PgExecutor<'_>, community_id: i64) -> sq
     .await?
     .is_some())
 }
+
+/// How many people of this instance are joined members of the community.
+pub async fn local_joined_count(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from community_member m join person p on p.id = m.person_id
+           where m.community_id = $1 and p.local and m.state = 'joined'"#,
+        community_id
+    )
+    .fetch_one(db)
+    .await
+}

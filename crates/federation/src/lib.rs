@@ -2,6 +2,7 @@
 //! Note), collections, WebFinger and NodeInfo, resolving remote things, the inbox, and the
 //! outbox with its delivery workers.
 
+pub mod backfill;
 pub mod blocklists;
 pub mod delivery;
 pub mod discovery;

@@ -892,9 +892,13 @@ async fn answer(
     let Some(mut tx) = receipt.begin(data).await? else {
         return Ok(());
     };
+    let mut backfill = false;
     if accepted {
         if hearth_db::membership::approve(&mut *tx, community.id, person.id).await? {
             hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+            // The first of us to join: fetch what the community already has.
+            backfill =
+                hearth_db::membership::local_joined_count(&mut *tx, community.id).await? == 1;
         }
     } else if hearth_db::membership::delete(&mut *tx, community.id, person.id)
         .await?
@@ -904,6 +908,15 @@ async fn answer(
         hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
     }
     tx.commit().await?;
+    if backfill {
+        let data = data.reset_request_count();
+        let ap_id = community.ap_id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::backfill::community(&data, &ap_id).await {
+                tracing::warn!(community = %ap_id, error = ?e, "backfill failed");
+            }
+        });
+    }
     Ok(())
 }
 

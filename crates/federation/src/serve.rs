@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::{Value, json};
+use url::Url;
 
 /// The media type of every ActivityPub answer.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
@@ -41,6 +42,7 @@ pub fn routes() -> Router<FederationState> {
         .route("/u/{name}/outbox", get(person_outbox))
         .route("/post/{id}", get(post))
         .route("/comment/{id}", get(comment))
+        .route("/post/{id}/replies", get(post_replies))
         .route("/activities/{kind}/{id}", get(activity))
 }
 
@@ -148,8 +150,9 @@ async fn community_outbox(
             let post_id = row.id;
             last_id = Some(post_id);
             let author = row.author_ap_id.clone();
-            // The feed row already holds everything the Page needs: no query per post.
-            let page = ApubPost::local(row)?.into_json(&data).await?;
+            // The feed row already holds everything the Page needs: no query per post. (Posts of
+            // remote authors are in our communities too.)
+            let page = crate::objects::post::page_of(&row)?;
             items.push(json!({
                 "type": "Announce",
                 "id": urls.activity("announce", &format!("create-post-{post_id}"))?,
@@ -345,6 +348,40 @@ fn is_public_activity(payload: &Value) -> bool {
         Some(Value::String(s)) => crate::protocol::is_public(s),
         _ => false,
     })
+}
+
+/// The comments of one of our posts, parents before replies (at most 500), as Notes: what a
+/// server that joins the community later fetches to show the thread.
+async fn post_replies(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let Some(post) = hearth_db::post::find(&state.ctx.pool, id, None).await? else {
+            return Ok(None);
+        };
+        if !post.local || post.deleted || post.removed {
+            return Ok(None);
+        }
+        let mut conn = state.ctx.pool.acquire().await?;
+        let mut items = Vec::new();
+        for comment in hearth_db::comment::of_post(&mut *conn, id, 500).await? {
+            if comment.deleted || comment.removed {
+                continue;
+            }
+            items.push(serde_json::to_value(
+                crate::objects::comment::note_of(&mut conn, &comment).await?,
+            )?);
+        }
+        Ok::<_, anyhow::Error>(Some(OrderedCollection {
+            kind: "OrderedCollection".to_owned(),
+            id: Url::parse(&format!("{}/replies", post.ap_id))?,
+            total_items: Some(i64::try_from(items.len())?),
+            ordered_items: items,
+        }))
+    }
+    .await;
+    respond(result, "post with this id")
 }
 
 async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Response {

@@ -1078,3 +1078,157 @@ async fn mastodon_members_post_reply_and_favourite() {
         app.stop().await;
     }
 }
+
+/// The first person on B to join A's community brings its recent past along: the newest 50
+/// posts and their comments, without any new activity.
+#[tokio::test]
+async fn joining_a_community_backfills_its_newest_posts_and_comments() {
+    let a = TestApp::spawn(&[("HEARTH__RATE_LIMITS__POST__MAX", "1000")]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    create_community(&a, &alice, "archive", json!({})).await;
+    let mut posts = Vec::new();
+    for n in 0..60 {
+        posts.push(write_post(&a, &alice, "archive", &format!("Entry {n}")).await);
+    }
+    // Comments (one nested) on the newest post.
+    let newest = post_id(&a, &posts[59]).await.unwrap();
+    let first = write_comment(&a, &alice, newest, None, "first!").await;
+    let first_id = comment_id(&a, &first).await.unwrap();
+    let nested = write_comment(&a, &alice, newest, Some(first_id), "nested").await;
+
+    join(&b, &bob, &format!("archive@{}", host(&a))).await;
+    eventually("50 posts backfilled", || async {
+        scalar(
+            &b,
+            "select count(*) from post p join community c on c.id = p.community_id where c.name = $1",
+            "archive",
+        )
+        .await
+            == Some(50)
+    })
+    .await;
+    assert!(post_id(&b, &posts[59]).await.is_some(), "the newest");
+    assert!(post_id(&b, &posts[10]).await.is_some(), "the 50th newest");
+    assert_eq!(post_id(&b, &posts[9]).await, None, "only 50");
+    eventually("the thread backfilled", || async {
+        comment_id(&b, &nested).await.is_some()
+    })
+    .await;
+    let parent = scalar(
+        &b,
+        "select parent_id from comment where ap_id = $1",
+        &nested,
+    )
+    .await;
+    assert_eq!(parent, comment_id(&b, &first).await, "with its shape");
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// What Lemmy, Mbin, NodeBB, Friendica and Mastodon send (our fixtures in their shapes, moved to
+/// a test peer's address), signed and delivered to a real inbox: each lands as the right post
+/// or comment.
+#[tokio::test]
+async fn every_dialects_posts_and_comments_land() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    b.user("bob").await;
+    create_community(&a, &alice, "garden", json!({})).await;
+    let group = format!("http://{}/c/garden", host(&a));
+    let post = write_post(&a, &alice, "garden", "Alice's post").await;
+    let bob = format!("http://{}/u/bob", host(&b));
+    let peer = format!("http://{}", host(&b));
+    let key = private_key(&b, "bob").await;
+    let fixture = |path: &str| -> Value {
+        let full = format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        let mut text = std::fs::read_to_string(full).unwrap();
+        let original: Value = serde_json::from_str(&text).unwrap();
+        let author = original["attributedTo"].as_str().unwrap().to_owned();
+        for community in [
+            "https://lemmy.example/c/gardening",
+            "https://mbin.example/m/cycling",
+            "https://nodebb.example/category/5",
+        ] {
+            // Whole values only: Mbin's post ids begin with its community's.
+            text = text.replace(&format!("\"{community}\""), &format!("\"{group}\""));
+        }
+        if original["inReplyTo"].is_string() {
+            // Replies to Lemmy's post 42 answer alice's post here.
+            text = text.replace("\"https://lemmy.example/post/42\"", &format!("\"{post}\""));
+        }
+        text = text.replace(&author, &bob);
+        for origin in [
+            "https://lemmy.example",
+            "https://mbin.example",
+            "https://nodebb.example",
+            "https://friendica.example",
+            "https://mastodon.example",
+        ] {
+            text = text.replace(origin, &peer);
+        }
+        serde_json::from_str(&text).unwrap()
+    };
+    let deliver = |object: Value| {
+        let key = key.clone();
+        let bob = bob.clone();
+        let a = &a;
+        async move {
+            let create = json!({
+                "id": format!("{}/create", object["id"].as_str().unwrap()),
+                "type": "Create", "actor": bob,
+                "to": object["to"], "cc": object["cc"], "object": object,
+            });
+            let (status, body) = send_signed(a, &key, &bob, create.to_string().into()).await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        }
+    };
+    for (path, title) in [
+        ("lemmy/page.json", "First tomatoes of the year"),
+        ("mbin/page.json", "Best chain oil?"),
+        ("nodebb/page.json", "Welcome to the forum"),
+        ("friendica/page.json", "Friendica hello"),
+    ] {
+        let object = fixture(path);
+        let id = object["id"].as_str().unwrap().to_owned();
+        deliver(object).await;
+        let pool = a.db.pool().await;
+        let stored: Option<(String,)> = sqlx::query_as("select title from post where ap_id = $1")
+            .bind(&id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        assert_eq!(stored.map(|s| s.0).as_deref(), Some(title), "{path}");
+    }
+    // Comments: Lemmy's on the post, Mastodon's addressed to the author only, Friendica's on
+    // Lemmy's comment.
+    for path in [
+        "lemmy/note.json",
+        "mastodon/note.json",
+        "friendica/note.json",
+    ] {
+        let object = fixture(path);
+        let id = object["id"].as_str().unwrap().to_owned();
+        deliver(object).await;
+        assert!(comment_id(&a, &id).await.is_some(), "{path} landed");
+    }
+    let friendica = fixture("friendica/note.json");
+    let lemmy = fixture("lemmy/note.json");
+    assert_eq!(
+        scalar(
+            &a,
+            "select parent_id from comment where ap_id = $1",
+            friendica["id"].as_str().unwrap()
+        )
+        .await,
+        comment_id(&a, lemmy["id"].as_str().unwrap()).await,
+        "Friendica's reply hangs under Lemmy's comment"
+    );
+    for app in [a, b] {
+        app.stop().await;
+    }
+}

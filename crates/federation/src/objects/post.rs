@@ -197,6 +197,10 @@ pub fn page_of(row: &PostRow) -> anyhow::Result<Page> {
         published: Some(row.published_at),
         updated: row.edited_at,
         in_reply_to: None,
+        // Our posts serve their comments, so that a server joining later backfills threads.
+        replies: row
+            .local
+            .then(|| serde_json::Value::String(format!("{}/replies", row.ap_id))),
     })
 }
 

@@ -118,6 +118,9 @@ pub struct Page {
     /// Set on a Mastodon reply to a post.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Url>,
+    /// The post's comments as a collection (a newly joined server backfills the thread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<serde_json::Value>,
 }
 
 /// A comment.
