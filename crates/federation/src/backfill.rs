@@ -76,10 +76,10 @@ pub async fn community(data: &Data<ServiceContext>, community_ap_id: &str) -> an
             continue;
         }
         stored += 1;
-        if let Some(replies) = replies {
-            if let Err(e) = comments(replies, data).await {
-                tracing::debug!(post = %id, error = %e, "backfill skipped comments");
-            }
+        if let Some(replies) = replies
+            && let Err(e) = comments(replies, data).await
+        {
+            tracing::debug!(post = %id, error = %e, "backfill skipped comments");
         }
     }
     tracing::info!(community = %community_ap_id, posts = stored, "community backfilled");
