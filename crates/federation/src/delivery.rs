@@ -213,6 +213,10 @@ pub async fn run(
         "delivery workers started"
     );
     loop {
+        // A backlog keeps the loop busy (it `continue`s while there is work): look here too.
+        if stop.is_cancelled() {
+            break;
+        }
         while running.try_join_next().is_some() {}
         let mut claimed = Vec::new();
         if slots.available_permits() > 0 {

@@ -659,7 +659,7 @@ pub async fn announce(
         "object": activity,
     });
     let id = insert(conn, &announce, &community.ap_id).await?;
-    hearth_db::federation::fan_out_to_members(
+    let mut sent = hearth_db::federation::fan_out_to_members(
         &mut *conn,
         id,
         community.id,
@@ -667,6 +667,10 @@ pub async fn announce(
         Audience::GroupAware,
     )
     .await?;
+    if sent == 0 {
+        // No member elsewhere: nothing to store, nobody to wake.
+        hearth_db::federation::delete_activity(&mut *conn, id).await?;
+    }
     // Microblogs (Mastodon and the like) show an Announce as a boost in home timelines: they
     // get new top-level posts, as `Announce{Page}`, and nothing else.
     let top_level_post =
@@ -682,7 +686,7 @@ pub async fn announce(
             "object": announce["object"]["object"],
         });
         let id = insert(conn, &boost, &community.ap_id).await?;
-        let sent = hearth_db::federation::fan_out_to_members(
+        let boosted = hearth_db::federation::fan_out_to_members(
             &mut *conn,
             id,
             community.id,
@@ -690,12 +694,16 @@ pub async fn announce(
             Audience::Microblog,
         )
         .await?;
-        if sent == 0 {
+        if boosted == 0 {
             // No member on a microblog: the boost is not needed.
             hearth_db::federation::delete_activity(&mut *conn, id).await?;
         }
+        sent += boosted;
     }
-    notify(conn).await
+    if sent > 0 {
+        notify(conn).await?;
+    }
+    Ok(())
 }
 
 /// Our community relays an activity, in an `Announce`, to chosen inboxes (reports go to the

@@ -826,6 +826,11 @@ async fn an_announce_of_a_bare_id_is_fetched_and_applied_once() {
     // A listens only to communities someone there joined (or asked to join).
     let alice = a.user("alice").await;
     join(&a, &alice, &format!("birds@{}", host(&b))).await;
+    // B announces only to members elsewhere: wait until alice's Follow is in.
+    eventually("B records alice", || async {
+        member_count(&b, "birds").await == 2
+    })
+    .await;
     let post = write_post(&b, &bob, "birds", "Robin").await;
     let pool = b.db.pool().await;
     let (announced, key): (Value, String) = sqlx::query_as(
