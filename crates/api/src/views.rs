@@ -606,3 +606,11 @@ pub struct SearchView {
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// How clients name a person or community: `name` here, `name@host` elsewhere.
+pub fn handle(name: String, host: Option<String>) -> String {
+    match host {
+        Some(host) => format!("{name}@{host}"),
+        None => name,
+    }
+}

@@ -70,6 +70,15 @@ async fn relay(
     Ok(())
 }
 
+/// A ban's end: `endTime`, or `expires` as Lemmy 0.19 sends it.
+fn expiry(activity: &Value) -> Option<DateTime<Utc>> {
+    ["endTime", "expires"]
+        .iter()
+        .find_map(|f| activity.get(*f).and_then(Value::as_str))
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
 fn summary(activity: &Value) -> String {
     activity
         .get("summary")
@@ -308,12 +317,7 @@ pub(crate) async fn block(
             "Moderators cannot be banned; remove them as moderator first.",
         ));
     }
-    // Lemmy 0.19 sends `expires`, others `endTime`.
-    let expires_at = ["endTime", "expires"]
-        .iter()
-        .find_map(|f| activity.get(*f).and_then(Value::as_str))
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc));
+    let expires_at = expiry(activity);
     let reason = summary(activity);
     let remove_data = activity
         .get("removeData")
@@ -439,11 +443,7 @@ async fn site_block(
         return Ok(());
     }
     let member = person(object, data).await?;
-    let expires_at = ["endTime", "expires"]
-        .iter()
-        .find_map(|f| activity.get(*f).and_then(Value::as_str))
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc));
+    let expires_at = expiry(activity);
     let reason = summary(activity);
     let Some(mut tx) = receipt.begin(data).await? else {
         return Ok(());

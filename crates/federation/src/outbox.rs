@@ -372,18 +372,7 @@ pub(crate) async fn record(
                 .ok_or_else(|| anyhow::anyhow!("report {id} vanished"))?;
             let community = find_community(conn, report.community_id).await?;
             let reporter = report_author(conn, id).await?;
-            let object = match report.comment_id {
-                Some(comment) => hearth_db::comment::find(&mut *conn, comment, None)
-                    .await?
-                    .map(|c| (c.ap_id, c.author_id)),
-                None => match report.post_id {
-                    Some(post) => hearth_db::post::find(&mut *conn, post, None)
-                        .await?
-                        .map(|p| (p.ap_id, p.author_id)),
-                    None => None,
-                },
-            };
-            let Some((object, author_id)) = object else {
+            let Some((object, author_id)) = reported(conn, &report).await? else {
                 return Ok(());
             };
             let flag = json!({
@@ -426,17 +415,7 @@ pub(crate) async fn record(
             let moderator = find_person(conn, moderator_id).await?;
             // The Flag decided, embedded, as Lemmy 1.0 sends and expects it.
             let reporter = report_author(conn, report_id).await.ok();
-            let content = match report.comment_id {
-                Some(comment) => hearth_db::comment::find(&mut *conn, comment, None)
-                    .await?
-                    .map(|c| c.ap_id),
-                None => match report.post_id {
-                    Some(post) => hearth_db::post::find(&mut *conn, post, None)
-                        .await?
-                        .map(|p| p.ap_id),
-                    None => None,
-                },
-            };
+            let content = reported(conn, &report).await?.map(|(ap_id, _)| ap_id);
             let mut decision = json!({
                 "@context": context(),
                 "id": activity_id(settings, "resolve")?,
@@ -730,6 +709,22 @@ pub async fn announce_to(
         "object": activity,
     });
     store(conn, &announce, &community.ap_id, inboxes).await
+}
+
+/// What a report is about: the comment's or post's ActivityPub id, and its author.
+async fn reported(
+    conn: &mut PgConnection,
+    report: &hearth_db::report::ReportRow,
+) -> anyhow::Result<Option<(String, i64)>> {
+    Ok(match (report.comment_id, report.post_id) {
+        (Some(comment), _) => hearth_db::comment::find(&mut *conn, comment, None)
+            .await?
+            .map(|c| (c.ap_id, c.author_id)),
+        (None, Some(post)) => hearth_db::post::find(&mut *conn, post, None)
+            .await?
+            .map(|p| (p.ap_id, p.author_id)),
+        (None, None) => None,
+    })
 }
 
 async fn report_author(conn: &mut PgConnection, report: i64) -> anyhow::Result<String> {

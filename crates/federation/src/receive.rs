@@ -181,7 +181,9 @@ async fn write(
     data: &Data<ServiceContext>,
 ) -> Applied {
     let object = object_json(raw, data).await?;
-    if !is_addressed_publicly(&object) && !is_addressed_publicly(raw) {
+    if !crate::protocol::is_addressed_publicly(&object)
+        && !crate::protocol::is_addressed_publicly(raw)
+    {
         // Direct messages and followers-only notes are not community content.
         return Ok(());
     }
@@ -998,15 +1000,4 @@ async fn announce(
         data,
     )
     .await
-}
-
-/// True when `object` is addressed to the public (`to` or `cc`, any spelling).
-fn is_addressed_publicly(object: &Value) -> bool {
-    ["to", "cc"].iter().any(|field| match object.get(*field) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|v| v.as_str().is_some_and(crate::protocol::is_public)),
-        Some(Value::String(s)) => crate::protocol::is_public(s),
-        _ => false,
-    })
 }

@@ -332,22 +332,12 @@ async fn activity(
         return not_found("activity with this id");
     };
     match hearth_db::federation::stored_activity(&state.ctx.pool, url.as_str()).await {
-        Ok(Some(payload)) if is_public_activity(&payload) => {
+        Ok(Some(payload)) if crate::protocol::is_addressed_publicly(&payload) => {
             activity_json(StatusCode::OK, &payload)
         }
         Ok(_) => not_found("activity with this id"),
         Err(e) => internal(e.into()),
     }
-}
-
-fn is_public_activity(payload: &Value) -> bool {
-    ["to", "cc"].iter().any(|field| match payload.get(*field) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|v| v.as_str().is_some_and(crate::protocol::is_public)),
-        Some(Value::String(s)) => crate::protocol::is_public(s),
-        _ => false,
-    })
 }
 
 /// The comments of one of our posts, parents before replies (at most 500), as Notes: what a

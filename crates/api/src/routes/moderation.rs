@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
-use crate::views::{CommentView, ErrorBody, Page, PostView};
+use crate::views::{CommentView, ErrorBody, Page, PostView, handle};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -220,13 +220,6 @@ pub struct ModLogView {
     pub expires_at: Option<DateTime<Utc>>,
     /// When.
     pub created_at: DateTime<Utc>,
-}
-
-fn handle(name: String, host: Option<String>) -> String {
-    match host {
-        Some(host) => format!("{name}@{host}"),
-        None => name,
-    }
 }
 
 impl From<hearth_db::moderation::ModLogRow> for ModLogView {

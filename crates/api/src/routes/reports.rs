@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
-use crate::views::{ErrorBody, Page};
+use crate::views::{ErrorBody, Page, handle};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -51,13 +51,6 @@ pub struct ReportView {
     pub resolved_at: Option<DateTime<Utc>>,
     /// When it was filed.
     pub created_at: DateTime<Utc>,
-}
-
-fn handle(name: String, host: Option<String>) -> String {
-    match host {
-        Some(host) => format!("{name}@{host}"),
-        None => name,
-    }
 }
 
 impl From<hearth_db::report::ReportRow> for ReportView {

@@ -117,3 +117,13 @@ impl<T> OneOrMany<T> {
 pub fn is_public(url: &str) -> bool {
     matches!(url, PUBLIC | "Public" | "as:Public")
 }
+
+/// True when a document is addressed to the public (`to` or `cc`, any spelling, one value or a
+/// list).
+pub fn is_addressed_publicly(document: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match document.get(*field) {
+        Some(Value::Array(items)) => items.iter().any(|v| v.as_str().is_some_and(is_public)),
+        Some(Value::String(s)) => is_public(s),
+        _ => false,
+    })
+}
