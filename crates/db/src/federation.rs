@@ -71,19 +71,21 @@ pub async fn activity_by_ap_id(
 }
 
 /// Adds one delivery of an activity to an inbox (nothing when it exists). `authority` is the
-/// inbox's host and port.
+/// inbox's host and port; deliveries with the same `ordering_key` reach an inbox in order.
 pub async fn add_delivery(
     db: impl PgExecutor<'_>,
     activity_id: i64,
     inbox: &str,
     authority: &str,
+    ordering_key: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "insert into delivery (activity_id, inbox, authority) values ($1, $2, $3)
+        "insert into delivery (activity_id, inbox, authority, ordering_key) values ($1, $2, $3, $4)
          on conflict do nothing",
         activity_id,
         inbox,
-        authority
+        authority,
+        ordering_key
     )
     .execute(db)
     .await?;
@@ -105,6 +107,7 @@ pub enum Audience {
 pub async fn fan_out_to_members(
     db: impl PgExecutor<'_>,
     activity_id: i64,
+    ordering_key: Option<&str>,
     community_id: i64,
     skip_authority: Option<&str>,
     audience: Audience,
@@ -114,8 +117,8 @@ pub async fn fan_out_to_members(
         .map(|s| (*s).to_owned())
         .collect();
     let done = sqlx::query!(
-        "insert into delivery (activity_id, inbox, authority)
-         select distinct $1::bigint, coalesce(p.shared_inbox_url, p.inbox_url), p.host
+        "insert into delivery (activity_id, inbox, authority, ordering_key)
+         select distinct $1::bigint, coalesce(p.shared_inbox_url, p.inbox_url), p.host, $6::text
          from community_member m join person p on p.id = m.person_id
          left join instance i on i.authority = p.host
          where m.community_id = $2 and m.state = 'joined' and not p.local
@@ -127,7 +130,8 @@ pub async fn fan_out_to_members(
         community_id,
         skip_authority,
         &microblog,
-        audience == Audience::Microblog
+        audience == Audience::Microblog,
+        ordering_key
     )
     .execute(db)
     .await?;
@@ -158,9 +162,14 @@ pub struct ClaimedDelivery {
 /// Claims up to `limit` due deliveries for `lease_secs` seconds, fairly across destination
 /// authorities: at most `per_host` rows per authority minus what this worker already has in
 /// flight there (`busy_hosts` with `busy_counts`), taken round-robin (every host's oldest row
-/// first), and none for hosts marked down. Rows locked by another worker's claim are skipped,
-/// and a claimed row is not due again until its lease lapses, so no delivery is sent by two
-/// workers at once while the lease holds.
+/// first), and none for hosts marked down. A row waits while an older row with its ordering key
+/// is pending for the same inbox, so those arrive in order. Rows locked by another worker's
+/// claim are skipped, and a claimed row is not due again until its lease lapses, so no delivery
+/// is sent by two workers at once while the lease holds.
+///
+/// The hosts with pending rows are found by skipping along `delivery_host_due_idx` (one index
+/// probe per host) and each host's rows are read in index order, so a claim costs the same
+/// with a thousand rows pending or a million.
 pub async fn claim_due(
     db: impl PgExecutor<'_>,
     limit: i64,
@@ -171,15 +180,21 @@ pub async fn claim_due(
 ) -> sqlx::Result<Vec<ClaimedDelivery>> {
     sqlx::query_as!(
         ClaimedDelivery,
-        r#"with hosts as (
-               select distinct d.authority from delivery d
-               where d.state = 'pending' and d.next_attempt_at <= now()
-                 and not exists (select 1 from delivery_host h
-                                 where h.authority = d.authority and h.state = 'down')
+        r#"with recursive hosts(authority) as (
+               (select authority from delivery where state = 'pending'
+                order by authority limit 1)
+               union all
+               select (select d.authority from delivery d
+                       where d.state = 'pending' and d.authority > h.authority
+                       order by d.authority limit 1)
+               from hosts h where h.authority is not null
            ), room as (
                select h.authority, greatest($2::int - coalesce(b.n, 0), 0) as room
                from hosts h
                left join unnest($3::text[], $4::int[]) as b(authority, n) on b.authority = h.authority
+               where h.authority is not null
+                 and not exists (select 1 from delivery_host x
+                                 where x.authority = h.authority and x.state = 'down')
            ), picked as (
                select p.id from room r
                cross join lateral (
@@ -189,6 +204,10 @@ pub async fn claim_due(
                    where d.authority = r.authority and d.state = 'pending'
                      and d.next_attempt_at <= now()
                      and (d.leased_until is null or d.leased_until < now())
+                     and (d.ordering_key is null or not exists (
+                           select 1 from delivery e
+                           where e.inbox = d.inbox and e.ordering_key = d.ordering_key
+                             and e.state = 'pending' and e.id < d.id))
                    order by d.next_attempt_at, d.id
                    limit r.room
                ) p
@@ -279,49 +298,79 @@ pub async fn claim_probe(
     .await
 }
 
-/// How a host changed after a delivery outcome.
+/// How a host changed after a failed delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostChange {
     /// No change of state.
     Same,
     /// The host has just been marked down.
     Down,
-    /// The host was down and has just answered: marked up.
-    Up,
 }
 
-/// Records a successful delivery to `authority`. A host that was down is marked up and its
-/// backlog made due at once, so it drains at full speed.
-pub async fn host_succeeded(conn: &mut PgConnection, authority: &str) -> sqlx::Result<HostChange> {
-    let was_down = sqlx::query_scalar!(
-        "update delivery_host set state = 'up', down_since = null, next_probe_at = null,
-                probe_interval_ms = null, failing_since = null, last_success_at = now()
-         where authority = $1 and state = 'down'
-         returning authority",
-        authority
+/// A delivery that reached its end with an answer from the host: `delivered`, or `failed` (the
+/// receiver refused it for good).
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// Row id.
+    pub id: i64,
+    /// The attempt this outcome belongs to.
+    pub attempt: i32,
+    /// `delivered` or `failed`.
+    pub state: &'static str,
+    /// The HTTP status, when there was one.
+    pub status: Option<i32>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// Records a batch of settled deliveries and that their hosts answered, in one statement (one
+/// commit, whatever the batch size). Outcomes name the attempt they belong to: a worker whose lease lapsed (and whose row another
+/// worker claimed again) cannot overwrite the newer outcome.
+/// Hosts that were down are marked up and their backlog made due at once; they are returned.
+pub async fn settle(
+    db: impl PgExecutor<'_>,
+    settled: &[Settled],
+    answered: &[String],
+) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<i64> = settled.iter().map(|s| s.id).collect();
+    let attempts: Vec<i32> = settled.iter().map(|s| s.attempt).collect();
+    let states: Vec<String> = settled.iter().map(|s| s.state.to_owned()).collect();
+    let statuses: Vec<Option<i32>> = settled.iter().map(|s| s.status).collect();
+    let errors: Vec<Option<String>> = settled.iter().map(|s| s.error.clone()).collect();
+    sqlx::query_scalar!(
+        r#"with done as (
+               update delivery d
+               set state = u.state, leased_until = null, last_status = u.status,
+                   last_error = u.error, finished_at = now()
+               from unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[])
+                    as u(id, attempt, state, status, error)
+               where d.id = u.id and d.attempts = u.attempt and d.state = 'pending'
+               returning d.id
+           ), before as (
+               select authority, state from delivery_host
+               where authority = any($6) and (state = 'down' or failing_since is not null)
+               for update
+           ), hosts as (
+               update delivery_host h
+               set state = 'up', down_since = null, next_probe_at = null,
+                   probe_interval_ms = null, failing_since = null, last_success_at = now()
+               from before b where h.authority = b.authority
+               returning h.authority, b.state as was
+           ), woken as (
+               update delivery set next_attempt_at = now()
+               where authority in (select authority from hosts where was = 'down')
+                 and state = 'pending' and next_attempt_at > now() and id <> all($1)
+           )
+           select authority as "authority!" from hosts where was = 'down'"#,
+        &ids,
+        &attempts,
+        &states,
+        &statuses as &[Option<i32>],
+        &errors as &[Option<String>],
+        answered
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .is_some();
-    if was_down {
-        sqlx::query!(
-            "update delivery set next_attempt_at = now()
-             where authority = $1 and state = 'pending' and next_attempt_at > now()",
-            authority
-        )
-        .execute(&mut *conn)
-        .await?;
-        return Ok(HostChange::Up);
-    }
-    // Only a host with a failure on record is written to: successes cost no extra write.
-    sqlx::query!(
-        "update delivery_host set failing_since = null, last_success_at = now()
-         where authority = $1 and failing_since is not null",
-        authority
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(HostChange::Same)
+    .fetch_all(db)
+    .await
 }
 
 /// Records a failed attempt to reach `authority`; marks the host down once its failures have
@@ -365,27 +414,6 @@ pub async fn host_failed(
     } else {
         HostChange::Same
     })
-}
-
-/// Records a successful delivery. Outcomes name the attempt they belong to: a worker whose
-/// lease lapsed (and whose row another worker claimed again) cannot overwrite the newer outcome.
-pub async fn mark_delivered(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    attempt: i32,
-    status: i32,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update delivery set state = 'delivered', leased_until = null, last_status = $2,
-                last_error = null, finished_at = now()
-         where id = $1 and attempts = $3",
-        id,
-        status,
-        attempt
-    )
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Schedules another attempt at `at`.

@@ -10,7 +10,7 @@
 use crate::signing::Signer;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use hearth_core::Settings;
-use hearth_db::federation::{ClaimedDelivery, HostChange};
+use hearth_db::federation::{ClaimedDelivery, HostChange, Settled};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -184,8 +184,10 @@ pub async fn run(
     metrics: DeliveryMetrics,
     stop: CancellationToken,
 ) {
+    let (settled, settling) = mpsc::unbounded_channel();
+    let settler = tokio::spawn(settle_batches(pool.clone(), settling));
     let sender = match Sender::new(pool.clone(), settings.clone(), metrics) {
-        Ok(sender) => Arc::new(sender),
+        Ok(sender) => Arc::new(sender.settling_through(settled)),
         Err(e) => {
             tracing::error!(error = ?e, "delivery workers cannot start");
             return;
@@ -219,7 +221,10 @@ pub async fn run(
         }
         while running.try_join_next().is_some() {}
         let mut claimed = Vec::new();
-        if slots.available_permits() > 0 {
+        // Claims come in batches: each costs a round trip whatever its size, so a worker waits
+        // until half its slots are free (or it has nothing in flight) before claiming again.
+        let batch = (delivery.concurrency.max(1) / 2).max(1);
+        if slots.available_permits() >= batch || running.is_empty() {
             // One probe per down host whose time has come, then the fair claim.
             match hearth_db::federation::take_due_probes(&pool, probe_max_ms).await {
                 Ok(hosts) => {
@@ -272,7 +277,7 @@ pub async fn run(
                 drop(permit);
             });
         }
-        if !idle && slots.available_permits() > 0 {
+        if !idle && slots.available_permits() >= batch {
             continue;
         }
         // Wait for room, news of new rows, the poll interval, or housekeeping.
@@ -314,7 +319,58 @@ pub async fn run(
     })
     .await;
     running.abort_all();
+    while running.join_next().await.is_some() {}
+    // The last outcomes are written before the workers say they stopped.
+    drop(sender);
+    if tokio::time::timeout(Duration::from_secs(5), settler)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the last delivery outcomes were not written; those rows are sent again");
+    }
     tracing::info!("delivery workers stopped");
+}
+
+/// Most outcomes end a delivery with an answer from the host (delivered, or refused for good).
+/// They are written in batches, one statement each, rather than three statements per delivery:
+/// whatever arrives while a batch is being written makes the next one. An outcome not yet
+/// written when the process dies is lost with it, and its row is sent again once its lease
+/// lapses (at least once, never lost).
+async fn settle_batches(pool: PgPool, mut outcomes: mpsc::UnboundedReceiver<(Settled, String)>) {
+    const MOST: usize = 500;
+    let mut batch: Vec<(Settled, String)> = Vec::new();
+    while let Some(first) = outcomes.recv().await {
+        batch.push(first);
+        while batch.len() < MOST {
+            match outcomes.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<Settled> = batch.iter().map(|(row, _)| row.clone()).collect();
+        let mut hosts: Vec<String> = batch.drain(..).map(|(_, host)| host).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        for attempt in 1..=3 {
+            match hearth_db::federation::settle(&pool, &rows, &hosts).await {
+                Ok(up) => {
+                    for host in up {
+                        tracing::info!(host = %host, "host is up again; sending its backlog");
+                    }
+                    break;
+                }
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(error = %e, "cannot record delivery outcomes; retrying");
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    deliveries = rows.len(),
+                    "cannot record delivery outcomes; those rows are sent again after their lease"
+                ),
+            }
+        }
+    }
 }
 
 async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
@@ -365,6 +421,8 @@ pub struct Sender {
     client: reqwest::Client,
     metrics: DeliveryMetrics,
     policy: hearth_service::policy::PolicyCache,
+    /// Where settled outcomes go to be written in batches; without it each is written at once.
+    settled: Option<mpsc::UnboundedSender<(Settled, String)>>,
 }
 
 impl Sender {
@@ -383,7 +441,35 @@ impl Sender {
             client,
             metrics,
             policy: hearth_service::policy::PolicyCache::default(),
+            settled: None,
         })
+    }
+
+    /// This sender hands settled outcomes to a batch writer ([`settle_batches`]).
+    fn settling_through(mut self, settled: mpsc::UnboundedSender<(Settled, String)>) -> Self {
+        self.settled = Some(settled);
+        self
+    }
+
+    /// Records a delivery that got an answer: through the batch writer, or at once.
+    async fn settle(&self, row: &ClaimedDelivery, settled: Settled) -> sqlx::Result<()> {
+        let settled = match &self.settled {
+            Some(batches) => match batches.send((settled, row.authority.clone())) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError((settled, _))) => settled,
+            },
+            None => settled,
+        };
+        let up = hearth_db::federation::settle(
+            &self.pool,
+            &[settled],
+            std::slice::from_ref(&row.authority),
+        )
+        .await?;
+        for host in up {
+            tracing::info!(host = %host, "host is up again; sending its backlog");
+        }
+        Ok(())
     }
 
     /// Sends one claimed delivery and records the outcome.
@@ -474,46 +560,38 @@ impl Sender {
 
     async fn record(&self, row: &ClaimedDelivery, outcome: &Outcome) -> sqlx::Result<()> {
         let delivery = &self.settings.federation.delivery;
-        let mut conn = self.pool.acquire().await?;
         match outcome {
             Outcome::Delivered(status) => {
                 self.count("delivered");
                 tracing::debug!(delivery = row.id, inbox = %row.inbox, "delivered");
-                hearth_db::federation::mark_delivered(
-                    &mut *conn,
-                    row.id,
-                    row.attempts,
-                    i32::from(*status),
-                )
-                .await?;
-                if hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?
-                    == HostChange::Up
-                {
-                    tracing::info!(host = %row.authority, "host is up again; sending its backlog");
-                }
-                Ok(())
+                let settled = Settled {
+                    id: row.id,
+                    attempt: row.attempts,
+                    state: "delivered",
+                    status: Some(i32::from(*status)),
+                    error: None,
+                };
+                self.settle(row, settled).await
             }
             Outcome::Refused { status, error } => {
                 self.count("failed");
                 tracing::info!(delivery = row.id, inbox = %row.inbox, %error, "delivery refused");
-                let status = (*status != 0).then_some(i32::from(*status));
                 // The host answered: it is up, whatever it thought of this activity.
-                hearth_db::federation::host_succeeded(&mut conn, &row.authority).await?;
-                hearth_db::federation::mark_final(
-                    &mut *conn,
-                    row.id,
-                    row.attempts,
-                    "failed",
-                    status,
-                    error,
-                )
-                .await
+                let settled = Settled {
+                    id: row.id,
+                    attempt: row.attempts,
+                    state: "failed",
+                    status: (*status != 0).then_some(i32::from(*status)),
+                    error: Some(error.clone()),
+                };
+                self.settle(row, settled).await
             }
             Outcome::Retry {
                 status,
                 not_before,
                 error,
             } => {
+                let mut conn = self.pool.acquire().await?;
                 let change = hearth_db::federation::host_failed(
                     &mut conn,
                     &row.authority,

@@ -637,10 +637,11 @@ pub async fn announce(
         "cc": [followers],
         "object": activity,
     });
-    let id = insert(conn, &announce, &community.ap_id).await?;
+    let (id, key) = insert(conn, &announce, &community.ap_id).await?;
     let mut sent = hearth_db::federation::fan_out_to_members(
         &mut *conn,
         id,
+        key.as_deref(),
         community.id,
         skip_authority,
         Audience::GroupAware,
@@ -664,10 +665,11 @@ pub async fn announce(
             "cc": [followers],
             "object": announce["object"]["object"],
         });
-        let id = insert(conn, &boost, &community.ap_id).await?;
+        let (id, key) = insert(conn, &boost, &community.ap_id).await?;
         let boosted = hearth_db::federation::fan_out_to_members(
             &mut *conn,
             id,
+            key.as_deref(),
             community.id,
             skip_authority,
             Audience::Microblog,
@@ -744,21 +746,58 @@ pub(crate) async fn store(
     actor: &str,
     inboxes: &[String],
 ) -> anyhow::Result<()> {
-    let id = insert(conn, activity, actor).await?;
+    let (id, key) = insert(conn, activity, actor).await?;
     for inbox in inboxes {
         let url = url::Url::parse(inbox)?;
         let host = authority(&url).ok_or_else(|| anyhow::anyhow!("{inbox} has no host"))?;
-        hearth_db::federation::add_delivery(&mut *conn, id, inbox, &host).await?;
+        hearth_db::federation::add_delivery(&mut *conn, id, inbox, &host, key.as_deref()).await?;
     }
     notify(conn).await
 }
 
-async fn insert(conn: &mut PgConnection, activity: &Value, actor: &str) -> anyhow::Result<i64> {
+/// Stores an activity; returns its row id and its [`ordering_key`].
+async fn insert(
+    conn: &mut PgConnection,
+    activity: &Value,
+    actor: &str,
+) -> anyhow::Result<(i64, Option<String>)> {
     let ap_id = activity["id"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("an activity without id"))?;
     let kind = activity["type"].as_str().unwrap_or("Activity");
-    Ok(hearth_db::federation::insert_activity(conn, ap_id, actor, kind, activity).await?)
+    let id = hearth_db::federation::insert_activity(conn, ap_id, actor, kind, activity).await?;
+    Ok((id, ordering_key(activity)))
+}
+
+/// What an activity must not overtake on its way to an inbox: deliveries with the same key are
+/// sent one after another, oldest first (see `hearth_db::federation::claim_due`). Receivers
+/// apply what they get in arrival order, so a vote undone right after it was cast, or a post
+/// edited right after it was written, would otherwise end wrong wherever the later activity
+/// happened to arrive first.
+///
+/// The key is what the activity is about, seen through `Announce` and `Undo`: for content (and
+/// its deletion, removal, locking) the object's id; for what one actor does to an object (votes,
+/// follows, bans) the actor and the object, so different people's votes still go out in parallel.
+fn ordering_key(activity: &Value) -> Option<String> {
+    let mut inner = activity;
+    while matches!(inner["type"].as_str(), Some("Announce" | "Undo")) && inner["object"].is_object()
+    {
+        inner = &inner["object"];
+    }
+    let id_of = |value: &Value| -> Option<String> {
+        value
+            .as_str()
+            .or_else(|| value["id"].as_str())
+            .map(str::to_owned)
+    };
+    let object = id_of(&inner["object"])?;
+    match inner["type"].as_str()? {
+        "Like" | "Dislike" | "Follow" | "Block" | "Accept" | "Reject" => {
+            Some(format!("{} {object}", id_of(&inner["actor"])?))
+        }
+        "Announce" => None,
+        _ => Some(object),
+    }
 }
 
 /// Wakes delivery workers (in every process sharing the database) once the transaction commits.
@@ -795,4 +834,38 @@ async fn find_person(
     hearth_db::person::actor_by_id(&mut *conn, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("person {id} vanished"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordering_key;
+    use serde_json::json;
+
+    #[test]
+    fn a_vote_and_its_undoing_share_a_key_through_announces() {
+        let like = json!({"type": "Like", "actor": "https://a/u/x", "object": "https://b/post/1"});
+        let undo = json!({"type": "Undo", "actor": "https://a/u/x", "object": like});
+        let announced = json!({"type": "Announce", "actor": "https://b/c/g", "object": undo});
+        let key = ordering_key(&like);
+        assert_eq!(key.as_deref(), Some("https://a/u/x https://b/post/1"));
+        assert_eq!(ordering_key(&undo), key);
+        assert_eq!(ordering_key(&announced), key);
+        let someone_else =
+            json!({"type": "Like", "actor": "https://a/u/y", "object": "https://b/post/1"});
+        assert_ne!(
+            ordering_key(&someone_else),
+            key,
+            "other voters are not held up"
+        );
+    }
+
+    #[test]
+    fn content_is_ordered_by_its_object_whoever_acts() {
+        let create = json!({"type": "Create", "actor": "https://a/u/x",
+                            "object": {"id": "https://a/post/1", "type": "Page"}});
+        let delete =
+            json!({"type": "Delete", "actor": "https://b/u/mod", "object": "https://a/post/1"});
+        assert_eq!(ordering_key(&create).as_deref(), Some("https://a/post/1"));
+        assert_eq!(ordering_key(&delete), ordering_key(&create));
+    }
 }

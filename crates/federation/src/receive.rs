@@ -650,14 +650,17 @@ async fn vote(
     data: &Data<ServiceContext>,
 ) -> Applied {
     let object = id_of(raw.get("object")).ok_or_else(|| unreadable("The vote has no object."))?;
-    apply_vote(raw, actor, &object, score, via, receipt, data).await
+    apply_vote(raw, actor, &object, score, None, via, receipt, data).await
 }
 
+/// Applies a vote, or its undoing (`score` 0, with the undone vote's id as `undone`).
+#[allow(clippy::too_many_arguments)]
 async fn apply_vote(
     raw: &Value,
     actor: &Url,
     object: &Url,
     score: i16,
+    undone: Option<&Url>,
     via: Via,
     receipt: &Receipt,
     data: &Data<ServiceContext>,
@@ -703,6 +706,11 @@ async fn apply_vote(
     let Some(mut tx) = receipt.begin(data).await? else {
         return Ok(());
     };
+    if let Some(undone) = undone.filter(|id| authority(id) == authority(actor)) {
+        // Senders may send a vote and its undoing at once, and the Undo may arrive first. The
+        // undone vote counts as received from now on, so if it comes late it is not applied.
+        hearth_db::federation::mark_received(&mut *tx, undone.as_str()).await?;
+    }
     match &target {
         Target::Post(post) => {
             hearth_db::post::vote(&mut tx, post.id, voter.row.id, score).await?;
@@ -746,7 +754,8 @@ async fn undo(
         Some("Like" | "Dislike") => {
             let object =
                 id_of(inner.get("object")).ok_or_else(|| unreadable("The vote has no object."))?;
-            apply_vote(raw, actor, &object, 0, via, receipt, data).await
+            let undone = id_of(inner.get("id"));
+            apply_vote(raw, actor, &object, 0, undone.as_ref(), via, receipt, data).await
         }
         Some("Follow") if matches!(via, Via::Direct) => unfollow(inner, actor, receipt, data).await,
         Some("Delete") => {

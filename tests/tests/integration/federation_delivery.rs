@@ -27,6 +27,17 @@ where
 
 /// Queues `n` activities by `sender` to `inbox` directly in the outbox; returns their ids.
 async fn enqueue(app: &TestApp, sender: &TestUser, inbox: &str, n: usize) -> Vec<String> {
+    enqueue_ordered(app, sender, inbox, n, None).await
+}
+
+/// As [`enqueue`], every delivery with the ordering key `key`.
+async fn enqueue_ordered(
+    app: &TestApp,
+    sender: &TestUser,
+    inbox: &str,
+    n: usize,
+    key: Option<&str>,
+) -> Vec<String> {
     let pool = app.db.pool().await;
     let actor = format!("http://{}/u/{}", app.settings.hostname, sender.name);
     let authority = url::Url::parse(inbox).unwrap();
@@ -44,7 +55,7 @@ async fn enqueue(app: &TestApp, sender: &TestUser, inbox: &str, n: usize) -> Vec
         let row = hearth_db::federation::insert_activity(&mut tx, &id, &actor, "Create", &payload)
             .await
             .unwrap();
-        hearth_db::federation::add_delivery(&mut *tx, row, inbox, &authority)
+        hearth_db::federation::add_delivery(&mut *tx, row, inbox, &authority, key)
             .await
             .unwrap();
         ids.push(id);
@@ -100,6 +111,56 @@ async fn many_activities_to_one_host_go_out_in_parallel_up_to_the_bound() {
         sink.peak_in_flight(),
         8,
         "never more than the per-host bound in flight, and the bound used"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deliveries_with_one_ordering_key_arrive_one_after_another_in_order() {
+    let app = TestApp::spawn(&[
+        ("HEARTH__FEDERATION__DELIVERY__PER_HOST_CONCURRENCY", "8"),
+        ("HEARTH__FEDERATION__DELIVERY__CONCURRENCY", "32"),
+    ])
+    .await;
+    let alice = app.user("alice").await;
+    let pause = Duration::from_millis(40);
+    let sink = Sink::start(Behaviour::RetryAfter(503, "1".to_owned())).await;
+    // The first delivery is asked to come back in a second: the rest of its key waits for it.
+    sink.accept_after(1);
+    let ordered = enqueue_ordered(&app, &alice, &sink.inbox(), 6, Some("vote x")).await;
+    eventually("the first attempt", 30, || async {
+        !sink.seen().is_empty()
+    })
+    .await;
+    sink.behave(Behaviour::Slow(pause));
+    let unordered = enqueue(&app, &alice, &sink.inbox(), 24).await;
+    eventually("every delivery", 60, || async {
+        delivered_all(&sink, &ordered) && delivered_all(&sink, &unordered)
+    })
+    .await;
+    exactly_once(&sink, &ordered);
+    exactly_once(&sink, &unordered);
+    let mut seen = sink.seen();
+    seen.sort_by_key(|s| s.at);
+    let arrivals: Vec<&hearth_tests::sink::Seen> = seen
+        .iter()
+        .filter(|s| ordered.contains(&s.id) && s.status < 300)
+        .collect();
+    let order: Vec<&String> = arrivals.iter().map(|s| &s.id).collect();
+    assert_eq!(
+        order,
+        ordered.iter().collect::<Vec<_>>(),
+        "queue order kept"
+    );
+    for pair in arrivals.windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= pause,
+            "each waited for the one before it to be answered"
+        );
+    }
+    assert!(
+        sink.peak_in_flight() > 1,
+        "deliveries without a key (or with other keys) still go in parallel"
     );
     app.stop().await;
 }

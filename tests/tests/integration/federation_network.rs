@@ -601,6 +601,59 @@ async fn a_rotated_key_is_refetched_once() {
     }
 }
 
+#[tokio::test]
+async fn an_undo_that_overtakes_its_vote_leaves_no_vote() {
+    // Other servers send a vote and its undoing in parallel; the Undo may arrive first.
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    create_community(&a, &alice, "order", json!({})).await;
+    let order = format!("order@{}", host(&a));
+    join(&b, &bob, &order).await;
+    eventually("joined", || async {
+        membership(&b, &bob, &order).await == "joined"
+    })
+    .await;
+    let post = write_post(&a, &alice, "order", "Count me").await;
+    let bob_id = format!("http://{}/u/bob", host(&b));
+    let bob_key = private_key(&b, "bob").await;
+    let like = json!({
+        "id": format!("http://{}/activities/like/{}", host(&b), uuid::Uuid::new_v4()),
+        "type": "Like", "actor": bob_id, "object": post,
+    });
+    let undo = json!({
+        "id": format!("http://{}/activities/undo/{}", host(&b), uuid::Uuid::new_v4()),
+        "type": "Undo", "actor": bob_id, "object": like,
+    });
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, undo.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, body) = send_signed(&a, &bob_key, &bob_id, like.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let votes = scalar(
+        &a,
+        "select count(*) from post_vote v join person p on p.id = v.person_id where p.ap_id = $1",
+        &bob_id,
+    )
+    .await;
+    assert_eq!(votes, Some(0), "the late vote is not applied");
+    let (score, ups, _, _, _) = state_of(&a, "post", &post).await.unwrap();
+    assert_eq!((score, ups), (0, 0), "the post has no votes");
+
+    // A vote that was never undone still counts.
+    let later = json!({
+        "id": format!("http://{}/activities/like/{}", host(&b), uuid::Uuid::new_v4()),
+        "type": "Like", "actor": bob_id, "object": post,
+    });
+    let (status, _) = send_signed(&a, &bob_key, &bob_id, later.to_string().into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (score, ups, _, _, _) = state_of(&a, "post", &post).await.unwrap();
+    assert_eq!((score, ups), (1, 1));
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
 /// Signs `body` with `key` as `key_actor` and posts it to A's shared inbox.
 pub(crate) async fn send_signed(
     app: &TestApp,
