@@ -473,8 +473,14 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
         q.push_bind(cursor.id);
         q.push(")");
     }
-    q.push(format_args!(" order by {key} desc, p.id desc limit "));
-    q.push_bind(r.limit);
+    // The page size is written into the statement, not bound: with `limit $n` PostgreSQL
+    // cannot cost a generic plan and plans the feed again on every execution (planning took
+    // twice as long as running it). Page sizes are a handful of small numbers, so each gets
+    // its own prepared statement, planned once per connection.
+    q.push(format_args!(
+        " order by {key} desc, p.id desc limit {}",
+        r.limit.clamp(0, 1000)
+    ));
     q
 }
 
