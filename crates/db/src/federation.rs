@@ -159,20 +159,22 @@ pub struct ClaimedDelivery {
     pub private_key: Option<String>,
 }
 
-/// Claims up to `limit` due deliveries for `lease_secs` seconds, fairly across destination
-/// authorities: at most `per_host` rows per authority minus what this worker already has in
-/// flight there (`busy_hosts` with `busy_counts`), taken round-robin (every host's oldest row
-/// first), and none for hosts marked down. A row waits while an older row with its ordering key
-/// is pending for the same inbox, so those arrive in order. Rows locked by another worker's
-/// claim are skipped, and a claimed row is not due again until its lease lapses, so no delivery
-/// is sent by two workers at once while the lease holds.
+/// Claims up to `limit` due deliveries for `lease_secs` seconds, host by host in the order of
+/// their authorities, starting after `after_host` (the last host the previous claim reached,
+/// so that successive claims go round every host): from each host its oldest due rows, at most
+/// `per_host` minus what this worker already has in flight there (`busy_hosts` with
+/// `busy_counts`), and nothing from hosts marked down. A row waits while an older row with its
+/// ordering key is pending for the same inbox, so those arrive in order. Rows locked by another
+/// worker's claim are skipped, and a claimed row is not due again until its lease lapses, so no
+/// delivery is sent by two workers at once while the lease holds.
 ///
-/// The hosts with pending rows are found by skipping along `delivery_host_due_idx` (one index
-/// probe per host) and each host's rows are read in index order, so a claim costs the same
-/// with a thousand rows pending or a million.
+/// The hosts are found by skipping along `delivery_host_due_idx` (one index probe per host),
+/// lazily: the walk stops as soon as `limit` rows are found, so a claim costs about the same
+/// with ten hosts or ten thousand, and a thousand rows pending or a million.
 pub async fn claim_due(
     db: impl PgExecutor<'_>,
     limit: i64,
+    after_host: &str,
     per_host: i32,
     busy_hosts: &[String],
     busy_counts: &[i32],
@@ -181,27 +183,18 @@ pub async fn claim_due(
     sqlx::query_as!(
         ClaimedDelivery,
         r#"with recursive hosts(authority) as (
-               (select authority from delivery where state = 'pending'
+               (select authority from delivery where state = 'pending' and authority > $2
                 order by authority limit 1)
                union all
                select (select d.authority from delivery d
                        where d.state = 'pending' and d.authority > h.authority
                        order by d.authority limit 1)
                from hosts h where h.authority is not null
-           ), room as (
-               select h.authority, greatest($2::int - coalesce(b.n, 0), 0) as room
-               from hosts h
-               left join unnest($3::text[], $4::int[]) as b(authority, n) on b.authority = h.authority
-               where h.authority is not null
-                 and not exists (select 1 from delivery_host x
-                                 where x.authority = h.authority and x.state = 'down')
            ), picked as (
-               select p.id from room r
+               select p.id from hosts h
                cross join lateral (
-                   select d.id, d.next_attempt_at,
-                          row_number() over (order by d.next_attempt_at, d.id) as rank
-                   from delivery d
-                   where d.authority = r.authority and d.state = 'pending'
+                   select d.id from delivery d
+                   where d.authority = h.authority and d.state = 'pending'
                      and d.next_attempt_at <= now()
                      and (d.leased_until is null or d.leased_until < now())
                      and (d.ordering_key is null or not exists (
@@ -209,9 +202,13 @@ pub async fn claim_due(
                            where e.inbox = d.inbox and e.ordering_key = d.ordering_key
                              and e.state = 'pending' and e.id < d.id))
                    order by d.next_attempt_at, d.id
-                   limit r.room
+                   limit greatest($3::int - coalesce(
+                       (select b.n from unnest($4::text[], $5::int[]) as b(authority, n)
+                        where b.authority = h.authority), 0), 0)
                ) p
-               order by p.rank, p.next_attempt_at
+               where h.authority is not null
+                 and not exists (select 1 from delivery_host x
+                                 where x.authority = h.authority and x.state = 'down')
                limit $1
            ), due as (
                select id from delivery
@@ -220,7 +217,7 @@ pub async fn claim_due(
                for update skip locked
            ), claimed as (
                update delivery d
-               set leased_until = now() + make_interval(secs => $5), attempts = d.attempts + 1,
+               set leased_until = now() + make_interval(secs => $6), attempts = d.attempts + 1,
                    last_attempt_at = now()
                from due where d.id = due.id
                returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
@@ -232,8 +229,10 @@ pub async fn claim_due(
            from claimed c
            join outbox_activity a on a.id = c.activity_id
            left join person p on p.ap_id = a.actor_ap_id and p.local
-           left join community g on g.ap_id = a.actor_ap_id and g.local"#,
+           left join community g on g.ap_id = a.actor_ap_id and g.local
+           order by c.authority, c.id"#,
         limit,
+        after_host,
         per_host,
         busy_hosts,
         busy_counts,

@@ -201,6 +201,8 @@ pub async fn run(
         i64::try_from(delivery.probe_max_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let mut listener = listen(&pool).await;
     let in_flight = InFlight::default();
+    // Where the next claim starts in the round of hosts.
+    let mut next_host = String::new();
     let mut running = JoinSet::new();
     let mut housekeeping =
         tokio::time::interval(Duration::from_secs(delivery.prune_interval_secs.max(1)));
@@ -247,19 +249,34 @@ pub async fn run(
             if room > 0 {
                 let (hosts, counts) = in_flight.snapshot();
                 let limit = i64::try_from(room.min(500)).unwrap_or(500);
-                match hearth_db::federation::claim_due(
-                    &pool,
-                    limit,
-                    per_host,
-                    &hosts,
-                    &counts,
-                    delivery.lease_secs,
-                )
-                .await
-                {
-                    Ok(rows) => claimed.extend(rows),
-                    Err(e) => tracing::warn!(error = %e, "cannot claim deliveries; retrying"),
+                // Round the hosts: on from where the last claim stopped, then from the start.
+                let mut rows = Vec::new();
+                for start in [next_host.clone(), String::new()] {
+                    let want = limit - i64::try_from(rows.len()).unwrap_or(limit);
+                    match hearth_db::federation::claim_due(
+                        &pool,
+                        want,
+                        &start,
+                        per_host,
+                        &hosts,
+                        &counts,
+                        delivery.lease_secs,
+                    )
+                    .await
+                    {
+                        Ok(found) => rows.extend(found),
+                        Err(e) => tracing::warn!(error = %e, "cannot claim deliveries; retrying"),
+                    }
+                    if start.is_empty() || i64::try_from(rows.len()).unwrap_or(limit) >= limit {
+                        break;
+                    }
                 }
+                // Rows come host by host; the last one's host is where this claim stopped.
+                next_host = rows
+                    .last()
+                    .map(|row| row.authority.clone())
+                    .unwrap_or_default();
+                claimed.extend(rows);
             }
         }
         let idle = claimed.is_empty();
