@@ -11,3 +11,7 @@ create index delivery_ordering_idx on delivery (inbox, ordering_key, id)
 -- skipping along this index, so the id belongs in it.
 drop index delivery_host_due_idx;
 create index delivery_host_due_idx on delivery (authority, next_attempt_at, id) where state = 'pending';
+
+-- A claim writes only columns no index covers (lease, attempts, time); room on each page lets
+-- PostgreSQL update those rows in place (HOT), without new index entries.
+alter table delivery set (fillfactor = 70);
