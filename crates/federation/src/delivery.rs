@@ -203,6 +203,7 @@ pub async fn run(
     let in_flight = InFlight::default();
     // Where the next claim starts in the round of hosts.
     let mut next_host = String::new();
+    let mut last_probe_look = std::time::Instant::now() - poll;
     let mut running = JoinSet::new();
     let mut housekeeping =
         tokio::time::interval(Duration::from_secs(delivery.prune_interval_secs.max(1)));
@@ -227,8 +228,22 @@ pub async fn run(
         // until half its slots are free (or it has nothing in flight) before claiming again.
         let batch = (delivery.concurrency.max(1) / 2).max(1);
         if slots.available_permits() >= batch || running.is_empty() {
-            // One probe per down host whose time has come, then the fair claim.
-            match hearth_db::federation::take_due_probes(&pool, probe_max_ms).await {
+            // One probe per down host whose time has come (looked for once per poll interval:
+            // probes are seconds apart, and a busy loop need not pay a round trip each turn),
+            // then the fair claim.
+            let probes_due = last_probe_look.elapsed() >= poll;
+            if probes_due {
+                last_probe_look = std::time::Instant::now();
+            }
+            match async {
+                if probes_due {
+                    hearth_db::federation::take_due_probes(&pool, probe_max_ms).await
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+            .await
+            {
                 Ok(hosts) => {
                     for host in hosts {
                         match hearth_db::federation::claim_probe(&pool, &host, delivery.lease_secs)
