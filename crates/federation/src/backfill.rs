@@ -1,39 +1,72 @@
 //! Backfill: when the first person here joins a remote community, its newest posts (from its
-//! outbox, up to `federation.backfill_posts`) and their comments (from each post's `replies`
-//! collection, when the server offers one) are fetched, so the community does not look empty
-//! until new activity arrives. Runs beside the request that learnt of the membership.
+//! outbox, up to `federation.backfill_posts`), its pinned posts (its `featured` collection) and
+//! the posts' comments (from each post's `replies` collection, paged or not, when the server
+//! offers one) are fetched, so the community does not look empty until new activity arrives.
+//! Runs beside the request that learnt of the membership.
 
 use crate::objects::comment::ApubComment;
 use crate::objects::post::ApubPost;
 use crate::protocol::objects::{Note, Page};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
+use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
 use hearth_service::ServiceContext;
 use serde_json::Value;
 use url::Url;
 
-/// The items of a collection: inline `orderedItems`/`items`, else those of its `first` page.
-async fn items(collection: Value, data: &Data<ServiceContext>) -> anyhow::Result<Vec<Value>> {
+/// Pages of one collection followed at most (a hostile `next` chain ends here).
+const MOST_PAGES: usize = 20;
+
+/// Comments taken from one post's `replies` at most.
+const MOST_COMMENTS: usize = 500;
+
+/// The items of a collection, up to `most`: inline `orderedItems`/`items`, else those of its
+/// pages (`first`, then each page's `next`, on the collection's own server only).
+async fn items(
+    collection: Value,
+    most: usize,
+    data: &Data<ServiceContext>,
+) -> anyhow::Result<Vec<Value>> {
     let inline = |c: &Value| {
         c.get("orderedItems")
             .or_else(|| c.get("items"))
             .and_then(Value::as_array)
             .cloned()
+            .unwrap_or_default()
     };
-    if let Some(found) = inline(&collection).filter(|i| !i.is_empty()) {
+    let mut found = inline(&collection);
+    if !found.is_empty() {
+        found.truncate(most);
         return Ok(found);
     }
-    match collection.get("first") {
-        Some(Value::Object(page)) => Ok(inline(&Value::Object(page.clone())).unwrap_or_default()),
-        Some(Value::String(url)) => {
-            let page = fetch_object_http::<ServiceContext, Value>(&Url::parse(url)?, data)
-                .await?
-                .object;
-            Ok(inline(&page).unwrap_or_default())
+    let home = collection["id"]
+        .as_str()
+        .and_then(|id| Url::parse(id).ok())
+        .and_then(|id| crate::urls::authority(&id));
+    let mut next = collection.get("first").cloned();
+    for _ in 0..MOST_PAGES {
+        let page = match next.take() {
+            Some(page @ Value::Object(_)) => page,
+            Some(Value::String(url)) => {
+                let url = Url::parse(&url)?;
+                if crate::urls::authority(&url) != home {
+                    break;
+                }
+                fetch_object_http::<ServiceContext, Value>(&url, data)
+                    .await?
+                    .object
+            }
+            _ => break,
+        };
+        found.extend(inline(&page));
+        if found.len() >= most {
+            break;
         }
-        _ => Ok(Vec::new()),
+        next = page.get("next").cloned();
     }
+    found.truncate(most);
+    Ok(found)
 }
 
 /// Fetches a remote community's newest posts and their comments.
@@ -49,7 +82,7 @@ pub async fn community(data: &Data<ServiceContext>, community_ap_id: &str) -> an
         .object;
     let limit = data.settings.federation.backfill_posts;
     let mut stored = 0;
-    for item in items(outbox, data).await?.into_iter().take(limit) {
+    for item in items(outbox, limit, data).await? {
         // Each post may fetch its author and its thread: a fresh fetch budget per post.
         let data = &data.reset_request_count();
         // `Announce{Create{Page}}` (Lemmy, Hearth), `Create{Page}`, or the Page itself.
@@ -82,8 +115,55 @@ pub async fn community(data: &Data<ServiceContext>, community_ap_id: &str) -> an
             tracing::debug!(post = %id, error = %e, "backfill skipped comments");
         }
     }
-    tracing::info!(community = %community_ap_id, posts = stored, "community backfilled");
+    let pinned = match group.get("featured").and_then(Value::as_str) {
+        Some(featured) => match featured_posts(featured, community_ap_id, data).await {
+            Ok(pinned) => pinned,
+            Err(e) => {
+                tracing::debug!(community = %community_ap_id, error = %e, "backfill skipped the pins");
+                0
+            }
+        },
+        None => 0,
+    };
+    tracing::info!(community = %community_ap_id, posts = stored, pinned, "community backfilled");
     Ok(())
+}
+
+/// Stores the posts of a community's `featured` collection (objects or ids) and marks them
+/// pinned; returns how many.
+async fn featured_posts(
+    featured: &str,
+    community_ap_id: &str,
+    data: &Data<ServiceContext>,
+) -> anyhow::Result<usize> {
+    let collection = fetch_object_http::<ServiceContext, Value>(&Url::parse(featured)?, data)
+        .await?
+        .object;
+    let mut pinned = 0;
+    for item in items(collection, MOST_PAGES, data).await? {
+        let data = &data.reset_request_count();
+        let Some(id) = item
+            .as_str()
+            .or_else(|| item["id"].as_str())
+            .and_then(|id| Url::parse(id).ok())
+        else {
+            continue;
+        };
+        let post = match ObjectId::<ApubPost>::from(id).dereference(data).await {
+            Ok(post) => post,
+            Err(e) => {
+                tracing::debug!(error = %e, "backfill skipped a pinned post");
+                continue;
+            }
+        };
+        // Only the community's own posts: a collection cannot pin someone else's.
+        let community = hearth_db::community::find(&data.pool, post.row.community_id).await?;
+        if community.is_some_and(|c| c.ap_id == community_ap_id) {
+            hearth_db::moderation::set_featured(&data.pool, post.row.id, true).await?;
+            pinned += 1;
+        }
+    }
+    Ok(pinned)
 }
 
 async fn comments(replies: Value, data: &Data<ServiceContext>) -> anyhow::Result<()> {
@@ -95,7 +175,17 @@ async fn comments(replies: Value, data: &Data<ServiceContext>) -> anyhow::Result
         }
         other => other,
     };
-    for item in items(collection, data).await? {
+    for item in items(collection, MOST_COMMENTS, data).await? {
+        if let Some(id) = item.as_str().and_then(|id| Url::parse(id).ok()) {
+            // Only an id (Mastodon's and Fedify's shape): fetched, with its parents.
+            if let Err(e) = ObjectId::<ApubComment>::from(id.clone())
+                .dereference(data)
+                .await
+            {
+                tracing::debug!(comment = %id, error = %e, "backfill skipped a comment");
+            }
+            continue;
+        }
         let Ok(note) = serde_json::from_value::<Note>(item) else {
             continue;
         };

@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::{Value, json};
-use url::Url;
 
 /// The media type of every ActivityPub answer.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
@@ -43,6 +42,7 @@ pub fn routes() -> Router<FederationState> {
         .route("/post/{id}", get(post))
         .route("/comment/{id}", get(comment))
         .route("/post/{id}/replies", get(post_replies))
+        .route("/comment/{id}/replies", get(comment_replies))
         .route("/activities/{kind}/{id}", get(activity))
 }
 
@@ -340,9 +340,23 @@ async fn activity(
     }
 }
 
-/// The comments of one of our posts, parents before replies (at most 500), as Notes: what a
-/// server that joins the community later fetches to show the thread.
-async fn post_replies(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+/// How many comments one page of a `replies` collection holds.
+const REPLIES_PAGE: i64 = 50;
+
+/// `?after=<comment id>`: where a page of a `replies` collection starts.
+#[derive(Debug, serde::Deserialize)]
+pub struct RepliesQuery {
+    after: Option<i64>,
+}
+
+/// The comments of one of our posts, as a paged collection: without `?after` the collection
+/// (its size and its first page), with it one page of Notes in id order, so parents come before
+/// their replies. What a server that joins the community later fetches to show whole threads.
+async fn post_replies(
+    State(state): State<FederationState>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<RepliesQuery>,
+) -> Response {
     let result = async {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
@@ -353,25 +367,99 @@ async fn post_replies(State(state): State<FederationState>, Path(id): Path<Strin
         if !post.local || post.deleted || post.removed {
             return Ok(None);
         }
+        let collection = format!("{}/replies", post.ap_id);
+        let Some(after) = query.after else {
+            return Ok(Some(replies_collection(
+                &collection,
+                i64::from(post.comment_count),
+            )));
+        };
         let mut conn = state.ctx.pool.acquire().await?;
-        let mut items = Vec::new();
-        for comment in hearth_db::comment::of_post(&mut *conn, id, 500).await? {
-            if comment.deleted || comment.removed {
-                continue;
-            }
-            items.push(serde_json::to_value(
-                crate::objects::comment::note_of(&mut conn, &comment).await?,
-            )?);
-        }
-        Ok::<_, anyhow::Error>(Some(OrderedCollection {
-            kind: "OrderedCollection".to_owned(),
-            id: Url::parse(&format!("{}/replies", post.ap_id))?,
-            total_items: Some(i64::try_from(items.len())?),
-            ordered_items: items,
-        }))
+        let rows =
+            hearth_db::comment::page_of_post(&mut *conn, post.id, after, REPLIES_PAGE).await?;
+        Ok::<_, anyhow::Error>(Some(
+            replies_page(&mut conn, &collection, after, rows).await?,
+        ))
     }
     .await;
     respond(result, "post with this id")
+}
+
+/// The direct replies to one of our comments, paged as a post's `replies` are.
+async fn comment_replies(
+    State(state): State<FederationState>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<RepliesQuery>,
+) -> Response {
+    let result = async {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let mut conn = state.ctx.pool.acquire().await?;
+        let Some(comment) = hearth_db::comment::find(&mut *conn, id, None).await? else {
+            return Ok(None);
+        };
+        if !comment.local || comment.deleted || comment.removed {
+            return Ok(None);
+        }
+        let collection = format!("{}/replies", comment.ap_id);
+        let Some(after) = query.after else {
+            return Ok(Some(replies_collection(
+                &collection,
+                i64::from(comment.child_count),
+            )));
+        };
+        let rows = hearth_db::comment::page_of_replies(
+            &mut *conn,
+            comment.post_id,
+            comment.id,
+            after,
+            REPLIES_PAGE,
+        )
+        .await?;
+        Ok::<_, anyhow::Error>(Some(
+            replies_page(&mut conn, &collection, after, rows).await?,
+        ))
+    }
+    .await;
+    respond(result, "comment with this id")
+}
+
+/// A `replies` collection without its items: its size and where its first page is.
+fn replies_collection(collection: &str, total: i64) -> Value {
+    json!({
+        "type": "OrderedCollection",
+        "id": collection,
+        "totalItems": total,
+        "first": format!("{collection}?after=0"),
+    })
+}
+
+/// One page of a `replies` collection, with `next` while the page is full.
+async fn replies_page(
+    conn: &mut sqlx::PgConnection,
+    collection: &str,
+    after: i64,
+    rows: Vec<hearth_db::comment::CommentRow>,
+) -> anyhow::Result<Value> {
+    let last = rows.last().map(|row| row.id);
+    let full = i64::try_from(rows.len())? == REPLIES_PAGE;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(serde_json::to_value(
+            crate::objects::comment::note_of(conn, row).await?,
+        )?);
+    }
+    let mut page = json!({
+        "type": "OrderedCollectionPage",
+        "id": format!("{collection}?after={after}"),
+        "partOf": collection,
+        "orderedItems": items,
+    });
+    if let (true, Some(last)) = (full, last) {
+        page["next"] = json!(format!("{collection}?after={last}"));
+    }
+    Ok(page)
 }
 
 async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Response {

@@ -1150,11 +1150,99 @@ async fn joining_a_community_backfills_its_newest_posts_and_comments() {
     for n in 0..60 {
         posts.push(write_post(&a, &alice, "archive", &format!("Entry {n}")).await);
     }
-    // Comments (one nested) on the newest post.
+    // Comments (one nested, then enough for three pages of `replies`) on the newest post.
     let newest = post_id(&a, &posts[59]).await.unwrap();
     let first = write_comment(&a, &alice, newest, None, "first!").await;
     let first_id = comment_id(&a, &first).await.unwrap();
     let nested = write_comment(&a, &alice, newest, Some(first_id), "nested").await;
+    let pool = a.db.pool().await;
+    // Written in bulk: the API's comment rate limit is not what this test is about.
+    sqlx::query(
+        "insert into comment (ap_id, local, post_id, author_id, path, body, body_html)
+         select 'http://' || $3 || '/comment/bulk' || g, true, $1, $2, '{}', 'Bulk ' || g,
+                '<p>Bulk ' || g || '</p>'
+         from generate_series(1, 118) g",
+    )
+    .bind(newest)
+    .bind(
+        scalar(&a, "select id from person where name = $1", "alice")
+            .await
+            .unwrap(),
+    )
+    .bind(host(&a))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update comment set ap_id = 'http://' || $1 || '/comment/' || id, path = array[id]
+         where ap_id like '%/comment/bulk%'",
+    )
+    .bind(host(&a))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("update post set comment_count = 120 where id = $1")
+        .bind(newest)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    // The oldest post is pinned: beyond the newest 50, yet backfilled through `featured`.
+    let oldest = post_id(&a, &posts[0]).await.unwrap();
+    let (status, body) = a
+        .post_json(
+            &format!("/api/v1/posts/{oldest}/pin"),
+            alice.auth(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The replies collection is paged: 50 Notes a page, parents first, `next` until the end.
+    let replies = format!("{}/replies", posts[59]);
+    let fetch = |url: String| {
+        let client = b.client.clone();
+        async move {
+            let page: Value = client
+                .get(url)
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page
+        }
+    };
+    let collection = fetch(replies.clone()).await;
+    assert_eq!(collection["totalItems"], 120);
+    let mut next = collection["first"].as_str().map(str::to_owned);
+    let mut seen = Vec::new();
+    while let Some(url) = next {
+        let page = fetch(url).await;
+        assert_eq!(page["type"], "OrderedCollectionPage");
+        assert_eq!(page["partOf"], replies.as_str());
+        seen.extend(
+            page["orderedItems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].clone()),
+        );
+        next = page["next"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len(), 120, "every comment once");
+    assert_eq!(
+        (seen[0].as_str(), seen[1].as_str()),
+        (Some(first.as_str()), Some(nested.as_str()))
+    );
+    let first_replies = fetch(format!("{first}/replies?after=0")).await;
+    assert_eq!(
+        first_replies["orderedItems"][0]["id"],
+        nested.as_str(),
+        "a comment's replies"
+    );
 
     join(&b, &bob, &format!("archive@{}", host(&a))).await;
     eventually("50 posts backfilled", || async {
@@ -1181,6 +1269,26 @@ async fn joining_a_community_backfills_its_newest_posts_and_comments() {
     )
     .await;
     assert_eq!(parent, comment_id(&b, &first).await, "with its shape");
+    eventually("every page of the thread backfilled", || async {
+        scalar(
+            &b,
+            "select count(*) from comment where post_id = $1::bigint",
+            &post_id(&b, &posts[59]).await.unwrap().to_string(),
+        )
+        .await
+            == Some(120)
+    })
+    .await;
+    eventually("the pinned post backfilled and pinned", || async {
+        scalar(
+            &b,
+            "select count(*) from post where ap_id = $1 and featured",
+            &posts[0],
+        )
+        .await
+            == Some(1)
+    })
+    .await;
     for app in [a, b] {
         app.stop().await;
     }
