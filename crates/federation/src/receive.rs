@@ -7,10 +7,10 @@
 use crate::inbox::{InboxError, IncomingActivity, id_of};
 use crate::objects::actor::ApubActor;
 use crate::objects::comment::ApubComment;
+use crate::objects::content_text;
 use crate::objects::person::ApubPerson;
 use crate::objects::post::{ApubPost, link_of, title_of};
-use crate::objects::remote_text;
-use crate::protocol::objects::{Note, Page};
+use crate::protocol::objects::{Note, Page, author_of};
 use crate::urls::authority;
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
@@ -194,7 +194,8 @@ async fn write(
             "The object lives on another server than the activity's actor.",
         ));
     }
-    if id_of(object.get("attributedTo")).as_ref() != Some(actor) {
+    // Read as the object is parsed: PeerTube's `attributedTo` is a list (account, channel).
+    if object.get("attributedTo").and_then(author_of).as_ref() != Some(actor) {
         return Err(refused(
             "not_author",
             "Only the author may create or change this object.",
@@ -250,7 +251,11 @@ async fn write_post(
             .await
             .map_err(InboxError::Refused)?;
     }
-    let (mut body, mut body_html) = remote_text(page.content.as_deref(), page.source.as_ref());
+    let (mut body, mut body_html) = content_text(
+        page.content.as_deref(),
+        page.media_type.as_deref(),
+        page.source.as_ref(),
+    );
     let title = title_of(&page, &body_html);
     if page.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         // A note that mentions the group (Mastodon): the first line was the title.
@@ -399,7 +404,11 @@ async fn write_comment(
             .await
             .map_err(InboxError::Refused)?;
     }
-    let (body, body_html) = remote_text(note.content.as_deref(), note.source.as_ref());
+    let (body, body_html) = content_text(
+        note.content.as_deref(),
+        note.media_type.as_deref(),
+        note.source.as_ref(),
+    );
     let language = note.language.as_ref().map(|l| l.identifier.clone());
     let Some(mut tx) = receipt.begin(data).await? else {
         return Ok(());
@@ -966,7 +975,7 @@ async fn announce(
         inner = json!({
             "id": inner["id"],
             "type": "Create",
-            "actor": id_of(inner.get("attributedTo")).map(|u| u.to_string()),
+            "actor": inner.get("attributedTo").and_then(author_of).map(|u| u.to_string()),
             "to": inner.get("to").cloned().unwrap_or(Value::Null),
             "cc": inner.get("cc").cloned().unwrap_or(Value::Null),
             "object": inner,

@@ -132,7 +132,11 @@ impl Object for ApubComment {
             "{} answers in one of our communities; that takes the community's inbox",
             json.id
         );
-        let (body, body_html) = super::remote_text(json.content.as_deref(), json.source.as_ref());
+        let (body, body_html) = super::content_text(
+            json.content.as_deref(),
+            json.media_type.as_deref(),
+            json.source.as_ref(),
+        );
         if let Some(existing) =
             hearth_db::comment::id_by_ap_id(&data.pool, json.id.as_str()).await?
         {

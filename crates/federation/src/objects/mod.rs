@@ -80,6 +80,25 @@ pub(crate) fn remote_text(
     (markdown, html)
 }
 
+/// A post's or comment's text as we store it, `(markdown, html)`. PeerTube sends its
+/// descriptions and comments as markdown in `content` itself (`mediaType: text/markdown`, no
+/// `source`): that text is the markdown and the HTML is rendered from it, rather than reading it
+/// as HTML (which runs its paragraphs together and leaves its markup showing). Anything else is
+/// HTML, with maybe a markdown `source` (`remote_text`).
+pub(crate) fn content_text(
+    content: Option<&str>,
+    media_type: Option<&str>,
+    source: Option<&crate::protocol::Source>,
+) -> (String, String) {
+    match (content, media_type, source) {
+        (Some(markdown), Some("text/markdown"), None) => (
+            markdown.to_owned(),
+            hearth_service::markdown::render(markdown),
+        ),
+        _ => remote_text(content, source),
+    }
+}
+
 /// Plain text of some HTML, for fields we keep as text (a bio without markdown source).
 pub(crate) fn html_to_text(html: &str) -> String {
     let cleaned = ammonia::Builder::empty().clean(html).to_string();

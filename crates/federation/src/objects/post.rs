@@ -134,7 +134,11 @@ impl Object for ApubPost {
             "{} claims a place in one of our communities; that takes the community's inbox",
             json.id
         );
-        let (body, body_html) = super::remote_text(json.content.as_deref(), json.source.as_ref());
+        let (body, body_html) = super::content_text(
+            json.content.as_deref(),
+            json.media_type.as_deref(),
+            json.source.as_ref(),
+        );
         let title = title_of(&json, &body_html);
         let url = link_of(&json);
         let language = json.language.as_ref().map(|l| l.identifier.clone());
@@ -263,7 +267,7 @@ pub(crate) fn untitled_parts(body_html: &str) -> (String, String) {
     (title, rest.join("\n").trim().to_owned())
 }
 
-/// The link of a link post: a `Link` attachment, an `Image` attachment, or `url`.
+/// The link of a link post: a `Link` attachment, an `Image` attachment, or `url` (Mbin).
 pub(crate) fn link_of(json: &Page) -> Option<Url> {
     let from_attachment = json
         .attachment
@@ -277,13 +281,27 @@ pub(crate) fn link_of(json: &Page) -> Option<Url> {
             })
         });
     from_attachment
-        .or_else(|| match &json.url {
-            Some(serde_json::Value::String(s)) => Url::parse(s).ok(),
-            Some(serde_json::Value::Object(o)) => o
-                .get("href")
-                .and_then(|h| h.as_str())
-                .and_then(|h| Url::parse(h).ok()),
-            _ => None,
+        .or_else(|| {
+            let url = match &json.url {
+                Some(serde_json::Value::String(s)) => Url::parse(s).ok(),
+                Some(serde_json::Value::Object(o)) => href_of(o),
+                // PeerTube lists the watch page (`text/html`) among its streams and trackers.
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .filter_map(serde_json::Value::as_object)
+                    .find(|o| o.get("mediaType").and_then(|m| m.as_str()) == Some("text/html"))
+                    .and_then(href_of),
+                _ => None,
+            };
+            // NodeBB gives the post's own page as `url`: that is where the post lives, not a
+            // link it shares. A video's page is kept, as Lemmy does: the video plays only there.
+            url.filter(|u| u != &json.id || json.kind == "Video")
         })
         .filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+fn href_of(link: &serde_json::Map<String, serde_json::Value>) -> Option<Url> {
+    link.get("href")
+        .and_then(|h| h.as_str())
+        .and_then(|h| Url::parse(h).ok())
 }

@@ -190,21 +190,24 @@ pub struct Tombstone {
 fn one_actor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     use serde::de::Error;
     let value = serde_json::Value::deserialize(d)?;
+    author_of(&value).ok_or_else(|| D::Error::custom("attributedTo names no actor"))
+}
+
+/// The author an `attributedTo` names: a URL, an object with an `id`, or in a list the first
+/// URL or `Person` (PeerTube lists the account and then the video's channel, a `Group`, which is
+/// not the author). Checks that compare the author with an activity's actor read it here, so
+/// that they agree with what the object is stored as.
+pub fn author_of(value: &serde_json::Value) -> Option<Url> {
     let first = match value {
         serde_json::Value::Array(items) => items
-            .into_iter()
-            .find(|v| v.is_string() || v.get("type").and_then(|t| t.as_str()) == Some("Person"))
-            .ok_or_else(|| D::Error::custom("attributedTo holds no actor"))?,
+            .iter()
+            .find(|v| v.is_string() || v.get("type").and_then(|t| t.as_str()) == Some("Person"))?,
         other => other,
     };
     let url = match first {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Object(map) => map
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| D::Error::custom("attributedTo object has no id"))?,
-        _ => return Err(D::Error::custom("attributedTo is not an actor")),
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Object(map) => map.get("id").and_then(|v| v.as_str())?,
+        _ => return None,
     };
-    Url::parse(&url).map_err(D::Error::custom)
+    Url::parse(url).ok()
 }
