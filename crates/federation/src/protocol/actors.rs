@@ -11,7 +11,7 @@ use url::Url;
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
     /// The instance-wide inbox.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_inbox: Option<Url>,
 }
 
@@ -27,10 +27,10 @@ pub struct Group {
     /// The community's name (`!name@host`).
     pub preferred_username: String,
     /// The title.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The description as HTML.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The description as markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,10 +44,10 @@ pub struct Group {
     /// Inbox.
     pub inbox: Url,
     /// Outbox.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<Url>,
     /// Followers collection.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Url>,
     /// Featured (pinned) posts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,10 +95,10 @@ pub struct Person {
     /// The username.
     pub preferred_username: String,
     /// The display name; some servers leave it out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The bio as HTML.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The bio as markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,7 +112,7 @@ pub struct Person {
     /// Inbox.
     pub inbox: Url,
     /// Outbox.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<Url>,
     /// Shared inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]

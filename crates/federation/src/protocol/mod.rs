@@ -28,6 +28,7 @@ pub fn context() -> Value {
             "removeData": "lemmy:removeData",
             "stickied": "lemmy:stickied",
             "moderators": { "@type": "@id", "@id": "lemmy:moderators" },
+            "featured": { "@type": "@id", "@id": "toot:featured" },
             "expires": "as:endTime",
             "distinguished": "lemmy:distinguished",
             "language": "sc:inLanguage",
