@@ -84,17 +84,17 @@ pub async fn insert(
         .execute(&mut *conn)
         .await?;
     }
+    // The community's count changes through `community_count_change`, not its row: writers in
+    // one community do not wait for each other.
     sqlx::query!(
-        "update post set comment_count = comment_count + 1, last_activity_at = now(),
-                         active_rank = hearth_hot_rank(score, now(), now())
-         where id = $1",
-        new.post_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "update community set comment_count = comment_count + 1
-         where id = (select community_id from post where id = $1)",
+        "with counted as (
+             update post set comment_count = comment_count + 1, last_activity_at = now(),
+                             active_rank = hearth_hot_rank(score, now(), now())
+             where id = $1
+             returning community_id
+         )
+         insert into community_count_change (community_id, comments)
+         select community_id, 1 from counted",
         new.post_id
     )
     .execute(&mut *conn)
@@ -170,8 +170,8 @@ pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool
             where id = (select post_id from deleted where not removed)
             returning community_id
          ), counted as (
-            update community set comment_count = greatest(comment_count - 1, 0)
-            where id = (select community_id from post_counted)
+            insert into community_count_change (community_id, comments)
+            select community_id, -1 from post_counted
          )
          select count(*) as "changed!" from deleted"#,
         id
@@ -519,8 +519,8 @@ pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bo
             where id = (select post_id from undeleted where not removed)
             returning community_id
          ), counted as (
-            update community set comment_count = comment_count + 1
-            where id = (select community_id from post_counted)
+            insert into community_count_change (community_id, comments)
+            select community_id, 1 from post_counted
          )
          select count(*) as "changed!" from undeleted"#,
         id

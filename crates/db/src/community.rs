@@ -28,9 +28,10 @@ pub struct CommunityRow {
     pub visibility: String,
     /// Joined members.
     pub member_count: i32,
-    /// Posts.
+    /// Live posts: the stored count plus the changes not yet folded into it
+    /// (`fold_count_changes`), so it is exact at every read.
     pub post_count: i32,
-    /// Comments.
+    /// Live comments, counted as posts are.
     pub comment_count: i32,
     /// Distinct active people in the last day.
     pub users_active_day: i32,
@@ -115,7 +116,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         CommunityRow,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -124,7 +125,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
+    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
         .fetch_optional(db)
         .await
 }
@@ -162,7 +163,7 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 CommunityRow,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
                  order by id desc limit $3",
@@ -176,7 +177,7 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 CommunityRow,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
                  order by member_count desc, id desc limit $4",
@@ -191,7 +192,7 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 CommunityRow,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
                  order by users_active_week desc, id desc limit $4",
@@ -250,7 +251,7 @@ pub async fn update(
             visibility = coalesce($7, visibility),
             updated_at = now()
          where id = $1
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
         id,
         patch.title,
         patch.description.map(|d| d.0),
@@ -280,7 +281,7 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
+    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
         .fetch_optional(db)
         .await
 }
@@ -293,7 +294,7 @@ pub async fn find_remote(
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         CommunityRow,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where not local and lower(name) = lower($1) and host = $2",
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
@@ -362,7 +363,7 @@ pub async fn upsert_remote(
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
             followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
          where not community.local
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
         c.ap_id,
         c.name,
         c.title,
@@ -406,6 +407,29 @@ pub async fn set_keys(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Adds the post and comment count changes writers recorded in `community_count_change` to
+/// their communities, and removes them, in one statement; returns how many communities changed.
+/// Writers never touch the community row, so comments in one community do not queue for its
+/// lock; the counts catch up when this runs (every two seconds in `hearth serve`).
+pub async fn fold_count_changes(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "with changes as (
+             delete from community_count_change returning community_id, posts, comments
+         ), sums as (
+             select community_id, sum(posts) as posts, sum(comments) as comments
+             from changes group by community_id
+         )
+         update community c
+         set post_count = greatest(c.post_count + s.posts, 0)::int,
+             comment_count = greatest(c.comment_count + s.comments, 0)::int
+         from sums s
+         where c.id = s.community_id"
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Recounts the distinct people who posted or commented in each community over the last day,

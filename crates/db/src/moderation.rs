@@ -17,8 +17,8 @@ pub async fn set_post_removed(
                where id = $1 and removed <> $2
                returning community_id, deleted
            ), counted as (
-               update community set post_count = greatest(post_count + case when $2 then -1 else 1 end, 0)
-               where id = (select community_id from changed where not deleted)
+               insert into community_count_change (community_id, posts)
+               select community_id, case when $2 then -1 else 1 end from changed where not deleted
            )
            select count(*) as "changed!" from changed"#,
         id,
@@ -45,8 +45,8 @@ pub async fn set_comment_removed(
                where id = (select post_id from changed where not deleted)
                returning community_id
            ), counted as (
-               update community set comment_count = greatest(comment_count + case when $2 then -1 else 1 end, 0)
-               where id = (select community_id from post_counted)
+               insert into community_count_change (community_id, comments)
+               select community_id, case when $2 then -1 else 1 end from post_counted
            )
            select count(*) as "changed!" from changed"#,
         id,

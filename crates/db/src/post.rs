@@ -67,7 +67,7 @@ pub async fn insert(
         .await?;
     }
     sqlx::query!(
-        "update community set post_count = post_count + 1 where id = $1",
+        "insert into community_count_change (community_id, posts) values ($1, 1)",
         new.community_id
     )
     .execute(&mut *conn)
@@ -113,7 +113,7 @@ pub async fn upsert_remote(
     };
     if row.inserted {
         sqlx::query!(
-            "update community set post_count = post_count + 1 where id = $1",
+            "insert into community_count_change (community_id, posts) values ($1, 1)",
             new.community_id
         )
         .execute(&mut *conn)
@@ -209,8 +209,8 @@ pub async fn mark_deleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool
             update post set deleted = true, updated_at = now() where id = $1 and not deleted
             returning community_id, removed
          ), counted as (
-            update community set post_count = greatest(post_count - 1, 0)
-            where id = (select community_id from deleted where not removed)
+            insert into community_count_change (community_id, posts)
+            select community_id, -1 from deleted where not removed
          )
          select count(*) as "changed!" from deleted"#,
         id
@@ -642,8 +642,8 @@ pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bo
             update post set deleted = false, updated_at = now() where id = $1 and deleted
             returning community_id, removed
          ), counted as (
-            update community set post_count = post_count + 1
-            where id = (select community_id from undeleted where not removed)
+            insert into community_count_change (community_id, posts)
+            select community_id, 1 from undeleted where not removed
          )
          select count(*) as "changed!" from undeleted"#,
         id

@@ -140,12 +140,21 @@ impl Application {
     }
 }
 
-/// Periodic housekeeping until `stop`: pruning expired rate-limit windows.
+/// Periodic housekeeping until `stop`: every two seconds the communities' post and comment
+/// counts take in what writers recorded (`hearth_db::community::fold_count_changes`); every five
+/// minutes ranks, activity counts and expired rate-limit windows (`service::maintenance`).
 async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let mut counts = tokio::time::interval(Duration::from_secs(2));
+    counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
+            _ = counts.tick() => {
+                if let Err(e) = hearth_db::community::fold_count_changes(&ctx.pool).await {
+                    tracing::warn!(error = %e, "cannot fold community counts; retrying shortly");
+                }
+            }
             _ = tick.tick() => {
                 if let Err(e) = hearth_service::maintenance::run(&ctx).await {
                     tracing::warn!(error = ?e, "maintenance failed; retrying at the next tick");

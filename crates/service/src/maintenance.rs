@@ -3,9 +3,11 @@
 use crate::ServiceContext;
 use hearth_core::Result;
 
-/// One round of housekeeping: refreshes the time-dependent ranks of recent posts and comments
-/// and the communities' activity counts, and drops rate-limit windows that ended long ago.
+/// One round of housekeeping: takes in the communities' pending post and comment count changes,
+/// refreshes the time-dependent ranks of recent posts and comments and the communities'
+/// activity counts, and drops rate-limit windows that ended long ago.
 pub async fn run(ctx: &ServiceContext) -> Result<()> {
+    hearth_db::community::fold_count_changes(&ctx.pool).await?;
     let posts = hearth_db::post::refresh_ranks(&ctx.pool).await?;
     let comments = hearth_db::comment::refresh_ranks(&ctx.pool).await?;
     let communities = hearth_db::community::refresh_activity(&ctx.pool).await?;
