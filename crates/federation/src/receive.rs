@@ -474,11 +474,29 @@ async fn parent_of(
         return Ok(None);
     }
     if matches!(via, Via::Direct) {
-        // Everything in our own communities reached us through their inboxes; a parent we do
-        // not hold is still on its way. The sender retries.
-        return Err(InboxError::Refused(Error::new(ErrorKind::Unavailable(
-            "The comment's parent has not arrived here yet; retry later.".to_owned(),
-        ))));
+        // Our own community: the parent is usually still on its way, but it may never come
+        // (Mastodon addresses a reply only to its parent's author, so a reply to such a reply
+        // arrives without the middle of its thread). The parent is fetched from its own server
+        // and applied as if its author had sent it here, parents first; the fetch budget of
+        // this request bounds the climb. When that fails, the sender retries later.
+        if let Err(e) = thread_in_parent(&note.in_reply_to, data).await {
+            tracing::debug!(parent = %note.in_reply_to, error = ?e, "cannot fetch a missing parent");
+            return Err(InboxError::Refused(Error::new(ErrorKind::Unavailable(
+                "The comment's parent has not arrived here yet; retry later.".to_owned(),
+            ))));
+        }
+        return match hearth_db::comment::id_by_ap_id(&data.pool, parent).await? {
+            Some(comment) => {
+                let facts = hearth_db::comment::facts(&data.pool, comment)
+                    .await?
+                    .ok_or_else(|| {
+                        InboxError::Other(anyhow::anyhow!("comment {comment} vanished"))
+                    })?;
+                Ok(Some((facts.post_id, Some(comment))))
+            }
+            // Applied, yet not kept (its own parent was deleted, say): neither is this reply.
+            None => Ok(None),
+        };
     }
     let url = note.in_reply_to.clone();
     match ObjectId::<ApubPost>::from(url.clone())
@@ -491,6 +509,45 @@ async fn parent_of(
             Ok(Some((comment.row.post_id, Some(comment.row.id))))
         }
     }
+}
+
+/// Fetches a comment we miss in one of our own communities from its author's server and applies
+/// it as a `Create` from its author (so it is announced to the members like any comment); its
+/// own missing parents are fetched the same way first (through `write_comment`).
+async fn thread_in_parent(url: &Url, data: &Data<ServiceContext>) -> Applied {
+    let fetched = fetch_object_http::<ServiceContext, Value>(url, data)
+        .await
+        .map_err(|e| InboxError::Other(anyhow::anyhow!("{e}")))?
+        .object;
+    let note: Note = serde_json::from_value(fetched.clone())
+        .map_err(|_| unreadable("The parent is not a comment."))?;
+    if !crate::protocol::is_addressed_publicly(&fetched) {
+        // A private reply is not ours to show in a public thread.
+        return Err(refused("not_public", "The parent is not public."));
+    }
+    // What we store must come from where it lives, written by someone of that server.
+    if &note.id != url || authority(&note.id) != authority(&note.attributed_to) {
+        return Err(refused(
+            "origin_mismatch",
+            "The parent's id, address and author do not share an origin.",
+        ));
+    }
+    let create = json!({
+        "id": format!("{}#create", note.id),
+        "type": "Create",
+        "actor": note.attributed_to.as_str(),
+        "to": fetched.get("to").cloned().unwrap_or(Value::Null),
+        "cc": fetched.get("cc").cloned().unwrap_or(Value::Null),
+        "object": fetched,
+    });
+    Box::pin(write_comment(
+        &create,
+        note,
+        Via::Direct,
+        &Receipt(Vec::new()),
+        data,
+    ))
+    .await
 }
 
 /// What a Delete, Like or Undo is about: a post or a comment we hold.

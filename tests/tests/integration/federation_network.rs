@@ -654,6 +654,59 @@ async fn an_undo_that_overtakes_its_vote_leaves_no_vote() {
     }
 }
 
+#[tokio::test]
+async fn a_reply_whose_parent_never_came_brings_the_parent_with_it() {
+    // Mastodon addresses a reply only to its parent's author, so a community can receive a
+    // reply to a comment it never saw. A fetches the missing parent from its server.
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    create_community(&a, &alice, "talk", json!({})).await;
+    let talk = format!("talk@{}", host(&a));
+    join(&b, &bob, &talk).await;
+    eventually("joined", || async {
+        membership(&b, &bob, &talk).await == "joined"
+    })
+    .await;
+    let post = write_post(&a, &alice, "talk", "Tell me").await;
+    eventually("the post reaches B", || async {
+        post_id(&b, &post).await.is_some()
+    })
+    .await;
+    let post_on_b = post_id(&b, &post).await.unwrap();
+    let middle = write_comment(&b, &bob, post_on_b, None, "The middle").await;
+    eventually("the middle reaches A", || async {
+        comment_id(&a, &middle).await.is_some()
+    })
+    .await;
+    // As if A had never received it.
+    let pool = a.db.pool().await;
+    sqlx::query("delete from comment where ap_id = $1")
+        .bind(&middle)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let middle_on_b = comment_id(&b, &middle).await.unwrap();
+    let reply = write_comment(&b, &bob, post_on_b, Some(middle_on_b), "The end").await;
+    eventually("the reply and its parent are on A", || async {
+        comment_id(&a, &reply).await.is_some()
+    })
+    .await;
+    let parent = scalar(&a, "select parent_id from comment where ap_id = $1", &reply).await;
+    assert_eq!(
+        parent,
+        comment_id(&a, &middle).await,
+        "under the fetched parent"
+    );
+    assert!(parent.is_some());
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
 /// Signs `body` with `key` as `key_actor` and posts it to A's shared inbox.
 pub(crate) async fn send_signed(
     app: &TestApp,
@@ -1245,19 +1298,23 @@ async fn joining_a_community_backfills_its_newest_posts_and_comments() {
     );
 
     join(&b, &bob, &format!("archive@{}", host(&a))).await;
-    eventually("50 posts backfilled", || async {
+    eventually("the newest 50 posts and the pinned one backfilled", || async {
         scalar(
             &b,
             "select count(*) from post p join community c on c.id = p.community_id where c.name = $1",
             "archive",
         )
         .await
-            == Some(50)
+            == Some(51)
     })
     .await;
     assert!(post_id(&b, &posts[59]).await.is_some(), "the newest");
     assert!(post_id(&b, &posts[10]).await.is_some(), "the 50th newest");
-    assert_eq!(post_id(&b, &posts[9]).await, None, "only 50");
+    assert_eq!(
+        post_id(&b, &posts[9]).await,
+        None,
+        "only the newest 50 and the pinned one"
+    );
     eventually("the thread backfilled", || async {
         comment_id(&b, &nested).await.is_some()
     })
