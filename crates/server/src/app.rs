@@ -140,12 +140,12 @@ impl Application {
     }
 }
 
-/// Periodic housekeeping until `stop`: every two seconds the communities' post and comment
+/// Periodic housekeeping until `stop`: every half second the communities' post and comment
 /// counts take in what writers recorded (`hearth_db::community::fold_count_changes`); every five
 /// minutes ranks, activity counts and expired rate-limit windows (`service::maintenance`).
 async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
-    let mut counts = tokio::time::interval(Duration::from_secs(2));
+    let mut counts = tokio::time::interval(Duration::from_millis(500));
     counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
