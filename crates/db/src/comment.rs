@@ -530,45 +530,27 @@ pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bo
     Ok(done.changed == 1)
 }
 
-/// One page of a post's comments in id order (so parents come before their replies), after
-/// the comment `after` (0 for the first page): what the paged `replies` collection serves.
-pub async fn page_of_post(
-    db: impl PgExecutor<'_>,
-    post_id: i64,
-    after: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<CommentRow>> {
-    sqlx::query_as::<_, CommentRow>(&format!(
-        "select {COMMENT_COLUMNS} from comment k {COMMENT_FROM} $1 where k.post_id = $2
-           and k.id > $3 and not k.deleted and not k.removed
-         order by k.id limit {}",
-        limit.clamp(0, 1000)
-    ))
-    .bind(None::<i64>)
-    .bind(post_id)
-    .bind(after)
-    .fetch_all(db)
-    .await
-}
-
-/// One page of the direct replies to the comment `parent_id` (on post `post_id`, which lets the
-/// `(post_id, parent_id)` index find them) in id order, after the reply `after` (0 first).
+/// One page of comments in id order (so parents come before their replies), after the comment
+/// `after` (0 for the first page): a post's comments, or with `parent` only the direct replies
+/// to that comment of the post (the `(post_id, parent_id)` index finds both). What the paged
+/// `replies` collections serve.
 pub async fn page_of_replies(
     db: impl PgExecutor<'_>,
     post_id: i64,
-    parent_id: i64,
+    parent: Option<i64>,
     after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<CommentRow>> {
     sqlx::query_as::<_, CommentRow>(&format!(
         "select {COMMENT_COLUMNS} from comment k {COMMENT_FROM} $1 where k.post_id = $2
-           and k.parent_id = $3 and k.id > $4 and not k.deleted and not k.removed
+           and ($3::bigint is null or k.parent_id = $3) and k.id > $4
+           and not k.deleted and not k.removed
          order by k.id limit {}",
         limit.clamp(0, 1000)
     ))
     .bind(None::<i64>)
     .bind(post_id)
-    .bind(parent_id)
+    .bind(parent)
     .bind(after)
     .fetch_all(db)
     .await

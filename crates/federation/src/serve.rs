@@ -376,7 +376,8 @@ async fn post_replies(
         };
         let mut conn = state.ctx.pool.acquire().await?;
         let rows =
-            hearth_db::comment::page_of_post(&mut *conn, post.id, after, REPLIES_PAGE).await?;
+            hearth_db::comment::page_of_replies(&mut *conn, post.id, None, after, REPLIES_PAGE)
+                .await?;
         Ok::<_, anyhow::Error>(Some(
             replies_page(&mut conn, &collection, after, rows).await?,
         ))
@@ -412,7 +413,7 @@ async fn comment_replies(
         let rows = hearth_db::comment::page_of_replies(
             &mut *conn,
             comment.post_id,
-            comment.id,
+            Some(comment.id),
             after,
             REPLIES_PAGE,
         )
