@@ -25,11 +25,14 @@ const ORIGINS: [&str; 8] = [
 ];
 
 /// Fixture actors whose ids are not `/u/<name>` as on Hearth, and the B person playing each.
-const ACTORS: [(&str, &str); 5] = [
+const ACTORS: [(&str, &str); 8] = [
     ("https://mastodon.example/users/sam", "sam"),
     ("https://friendica.example/profile/kai", "kai"),
     ("https://nodebb.example/uid/2", "jody"),
+    ("https://nodebb.example/uid/7", "ash"),
     ("https://peertube.example/accounts/ines", "ines"),
+    ("https://peertube.example/accounts/bruno", "bruno"),
+    ("https://peertube.example/accounts/dara", "dara"),
     ("https://pleroma.example/users/vale", "vale"),
 ];
 
@@ -130,6 +133,43 @@ fn create(object: &Value) -> Value {
         create["audience"] = audience.clone();
     }
     create
+}
+
+/// rosa's community `gardening` on B, with a post of hers written before alice of A joins it
+/// (A backfills it when alice is accepted). Returns the Group's id and that post's, once alice
+/// has joined and the backfill has read B's outbox: A then listens to the Group's Announces.
+async fn joined_from_a(a: &TestApp, b: &TestApp) -> (String, String) {
+    let rosa = b.user("rosa").await;
+    create_community(b, &rosa, "gardening", json!({})).await;
+    let group = format!("http://{}/c/gardening", host(b));
+    let earlier = write_post(b, &rosa, "gardening", "Compost basics").await;
+
+    let alice = a.user("alice").await;
+    let gardening = format!("gardening@{}", host(b));
+    join(a, &alice, &gardening).await;
+    eventually("B records alice", || async {
+        member_count(b, "gardening").await == 2
+    })
+    .await;
+    // B's Accept, signed by its Group.
+    let pool = b.db.pool().await;
+    let accept: Value =
+        sqlx::query_scalar("select payload from outbox_activity where kind = 'Accept'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    delivered(a, b, &accept, "B's Accept").await;
+    eventually("alice joined", || async {
+        membership(a, &alice, &gardening).await == "joined"
+    })
+    .await;
+    // Once the earlier post is here, A's backfill has read B's outbox.
+    eventually("backfilled", || async {
+        post_id(a, &earlier).await.is_some()
+    })
+    .await;
+    (group, earlier)
 }
 
 /// Who voted on a post or comment, and how: `(preferredUsername, score)` by name.
@@ -446,41 +486,11 @@ async fn announces_of_every_shape_land_once() {
     let a = TestApp::spawn(&[]).await;
     // B keeps its deliveries to itself: the test plays its Group by hand, signing as it.
     let b = TestApp::spawn(&[("HEARTH__FEDERATION__DELIVERY__WORKERS", "false")]).await;
-    let rosa = b.user("rosa").await;
     let ines = b.user("ines").await;
     for name in ["tom", "jody", "sam"] {
         b.user(name).await;
     }
-    create_community(&b, &rosa, "gardening", json!({})).await;
-    let group = format!("http://{}/c/gardening", host(&b));
-    // Written before anyone on A joins: A backfills it when its first member is accepted.
-    let earlier = write_post(&b, &rosa, "gardening", "Compost basics").await;
-
-    let alice = a.user("alice").await;
-    let gardening = format!("gardening@{}", host(&b));
-    join(&a, &alice, &gardening).await;
-    eventually("B records alice", || async {
-        member_count(&b, "gardening").await == 2
-    })
-    .await;
-    // B's Accept, signed by its Group.
-    let pool = b.db.pool().await;
-    let accept: Value =
-        sqlx::query_scalar("select payload from outbox_activity where kind = 'Accept'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    delivered(&a, &b, &accept, "B's Accept").await;
-    eventually("alice joined", || async {
-        membership(&a, &alice, &gardening).await == "joined"
-    })
-    .await;
-    // Once the earlier post is here, A's backfill has read B's outbox.
-    eventually("backfilled", || async {
-        post_id(&a, &earlier).await.is_some()
-    })
-    .await;
+    let (group, _earlier) = joined_from_a(&a, &b).await;
 
     let moves = Moves::new(&b)
         .map("https://nodebb.example/category/5", &group)
@@ -619,6 +629,294 @@ async fn announces_of_every_shape_land_once() {
     assert_eq!(boost["object"], json!(seeds));
     delivered(&a, &b, &boost, "Mastodon's boost").await;
     assert_eq!(fingerprint(&a).await, before, "a boost changes nothing");
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// Comments in the shapes Mbin (a `Note` answering the thread, the magazine in `cc` and
+/// `audience`), NodeBB (a reply `Note` with `context` and a null `name`) and PeerTube (markdown
+/// `content` answering the video, and a reply to that comment) send, Mastodon's post (a `Note`
+/// without `name` that mentions the group) and PeerTube's `Like` and `Dislike` of a video, all
+/// sent to our community: each is the right comment under the right post and parent, the right
+/// post, the right vote; every one of them again changes nothing.
+#[tokio::test]
+async fn mbin_nodebb_and_peertube_comments_mastodon_posts_and_peertube_votes_land() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    for name in ["lee", "tove", "jody", "ash", "ines", "bruno", "dara", "sam"] {
+        b.user(name).await;
+    }
+    create_community(&a, &alice, "garden", json!({})).await;
+    let group = format!("http://{}/c/garden", host(&a));
+    let moves = Moves::new(&b)
+        .map("https://mbin.example/m/cycling", &group)
+        .map("https://nodebb.example/category/5", &group)
+        .map("https://hearth.example/c/garden", &group);
+    let id = |object: &Value| object["id"].as_str().unwrap().to_owned();
+
+    // The posts answered: Mbin's thread, NodeBB's topic, PeerTube's video.
+    let mut posts = Vec::new();
+    for path in ["mbin/page.json", "nodebb/page.json", "peertube/video.json"] {
+        let object = moves.fixture(path);
+        delivered(&a, &b, &create(&object), path).await;
+        assert!(post_id(&a, &id(&object)).await.is_some(), "{path} landed");
+        posts.push(object);
+    }
+    let [thread, topic, video] = [id(&posts[0]), id(&posts[1]), id(&posts[2])];
+
+    let mbin = moves.fixture("mbin/note.json");
+    delivered(&a, &b, &create(&mbin), "Mbin's comment").await;
+    assert_eq!(
+        comment_facts(&a, &id(&mbin)).await,
+        Some((
+            thread.clone(),
+            None,
+            "Dry wax in summer, a *wet lube* once the rain starts.".to_owned(),
+            "tove".to_owned(),
+        )),
+        "Mbin's comment answers its thread"
+    );
+
+    let nodebb = moves.fixture("nodebb/note.json");
+    delivered(&a, &b, &create(&nodebb), "NodeBB's reply").await;
+    assert_eq!(
+        comment_facts(&a, &id(&nodebb)).await,
+        Some((
+            topic.clone(),
+            None,
+            "Hi all, long-time **lurker** here.".to_owned(),
+            "ash".to_owned(),
+        )),
+        "NodeBB's reply answers its topic"
+    );
+
+    let peertube = moves.fixture("peertube/note.json");
+    delivered(&a, &b, &create(&peertube), "PeerTube's comment").await;
+    assert_eq!(
+        comment_facts(&a, &id(&peertube)).await,
+        Some((
+            video.clone(),
+            None,
+            "Which saw do you use for the *thick* limbs?".to_owned(),
+            "bruno".to_owned(),
+        )),
+        "PeerTube's comment answers the video"
+    );
+    let reply = moves.fixture("peertube/reply.json");
+    delivered(&a, &b, &create(&reply), "PeerTube's reply").await;
+    assert_eq!(
+        comment_facts(&a, &id(&reply)).await,
+        Some((
+            video.clone(),
+            Some(id(&peertube)),
+            "@bruno@peertube.example a folding pruning saw, nothing fancy.".to_owned(),
+            "ines".to_owned(),
+        )),
+        "PeerTube's reply hangs under the comment it answers"
+    );
+    let html = scalar_text(
+        &a,
+        "select body_html from comment where ap_id = $1",
+        &id(&peertube),
+    )
+    .await;
+    assert!(
+        html.as_deref()
+            .is_some_and(|h| h.contains("<em>thick</em>")),
+        "PeerTube's markdown is rendered: {html:?}"
+    );
+
+    // Mastodon's post: its first line without the mention is the title, the rest the body.
+    let mastodon = moves.fixture("mastodon/mention_post.json");
+    delivered(&a, &b, &create(&mastodon), "Mastodon's post").await;
+    assert_eq!(
+        post_facts(&a, &id(&mastodon)).await,
+        Some((
+            "Frost came early this year".to_owned(),
+            "The beans went black overnight, so next year they go in a fortnight later.".to_owned(),
+            None,
+            "sam".to_owned(),
+            group.clone(),
+        )),
+        "Mastodon's note is a post of the group it mentions"
+    );
+
+    // PeerTube's votes on the video.
+    let votes_cast = ["peertube/like.json", "peertube/dislike.json"];
+    for path in votes_cast {
+        delivered(&a, &b, &moves.fixture(path), path).await;
+    }
+    assert_eq!(
+        votes(&a, "post", &video).await,
+        named(&[("bruno", 1), ("dara", -1)])
+    );
+    let counts = |s: Option<(i32, i32, i32, bool, String)>| s.map(|s| (s.0, s.1, s.2));
+    assert_eq!(counts(state_of(&a, "post", &video).await), Some((0, 1, 1)));
+
+    // Everything again, the objects in new Creates (a retry after a lost answer): nothing
+    // changes, each object is stored once.
+    let before = fingerprint(&a).await;
+    for object in [&mbin, &nodebb, &peertube, &reply, &mastodon] {
+        delivered(&a, &b, &create(object), "again").await;
+    }
+    for path in votes_cast {
+        delivered(&a, &b, &moves.fixture(path), path).await;
+    }
+    assert_eq!(fingerprint(&a).await, before, "repeats change nothing");
+    for (table, object) in [
+        ("comment", &mbin),
+        ("comment", &nodebb),
+        ("comment", &peertube),
+        ("comment", &reply),
+        ("post", &mastodon),
+    ] {
+        assert_eq!(
+            scalar(
+                &a,
+                &format!("select count(*) from {table} where ap_id = $1"),
+                &id(object)
+            )
+            .await,
+            Some(1),
+            "{} once",
+            id(object)
+        );
+    }
+    assert_eq!(
+        votes(&a, "post", &video).await,
+        named(&[("bruno", 1), ("dara", -1)])
+    );
+    for app in [a, b] {
+        app.stop().await;
+    }
+}
+
+/// A text column of one row by ActivityPub id.
+async fn scalar_text(app: &TestApp, sql: &str, ap_id: &str) -> Option<String> {
+    let pool = app.db.pool().await;
+    let value: Option<String> = sqlx::query_scalar(sql)
+        .bind(ap_id)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    value
+}
+
+/// A community on B, joined from A, announces as Mbin's magazines (`Announce{Create{Note}}` and
+/// `Announce{Like}`, ids under `/f/object/`), Friendica's groups (`Announce{Create{Note}}` with
+/// ids ending in `/Announce` and `/Create`, a BBCode source) and PieFed's communities
+/// (`Announce{Create{Page}}`) do: each lands once as the right post, comment or vote, also when
+/// delivered again or announced again under a new id.
+#[tokio::test]
+async fn mbin_friendica_and_piefed_announces_land_once() {
+    let a = TestApp::spawn(&[]).await;
+    // B keeps its deliveries to itself: the test plays its Group by hand, signing as it.
+    let b = TestApp::spawn(&[("HEARTH__FEDERATION__DELIVERY__WORKERS", "false")]).await;
+    for name in ["mika", "tove", "lee", "kai"] {
+        b.user(name).await;
+    }
+    let (group, earlier) = joined_from_a(&a, &b).await;
+    let mbin_comment = format!("http://{}/m/cycling/t/100/-/comment/530", host(&b));
+    // Every community here is B's; Mbin's thread 100 is rosa's earlier post, and the Friendica
+    // post kai answers is Mbin's comment on it.
+    let moves = Moves::new(&b)
+        .map("https://piefed.example/c/lowtech", &group)
+        .map("https://mbin.example/m/cycling", &group)
+        .map("https://friendica.example/profile/allotment", &group)
+        .map("https://mbin.example/m/cycling/t/100", &earlier)
+        .map(
+            "https://friendica.example/objects/eeeeeeee-0000-0000-0000-000000000005",
+            &mbin_comment,
+        );
+    let with_new_id = |announce: &Value| {
+        let mut again = announce.clone();
+        again["id"] = json!(format!("{group}/announce/{}", uuid::Uuid::new_v4()));
+        again
+    };
+
+    // PieFed's Announce{Create{Page}}: mika's post in the community.
+    let piefed = moves.fixture("piefed/announce_create_page.json");
+    delivered(&a, &b, &piefed, "PieFed's Announce{Create{Page}}").await;
+    let mulching = format!("http://{}/post/315", host(&b));
+    assert_eq!(
+        post_facts(&a, &mulching).await,
+        Some((
+            "Mulching before the first frost".to_owned(),
+            "Straw, leaves or *cardboard*: what works for you?".to_owned(),
+            None,
+            "mika".to_owned(),
+            group.clone(),
+        ))
+    );
+
+    // Mbin's Announce{Create{Note}}: tove's comment on rosa's post.
+    let mbin_note = moves.fixture("mbin/announce_create_note.json");
+    delivered(&a, &b, &mbin_note, "Mbin's Announce{Create{Note}}").await;
+    assert_eq!(
+        comment_facts(&a, &mbin_comment).await,
+        Some((
+            earlier.clone(),
+            None,
+            "A thick layer of **leaves** does the same job for free.".to_owned(),
+            "tove".to_owned(),
+        ))
+    );
+
+    // Mbin's Announce{Like}: lee's upvote of rosa's post.
+    let mbin_like = moves.fixture("mbin/announce_like.json");
+    delivered(&a, &b, &mbin_like, "Mbin's Announce{Like}").await;
+    assert_eq!(votes(&a, "post", &earlier).await, named(&[("lee", 1)]));
+    assert_eq!(
+        state_of(&a, "post", &earlier)
+            .await
+            .map(|s| (s.0, s.1, s.2)),
+        Some((1, 1, 0))
+    );
+
+    // Friendica's group announces kai's Create{Note}: a reply to tove's comment.
+    let friendica = moves.fixture("friendica/announce_create_note.json");
+    delivered(&a, &b, &friendica, "Friendica's Announce{Create{Note}}").await;
+    let kai_comment = format!(
+        "http://{}/objects/dddddddd-0000-0000-0000-000000000004",
+        host(&b)
+    );
+    assert_eq!(
+        comment_facts(&a, &kai_comment).await,
+        Some((
+            earlier.clone(),
+            Some(mbin_comment.clone()),
+            "Leaves, yes, but chop them first or they mat.".to_owned(),
+            "kai".to_owned(),
+        ))
+    );
+
+    // Each again, and each under a new Announce id: applied once.
+    let before = fingerprint(&a).await;
+    for announce in [&piefed, &mbin_note, &mbin_like, &friendica] {
+        delivered(&a, &b, announce, "the same Announce").await;
+        delivered(&a, &b, &with_new_id(announce), "announced again").await;
+    }
+    assert_eq!(fingerprint(&a).await, before, "repeats change nothing");
+    for (table, ap_id) in [
+        ("post", &mulching),
+        ("comment", &mbin_comment),
+        ("comment", &kai_comment),
+    ] {
+        assert_eq!(
+            scalar(
+                &a,
+                &format!("select count(*) from {table} where ap_id = $1"),
+                ap_id
+            )
+            .await,
+            Some(1),
+            "{ap_id} once"
+        );
+    }
+    assert_eq!(votes(&a, "post", &earlier).await, named(&[("lee", 1)]));
     for app in [a, b] {
         app.stop().await;
     }

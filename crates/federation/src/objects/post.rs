@@ -295,7 +295,9 @@ pub(crate) fn link_of(json: &Page) -> Option<Url> {
             };
             // NodeBB gives the post's own page as `url`: that is where the post lives, not a
             // link it shares. A video's page is kept, as Lemmy does: the video plays only there.
-            url.filter(|u| u != &json.id || json.kind == "Video")
+            // A `Note`'s `url` is its own page too (Mastodon's `/@name/<id>` status page, with
+            // another id): read as a link, every Mastodon post became a link to itself.
+            url.filter(|u| (u != &json.id && json.kind != "Note") || json.kind == "Video")
         })
         .filter(|u| matches!(u.scheme(), "http" | "https"))
 }
