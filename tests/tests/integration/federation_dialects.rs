@@ -5,7 +5,7 @@
 
 use crate::federation_network::{
     create_community, eventually, host, join, member_count, membership, post_id, private_key,
-    scalar, send_signed, state_of, write_comment, write_post,
+    scalar, send_signed, state_of, text, write_comment, write_post,
 };
 use hearth_tests::app::TestApp;
 use reqwest::StatusCode;
@@ -716,7 +716,7 @@ async fn mbin_nodebb_and_peertube_comments_mastodon_posts_and_peertube_votes_lan
         )),
         "PeerTube's reply hangs under the comment it answers"
     );
-    let html = scalar_text(
+    let html = text(
         &a,
         "select body_html from comment where ap_id = $1",
         &id(&peertube),
@@ -791,18 +791,6 @@ async fn mbin_nodebb_and_peertube_comments_mastodon_posts_and_peertube_votes_lan
     for app in [a, b] {
         app.stop().await;
     }
-}
-
-/// A text column of one row by ActivityPub id.
-async fn scalar_text(app: &TestApp, sql: &str, ap_id: &str) -> Option<String> {
-    let pool = app.db.pool().await;
-    let value: Option<String> = sqlx::query_scalar(sql)
-        .bind(ap_id)
-        .fetch_optional(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    value
 }
 
 /// A community on B, joined from A, announces as Mbin's magazines (`Announce{Create{Note}}` and

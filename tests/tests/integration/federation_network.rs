@@ -40,6 +40,18 @@ pub(crate) async fn scalar(app: &TestApp, sql: &str, arg: &str) -> Option<i64> {
 }
 
 /// The local id of a post by ActivityPub id, if the instance holds it.
+/// One text value from an instance's database (`None` when no row matches).
+pub(crate) async fn text(app: &TestApp, sql: &str, arg: &str) -> Option<String> {
+    let pool = app.db.pool().await;
+    let value: Option<String> = sqlx::query_scalar(sql)
+        .bind(arg)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    value
+}
+
 pub(crate) async fn post_id(app: &TestApp, ap_id: &str) -> Option<i64> {
     scalar(app, "select id from post where ap_id = $1", ap_id).await
 }

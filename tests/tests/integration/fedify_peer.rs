@@ -2,7 +2,7 @@
 //! community, receives a post and replies to it, and the test checks both sides, so Hearth's
 //! signatures and JSON are judged by an ActivityPub implementation that is not Hearth's own.
 
-use crate::federation_network::{comment_id, create_community, eventually, host, write_post};
+use crate::federation_network::{comment_id, create_community, eventually, host, text, write_post};
 use hearth_tests::app::TestApp;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -125,18 +125,6 @@ fn forward_lines(pipe: impl AsyncRead + Unpin + Send + 'static) {
             eprintln!("fedify peer: {line}");
         }
     });
-}
-
-/// One text value from an instance's database (`None` when no row matches).
-async fn text(app: &TestApp, sql: &str, arg: &str) -> Option<String> {
-    let pool = app.db.pool().await;
-    let value: Option<String> = sqlx::query_scalar(sql)
-        .bind(arg)
-        .fetch_optional(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    value
 }
 
 #[tokio::test]
