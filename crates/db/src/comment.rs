@@ -555,20 +555,3 @@ pub async fn page_of_replies(
     .fetch_all(db)
     .await
 }
-
-/// A post's comments, oldest first (parents always come before their replies), at most `limit`.
-pub async fn of_post(
-    db: impl PgExecutor<'_>,
-    post_id: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<CommentRow>> {
-    sqlx::query_as::<_, CommentRow>(&format!(
-        "select {COMMENT_COLUMNS} from comment k {COMMENT_FROM} $1 where k.post_id = $2
-         order by k.id limit $3"
-    ))
-    .bind(None::<i64>)
-    .bind(post_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await
-}

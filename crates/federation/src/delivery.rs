@@ -186,8 +186,8 @@ pub async fn run(
 ) {
     let (settled, settling) = mpsc::unbounded_channel();
     let settler = tokio::spawn(settle_batches(pool.clone(), settling));
-    let sender = match Sender::new(pool.clone(), settings.clone(), metrics) {
-        Ok(sender) => Arc::new(sender.settling_through(settled)),
+    let sender = match Sender::new(pool.clone(), settings.clone(), metrics, settled) {
+        Ok(sender) => Arc::new(sender),
         Err(e) => {
             tracing::error!(error = ?e, "delivery workers cannot start");
             return;
@@ -231,19 +231,13 @@ pub async fn run(
             // One probe per down host whose time has come (looked for once per poll interval:
             // probes are seconds apart, and a busy loop need not pay a round trip each turn),
             // then the fair claim.
-            let probes_due = last_probe_look.elapsed() >= poll;
-            if probes_due {
+            let probes = if last_probe_look.elapsed() >= poll {
                 last_probe_look = std::time::Instant::now();
-            }
-            match async {
-                if probes_due {
-                    hearth_db::federation::take_due_probes(&pool, probe_max_ms).await
-                } else {
-                    Ok(Vec::new())
-                }
-            }
-            .await
-            {
+                hearth_db::federation::take_due_probes(&pool, probe_max_ms).await
+            } else {
+                Ok(Vec::new())
+            };
+            match probes {
                 Ok(hosts) => {
                     for host in hosts {
                         match hearth_db::federation::claim_probe(&pool, &host, delivery.lease_secs)
@@ -453,16 +447,18 @@ pub struct Sender {
     client: reqwest::Client,
     metrics: DeliveryMetrics,
     policy: hearth_service::policy::PolicyCache,
-    /// Where settled outcomes go to be written in batches; without it each is written at once.
-    settled: Option<mpsc::UnboundedSender<(Settled, String)>>,
+    /// Where settled outcomes go to be written in batches ([`settle_batches`]).
+    settled: mpsc::UnboundedSender<(Settled, String)>,
 }
 
 impl Sender {
-    /// A sender with its own HTTP client (same address rules as fetching).
+    /// A sender with its own HTTP client (same address rules as fetching), handing settled
+    /// outcomes to the batch writer that reads `settled`.
     pub fn new(
         pool: PgPool,
         settings: Arc<Settings>,
         metrics: DeliveryMetrics,
+        settled: mpsc::UnboundedSender<(Settled, String)>,
     ) -> anyhow::Result<Self> {
         let timeout = Duration::from_secs(settings.federation.delivery.request_timeout_secs);
         let client = crate::http_client(&settings, timeout)?;
@@ -473,24 +469,17 @@ impl Sender {
             client,
             metrics,
             policy: hearth_service::policy::PolicyCache::default(),
-            settled: None,
+            settled,
         })
     }
 
-    /// This sender hands settled outcomes to a batch writer ([`settle_batches`]).
-    fn settling_through(mut self, settled: mpsc::UnboundedSender<(Settled, String)>) -> Self {
-        self.settled = Some(settled);
-        self
-    }
-
-    /// Records a delivery that got an answer: through the batch writer, or at once.
+    /// Records a delivery that got an answer: through the batch writer, or at once when the
+    /// writer has gone.
     async fn settle(&self, row: &ClaimedDelivery, settled: Settled) -> sqlx::Result<()> {
-        let settled = match &self.settled {
-            Some(batches) => match batches.send((settled, row.authority.clone())) {
-                Ok(()) => return Ok(()),
-                Err(mpsc::error::SendError((settled, _))) => settled,
-            },
-            None => settled,
+        let Err(mpsc::error::SendError((settled, _))) =
+            self.settled.send((settled, row.authority.clone()))
+        else {
+            return Ok(());
         };
         let up = hearth_db::federation::settle(
             &self.pool,

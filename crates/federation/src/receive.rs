@@ -460,14 +460,8 @@ async fn parent_of(
     data: &Data<ServiceContext>,
 ) -> Result<Option<(i64, Option<i64>)>, InboxError> {
     let parent = note.in_reply_to.as_str();
-    if let Some(comment) = hearth_db::comment::id_by_ap_id(&data.pool, parent).await? {
-        let facts = hearth_db::comment::facts(&data.pool, comment)
-            .await?
-            .ok_or_else(|| InboxError::Other(anyhow::anyhow!("comment {comment} vanished")))?;
-        return Ok(Some((facts.post_id, Some(comment))));
-    }
-    if let Some(post) = hearth_db::post::id_by_ap_id(&data.pool, parent).await? {
-        return Ok(Some((post, None)));
+    if let Some(held) = held_parent(parent, data).await? {
+        return Ok(Some(held));
     }
     if hearth_db::federation::is_tombstoned(&data.pool, parent).await? {
         // The parent was deleted before it reached us: it never will, and neither do replies.
@@ -485,18 +479,8 @@ async fn parent_of(
                 "The comment's parent has not arrived here yet; retry later.".to_owned(),
             ))));
         }
-        return match hearth_db::comment::id_by_ap_id(&data.pool, parent).await? {
-            Some(comment) => {
-                let facts = hearth_db::comment::facts(&data.pool, comment)
-                    .await?
-                    .ok_or_else(|| {
-                        InboxError::Other(anyhow::anyhow!("comment {comment} vanished"))
-                    })?;
-                Ok(Some((facts.post_id, Some(comment))))
-            }
-            // Applied, yet not kept (its own parent was deleted, say): neither is this reply.
-            None => Ok(None),
-        };
+        // `None`: applied, yet not kept (its own parent was deleted, say), nor is this reply.
+        return held_parent(parent, data).await;
     }
     let url = note.in_reply_to.clone();
     match ObjectId::<ApubPost>::from(url.clone())
@@ -509,6 +493,22 @@ async fn parent_of(
             Ok(Some((comment.row.post_id, Some(comment.row.id))))
         }
     }
+}
+
+/// The post and comment a reply answers, when we hold the comment or post `parent`.
+async fn held_parent(
+    parent: &str,
+    data: &Data<ServiceContext>,
+) -> Result<Option<(i64, Option<i64>)>, InboxError> {
+    if let Some(comment) = hearth_db::comment::id_by_ap_id(&data.pool, parent).await? {
+        let facts = hearth_db::comment::facts(&data.pool, comment)
+            .await?
+            .ok_or_else(|| InboxError::Other(anyhow::anyhow!("comment {comment} vanished")))?;
+        return Ok(Some((facts.post_id, Some(comment))));
+    }
+    Ok(hearth_db::post::id_by_ap_id(&data.pool, parent)
+        .await?
+        .map(|post| (post, None)))
 }
 
 /// Fetches a comment we miss in one of our own communities from its author's server and applies
