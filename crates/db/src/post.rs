@@ -359,7 +359,7 @@ pub enum PostSort {
     Hot,
     /// Stored active rank (recent comments lift a post).
     Active,
-    /// Newest first.
+    /// Newest first, by publication time (a remote post's `published`, not when it arrived).
     New,
     /// Highest score among posts published since a cutoff (or ever).
     Top,
@@ -375,7 +375,7 @@ impl PostSort {
         match self {
             Self::Hot => "p.hot_rank",
             Self::Active => "p.active_rank",
-            Self::New => "p.id",
+            Self::New => "p.published_at",
             Self::Top => "p.score",
             Self::MostComments => "p.comment_count",
             Self::Controversial => "p.controversy_rank",
@@ -387,8 +387,8 @@ impl PostSort {
         match self {
             Self::Hot => row.hot_rank,
             Self::Active => row.active_rank,
-            // Ids and counts are far below 2^53, so f64 holds them exactly.
-            Self::New => row.id as f64,
+            Self::New => time_key(row.published_at),
+            // Counts are far below 2^53, so f64 holds them exactly.
             Self::Top => f64::from(row.score),
             Self::MostComments => f64::from(row.comment_count),
             Self::Controversial => row.controversy_rank,
@@ -466,12 +466,28 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
         q.push_bind(since);
     }
     let key = r.sort.key();
-    if let Some(cursor) = r.after {
-        q.push(format_args!(" and ({key}::double precision, p.id) < ("));
-        q.push_bind(cursor.key);
-        q.push(", ");
-        q.push_bind(cursor.id);
-        q.push(")");
+    match (r.sort, r.after) {
+        (_, None) => {}
+        (PostSort::New, Some(cursor)) => {
+            // The cursor's post says where its page ended: its publication time never changes,
+            // and this also serves cursors that carry only an id (the community outbox's
+            // `?before=<post id>`). The key (epoch seconds) stands in when that post is gone.
+            // Compared as a row with the index's own columns, so each page is an index range.
+            q.push(" and (p.published_at, p.id) < (coalesce((select last_seen.published_at from post last_seen where last_seen.id = ");
+            q.push_bind(cursor.id);
+            q.push("), ");
+            q.push_bind(cursor_time(cursor.key));
+            q.push("), ");
+            q.push_bind(cursor.id);
+            q.push(")");
+        }
+        (_, Some(cursor)) => {
+            q.push(format_args!(" and ({key}::double precision, p.id) < ("));
+            q.push_bind(cursor.key);
+            q.push(", ");
+            q.push_bind(cursor.id);
+            q.push(")");
+        }
     }
     // The page size is written into the statement, not bound: with `limit $n` PostgreSQL
     // cannot cost a generic plan and plans the feed again on every execution (planning took
@@ -482,6 +498,28 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
         r.limit.clamp(0, 1000)
     ));
     q
+}
+
+/// A publication time as a cursor key: epoch seconds. Until 2106 an f64 holds them to within a
+/// quarter of a microsecond, so `cursor_time` reads back the very microsecond.
+fn time_key(time: DateTime<Utc>) -> f64 {
+    time.timestamp_micros() as f64 / 1e6
+}
+
+/// The publication time a `New` cursor's key names (see `time_key`), held within the years 1
+/// to 9999 so that no key, however made up, is a time PostgreSQL refuses; a key past the end
+/// (the outbox's first page) starts from the newest post.
+fn cursor_time(key: f64) -> DateTime<Utc> {
+    const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+    const LAST_MICROS: i64 = 253_402_300_799_999_999;
+    // The fraction is read apart from the whole seconds: multiplying the whole key by a
+    // million would round away microseconds that the f64 holds. `as` saturates (NaN gives 0).
+    let seconds = key.floor();
+    let micros = ((key - seconds) * 1e6).round() as i64;
+    let total = (seconds as i64)
+        .saturating_mul(1_000_000)
+        .saturating_add(micros);
+    DateTime::from_timestamp_micros(total.clamp(FIRST_MICROS, LAST_MICROS)).unwrap_or_default()
 }
 
 /// One page of a feed.
@@ -651,4 +689,27 @@ pub async fn mark_undeleted(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bo
     .fetch_one(db)
     .await?;
     Ok(done.changed == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_cursor_keys_read_back_to_the_microsecond() {
+        // Times spread from 1970 to 2106 (every fraction of a second comes up), and every
+        // microsecond of a stretch of today.
+        let spread = (0..4_294_967_296_000_000_i64).step_by(7_777_777_777_777);
+        for micros in spread.chain(1_790_000_000_000_000..1_790_000_000_200_000) {
+            let time = DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(cursor_time(time_key(time)), time, "{micros}");
+        }
+    }
+
+    #[test]
+    fn new_cursor_keys_beyond_postgres_times_are_held_in_range() {
+        assert_eq!(cursor_time(i64::MAX as f64).timestamp(), 253_402_300_799);
+        assert_eq!(cursor_time(-1e300).timestamp(), -62_135_596_800);
+        assert_eq!(cursor_time(f64::NAN).timestamp(), 0);
+    }
 }

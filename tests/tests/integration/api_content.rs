@@ -1089,3 +1089,132 @@ async fn posts_in_an_nsfw_community_are_nsfw_whatever_their_own_flag() {
     assert_eq!(feed["items"][0]["nsfw"], true);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn new_lists_posts_by_publication_time_when_older_posts_arrive_later() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    community(&app, &kim, "history", json!({})).await;
+    post(&app, &kim, "history", "Written here now", "").await;
+    let pool = app.db.pool().await;
+    let community_id: i64 = sqlx::query_scalar("select id from community where name = 'history'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let author: i64 = sqlx::query_scalar(
+        "insert into person (ap_id, local, name, host)
+         values ('https://old.example/u/ann', false, 'ann', 'old.example') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // A backfill stores the newest posts first, so ids rise as publication times fall; two
+    // were published in the same microsecond, and the later-stored one lists first.
+    let base = chrono::Utc::now() - chrono::Duration::microseconds(3_600_000_123);
+    let hours_ago = |h: i64| base - chrono::Duration::hours(h);
+    let backfill = [
+        ("An hour ago", hours_ago(0)),
+        ("Two hours ago", hours_ago(1)),
+        ("Three hours ago, first", hours_ago(2)),
+        ("Three hours ago, second", hours_ago(2)),
+        ("Four hours ago", hours_ago(3)),
+        ("Five hours ago", hours_ago(4)),
+    ];
+    let mut conn = pool.acquire().await.unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (n, (title, published)) in backfill.iter().enumerate() {
+        let ap_id = format!("https://old.example/post/{n}");
+        let new = hearth_db::post::NewPost {
+            ap_id: Some(&ap_id),
+            local: false,
+            community_id,
+            author_id: author,
+            title,
+            url: None,
+            body: "",
+            body_html: "",
+            nsfw: false,
+            language: None,
+        };
+        let id = hearth_db::post::upsert_remote(&mut conn, &new, *published, None)
+            .await
+            .unwrap()
+            .unwrap();
+        ids.insert(*title, id);
+    }
+    drop(conn);
+    let newest_first = [
+        "Written here now",
+        "An hour ago",
+        "Two hours ago",
+        "Three hours ago, second",
+        "Three hours ago, first",
+        "Four hours ago",
+        "Five hours ago",
+    ];
+
+    for scope in ["feed=all", "feed=local", "community=history"] {
+        let (status, whole) = app
+            .get_json(&format!("/api/v1/posts?{scope}&sort=new"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{whole}");
+        assert_eq!(titles(&whole), newest_first, "{scope}");
+        // Pages of two: every post once, in order, across the tie and every boundary.
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..10 {
+            let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let (status, page) = app
+                .get_json(
+                    &format!("/api/v1/posts?{scope}&sort=new&limit=2{after}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            paged.extend(titles(&page));
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(paged, newest_first, "{scope}, paged");
+    }
+
+    // A cursor whose post is still here pages on from that post, whatever its key says: the
+    // community outbox's `?before=<post id>` carries nothing else.
+    let tied = ids["Three hours ago, second"];
+    let (_, rest) = app
+        .get_json(
+            &format!("/api/v1/posts?sort=new&cursor={tied}_{tied}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        titles(&rest),
+        ["Three hours ago, first", "Four hours ago", "Five hours ago"]
+    );
+    let outbox_titles = |outbox: &Value| -> Vec<String> {
+        outbox["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["object"]["object"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (query, expected) in [
+        ("", &newest_first[..]),
+        (&format!("?before={tied}")[..], &newest_first[4..]),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}/c/history/outbox{query}", app.base))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "outbox{query}");
+        let outbox: Value = response.json().await.unwrap();
+        assert_eq!(outbox_titles(&outbox), expected, "outbox{query}");
+    }
+    app.stop().await;
+}

@@ -134,3 +134,138 @@ async fn the_hot_front_page_of_100k_posts_is_an_index_range_scan() {
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
     app.stop().await;
 }
+
+/// Asserts that `plan` reads posts with an index scan of `index`, sorts no posts and reads
+/// fewer than 1,000 post rows; with `cursor`, that the cursor bounds the index range.
+fn assert_new_feed_plan(label: &str, plan: &[String], index: &str, cursor: bool) {
+    let text = plan.join("\n");
+    println!("-- {label}\n{text}\n");
+    let scan = plan
+        .iter()
+        .position(|l| l.contains("on post p "))
+        .unwrap_or_else(|| panic!("{label} reads no posts:\n{text}"));
+    assert!(
+        plan[scan].contains(&format!("Index Scan using {index} on post p ")),
+        "{label} does not read {index}:\n{text}"
+    );
+    assert!(
+        !text.contains("Sort Key: p."),
+        "{label} sorts posts instead of reading an index:\n{text}"
+    );
+    let rows: u64 = plan[scan]
+        .split("rows=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("{label}: no row count in {}", plan[scan]));
+    assert!(rows < 1_000, "{label} read {rows} post rows:\n{text}");
+    if cursor {
+        // The cursor must be where the index range starts, not a filter over what it reads.
+        let condition = plan[scan + 1..]
+            .iter()
+            .take_while(|l| !l.contains("->"))
+            .find(|l| l.contains("Index Cond:"))
+            .unwrap_or_else(|| panic!("{label} has no index condition:\n{text}"));
+        assert!(
+            condition.contains("ROW(published_at, id) < ROW("),
+            "{label} does not start the index range at the cursor:\n{text}"
+        );
+    }
+    println!("{label}: {:.3} ms", execution_ms(plan));
+}
+
+#[tokio::test]
+async fn the_new_feed_of_100k_posts_reads_an_index_range_in_every_scope() {
+    let app = TestApp::spawn(&[]).await;
+    let pool = app.db.pool().await;
+    let (author, community) = seed(&pool, 100_000).await;
+    // A second author with one post in forty, and a viewer in three communities.
+    let other: i64 = sqlx::query_scalar(
+        "insert into person (ap_id, local, name) values ('http://x/u/other', true, 'other') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("update post set author_id = $1 where id % 40 = 0")
+        .bind(other)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into community_member (community_id, person_id, state)
+         select id, $1, 'joined' from community order by id limit 3",
+    )
+    .bind(author)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("analyze").execute(&pool).await.unwrap();
+    for (label, scope, index) in [
+        ("new, all", FeedScope::All, "post_published_idx"),
+        ("new, local", FeedScope::Local, "post_published_idx"),
+        (
+            "new, one community",
+            FeedScope::Community(community),
+            "post_community_published_idx",
+        ),
+        (
+            "new, one author",
+            FeedScope::Author(other),
+            "post_author_published_idx",
+        ),
+        (
+            "new, subscribed",
+            FeedScope::Subscribed(author),
+            "post_published_idx",
+        ),
+    ] {
+        let mut request = FeedRequest {
+            scope,
+            sort: PostSort::New,
+            since: None,
+            after: None,
+            limit: 21,
+            viewer: Some(author),
+        };
+        // Deep in the feed: the cursor after a full page of 1,000 posts.
+        let deep = hearth_db::post::feed(
+            &pool,
+            &FeedRequest {
+                limit: 1_000,
+                ..request
+            },
+        )
+        .await
+        .unwrap();
+        let last = deep.last().unwrap();
+        let cursor = hearth_db::post::PostCursor {
+            key: PostSort::New.key_of(last),
+            id: last.id,
+        };
+        for after in [None, Some(cursor)] {
+            request.after = after;
+            let label = if after.is_some() {
+                format!("{label}, after 1,000")
+            } else {
+                label.to_owned()
+            };
+            // The first run warms the cache; the second is the one reported.
+            hearth_db::post::explain_feed(&pool, &request)
+                .await
+                .unwrap();
+            let plan = hearth_db::post::explain_feed(&pool, &request)
+                .await
+                .unwrap();
+            assert_new_feed_plan(&label, &plan, index, after.is_some());
+            // The page is the newest posts after the cursor.
+            let rows = hearth_db::post::feed(&pool, &request).await.unwrap();
+            assert_eq!(rows.len(), 21, "{label}");
+            let keys: Vec<_> = rows.iter().map(|r| (r.published_at, r.id)).collect();
+            assert!(keys.is_sorted_by(|a, b| a > b), "{label}: {keys:?}");
+            if let Some(c) = after {
+                assert!(keys[0] < (last.published_at, c.id), "{label}");
+            }
+        }
+    }
+    app.stop().await;
+}

@@ -1145,3 +1145,79 @@ async fn searching_a_remote_handle_or_url_looks_it_up_and_opens_its_page() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn the_new_tab_lists_backfilled_posts_by_publication_time_page_after_page() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    community(&app, &kim, "history").await;
+    post(&app, &kim, "history", "Written here now", false).await;
+    let pool = app.db.pool().await;
+    let community_id: i64 = sqlx::query_scalar("select id from community where name = 'history'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let author: i64 = sqlx::query_scalar(
+        "insert into person (ap_id, local, name, host)
+         values ('https://old.example/u/ann', false, 'ann', 'old.example') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // A backfill stores the newest first: 30 posts, an hour apart, ids rising as times fall.
+    let mut conn = pool.acquire().await.unwrap();
+    for n in 1..=30 {
+        let ap_id = format!("https://old.example/post/{n}");
+        let title = format!("Backfilled {n:02}");
+        let new = hearth_db::post::NewPost {
+            ap_id: Some(&ap_id),
+            local: false,
+            community_id,
+            author_id: author,
+            title: &title,
+            url: None,
+            body: "",
+            body_html: "",
+            nsfw: false,
+            language: None,
+        };
+        let published = chrono::Utc::now() - chrono::Duration::hours(n);
+        hearth_db::post::upsert_remote(&mut conn, &new, published, None)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    drop(conn);
+    let mut newest_first = vec!["Written here now".to_owned()];
+    newest_first.extend((1..=30).map(|n| format!("Backfilled {n:02}")));
+
+    let titles = |page: &Page| -> Vec<String> {
+        page.body
+            .split(r#"class="post-card-title"><a href=""#)
+            .skip(1)
+            .filter_map(|card| card.split_once("\">")?.1.split_once("</a>"))
+            .map(|(title, _)| title.to_owned())
+            .collect()
+    };
+    let next_page = |page: &Page| -> Option<String> {
+        let (before, _) = page.body.split_once(r#"" rel="next""#)?;
+        let href = before.rsplit_once("href=\"")?.1;
+        Some(href.replace("&#38;", "&").replace("&amp;", "&"))
+    };
+    let mut visitor = Visitor::new(&app);
+    for start in ["/c/history?sort=new", "/?feed=all&sort=new"] {
+        let mut seen = Vec::new();
+        let mut path = Some(start.to_owned());
+        while let Some(at) = path.take() {
+            let page = visitor.get(&at).await;
+            assert_eq!(page.status, StatusCode::OK, "{at}: {}", page.body);
+            let listed = titles(&page);
+            assert!(!listed.is_empty(), "{at} lists no posts:\n{}", page.body);
+            seen.extend(listed);
+            path = next_page(&page);
+            assert!(seen.len() <= newest_first.len(), "{start}: {seen:?}");
+        }
+        assert_eq!(seen, newest_first, "{start}");
+    }
+    app.stop().await;
+}
