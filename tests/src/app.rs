@@ -38,6 +38,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     /// Its base URL, `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Where its metrics listener is (`metrics.bind`, port 0 in tests), unless turned off.
+    pub metrics_address: Option<SocketAddr>,
     /// Its database.
     pub db: TestDatabase,
     /// Its settings.
@@ -55,6 +57,8 @@ pub fn test_settings(port: u16, overrides: &[(&str, &str)]) -> Settings {
         ("HEARTH__BIND".into(), format!("127.0.0.1:{port}")),
         ("HEARTH__FEDERATION__DEBUG_LOCAL".into(), "true".into()),
         ("HEARTH__HTTP__SHUTDOWN_GRACE_SECS".into(), "2".into()),
+        // Metrics have a listener of their own: any free port (`TestApp::metrics`).
+        ("HEARTH__METRICS__BIND".into(), "127.0.0.1:0".into()),
         // Tests sign many people up from one address; the limits get tests of their own.
         ("HEARTH__REGISTRATION".into(), "open".into()),
         ("HEARTH__RATE_LIMITS__REGISTER__MAX".into(), "100000".into()),
@@ -108,6 +112,7 @@ impl TestApp {
         let app = Application::build_with_listener(settings.clone(), pool, listener)
             .await
             .expect("application builds");
+        let metrics_address = app.metrics_addr().expect("metrics address");
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -115,6 +120,7 @@ impl TestApp {
         Self {
             address,
             base: format!("http://{address}"),
+            metrics_address,
             db,
             settings,
             client: reqwest::Client::new(),
@@ -130,6 +136,19 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the test server")
+    }
+
+    /// `GET /metrics` on the metrics listener: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        let address = self.metrics_address.expect("the metrics listener is on");
+        let response = self
+            .client
+            .get(format!("http://{address}/metrics"))
+            .send()
+            .await
+            .expect("request reaches the metrics listener");
+        assert_eq!(response.status(), StatusCode::OK, "GET /metrics");
+        response.text().await.expect("metrics text")
     }
 
     /// Sends a request with an optional bearer token and JSON body; returns status and JSON

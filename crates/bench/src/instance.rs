@@ -45,6 +45,8 @@ pub fn settings(port: u16, overrides: &[(&str, String)]) -> anyhow::Result<Setti
         ("HEARTH__HTTP__SHUTDOWN_GRACE_SECS".into(), "2".into()),
         ("HEARTH__REGISTRATION".into(), "open".into()),
         ("HEARTH__LOG__LEVEL".into(), "warn".into()),
+        // Several instances run in one process; none is scraped.
+        ("HEARTH__METRICS__BIND".into(), String::new()),
     ];
     for action in ["REGISTER", "LOGIN", "POST", "COMMENT", "VOTE", "RESOLVE"] {
         env.push((

@@ -5,6 +5,7 @@
 use hearth_core::Settings;
 use sqlx::PgPool;
 use std::time::Duration;
+use url::Url;
 
 /// The largest blocklist read.
 const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
@@ -22,7 +23,7 @@ pub async fn refresh_due(pool: &PgPool, settings: &Settings) -> anyhow::Result<u
     let client = crate::http_client(settings, Duration::from_secs(30))?;
     let mut refreshed = 0;
     for url in due {
-        match fetch(&client, &url).await {
+        match fetch(&client, &url, settings.federation.debug_local).await {
             Ok(domains) => {
                 let mut tx = pool.begin().await?;
                 hearth_db::policy::store_subscription(&mut tx, &url, &domains).await?;
@@ -39,7 +40,16 @@ pub async fn refresh_due(pool: &PgPool, settings: &Settings) -> anyhow::Result<u
     Ok(refreshed)
 }
 
-async fn fetch(client: &reqwest::Client, url: &str) -> anyhow::Result<Vec<String>> {
+/// Fetches one list; a URL that may not be fetched (an internal address without
+/// `federation.debug_local`) is an error recorded on the subscription, and no request is made.
+async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    debug_local: bool,
+) -> anyhow::Result<Vec<String>> {
+    let url = Url::parse(url)?;
+    crate::urls::check_fetchable(&url, debug_local)
+        .map_err(|refused| anyhow::anyhow!("refusing to fetch {url}: {refused}"))?;
     let mut response = client.get(url).send().await?.error_for_status()?;
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {

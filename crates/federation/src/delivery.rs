@@ -537,6 +537,15 @@ impl Sender {
             });
         };
         let inbox = Url::parse(&row.inbox)?;
+        if let Err(refused) =
+            crate::urls::check_fetchable(&inbox, self.settings.federation.debug_local)
+        {
+            // An inbox on an internal address: never sent, and never worth a retry.
+            return Ok(Outcome::Refused {
+                status: 0,
+                error: format!("refusing to deliver to {inbox}: {refused}"),
+            });
+        }
         let body = serde_json::to_vec(&row.payload)?;
         let signed = self
             .signer

@@ -1,13 +1,15 @@
 //! Discovery: WebFinger (`acct:name@host` → actor), NodeInfo (what software this is) and
-//! host-meta (where WebFinger is, for older clients).
+//! host-meta (where WebFinger is, for older clients). Failures are `hearth_core::Error`,
+//! answered in the one error shape.
 
 use crate::FederationState;
 use crate::urls::{Urls, authority};
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hearth_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,21 +23,9 @@ pub fn routes() -> Router<FederationState> {
         .route("/.well-known/host-meta", get(host_meta))
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "error": code, "message": message })),
-    )
-        .into_response()
-}
-
-fn internal(e: anyhow::Error) -> Response {
-    tracing::error!(error = ?e, "discovery failed");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "Something went wrong on our side; it has been logged.",
-    )
+/// 400 `invalid_resource`: the WebFinger `resource` cannot be read.
+fn invalid_resource(message: &str) -> Error {
+    Error::bad_request("invalid_resource", message)
 }
 
 /// The `resource` query of WebFinger.
@@ -47,7 +37,7 @@ pub struct WebfingerQuery {
 async fn webfinger(
     State(state): State<FederationState>,
     Query(query): Query<WebfingerQuery>,
-) -> Response {
+) -> Result<Response> {
     let ctx = &state.ctx;
     let ours = ctx.settings.hostname.as_str().to_owned();
     let Some(resource) = query
@@ -55,98 +45,67 @@ async fn webfinger(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())
     else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_resource",
+        return Err(invalid_resource(
             "resource: is required (acct:name@host or an actor URL)",
-        );
+        ));
     };
     // `acct:name@host`, or an actor URL of ours.
     let (name, subject) = if let Some(acct) = resource.strip_prefix("acct:") {
-        let Some((name, host)) = acct.trim_start_matches('@').rsplit_once('@') else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_resource",
-                "resource: must be acct:name@host",
-            );
+        let Some((name, host)) = acct
+            .trim_start_matches('@')
+            .rsplit_once('@')
+            .filter(|(name, host)| !name.is_empty() && !host.is_empty())
+        else {
+            return Err(invalid_resource("resource: must be acct:name@host"));
         };
-        if name.is_empty() || host.is_empty() {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_resource",
-                "resource: must be acct:name@host",
-            );
-        }
         if !host.eq_ignore_ascii_case(&ours) {
-            return error(
-                StatusCode::NOT_FOUND,
-                "not_found",
+            return Err(Error::not_found(
                 "That account does not live on this instance.",
-            );
+            ));
         }
         (name.to_owned(), format!("acct:{name}@{ours}"))
     } else if let Ok(url) = url::Url::parse(&resource) {
         if authority(&url).as_deref() != Some(ours.as_str()) {
-            return error(
-                StatusCode::NOT_FOUND,
-                "not_found",
+            return Err(Error::not_found(
                 "That actor does not live on this instance.",
-            );
+            ));
         }
         let segments: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
         match segments.as_slice() {
             ["c" | "u", name] => ((*name).to_owned(), format!("acct:{name}@{ours}")),
             [""] | [] => (ours.clone(), format!("acct:{ours}@{ours}")),
             _ => {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    "That is not an actor of this instance.",
-                );
+                return Err(Error::not_found("That is not an actor of this instance."));
             }
         }
     } else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_resource",
+        return Err(invalid_resource(
             "resource: must be acct:name@host or an actor URL",
-        );
+        ));
     };
-    let result = async {
-        let urls = Urls(&ctx.settings);
-        let mut links: Vec<Value> = Vec::new();
-        // The instance actor answers to acct:host@host.
-        if name.eq_ignore_ascii_case(&ours) {
-            links.push(self_link(urls.instance()?.as_str(), "Application"));
-        }
-        if let Some(person) = hearth_db::person::local_actor(&ctx.pool, &name).await? {
-            links.push(json!({ "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": person.ap_id }));
-            links.push(self_link(&person.ap_id, "Person"));
-        }
-        // Mastodon takes the last link: the community comes last.
-        if let Some(community) = hearth_db::community::find_local(&ctx.pool, &name).await? {
-            links.push(self_link(&community.ap_id, "Group"));
-        }
-        Ok::<_, anyhow::Error>(links)
+    let urls = Urls(&ctx.settings);
+    let mut links: Vec<Value> = Vec::new();
+    // The instance actor answers to acct:host@host.
+    if name.eq_ignore_ascii_case(&ours) {
+        links.push(self_link(urls.instance()?.as_str(), "Application"));
     }
-    .await;
-    match result {
-        Ok(links) if links.is_empty() => error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "There is no such account here.",
-        ),
-        Ok(links) => {
-            let mut response =
-                axum::Json(json!({ "subject": subject, "links": links })).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/jrd+json"),
-            );
-            response
-        }
-        Err(e) => internal(e),
+    if let Some(person) = hearth_db::person::local_actor(&ctx.pool, &name).await? {
+        links.push(json!({ "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": person.ap_id }));
+        links.push(self_link(&person.ap_id, "Person"));
     }
+    // Mastodon takes the last link: the community comes last.
+    if let Some(community) = hearth_db::community::find_local(&ctx.pool, &name).await? {
+        links.push(self_link(&community.ap_id, "Group"));
+    }
+    if links.is_empty() {
+        return Err(Error::not_found("There is no such account here."));
+    }
+    let mut response = axum::Json(json!({ "subject": subject, "links": links })).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jrd+json"),
+    );
+    Ok(response)
 }
 
 fn self_link(href: &str, kind: &str) -> Value {
@@ -183,7 +142,7 @@ async fn nodeinfo(state: &FederationState, version: &str) -> anyhow::Result<Valu
         "software": software,
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        "openRegistrations": site.registration_mode != "closed",
+        "openRegistrations": site.registration_mode != hearth_core::settings::RegistrationMode::Closed,
         "usage": {
             "users": {
                 "total": usage.total,
@@ -197,27 +156,22 @@ async fn nodeinfo(state: &FederationState, version: &str) -> anyhow::Result<Valu
     }))
 }
 
-async fn nodeinfo_answer(state: &FederationState, version: &str) -> Response {
-    match nodeinfo(state, version).await {
-        Ok(body) => {
-            let mut response = axum::Json(body).into_response();
-            let profile = format!(
-                "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
-            );
-            if let Ok(value) = HeaderValue::from_str(&profile) {
-                response.headers_mut().insert(header::CONTENT_TYPE, value);
-            }
-            response
-        }
-        Err(e) => internal(e),
+async fn nodeinfo_answer(state: &FederationState, version: &str) -> Result<Response> {
+    let mut response = axum::Json(nodeinfo(state, version).await?).into_response();
+    let profile = format!(
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+    );
+    if let Ok(value) = HeaderValue::from_str(&profile) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
+    Ok(response)
 }
 
-async fn nodeinfo_21(State(state): State<FederationState>) -> Response {
+async fn nodeinfo_21(State(state): State<FederationState>) -> Result<Response> {
     nodeinfo_answer(&state, "2.1").await
 }
 
-async fn nodeinfo_20(State(state): State<FederationState>) -> Response {
+async fn nodeinfo_20(State(state): State<FederationState>) -> Result<Response> {
     nodeinfo_answer(&state, "2.0").await
 }
 

@@ -33,7 +33,9 @@ pub async fn ensure_known(ctx: &hearth_service::ServiceContext, actor: &Url) -> 
     Ok(())
 }
 
-async fn get_json(client: &reqwest::Client, url: &Url) -> anyhow::Result<Value> {
+async fn get_json(client: &reqwest::Client, url: &Url, debug_local: bool) -> anyhow::Result<Value> {
+    crate::urls::check_fetchable(url, debug_local)
+        .map_err(|refused| anyhow::anyhow!("refusing to fetch {url}: {refused}"))?;
     let mut response = client
         .get(url.clone())
         .header("accept", "application/json")
@@ -57,7 +59,8 @@ async fn fetch(
     well_known.set_path("/.well-known/nodeinfo");
     well_known.set_query(None);
     well_known.set_fragment(None);
-    let links = get_json(&client, &well_known).await?;
+    let debug_local = settings.federation.debug_local;
+    let links = get_json(&client, &well_known, debug_local).await?;
     let href = links["links"]
         .as_array()
         .into_iter()
@@ -72,7 +75,7 @@ async fn fetch(
         // The document must live on the same server.
         .find(|u| authority(u) == authority(actor))
         .ok_or_else(|| anyhow::anyhow!("no NodeInfo 2.x link"))?;
-    let document = get_json(&client, &href).await?;
+    let document = get_json(&client, &href, debug_local).await?;
     let name = document["software"]["name"]
         .as_str()
         .map(|n| n.trim().to_ascii_lowercase());

@@ -1,7 +1,8 @@
 //! Serving our actors, objects and collections as ActivityPub JSON. These routes see only
 //! requests that ask for ActivityPub media types (the server negotiates on the same URLs the
 //! web pages use); every answer has `Content-Type: application/activity+json` and an `id`
-//! equal to the URL asked for.
+//! equal to the URL asked for. Failures are `hearth_core::Error`, answered in the one error
+//! shape.
 
 use crate::FederationState;
 use crate::objects::comment::ApubComment;
@@ -19,6 +20,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hearth_core::{Error, Result};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -47,10 +49,9 @@ pub fn routes() -> Router<FederationState> {
 }
 
 /// A JSON-LD document with our `@context`.
-pub fn activity_json<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let mut body = match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) | Err(_) => return failed("cannot serialise the object"),
+pub fn activity_json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response> {
+    let Value::Object(mut body) = serde_json::to_value(value)? else {
+        return Err(anyhow::anyhow!("an ActivityPub document is not a JSON object").into());
     };
     body.insert("@context".to_owned(), context());
     let mut response = (status, axum::Json(Value::Object(body))).into_response();
@@ -58,31 +59,17 @@ pub fn activity_json<T: Serialize>(status: StatusCode, value: &T) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(ACTIVITY_JSON),
     );
-    response
+    Ok(response)
 }
 
-fn not_found(what: &str) -> Response {
-    let body = json!({ "error": "not_found", "message": format!("There is no {what} here.") });
-    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+fn not_found(what: &str) -> Error {
+    Error::not_found(format!("There is no {what} here."))
 }
 
-fn failed(why: &str) -> Response {
-    tracing::error!(why, "cannot serve an ActivityPub object");
-    let body = json!({ "error": "internal_error", "message": "Something went wrong on our side; it has been logged." });
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
-}
-
-fn internal(error: anyhow::Error) -> Response {
-    tracing::error!(error = ?error, "cannot serve an ActivityPub object");
-    failed("see the error above")
-}
-
-async fn instance(State(state): State<FederationState>) -> Response {
+async fn instance(State(state): State<FederationState>) -> Result<Response> {
     let data = state.config.to_request_data();
-    match async { ApubInstance::load(&data).await?.into_json(&data).await }.await {
-        Ok(json) => activity_json(StatusCode::OK, &json),
-        Err(e) => internal(e),
-    }
+    let json = ApubInstance::load(&data).await?.into_json(&data).await?;
+    activity_json(StatusCode::OK, &json)
 }
 
 async fn local_community(
@@ -96,16 +83,15 @@ async fn local_community(
     }
 }
 
-async fn community(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+async fn community(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     let data = state.config.to_request_data();
-    match local_community(&state, &name).await {
-        Ok(Some(c)) => match c.into_json(&data).await {
-            Ok(json) => activity_json(StatusCode::OK, &json),
-            Err(e) => internal(e),
-        },
-        Ok(None) => not_found("community with this name"),
-        Err(e) => internal(e),
-    }
+    let Some(community) = local_community(&state, &name).await? else {
+        return Err(not_found("community with this name"));
+    };
+    activity_json(StatusCode::OK, &community.into_json(&data).await?)
 }
 
 /// Which part of an outbox to show.
@@ -121,7 +107,7 @@ async fn community_outbox(
     State(state): State<FederationState>,
     Path(name): Path<String>,
     axum::extract::Query(query): axum::extract::Query<OutboxQuery>,
-) -> Response {
+) -> Result<Response> {
     let data = state.config.to_request_data();
     let result = async {
         let Some(community) = local_community(&state, &name).await? else {
@@ -204,7 +190,7 @@ async fn community_outbox(
 async fn community_followers(
     State(state): State<FederationState>,
     Path(name): Path<String>,
-) -> Response {
+) -> Result<Response> {
     let result = async {
         let Some(community) = local_community(&state, &name).await? else {
             return Ok(None);
@@ -224,7 +210,7 @@ async fn community_followers(
 async fn community_moderators(
     State(state): State<FederationState>,
     Path(name): Path<String>,
-) -> Response {
+) -> Result<Response> {
     let result = async {
         let Some(community) = local_community(&state, &name).await? else {
             return Ok(None);
@@ -248,7 +234,7 @@ async fn community_moderators(
 async fn community_featured(
     State(state): State<FederationState>,
     Path(name): Path<String>,
-) -> Response {
+) -> Result<Response> {
     let result = async {
         let Some(community) = local_community(&state, &name).await? else {
             return Ok(None);
@@ -272,7 +258,10 @@ async fn community_featured(
     respond(result, "community with this name")
 }
 
-async fn person(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+async fn person(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     let data = state.config.to_request_data();
     let result = async {
         match hearth_db::person::local_actor(&data.pool, &name).await? {
@@ -286,7 +275,10 @@ async fn person(State(state): State<FederationState>, Path(name): Path<String>) 
     respond(result, "user with this name")
 }
 
-async fn person_outbox(State(state): State<FederationState>, Path(name): Path<String>) -> Response {
+async fn person_outbox(
+    State(state): State<FederationState>,
+    Path(name): Path<String>,
+) -> Result<Response> {
     let ctx = &state.ctx;
     let result = async {
         if hearth_db::person::local_actor(&ctx.pool, &name)
@@ -306,19 +298,17 @@ async fn person_outbox(State(state): State<FederationState>, Path(name): Path<St
     respond(result, "user with this name")
 }
 
-async fn post(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+async fn post(State(state): State<FederationState>, Path(id): Path<String>) -> Result<Response> {
     let data = state.config.to_request_data();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found("post with this id");
+        return Err(not_found("post with this id"));
     };
-    match ApubPost::load(&data, id).await {
-        Ok(Some(post)) if post.row.local && post.gone() => tombstone(post.id()),
-        Ok(Some(post)) if post.row.local => match post.into_json(&data).await {
-            Ok(json) => activity_json(StatusCode::OK, &json),
-            Err(e) => internal(e),
-        },
-        Ok(_) => not_found("post with this id"),
-        Err(e) => internal(e),
+    match ApubPost::load(&data, id).await? {
+        Some(post) if post.row.local && post.gone() => tombstone(post.id()),
+        Some(post) if post.row.local => {
+            activity_json(StatusCode::OK, &post.into_json(&data).await?)
+        }
+        _ => Err(not_found("post with this id")),
     }
 }
 
@@ -327,16 +317,15 @@ async fn post(State(state): State<FederationState>, Path(id): Path<String>) -> R
 async fn activity(
     State(state): State<FederationState>,
     Path((kind, id)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response> {
     let Ok(url) = crate::urls::Urls(&state.ctx.settings).activity(&kind, &id) else {
-        return not_found("activity with this id");
+        return Err(not_found("activity with this id"));
     };
-    match hearth_db::federation::stored_activity(&state.ctx.pool, url.as_str()).await {
-        Ok(Some(payload)) if crate::protocol::is_addressed_publicly(&payload) => {
+    match hearth_db::federation::stored_activity(&state.ctx.pool, url.as_str()).await? {
+        Some(payload) if crate::protocol::is_addressed_publicly(&payload) => {
             activity_json(StatusCode::OK, &payload)
         }
-        Ok(_) => not_found("activity with this id"),
-        Err(e) => internal(e.into()),
+        _ => Err(not_found("activity with this id")),
     }
 }
 
@@ -356,7 +345,7 @@ async fn post_replies(
     State(state): State<FederationState>,
     Path(id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<RepliesQuery>,
-) -> Response {
+) -> Result<Response> {
     let result = async {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
@@ -391,7 +380,7 @@ async fn comment_replies(
     State(state): State<FederationState>,
     Path(id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<RepliesQuery>,
-) -> Response {
+) -> Result<Response> {
     let result = async {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
@@ -463,24 +452,22 @@ async fn replies_page(
     Ok(page)
 }
 
-async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Response {
+async fn comment(State(state): State<FederationState>, Path(id): Path<String>) -> Result<Response> {
     let data = state.config.to_request_data();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found("comment with this id");
+        return Err(not_found("comment with this id"));
     };
-    match ApubComment::load(&data, id).await {
-        Ok(Some(comment)) if comment.row.local && comment.gone() => tombstone(comment.id()),
-        Ok(Some(comment)) if comment.row.local => match comment.into_json(&data).await {
-            Ok(json) => activity_json(StatusCode::OK, &json),
-            Err(e) => internal(e),
-        },
-        Ok(_) => not_found("comment with this id"),
-        Err(e) => internal(e),
+    match ApubComment::load(&data, id).await? {
+        Some(comment) if comment.row.local && comment.gone() => tombstone(comment.id()),
+        Some(comment) if comment.row.local => {
+            activity_json(StatusCode::OK, &comment.into_json(&data).await?)
+        }
+        _ => Err(not_found("comment with this id")),
     }
 }
 
 /// Deleted objects answer 410 with a `Tombstone`, so peers delete their copies.
-fn tombstone(id: &url::Url) -> Response {
+fn tombstone(id: &url::Url) -> Result<Response> {
     activity_json(
         StatusCode::GONE,
         &Tombstone {
@@ -490,11 +477,11 @@ fn tombstone(id: &url::Url) -> Response {
     )
 }
 
-fn respond<T: Serialize>(result: anyhow::Result<Option<T>>, what: &str) -> Response {
-    match result {
-        Ok(Some(json)) => activity_json(StatusCode::OK, &json),
-        Ok(None) => not_found(what),
-        Err(e) => internal(e),
+/// The document a handler found, or 404 naming `what` was not.
+fn respond<T: Serialize>(result: anyhow::Result<Option<T>>, what: &str) -> Result<Response> {
+    match result? {
+        Some(json) => activity_json(StatusCode::OK, &json),
+        None => Err(not_found(what)),
     }
 }
 

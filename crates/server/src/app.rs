@@ -1,5 +1,5 @@
-//! One running Hearth instance: provisioning at start, the assembled router (health, metrics,
-//! API, web) and a server that shuts down gracefully.
+//! One running Hearth instance: provisioning at start, the assembled router (health, API, web,
+//! federation), the metrics listener of its own, and servers that shut down gracefully.
 
 use crate::{health, metrics};
 use axum::Router;
@@ -25,13 +25,16 @@ use tower::ServiceExt;
 /// A Hearth instance, bound to its port and ready to serve.
 pub struct Application {
     listener: TcpListener,
+    /// Where `/metrics` is served (`metrics.bind`), apart from the public listener.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     ctx: ServiceContext,
     metrics: metrics::Metrics,
 }
 
 impl Application {
-    /// Applies pending migrations, provisions the site and setup admin, and binds `settings.bind`.
+    /// Applies pending migrations, provisions the site and setup admin, and binds `settings.bind`
+    /// (and `metrics.bind`).
     pub async fn build(settings: Arc<Settings>, pool: PgPool) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .await
@@ -39,12 +42,20 @@ impl Application {
         Self::build_with_listener(settings, pool, listener).await
     }
 
-    /// The same on a listener the caller bound (tests bind port 0 first to learn the port).
+    /// The same on a listener the caller bound (tests bind port 0 first to learn the port). The
+    /// metrics listener is still bound from `metrics.bind` (port 0 there: any free port; see
+    /// [`Application::metrics_addr`]).
     pub async fn build_with_listener(
         settings: Arc<Settings>,
         pool: PgPool,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        let metrics_listener = match settings.metrics.bind {
+            Some(address) => Some(TcpListener::bind(address).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {address} (`metrics.bind`): {e}")
+            })?),
+            None => None,
+        };
         hearth_db::migrations::run(&pool).await?;
         let mut ctx = ServiceContext::new(pool, settings);
         hearth_service::setup::provision(&ctx)
@@ -67,6 +78,7 @@ impl Application {
         let router = router(ctx.clone(), federation, metrics.clone());
         Ok(Self {
             listener,
+            metrics_listener,
             router,
             ctx,
             metrics,
@@ -76,6 +88,14 @@ impl Application {
     /// Where the server listens.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where metrics are served, unless `metrics.bind` is empty.
+    pub fn metrics_addr(&self) -> std::io::Result<Option<SocketAddr>> {
+        self.metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()
     }
 
     /// The shared context (tests reach the pool through it).
@@ -108,6 +128,11 @@ impl Application {
         let server = axum::serve(self.listener, service)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let mut serving = tokio::spawn(async move { server.await });
+        let metrics_serving = self.metrics_listener.map(|listener| {
+            let server = axum::serve(listener, metrics_router(self.metrics.clone()))
+                .with_graceful_shutdown(stop.clone().cancelled_owned());
+            tokio::spawn(async move { server.await })
+        });
         let served = tokio::select! {
             result = &mut serving => Some(result),
             () = shutdown => None,
@@ -128,6 +153,15 @@ impl Application {
                 }
             },
         };
+        if let Some(mut metrics_serving) = metrics_serving {
+            // A scrape is quick; one still running after the grace period is cut short.
+            match tokio::time::timeout(grace, &mut metrics_serving).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::error!(error = %e, "the metrics listener failed"),
+                Ok(Err(e)) => tracing::error!(error = %e, "the metrics listener failed"),
+                Err(_) => metrics_serving.abort(),
+            }
+        }
         if let Err(e) = workers.await {
             tracing::error!(error = %e, "a background worker failed");
         }
@@ -164,7 +198,18 @@ async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
     }
 }
 
-/// Assembles every route of the instance. ActivityPub and the web pages share URLs
+/// The metrics listener's routes: `/metrics` and nothing else. Scrapes are not counted in the
+/// request metrics, which describe the public listener.
+pub fn metrics_router(metrics: metrics::Metrics) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::serve_metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(metrics)
+}
+
+/// Assembles every public route of the instance (metrics are served apart, by
+/// [`metrics_router`]). ActivityPub and the web pages share URLs
 /// (`/c/{name}`, `/post/{id}` …): requests that ask for ActivityPub JSON go to the federation
 /// routes, everything else to the pages and the API.
 pub fn router(
@@ -181,12 +226,7 @@ pub fn router(
         .merge(hearth_web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(ctx)
-        .merge(
-            Router::new()
-                .route("/metrics", get(metrics::serve_metrics))
-                .with_state(metrics),
-        );
+        .with_state(ctx);
     let Some(federation) = federation else {
         return app.layer(DefaultBodyLimit::max(max_body)).layer(track);
     };

@@ -424,6 +424,10 @@ async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {
             hostname = %settings.hostname,
             "Hearth is listening"
         );
+        match app.metrics_addr()? {
+            Some(address) => tracing::info!(address = %address, "metrics are served at /metrics"),
+            None => tracing::info!("metrics are off (`metrics.bind` is empty)"),
+        }
         app.run_until(shutdown_signal()).await
     }
     .await;

@@ -162,6 +162,26 @@ mod tests {
     }
 
     #[test]
+    fn metrics_have_a_loopback_listener_of_their_own_unless_turned_off() {
+        let s = load(None, env(&[])).unwrap();
+        assert_eq!(
+            s.metrics.bind,
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8537)))
+        );
+        assert_ne!(s.metrics.bind, Some(s.bind));
+        let s = load(None, env(&[("HEARTH__METRICS__BIND", "")])).unwrap();
+        assert_eq!(s.metrics.bind, None);
+        let err = load(None, env(&[("HEARTH__METRICS__BIND", "public")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`metrics.bind`"), "{err}");
+        let err = load(None, env(&[("HEARTH__METRICS__BIND", "127.0.0.1:8536")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`metrics.bind`"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_environment_key_is_named() {
         let err = load(None, env(&[("HEARTH__DATABASE__URLL", "x")]))
             .unwrap_err()

@@ -28,6 +28,8 @@ fn hearth(data_dir: &Path) -> Command {
         }
     }
     cmd.env("HEARTH__DATA_DIR", data_dir)
+        // Servers of tests running at once must not share the default metrics port.
+        .env("HEARTH__METRICS__BIND", "127.0.0.1:0")
         .env("RUST_LOG", "warn");
     cmd
 }

@@ -408,7 +408,7 @@ async fn the_queue_view_shows_each_host_to_admins() {
         "{table}"
     );
     // And /metrics counts them.
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("hearth_delivery_queue_pending 3"),
         "{metrics}"

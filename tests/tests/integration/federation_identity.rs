@@ -347,7 +347,7 @@ fn urlencode(s: &str) -> String {
 
 /// Requests A answered, except the metrics scrapes the test itself makes.
 async fn requests_served(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
+    let text = app.metrics().await;
     text.lines()
         .filter(|l| {
             l.starts_with("hearth_http_requests_total{") && !l.contains("route=\"/metrics\"")

@@ -44,7 +44,7 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
     app.get("/healthz").await;
     app.get("/healthz").await;
     app.get("/no/such/page").await;
-    let text = app.get("/metrics").await.text().await.unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"hearth_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
@@ -60,6 +60,44 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
         "{text}"
     );
     assert!(text.contains("hearth_db_pool_connections "), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_and_never_on_the_public_one() {
+    let app = TestApp::spawn(&[]).await;
+    // Behind a reverse proxy every request reaches the public listener from loopback: whatever
+    // it asks for, it gets no metrics there.
+    let public = app.get("/metrics").await;
+    assert_eq!(public.status(), 404);
+    let body: Value = public.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    let activitypub = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activitypub.status(), 404);
+    // The metrics listener serves them, and nothing else.
+    let metrics = app.metrics_address.expect("a metrics listener");
+    assert_ne!(metrics, app.address);
+    let text = app.metrics().await;
+    assert!(text.contains("hearth_db_pool_connections "), "{text}");
+    let other = app
+        .client
+        .get(format!("http://{metrics}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    app.stop().await;
+
+    // An empty `metrics.bind` serves none at all.
+    let app = TestApp::spawn(&[("HEARTH__METRICS__BIND", "")]).await;
+    assert_eq!(app.metrics_address, None);
+    assert_eq!(app.get("/metrics").await.status(), 404);
     app.stop().await;
 }
 

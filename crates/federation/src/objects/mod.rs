@@ -100,14 +100,45 @@ pub(crate) fn content_text(
 }
 
 /// Plain text of some HTML, for fields we keep as text (a bio without markdown source).
+/// ammonia drops every tag and re-escapes the text; its entities are then decoded in one pass,
+/// so an escaped entity stays text (`&amp;lt;` is `&lt;`, not `<`) and `&nbsp;` becomes a
+/// no-break space (U+00A0).
 pub(crate) fn html_to_text(html: &str) -> String {
-    let cleaned = ammonia::Builder::empty().clean(html).to_string();
-    cleaned
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
+    // Paragraphs stay paragraphs (a blank line, as in markdown) and line breaks stay lines:
+    // stripped bare, `<p>a</p><p>b</p>` would read "ab".
+    let with_breaks = html
+        .replace("</p>", "</p>\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let cleaned = ammonia::Builder::empty().clean(&with_breaks).to_string();
+    html_escape::decode_html_entities(&cleaned)
         .trim()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn html_becomes_text_with_every_entity_decoded_once() {
+        assert_eq!(html_to_text("<p>&amp;lt;b&amp;gt;</p>"), "&lt;b&gt;");
+        assert_eq!(html_to_text("<p>a &lt;b&gt; &amp; c</p>"), "a <b> & c");
+        assert_eq!(html_to_text("a&nbsp;b"), "a\u{a0}b");
+        assert_eq!(html_to_text("it&#39;s"), "it's");
+        assert_eq!(html_to_text("it&#x27;s"), "it's");
+        assert_eq!(html_to_text("caf&eacute; &quot;x&quot;"), "café \"x\"");
+        // Tags go; a script's text goes with it.
+        assert_eq!(
+            html_to_text("<p>Hello <b>world</b><script>x</script></p>"),
+            "Hello world"
+        );
+    }
+
+    #[test]
+    fn paragraphs_and_line_breaks_survive_as_text() {
+        assert_eq!(html_to_text("<p>a</p><p>b</p>"), "a\n\nb");
+        assert_eq!(html_to_text("<p>a<br>b<br />c</p>"), "a\nb\nc");
+    }
 }
