@@ -228,7 +228,7 @@ pub struct CommunityView {
 impl From<CommunityDetails> for CommunityView {
     fn from(d: CommunityDetails) -> Self {
         let mut view = Self::from(d.community);
-        view.my_membership = d.membership.unwrap_or_else(|| "none".to_owned());
+        view.my_membership = d.membership.as_str().to_owned();
         view.am_moderator = d.moderator;
         view
     }
@@ -244,7 +244,7 @@ impl From<CommunityRow> for CommunityView {
             description_html: c.description_html,
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
-            visibility: c.visibility,
+            visibility: c.visibility.as_str().to_owned(),
             local: c.local,
             ap_id: c.ap_id,
             created_at: c.created_at,
@@ -294,7 +294,7 @@ impl From<MemberRow> for MemberView {
                 local: r.local,
                 ap_id: r.ap_id,
             },
-            state: r.state,
+            state: r.state.as_str().to_owned(),
             created_at: r.created_at,
         }
     }
@@ -370,7 +370,7 @@ impl From<SiteRow> for SiteView {
             description_html: s.description_html,
             rules: s.rules,
             rules_html: s.rules_html,
-            registration_mode: s.registration_mode,
+            registration_mode: s.registration_mode.as_str().to_owned(),
             application_question: s.application_question,
             community_creation_admin_only: s.community_creation_admin_only,
             downvotes_enabled: s.downvotes_enabled,

@@ -6,5 +6,5 @@ pub mod names;
 pub mod settings;
 
 pub use error::{Error, ErrorKind, Result};
-pub use names::{ActorRef, Authority, CommunityName, Username};
+pub use names::{ActorRef, Authority, CommunityName, UnknownName, Username};
 pub use settings::Settings;

@@ -1,4 +1,5 @@
-//! Validated names: usernames and instance authorities. Parse at the edge, pass these inward.
+//! Validated names: usernames and instance authorities, and the error for a name outside a fixed
+//! set (a stored state, mode or action). Parse at the edge, pass these inward.
 
 use crate::{Error, Result};
 use std::fmt;
@@ -222,3 +223,32 @@ mod tests {
         assert!(Authority::parse("").is_err());
     }
 }
+
+/// A name outside a fixed set: a state, mode or action this build does not know. The columns
+/// that store these check their values, so one read from the database means a schema newer
+/// than the code; one sent by a client is a validation error its handler words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    /// What the name should have named, e.g. `membership state`.
+    pub what: &'static str,
+    /// The name as found.
+    pub name: String,
+}
+
+impl UnknownName {
+    /// The error for `name`, which is not a `what`.
+    pub fn new(what: &'static str, name: &str) -> Self {
+        Self {
+            what,
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a known {}", self.name, self.what)
+    }
+}
+
+impl std::error::Error for UnknownName {}

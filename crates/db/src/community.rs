@@ -1,7 +1,43 @@
 //! Communities (`community`): storage, lookups and the sorted, searchable, cursor-paged list.
 
+use crate::decode;
 use chrono::{DateTime, Utc};
+use hearth_core::UnknownName;
 use sqlx::PgExecutor;
+use std::str::FromStr;
+
+/// Who may join a community (`community.visibility`): everyone at once, or after a moderator's
+/// approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone may join.
+    Public,
+    /// Joining needs a moderator's approval (`manuallyApprovesFollowers` over federation).
+    Approval,
+}
+
+impl Visibility {
+    /// The stored name, which the API shows as it is.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Approval => "approval",
+        }
+    }
+}
+
+impl FromStr for Visibility {
+    type Err = UnknownName;
+
+    /// Reads the stored name (`public` or `approval`); any other fails.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "public" => Ok(Self::Public),
+            "approval" => Ok(Self::Approval),
+            _ => Err(UnknownName::new("community visibility", name)),
+        }
+    }
+}
 
 /// A community as stored.
 #[derive(Debug, Clone)]
@@ -24,8 +60,8 @@ pub struct CommunityRow {
     pub nsfw: bool,
     /// Only moderators may post.
     pub posting_restricted_to_mods: bool,
-    /// `public` or `approval`.
-    pub visibility: String,
+    /// Who may join.
+    pub visibility: Visibility,
     /// Joined members.
     pub member_count: i32,
     /// Live posts: the stored count plus the changes not yet folded into it
@@ -57,6 +93,67 @@ pub struct CommunityRow {
     pub last_refreshed_at: DateTime<Utc>,
 }
 
+/// A community as the checked queries read it, before its visibility is parsed.
+struct StoredCommunity {
+    id: i64,
+    ap_id: String,
+    local: bool,
+    name: String,
+    title: String,
+    description: String,
+    description_html: String,
+    nsfw: bool,
+    posting_restricted_to_mods: bool,
+    visibility: String,
+    member_count: i32,
+    post_count: i32,
+    comment_count: i32,
+    users_active_day: i32,
+    users_active_week: i32,
+    users_active_month: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    host: Option<String>,
+    public_key: Option<String>,
+    inbox_url: Option<String>,
+    shared_inbox_url: Option<String>,
+    followers_url: Option<String>,
+    last_refreshed_at: DateTime<Utc>,
+}
+
+impl TryFrom<StoredCommunity> for CommunityRow {
+    type Error = sqlx::Error;
+
+    fn try_from(c: StoredCommunity) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: c.id,
+            ap_id: c.ap_id,
+            local: c.local,
+            name: c.name,
+            title: c.title,
+            description: c.description,
+            description_html: c.description_html,
+            nsfw: c.nsfw,
+            posting_restricted_to_mods: c.posting_restricted_to_mods,
+            visibility: decode(&c.visibility)?,
+            member_count: c.member_count,
+            post_count: c.post_count,
+            comment_count: c.comment_count,
+            users_active_day: c.users_active_day,
+            users_active_week: c.users_active_week,
+            users_active_month: c.users_active_month,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            host: c.host,
+            public_key: c.public_key,
+            inbox_url: c.inbox_url,
+            shared_inbox_url: c.shared_inbox_url,
+            followers_url: c.followers_url,
+            last_refreshed_at: c.last_refreshed_at,
+        })
+    }
+}
+
 /// A new community. `Debug` leaves out the private key.
 pub struct NewCommunity<'a> {
     /// Its ActivityPub id.
@@ -73,8 +170,8 @@ pub struct NewCommunity<'a> {
     pub nsfw: bool,
     /// Only moderators may post.
     pub posting_restricted_to_mods: bool,
-    /// `public` or `approval`.
-    pub visibility: &'a str,
+    /// Who may join.
+    pub visibility: Visibility,
     /// The RSA public key (PEM).
     pub public_key: &'a str,
     /// The RSA private key (PKCS#8 PEM).
@@ -104,7 +201,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
         new.description_html,
         new.nsfw,
         new.posting_restricted_to_mods,
-        new.visibility,
+        new.visibility.as_str(),
         new.public_key,
         new.private_key
     )
@@ -115,19 +212,23 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 /// Finds a local community by name (case-insensitively).
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
-        CommunityRow,
+        StoredCommunity,
         "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
-    .await
+    .await?
+    .map(CommunityRow::try_from)
+    .transpose()
 }
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
         .fetch_optional(db)
-        .await
+        .await?
+        .map(CommunityRow::try_from)
+        .transpose()
 }
 
 /// The orders communities can be listed in.
@@ -162,7 +263,7 @@ pub async fn list(
     match sort {
         CommunitySort::New => {
             sqlx::query_as!(
-                CommunityRow,
+                StoredCommunity,
                 "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
@@ -172,11 +273,14 @@ pub async fn list(
                 limit
             )
             .fetch_all(db)
-            .await
+            .await?
+            .into_iter()
+            .map(CommunityRow::try_from)
+            .collect()
         }
         CommunitySort::Members => {
             sqlx::query_as!(
-                CommunityRow,
+                StoredCommunity,
                 "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
@@ -187,11 +291,14 @@ pub async fn list(
                 limit
             )
             .fetch_all(db)
-            .await
+            .await?
+            .into_iter()
+            .map(CommunityRow::try_from)
+            .collect()
         }
         CommunitySort::Active => {
             sqlx::query_as!(
-                CommunityRow,
+                StoredCommunity,
                 "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
@@ -202,7 +309,10 @@ pub async fn list(
                 limit
             )
             .fetch_all(db)
-            .await
+            .await?
+            .into_iter()
+            .map(CommunityRow::try_from)
+            .collect()
         }
     }
 }
@@ -231,7 +341,7 @@ pub struct CommunityPatch<'a> {
     /// New posting restriction.
     pub posting_restricted_to_mods: Option<bool>,
     /// New visibility.
-    pub visibility: Option<&'a str>,
+    pub visibility: Option<Visibility>,
 }
 
 /// Applies a partial update and returns the new row.
@@ -241,7 +351,7 @@ pub async fn update(
     patch: &CommunityPatch<'_>,
 ) -> sqlx::Result<CommunityRow> {
     sqlx::query_as!(
-        CommunityRow,
+        StoredCommunity,
         "update community set
             title = coalesce($2, title),
             description = coalesce($3, description),
@@ -258,10 +368,11 @@ pub async fn update(
         patch.description.map(|d| d.1),
         patch.nsfw,
         patch.posting_restricted_to_mods,
-        patch.visibility
+        patch.visibility.map(Visibility::as_str)
     )
     .fetch_one(db)
     .await
+    .and_then(CommunityRow::try_from)
 }
 
 /// Adds `delta` to the member count.
@@ -281,9 +392,11 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(CommunityRow, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
         .fetch_optional(db)
-        .await
+        .await?
+        .map(CommunityRow::try_from)
+        .transpose()
 }
 
 /// Finds a remote community by name and instance.
@@ -293,13 +406,15 @@ pub async fn find_remote(
     host: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
-        CommunityRow,
+        StoredCommunity,
         "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
     .fetch_optional(db)
-    .await
+    .await?
+    .map(CommunityRow::try_from)
+    .transpose()
 }
 
 /// The private key of a local community, for signing.
@@ -332,8 +447,8 @@ pub struct RemoteCommunity<'a> {
     pub nsfw: bool,
     /// Only moderators may post.
     pub posting_restricted_to_mods: bool,
-    /// `approval` when it approves followers manually.
-    pub visibility: &'a str,
+    /// `Approval` when it approves followers manually.
+    pub visibility: Visibility,
     /// Public key (PEM).
     pub public_key: &'a str,
     /// Inbox.
@@ -350,7 +465,7 @@ pub async fn upsert_remote(
     c: &RemoteCommunity<'_>,
 ) -> sqlx::Result<CommunityRow> {
     sqlx::query_as!(
-        CommunityRow,
+        StoredCommunity,
         "insert into community (ap_id, local, name, title, description, description_html, nsfw,
                                 posting_restricted_to_mods, visibility, host, public_key, inbox_url,
                                 shared_inbox_url, followers_url, last_refreshed_at)
@@ -371,7 +486,7 @@ pub async fn upsert_remote(
         c.description_html,
         c.nsfw,
         c.posting_restricted_to_mods,
-        c.visibility,
+        c.visibility.as_str(),
         c.host,
         c.public_key,
         c.inbox_url,
@@ -380,6 +495,7 @@ pub async fn upsert_remote(
     )
     .fetch_one(db)
     .await
+    .and_then(CommunityRow::try_from)
 }
 
 /// Local communities without a key pair.
@@ -483,5 +599,17 @@ mod tests {
         assert_eq!(text_query("Rust lang").as_deref(), Some("rust:* & lang:*"));
         assert_eq!(text_query("a'|!&:*()b").as_deref(), Some("a:* & b:*"));
         assert_eq!(text_query("  ::  "), None);
+    }
+
+    #[test]
+    fn visibilities_read_back_from_their_names_and_unknown_names_fail() {
+        for v in [Visibility::Public, Visibility::Approval] {
+            assert_eq!(v.as_str().parse::<Visibility>(), Ok(v));
+        }
+        assert!("secret".parse::<Visibility>().is_err());
+        assert!(matches!(
+            crate::decode::<Visibility>("Public"),
+            Err(sqlx::Error::Decode(_))
+        ));
     }
 }

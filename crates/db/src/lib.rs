@@ -35,3 +35,14 @@ pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::R
         .connect_with(options)
         .await
 }
+
+/// Reads a state, mode or action stored as text into its enum. A name this build does not know
+/// (a newer schema) fails as a decode error rather than passing for some other state.
+pub(crate) fn decode<T>(stored: &str) -> sqlx::Result<T>
+where
+    T: std::str::FromStr<Err = hearth_core::UnknownName>,
+{
+    stored
+        .parse()
+        .map_err(|e: hearth_core::UnknownName| sqlx::Error::Decode(Box::new(e)))
+}

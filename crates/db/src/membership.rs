@@ -1,21 +1,58 @@
 //! Community membership (`community_member`): joined members and pending join requests.
 
+use crate::decode;
 use chrono::{DateTime, Utc};
+use hearth_core::UnknownName;
 use sqlx::PgExecutor;
+use std::str::FromStr;
 
-/// A person's membership state in a community, if any (`pending` or `joined`).
+/// Where a person stands in a community they joined or asked to join (`community_member.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberState {
+    /// Waiting for a moderator's approval (or, in a remote community, for its Accept).
+    Pending,
+    /// A member.
+    Joined,
+}
+
+impl MemberState {
+    /// The stored name, which the API shows as it is.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Joined => "joined",
+        }
+    }
+}
+
+impl FromStr for MemberState {
+    type Err = UnknownName;
+
+    /// Reads the stored name (`pending` or `joined`); any other fails.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "pending" => Ok(Self::Pending),
+            "joined" => Ok(Self::Joined),
+            _ => Err(UnknownName::new("membership state", name)),
+        }
+    }
+}
+
+/// A person's membership state in a community, if any.
 pub async fn state(
     db: impl PgExecutor<'_>,
     community_id: i64,
     person_id: i64,
-) -> sqlx::Result<Option<String>> {
+) -> sqlx::Result<Option<MemberState>> {
     sqlx::query_scalar!(
         "select state from community_member where community_id = $1 and person_id = $2",
         community_id,
         person_id
     )
     .fetch_optional(db)
-    .await
+    .await?
+    .map(|state| decode(&state))
+    .transpose()
 }
 
 /// Records a membership in `state` unless one exists; true when it was inserted now.
@@ -23,14 +60,14 @@ pub async fn insert(
     db: impl PgExecutor<'_>,
     community_id: i64,
     person_id: i64,
-    state: &str,
+    state: MemberState,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "insert into community_member (community_id, person_id, state) values ($1, $2, $3)
          on conflict do nothing",
         community_id,
         person_id,
-        state
+        state.as_str()
     )
     .execute(db)
     .await?;
@@ -79,7 +116,7 @@ pub async fn states_among(
     db: impl PgExecutor<'_>,
     person_id: i64,
     community_ids: &[i64],
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> sqlx::Result<Vec<(i64, MemberState)>> {
     let rows = sqlx::query!(
         "select community_id, state from community_member where person_id = $1 and community_id = any($2)",
         person_id,
@@ -87,10 +124,9 @@ pub async fn states_among(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.community_id, r.state))
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.community_id, decode(&r.state)?)))
+        .collect()
 }
 
 /// Removes a pending request (never a membership); true when there was one.
@@ -114,14 +150,16 @@ pub async fn delete(
     db: impl PgExecutor<'_>,
     community_id: i64,
     person_id: i64,
-) -> sqlx::Result<Option<String>> {
+) -> sqlx::Result<Option<MemberState>> {
     sqlx::query_scalar!(
         "delete from community_member where community_id = $1 and person_id = $2 returning state",
         community_id,
         person_id
     )
     .fetch_optional(db)
-    .await
+    .await?
+    .map(|state| decode(&state))
+    .transpose()
 }
 
 /// A member or applicant as moderators see them.
@@ -137,8 +175,8 @@ pub struct MemberRow {
     pub ap_id: String,
     /// True for people of this instance.
     pub local: bool,
-    /// `pending` or `joined`.
-    pub state: String,
+    /// Member or applicant.
+    pub state: MemberState,
     /// When they joined or asked to.
     pub created_at: DateTime<Utc>,
 }
@@ -147,24 +185,36 @@ pub struct MemberRow {
 pub async fn list(
     db: impl PgExecutor<'_>,
     community_id: i64,
-    state: &str,
+    state: MemberState,
     after: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<MemberRow>> {
-    sqlx::query_as!(
-        MemberRow,
+    let rows = sqlx::query!(
         "select m.person_id, p.name, p.display_name, p.ap_id, p.local, m.state, m.created_at
          from community_member m join person p on p.id = m.person_id
          where m.community_id = $1 and m.state = $2 and ($3::bigint is null or m.person_id > $3)
          order by m.person_id
          limit $4",
         community_id,
-        state,
+        state.as_str(),
         after,
         limit
     )
     .fetch_all(db)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(MemberRow {
+                person_id: r.person_id,
+                name: r.name,
+                display_name: r.display_name,
+                ap_id: r.ap_id,
+                local: r.local,
+                state: decode(&r.state)?,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
 }
 
 /// Remembers the Follow activity a membership answers (an Accept or Reject embeds it).
@@ -222,4 +272,17 @@ pub async fn local_joined_count(db: impl PgExecutor<'_>, community_id: i64) -> s
     )
     .fetch_one(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_states_read_back_from_their_names_and_unknown_names_fail() {
+        for state in [MemberState::Pending, MemberState::Joined] {
+            assert_eq!(state.as_str().parse::<MemberState>(), Ok(state));
+        }
+        assert!("none".parse::<MemberState>().is_err());
+    }
 }

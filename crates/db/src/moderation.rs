@@ -1,8 +1,11 @@
 //! Community moderation: removing and restoring posts and comments, locking and pinning posts,
 //! community bans, and the public mod log (`mod_log`).
 
+use crate::decode;
 use chrono::{DateTime, Utc};
+use hearth_core::UnknownName;
 use sqlx::{PgConnection, PgExecutor};
+use std::str::FromStr;
 
 /// Removes (`true`) or restores (`false`) a post, keeping the community's live post count.
 /// False when it already was so.
@@ -182,15 +185,96 @@ pub async fn remove_person_content(
     Ok((posts.len() as u64, comments.len() as u64))
 }
 
-/// One entry of the mod log, to record.
-#[derive(Debug, Clone, Default)]
+/// What a moderator did, as the mod log records it (`mod_log.action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModAction {
+    /// Removed a post.
+    RemovePost,
+    /// Restored a removed post.
+    RestorePost,
+    /// Removed a comment.
+    RemoveComment,
+    /// Restored a removed comment.
+    RestoreComment,
+    /// Locked a post.
+    LockPost,
+    /// Unlocked a post.
+    UnlockPost,
+    /// Pinned a post to the top of its community.
+    PinPost,
+    /// Unpinned a post.
+    UnpinPost,
+    /// Banned someone from the community.
+    Ban,
+    /// Lifted a ban.
+    Unban,
+    /// Made someone a moderator.
+    AddModerator,
+    /// Removed a moderator.
+    RemoveModerator,
+    /// Changed the community's settings.
+    UpdateCommunity,
+}
+
+impl ModAction {
+    /// Every action, in the order the API lists them.
+    pub const ALL: [Self; 13] = [
+        Self::RemovePost,
+        Self::RestorePost,
+        Self::RemoveComment,
+        Self::RestoreComment,
+        Self::LockPost,
+        Self::UnlockPost,
+        Self::PinPost,
+        Self::UnpinPost,
+        Self::Ban,
+        Self::Unban,
+        Self::AddModerator,
+        Self::RemoveModerator,
+        Self::UpdateCommunity,
+    ];
+
+    /// The stored name, which the API shows and filters by as it is.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RemovePost => "remove_post",
+            Self::RestorePost => "restore_post",
+            Self::RemoveComment => "remove_comment",
+            Self::RestoreComment => "restore_comment",
+            Self::LockPost => "lock_post",
+            Self::UnlockPost => "unlock_post",
+            Self::PinPost => "pin_post",
+            Self::UnpinPost => "unpin_post",
+            Self::Ban => "ban",
+            Self::Unban => "unban",
+            Self::AddModerator => "add_moderator",
+            Self::RemoveModerator => "remove_moderator",
+            Self::UpdateCommunity => "update_community",
+        }
+    }
+}
+
+impl FromStr for ModAction {
+    type Err = UnknownName;
+
+    /// Reads the stored name (`remove_post`, `ban`, …); any other fails.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == name)
+            .ok_or_else(|| UnknownName::new("mod log action", name))
+    }
+}
+
+/// One entry of the mod log, to record: `NewModLogEntry::new` and the targets that apply.
+#[derive(Debug, Clone)]
 pub struct NewModLogEntry<'a> {
     /// The community.
     pub community_id: i64,
     /// Who acted, when known here.
     pub moderator_id: Option<i64>,
-    /// What: `remove_post`, `ban`, …
-    pub action: &'a str,
+    /// What.
+    pub action: ModAction,
     /// The person acted on.
     pub target_person_id: Option<i64>,
     /// The post acted on.
@@ -203,6 +287,23 @@ pub struct NewModLogEntry<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl NewModLogEntry<'_> {
+    /// An entry of `action` in a community, by no one known, on nothing, without a reason: fill
+    /// in what applies with struct update syntax.
+    pub fn new(community_id: i64, action: ModAction) -> Self {
+        Self {
+            community_id,
+            moderator_id: None,
+            action,
+            target_person_id: None,
+            target_post_id: None,
+            target_comment_id: None,
+            reason: "",
+            expires_at: None,
+        }
+    }
+}
+
 /// Records an entry of the mod log.
 pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::Result<()> {
     sqlx::query!(
@@ -211,7 +312,7 @@ pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::R
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
         entry.community_id,
         entry.moderator_id,
-        entry.action,
+        entry.action.as_str(),
         entry.target_person_id,
         entry.target_post_id,
         entry.target_comment_id,
@@ -229,7 +330,7 @@ pub struct ModLogRow {
     /// Its id (the cursor).
     pub id: i64,
     /// The action.
-    pub action: String,
+    pub action: ModAction,
     /// The community's name and instance.
     pub community_name: String,
     /// The community's host (`None`: this instance).
@@ -262,12 +363,11 @@ pub async fn list(
     db: impl PgExecutor<'_>,
     community_id: Option<i64>,
     moderator_id: Option<i64>,
-    action: Option<&str>,
+    action: Option<ModAction>,
     before: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<ModLogRow>> {
-    sqlx::query_as!(
-        ModLogRow,
+    let rows = sqlx::query!(
         r#"select l.id, l.action, c.name as community_name, c.host as community_host,
                   m.name as "moderator_name?", m.host as "moderator_host?",
                   t.name as "target_person_name?", t.host as "target_person_host?",
@@ -286,10 +386,43 @@ pub async fn list(
            limit $5"#,
         community_id,
         moderator_id,
-        action,
+        action.map(ModAction::as_str),
         before,
         limit
     )
     .fetch_all(db)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ModLogRow {
+                id: r.id,
+                action: decode(&r.action)?,
+                community_name: r.community_name,
+                community_host: r.community_host,
+                moderator_name: r.moderator_name,
+                moderator_host: r.moderator_host,
+                target_person_name: r.target_person_name,
+                target_person_host: r.target_person_host,
+                target_post_id: r.target_post_id,
+                target_post_title: r.target_post_title,
+                target_comment_id: r.target_comment_id,
+                reason: r.reason,
+                expires_at: r.expires_at,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mod_action_reads_back_from_its_own_name_and_unknown_names_fail() {
+        for action in ModAction::ALL {
+            assert_eq!(action.as_str().parse::<ModAction>(), Ok(action));
+        }
+        assert!("explode".parse::<ModAction>().is_err());
+    }
 }

@@ -1,13 +1,18 @@
 //! The single `site` row: instance-wide settings admins change at runtime.
 
+use crate::decode;
+use hearth_core::settings::RegistrationMode;
 use sqlx::PgExecutor;
 
 /// Creates the site row with this registration mode unless it exists; later starts leave it be.
 /// Returns true when the row was created now.
-pub async fn seed(db: impl PgExecutor<'_>, registration_mode: &str) -> sqlx::Result<bool> {
+pub async fn seed(
+    db: impl PgExecutor<'_>,
+    registration_mode: RegistrationMode,
+) -> sqlx::Result<bool> {
     let inserted = sqlx::query!(
         "insert into site (registration_mode) values ($1) on conflict (id) do nothing",
-        registration_mode
+        registration_mode.as_str()
     )
     .execute(db)
     .await?;
@@ -15,10 +20,12 @@ pub async fn seed(db: impl PgExecutor<'_>, registration_mode: &str) -> sqlx::Res
 }
 
 /// The current registration mode, if the site row exists.
-pub async fn registration_mode(db: impl PgExecutor<'_>) -> sqlx::Result<Option<String>> {
+pub async fn registration_mode(db: impl PgExecutor<'_>) -> sqlx::Result<Option<RegistrationMode>> {
     sqlx::query_scalar!("select registration_mode from site")
         .fetch_optional(db)
-        .await
+        .await?
+        .map(|mode| decode(&mode))
+        .transpose()
 }
 
 /// The instance's settings.
@@ -34,8 +41,8 @@ pub struct SiteRow {
     pub rules: String,
     /// The rules rendered and sanitised.
     pub rules_html: String,
-    /// `open`, `approval` or `closed`.
-    pub registration_mode: String,
+    /// Who may sign up.
+    pub registration_mode: RegistrationMode,
     /// The question applicants answer in approval mode.
     pub application_question: String,
     /// Whether only admins may create communities.
@@ -44,16 +51,48 @@ pub struct SiteRow {
     pub downvotes_enabled: bool,
 }
 
+/// The site row as stored: the registration mode is text until `TryFrom` reads it.
+struct StoredSite {
+    name: String,
+    description: String,
+    description_html: String,
+    rules: String,
+    rules_html: String,
+    registration_mode: String,
+    application_question: String,
+    community_creation_admin_only: bool,
+    downvotes_enabled: bool,
+}
+
+impl TryFrom<StoredSite> for SiteRow {
+    type Error = sqlx::Error;
+
+    fn try_from(stored: StoredSite) -> sqlx::Result<Self> {
+        Ok(Self {
+            registration_mode: decode(&stored.registration_mode)?,
+            name: stored.name,
+            description: stored.description,
+            description_html: stored.description_html,
+            rules: stored.rules,
+            rules_html: stored.rules_html,
+            application_question: stored.application_question,
+            community_creation_admin_only: stored.community_creation_admin_only,
+            downvotes_enabled: stored.downvotes_enabled,
+        })
+    }
+}
+
 /// Reads the site row (created at start, so it exists).
 pub async fn get(db: impl PgExecutor<'_>) -> sqlx::Result<SiteRow> {
     sqlx::query_as!(
-        SiteRow,
+        StoredSite,
         "select name, description, description_html, rules, rules_html, registration_mode,
                 application_question, community_creation_admin_only, downvotes_enabled
          from site"
     )
     .fetch_one(db)
-    .await
+    .await?
+    .try_into()
 }
 
 /// A partial update; `None` leaves a field as it is.
@@ -66,7 +105,7 @@ pub struct SitePatch<'a> {
     /// New rules and their HTML.
     pub rules: Option<(&'a str, &'a str)>,
     /// New registration mode.
-    pub registration_mode: Option<&'a str>,
+    pub registration_mode: Option<RegistrationMode>,
     /// New application question.
     pub application_question: Option<&'a str>,
     /// New community-creation restriction.
@@ -78,7 +117,7 @@ pub struct SitePatch<'a> {
 /// Applies a partial update and returns the new row.
 pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Result<SiteRow> {
     sqlx::query_as!(
-        SiteRow,
+        StoredSite,
         "update site set
             name = coalesce($1, name),
             description = coalesce($2, description),
@@ -97,13 +136,14 @@ pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Res
         patch.description.map(|d| d.1),
         patch.rules.map(|r| r.0),
         patch.rules.map(|r| r.1),
-        patch.registration_mode,
+        patch.registration_mode.map(RegistrationMode::as_str),
         patch.application_question,
         patch.community_creation_admin_only,
         patch.downvotes_enabled
     )
     .fetch_one(db)
-    .await
+    .await?
+    .try_into()
 }
 
 /// The instance actor's key pair, if made yet: (public, private).

@@ -6,7 +6,8 @@ use crate::session::Session;
 use chrono::{DateTime, Utc};
 use hearth_db::comment::CommentRow;
 use hearth_db::post::PostRow;
-use hearth_service::communities::CommunityDetails;
+use hearth_service::communities::{CommunityDetails, Visibility};
+use hearth_service::membership::Membership;
 use std::collections::HashMap;
 
 /// A moment, as a machine-readable timestamp, a relative phrase and a full date.
@@ -418,8 +419,8 @@ pub struct CommunityView {
     pub post_count: i32,
     /// Active people this week.
     pub active_week: i32,
-    /// The visitor's membership: `joined`, `pending` or none.
-    pub membership: Option<String>,
+    /// The visitor's membership.
+    pub membership: Membership,
     /// Whether the visitor moderates it.
     pub moderator: bool,
     /// When it was made.
@@ -443,7 +444,7 @@ impl CommunityView {
             description: c.description,
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
-            approval: c.visibility == "approval",
+            approval: c.visibility == Visibility::Approval,
             member_count: c.member_count,
             post_count: c.post_count,
             active_week: c.users_active_week,
@@ -455,12 +456,12 @@ impl CommunityView {
 
     /// True when the visitor is a member.
     pub fn joined(&self) -> bool {
-        self.membership.as_deref() == Some("joined")
+        self.membership == Membership::Joined
     }
 
     /// True when the visitor asked to join and waits.
     pub fn pending(&self) -> bool {
-        self.membership.as_deref() == Some("pending")
+        self.membership == Membership::Pending
     }
 
     /// "1 member", "12 members".

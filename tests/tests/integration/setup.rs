@@ -1,5 +1,6 @@
 //! First-start provisioning: the setup administrator and the seeded registration mode.
 
+use hearth_core::settings::RegistrationMode;
 use hearth_tests::app::TestApp;
 
 async fn admins(app: &TestApp) -> Vec<String> {
@@ -39,20 +40,14 @@ async fn the_registration_setting_only_seeds_the_first_start() {
     let first = TestApp::spawn(&[("HEARTH__REGISTRATION", "open")]).await;
     let pool = first.db.pool().await;
     assert_eq!(
-        hearth_db::site::registration_mode(&pool)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("open")
+        hearth_db::site::registration_mode(&pool).await.unwrap(),
+        Some(RegistrationMode::Open)
     );
     let db = first.stop().await;
     let second = TestApp::spawn_on(db, &[("HEARTH__REGISTRATION", "closed")]).await;
     assert_eq!(
-        hearth_db::site::registration_mode(&pool)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("open")
+        hearth_db::site::registration_mode(&pool).await.unwrap(),
+        Some(RegistrationMode::Open)
     );
     second.stop().await;
 }

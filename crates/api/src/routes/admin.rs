@@ -162,7 +162,11 @@ pub async fn update_site(
             name: body.name,
             description: body.description,
             rules: body.rules,
-            registration_mode: body.registration_mode,
+            registration_mode: body
+                .registration_mode
+                .as_deref()
+                .map(site::parse_registration_mode)
+                .transpose()?,
             application_question: body.application_question,
             community_creation_admin_only: body.community_creation_admin_only,
             downvotes_enabled: body.downvotes_enabled,

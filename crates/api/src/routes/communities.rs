@@ -11,9 +11,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hearth_core::{Error, Result};
 use hearth_db::community::CommunitySort;
+use hearth_db::membership::MemberState;
 use hearth_service::ServiceContext;
 use hearth_service::communities::{self, CommunityUpdate, NewCommunityForm, Visibility};
-use hearth_service::membership::{self, Membership, MembershipChange};
+use hearth_service::membership::{self, MembershipChange};
 use hearth_service::moderators;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -57,7 +58,7 @@ pub async fn create(
     let visibility = body
         .visibility
         .as_deref()
-        .map(Visibility::parse)
+        .map(communities::parse_visibility)
         .transpose()?;
     let details = communities::create(
         &ctx,
@@ -179,7 +180,7 @@ pub async fn update(
     let visibility = body
         .visibility
         .as_deref()
-        .map(Visibility::parse)
+        .map(communities::parse_visibility)
         .transpose()?;
     let details = communities::update(
         &ctx,
@@ -256,9 +257,10 @@ pub async fn members(
     ApiQuery(query): ApiQuery<MembersQuery>,
 ) -> Result<Json<Page<MemberView>>> {
     let state = match query.state.as_deref() {
-        None | Some("pending") => Membership::Pending,
-        Some("joined") => Membership::Joined,
-        Some(_) => return Err(Error::validation("state", "must be `pending` or `joined`")),
+        None => MemberState::Pending,
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| Error::validation("state", "must be `pending` or `joined`"))?,
     };
     let limit = paging::limit(query.limit)?;
     let after = paging::decode_id(query.cursor.as_deref())?;

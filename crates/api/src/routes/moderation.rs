@@ -226,7 +226,7 @@ impl From<hearth_db::moderation::ModLogRow> for ModLogView {
     fn from(r: hearth_db::moderation::ModLogRow) -> Self {
         Self {
             id: r.id,
-            action: r.action,
+            action: r.action.as_str().to_owned(),
             community: handle(r.community_name, r.community_host),
             moderator: r.moderator_name.map(|n| handle(n, r.moderator_host)),
             target_user: r
@@ -255,7 +255,11 @@ pub async fn modlog(
         &ctx,
         query.community.as_deref(),
         query.moderator.as_deref(),
-        query.action.as_deref(),
+        query
+            .action
+            .as_deref()
+            .map(moderation::parse_action)
+            .transpose()?,
         before,
         limit + 1,
     )

@@ -159,7 +159,7 @@ fn signup_page(session: &Session, form: SignupInput, errors: FormErrors) -> Sign
         layout: Layout::new(session, "Sign up", "signup"),
         form,
         errors,
-        mode: session.site.registration_mode.clone(),
+        mode: session.site.registration_mode.as_str().to_owned(),
         question: session.site.application_question.clone(),
     }
 }

@@ -319,7 +319,7 @@ async fn edit_form(
             description: c.description,
             nsfw: c.nsfw.then(String::new),
             posting_restricted_to_mods: c.posting_restricted_to_mods.then(String::new),
-            visibility: c.visibility,
+            visibility: c.visibility.as_str().to_owned(),
         },
         errors: FormErrors::none(),
         action: format!("/c/{handle}/edit"),
