@@ -25,7 +25,7 @@ impl FromRequestParts<ServiceContext> for Session {
         parts: &mut Parts,
         ctx: &ServiceContext,
     ) -> Result<Self, Self::Rejection> {
-        session(parts, ctx).await
+        Ok(session(parts, ctx).await?)
     }
 }
 
@@ -47,7 +47,7 @@ impl FromRequestParts<ServiceContext> for SignedIn {
     ) -> Result<Self, Self::Rejection> {
         let session = session(parts, ctx)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|e| WebError(e).into_response())?;
         match session.viewer.clone() {
             Some(viewer) => Ok(Self { viewer, session }),
             None => {

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod extract;
 pub mod forms;
+pub mod middleware;
 pub mod page;
 pub mod paging;
 pub mod routes;

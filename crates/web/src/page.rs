@@ -1,6 +1,6 @@
 //! What every page shares: the layout's data, rendering a template into a response, redirects
-//! after a POST, and the friendly error pages (rendered by the session middleware, which knows
-//! who is looking).
+//! after a POST, and the friendly error pages (rendered by the page middleware, which knows who
+//! is looking).
 
 use crate::assets::{self, AssetUrls};
 use crate::session::Session;
@@ -8,6 +8,7 @@ use askama::Template;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, ErrorKind};
 
 /// The data of the page layout (`base.html`).
@@ -59,7 +60,7 @@ impl Layout {
             nav,
             feed: None,
             activity: None,
-            can_sign_up: session.site.registration_mode != "closed",
+            can_sign_up: session.site.registration_mode != RegistrationMode::Closed,
             downvotes: session.site.downvotes_enabled,
         }
     }
@@ -123,7 +124,7 @@ impl From<askama::Error> for WebError {
     }
 }
 
-/// Marks a response whose body the session middleware replaces with an error page.
+/// Marks a response whose body the page middleware replaces with an error page.
 #[derive(Debug, Clone)]
 pub struct ErrorPage(pub ErrorKind);
 

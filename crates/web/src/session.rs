@@ -1,9 +1,9 @@
-//! Who is looking at a page, and the defences every page gets. The session cookie holds a token
-//! issued by `hearth_service::auth::login` (so the web and the API share one token store and one
-//! way to revoke), resolved per request with `hearth_service::auth::authenticate` by the first
-//! extractor that asks for the `Session`. A middleware around every page then renders error
-//! pages with the visitor's context, sets the cookies the request needs, and adds the security
-//! headers (content security policy, nosniff, referrer policy, no framing, no shared caching).
+//! Who is looking at a page. The session cookie holds a token issued by
+//! `hearth_service::auth::login` (so the web and the API share one token store and one way to
+//! revoke), resolved per request with `hearth_service::auth::authenticate` by the first
+//! extractor that asks for the `Session`; the session left in the request's `SessionSlot` lets
+//! the page middleware (`crate::middleware`) render error pages with the visitor's context and
+//! set the cookies that loading it decided on.
 //!
 //! CSRF is a double submit: a random `csrf` cookie (HttpOnly, SameSite=Lax) whose value every
 //! form repeats in a hidden `csrf_token` field; `extract::CsrfForm` refuses a POST whose two
@@ -11,17 +11,11 @@
 //! carry the `__Host-` prefix, which stops a sibling subdomain from planting its own CSRF cookie;
 //! signing in also replaces the CSRF token.
 
-use crate::page::{self, ErrorPage, WebError};
-use axum::extract::Request;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, COOKIE, LOCATION, REFERRER_POLICY, RETRY_AFTER,
-    SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-};
+use axum::http::header::COOKIE;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use hearth_core::{Error, ErrorKind};
+use axum::http::{HeaderMap, HeaderValue};
+use hearth_core::Error;
+use hearth_core::settings::RegistrationMode;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use hearth_service::settings::Preferences;
@@ -34,13 +28,6 @@ pub const FRAGMENT_HEADER: &str = "x-hearth-fragment";
 /// How long a browser keeps the session cookie (90 days).
 const SESSION_MAX_AGE_SECS: i64 = 90 * 24 * 3600;
 
-/// The content security policy of every page: scripts and styles only from our own origin (no
-/// inline script, no inline style), images from anywhere over https (linked thumbnails), forms
-/// only to ourselves, and no framing.
-pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; img-src 'self' https: data:; \
-     style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-     base-uri 'none'; object-src 'none'";
-
 /// What the page layout needs to know of the site; read once per request.
 #[derive(Debug, Clone)]
 pub struct SiteFacts {
@@ -48,8 +35,8 @@ pub struct SiteFacts {
     pub name: String,
     /// Its description, rendered and sanitised.
     pub description_html: String,
-    /// `open`, `approval` or `closed`.
-    pub registration_mode: String,
+    /// Who may sign up.
+    pub registration_mode: RegistrationMode,
     /// Asked of applicants in approval mode.
     pub application_question: String,
     /// Whether downvotes are accepted (the pages hide the button when not).
@@ -190,13 +177,13 @@ pub fn tokens_match(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// What loading the session decided about cookies.
+/// What loading the session decided about cookies, for the page middleware to set.
 #[derive(Clone)]
-struct CookieChanges {
+pub(crate) struct CookieChanges {
     /// A CSRF cookie to set, when the browser had none.
-    new_csrf: Option<HeaderValue>,
+    pub(crate) new_csrf: Option<HeaderValue>,
     /// The session cookie named a token that no longer works.
-    stale_session: bool,
+    pub(crate) stale_session: bool,
 }
 
 async fn load(
@@ -255,7 +242,7 @@ async fn load(
 
 /// The session when none was loaded (loading failed because the database is down, or the route
 /// never asked for one): anonymous, so that an error page still renders.
-fn fallback_session(fragment: bool) -> Session {
+pub(crate) fn fallback_session(fragment: bool) -> Session {
     Session {
         viewer: None,
         preferences: Preferences::default(),
@@ -263,7 +250,7 @@ fn fallback_session(fragment: bool) -> Session {
         site: SiteFacts {
             name: "Hearth".to_owned(),
             description_html: String::new(),
-            registration_mode: "closed".to_owned(),
+            registration_mode: RegistrationMode::Closed,
             application_question: String::new(),
             downvotes_enabled: true,
         },
@@ -272,11 +259,12 @@ fn fallback_session(fragment: bool) -> Session {
     }
 }
 
-/// Where the session loaded during a request is left for the middleware, which needs it after
-/// the handler has run (for error pages and cookies). Sessions are loaded by the first extractor
-/// that asks (see `session`), because the middleware itself has no access to the router's state.
+/// Where the session loaded during a request is left for the page middleware, which puts the
+/// slot into the request and needs the session after the handler has run (for error pages and
+/// cookies). Sessions are loaded by the first extractor that asks (see `session`), because the
+/// middleware itself has no access to the router's state.
 #[derive(Clone, Default)]
-struct SessionSlot(Arc<Mutex<Option<(Session, CookieChanges)>>>);
+pub(crate) struct SessionSlot(Arc<Mutex<Option<(Session, CookieChanges)>>>);
 
 impl SessionSlot {
     fn fill(&self, session: Session, changes: CookieChanges) {
@@ -285,13 +273,14 @@ impl SessionSlot {
         }
     }
 
-    fn take(&self) -> Option<(Session, CookieChanges)> {
+    /// The session loaded during the request, if any was.
+    pub(crate) fn take(&self) -> Option<(Session, CookieChanges)> {
         self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
 
 /// The visitor of this request: loaded on first use, then cached in the request.
-pub async fn session(parts: &mut Parts, ctx: &ServiceContext) -> Result<Session, WebError> {
+pub async fn session(parts: &mut Parts, ctx: &ServiceContext) -> Result<Session, Error> {
     if let Some(session) = parts.extensions.get::<Session>() {
         return Ok(session.clone());
     }
@@ -302,110 +291,6 @@ pub async fn session(parts: &mut Parts, ctx: &ServiceContext) -> Result<Session,
         slot.fill(session.clone(), changes);
     }
     Ok(session)
-}
-
-/// The middleware around every page: see the module documentation.
-pub async fn middleware(mut request: Request, next: Next) -> Response {
-    let slot = SessionSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let fragment = request.headers().contains_key(FRAGMENT_HEADER);
-    let method = request.method().clone();
-    let target = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".to_owned());
-    let response = next.run(request).await;
-    match slot.take() {
-        Some((session, changes)) => finish(&session, Some(changes), &method, &target, response),
-        None => finish(
-            &fallback_session(fragment),
-            None,
-            &method,
-            &target,
-            response,
-        ),
-    }
-}
-
-fn finish(
-    session: &Session,
-    changes: Option<CookieChanges>,
-    method: &Method,
-    target: &str,
-    mut response: Response,
-) -> Response {
-    if let Some(ErrorPage(kind)) = response.extensions_mut().remove::<ErrorPage>() {
-        let retry_after = response.headers().get(RETRY_AFTER).cloned();
-        response = error_response(session, kind, method, target);
-        if let Some(value) = retry_after {
-            response.headers_mut().insert(RETRY_AFTER, value);
-        }
-    }
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
-    );
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    if !headers.contains_key(CACHE_CONTROL) {
-        // Pages differ per visitor and carry the visitor's CSRF token: never share them.
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
-    }
-    if let Some(changes) = changes {
-        // A cookie the handler set (signing in) wins over what loading the session decided.
-        let names = session.cookie_names();
-        if let Some(csrf) = changes.new_csrf
-            && !sets_cookie(headers, names.csrf)
-        {
-            headers.append(SET_COOKIE, csrf);
-        }
-        if changes.stale_session && !sets_cookie(headers, names.session) {
-            headers.append(SET_COOKIE, session.clear_session_cookie());
-        }
-    }
-    response
-}
-
-/// True when the response already sets the cookie `name`.
-fn sets_cookie(headers: &HeaderMap, name: &str) -> bool {
-    headers.get_all(SET_COOKIE).iter().any(|v| {
-        v.as_bytes()
-            .strip_prefix(name.as_bytes())
-            .is_some_and(|rest| rest.starts_with(b"="))
-    })
-}
-
-/// Turns an error kind into the page (or, for the enhancement script, the fragment) shown.
-/// A visitor who must sign in is sent to the sign-in page and brought back afterwards.
-fn error_response(session: &Session, kind: ErrorKind, method: &Method, target: &str) -> Response {
-    if matches!(
-        kind,
-        ErrorKind::Unauthorized {
-            code: "not_signed_in",
-            ..
-        }
-    ) && !session.fragment
-    {
-        let back = if method == Method::GET { target } else { "/" };
-        let location = format!("/login?next={}", page::encode_query_value(back));
-        return (
-            StatusCode::SEE_OTHER,
-            [(
-                LOCATION,
-                HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/login")),
-            )],
-        )
-            .into_response();
-    }
-    page::render_error(session, &kind)
 }
 
 #[cfg(test)]
@@ -440,6 +325,5 @@ mod tests {
         assert!(tokens_match(&token, &token.clone()));
         assert!(!tokens_match(&token, &random_token()));
         assert!(!tokens_match(&token, &token[1..]));
-        assert!(!CONTENT_SECURITY_POLICY_VALUE.contains("unsafe-inline"));
     }
 }

@@ -1,5 +1,6 @@
-//! Comments: one comment in context (its subtree, for deep threads and links), the reply page
-//! (the no-JavaScript way to reply), editing, deleting and voting.
+//! Comments: writing one on a post (in place for the enhancement script, or as a form that
+//! redirects back), one comment in context (its subtree, for deep threads and links), the reply
+//! page (the no-JavaScript way to reply), editing, deleting and voting.
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
@@ -23,6 +24,7 @@ use serde::Deserialize;
 /// The comment routes.
 pub fn router() -> Router<ServiceContext> {
     Router::new()
+        .route("/post/{id}/comment", post(create))
         .route("/comment/{id}", get(show))
         .route("/comment/{id}/reply", get(reply_form))
         .route("/comment/{id}/edit", get(edit_form).post(edit))
@@ -33,14 +35,14 @@ pub fn router() -> Router<ServiceContext> {
 const FIELDS: &crate::forms::Fields = &[("body", "Your comment")];
 
 /// Sorts a failed comment's error into the comment form's errors.
-pub fn comment_error(error: Error) -> Result<(StatusCode, FormErrors), WebError> {
+fn comment_error(error: Error) -> Result<(StatusCode, FormErrors), WebError> {
     FormErrors::from_error(error, FIELDS)
 }
 
 /// Newly written comments, for the enhancement script to insert in place.
 #[derive(Template)]
 #[template(path = "comment_fragment.html")]
-pub struct CommentFragment {
+struct CommentFragment {
     /// The layout (for the CSRF token and who is signed in).
     pub layout: Layout,
     /// The comment as a thread of one.
@@ -101,7 +103,7 @@ async fn show(
 }
 
 /// What a comment form answers: the post, and the comment replied to.
-pub struct Context {
+struct Context {
     /// The post.
     pub post: PostView,
     /// The comment replied to (or edited).
@@ -137,7 +139,7 @@ impl Context {
 /// The page with one comment form: a reply, a comment shown again after an error, or an edit.
 #[derive(Template)]
 #[template(path = "comment_form.html")]
-pub struct CommentFormPage {
+struct CommentFormPage {
     layout: Layout,
     context: Context,
     body: String,
@@ -282,4 +284,63 @@ async fn vote(
         format!("/post/{post_id}"),
         &format!("c{id}"),
     )))
+}
+
+/// What the comment form sends.
+#[derive(Debug, Default, Deserialize)]
+struct CommentInput {
+    /// Markdown.
+    #[serde(default)]
+    pub body: String,
+    /// The comment replied to; empty for a top-level comment.
+    #[serde(default)]
+    pub parent_id: String,
+}
+
+async fn create(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(post_id): PagePath<i64>,
+    CsrfForm(form): CsrfForm<CommentInput>,
+) -> PageResult {
+    let parent_id = match form.parent_id.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<i64>()
+                .map_err(|_| WebError(Error::validation("parent_id", "is not a comment id")))?,
+        ),
+    };
+    let session = &user.session;
+    match comments::create(&ctx, &user.viewer, post_id, parent_id, &form.body).await {
+        Ok(row) => {
+            let id = row.id;
+            if session.fragment {
+                let post = posts::get(&ctx, Some(&user.viewer), post_id).await?;
+                let items = views::thread(vec![row], Some(post.author_id), session);
+                return render(&CommentFragment {
+                    layout: Layout::new(session, "", ""),
+                    items,
+                });
+            }
+            Ok(see_other(&match parent_id {
+                Some(parent) => format!("/comment/{parent}#c{id}"),
+                None => format!("/post/{post_id}#c{id}"),
+            }))
+        }
+        Err(error) => {
+            let (status, errors) = comment_error(error)?;
+            if session.fragment {
+                return Ok(crate::page::error_fragment(
+                    status,
+                    errors
+                        .get("body")
+                        .or(errors.general.as_deref())
+                        .unwrap_or(""),
+                ));
+            }
+            let context = Context::load(&ctx, session, post_id, parent_id).await?;
+            let page = CommentFormPage::new(session, context, form.body, errors, None);
+            render_status(status, &page)
+        }
+    }
 }

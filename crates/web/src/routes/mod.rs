@@ -11,11 +11,11 @@ pub mod search;
 pub mod settings;
 pub mod users;
 
-use crate::session;
+use crate::middleware;
 use axum::Router;
 use hearth_service::ServiceContext;
 
-/// Every page route, behind the session middleware (error pages, cookies, security headers).
+/// Every page route, behind the page middleware (error pages, cookies, security headers).
 pub fn router() -> Router<ServiceContext> {
     Router::new()
         .merge(front::router())
@@ -27,5 +27,5 @@ pub fn router() -> Router<ServiceContext> {
         .merge(settings::router())
         .merge(search::router())
         .merge(feeds::router())
-        .layer(axum::middleware::from_fn(session::middleware))
+        .layer(axum::middleware::from_fn(middleware::around_pages))
 }

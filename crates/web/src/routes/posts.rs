@@ -1,11 +1,9 @@
-//! Posts: a post's page with its comment thread, writing, editing and deleting posts, voting on
-//! them, and writing comments on them (in place for the enhancement script, or as a form that
-//! redirects back).
+//! Posts: a post's page with its comment thread, writing, editing and deleting posts, and voting
+//! on them (the vote widget and the way back after a vote serve comments too).
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
-use crate::routes::comments::{CommentFormPage, CommentFragment, Context, comment_error};
 use crate::session::Session;
 use crate::views::{self, Choice, CommunityView, PostView, ThreadItem, VoteView};
 use askama::Template;
@@ -30,7 +28,6 @@ pub fn router() -> Router<ServiceContext> {
         .route("/post/{id}/edit", get(edit_form).post(edit))
         .route("/post/{id}/delete", post(delete))
         .route("/post/{id}/vote", post(vote))
-        .route("/post/{id}/comment", post(comment))
 }
 
 /// Levels of replies a post's page loads; deeper ones are behind "more replies" links.
@@ -360,63 +357,4 @@ async fn vote(
         format!("/post/{id}"),
         &format!("p{id}"),
     )))
-}
-
-/// What the comment form sends.
-#[derive(Debug, Default, Deserialize)]
-pub struct CommentInput {
-    /// Markdown.
-    #[serde(default)]
-    pub body: String,
-    /// The comment replied to; empty for a top-level comment.
-    #[serde(default)]
-    pub parent_id: String,
-}
-
-async fn comment(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(post_id): PagePath<i64>,
-    CsrfForm(form): CsrfForm<CommentInput>,
-) -> PageResult {
-    let parent_id = match form.parent_id.trim() {
-        "" => None,
-        raw => Some(
-            raw.parse::<i64>()
-                .map_err(|_| WebError(Error::validation("parent_id", "is not a comment id")))?,
-        ),
-    };
-    let session = &user.session;
-    match comments::create(&ctx, &user.viewer, post_id, parent_id, &form.body).await {
-        Ok(row) => {
-            let id = row.id;
-            if session.fragment {
-                let post = posts::get(&ctx, Some(&user.viewer), post_id).await?;
-                let items = views::thread(vec![row], Some(post.author_id), session);
-                return render(&CommentFragment {
-                    layout: Layout::new(session, "", ""),
-                    items,
-                });
-            }
-            Ok(see_other(&match parent_id {
-                Some(parent) => format!("/comment/{parent}#c{id}"),
-                None => format!("/post/{post_id}#c{id}"),
-            }))
-        }
-        Err(error) => {
-            let (status, errors) = comment_error(error)?;
-            if session.fragment {
-                return Ok(crate::page::error_fragment(
-                    status,
-                    errors
-                        .get("body")
-                        .or(errors.general.as_deref())
-                        .unwrap_or(""),
-                ));
-            }
-            let context = Context::load(&ctx, session, post_id, parent_id).await?;
-            let page = CommentFormPage::new(session, context, form.body, errors, None);
-            render_status(status, &page)
-        }
-    }
 }
