@@ -9,4 +9,5 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod hostile;
 pub mod sink;

@@ -32,6 +32,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The Prometheus metrics listener.
+    pub metrics: MetricsSettings,
 }
 
 impl Settings {
@@ -69,6 +71,20 @@ impl RegistrationMode {
             Self::Open => "open",
             Self::Approval => "approval",
             Self::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for RegistrationMode {
+    type Err = crate::UnknownName;
+
+    /// Reads the stored name (`open`, `approval` or `closed`); any other fails.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "open" => Ok(Self::Open),
+            "approval" => Ok(Self::Approval),
+            "closed" => Ok(Self::Closed),
+            _ => Err(crate::UnknownName::new("registration mode", name)),
         }
     }
 }
@@ -118,6 +134,19 @@ pub struct FederationSettings {
     pub backfill_posts: usize,
     /// How the outbox delivers activities.
     pub delivery: DeliverySettings,
+    /// What the inbox accepts from other servers.
+    pub inbox: InboxSettings,
+}
+
+/// Limits on what other servers send to the inbox, counted in the database so that every
+/// process shares them, and answered with 429 and `Retry-After` (which senders retry).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxSettings {
+    /// Reports (`Flag`) from one remote person.
+    pub flags: RateLimit,
+    /// Activities from one remote server, all its actors together.
+    pub per_instance: RateLimit,
 }
 
 /// The outbox's delivery workers.
@@ -206,6 +235,29 @@ pub struct LogSettings {
     pub level: String,
 }
 
+/// Where Prometheus metrics are served: a listener of their own, never the public one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The address `/metrics` is served on; `None` (an empty value) serves no metrics.
+    #[serde(deserialize_with = "empty_address_is_none")]
+    pub bind: Option<SocketAddr>,
+}
+
+fn empty_address_is_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(address) => address.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{address}` is not an address and port such as 127.0.0.1:8537 (or empty for none)"
+            ))
+        }),
+    }
+}
+
 fn empty_secret_is_none<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<SecretString>, D::Error> {
@@ -243,6 +295,15 @@ impl Settings {
             return Err((
                 "federation.refresh_age_secs",
                 "must be at most 315360000 (ten years)".to_owned(),
+            ));
+        }
+        if let Some(metrics) = self.metrics.bind
+            && metrics.port() != 0
+            && metrics == self.bind
+        {
+            return Err((
+                "metrics.bind",
+                "must differ from `bind`: metrics have a listener of their own".to_owned(),
             ));
         }
         if self.database.run_as.trim().is_empty() {

@@ -1,16 +1,18 @@
 //! The inbox (shared `/inbox`, `/c/{name}/inbox`, `/u/{name}/inbox`): reads the body itself
 //! (1 MiB cap, 413 beyond), refuses unsigned requests and keys of another authority before any
 //! fetch, acknowledges replays without work, has the library verify the signature and
-//! `Digest` (refetching a rotated key once per actor per ten minutes), then applies the
-//! activity (`receive`). Statuses: 202 accepted or ignored, 400 unreadable, 401 unverifiable,
-//! 403 not allowed, 413 too large.
+//! `Digest` (refetching a rotated key once per actor per ten minutes), counts the sender's
+//! server against its limit, then applies the activity (`activities::incoming`). Statuses: 202
+//! accepted or ignored, 400 unreadable, 401 unverifiable, 403 not allowed, 413 too large, 429
+//! too many (with `Retry-After`), 503 a server it depends on is unreachable (retry).
 
 use crate::FederationState;
+use crate::activities::Context;
 use crate::objects::actor::ApubActor;
+use crate::received::{InboxError, Receipt, Via, id_of};
 use crate::urls::authority;
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
-use activitypub_federation::error::Error as LibraryError;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Activity;
 use axum::Router;
@@ -21,6 +23,7 @@ use axum::http::request::Parts;
 use axum::routing::post;
 use hearth_core::{Error, ErrorKind};
 use hearth_service::ServiceContext;
+use hearth_service::rate_limit::{self, Action};
 use serde_json::Value;
 use url::Url;
 
@@ -200,28 +203,15 @@ fn check_shape(value: &Value, depth: usize) -> Result<(), Error> {
     }
 }
 
-/// The id of a field given as a URL string or as an object with an `id`.
-pub fn id_of(value: Option<&Value>) -> Option<Url> {
-    match value? {
-        Value::String(s) => Url::parse(s).ok(),
-        Value::Object(map) => map
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| Url::parse(s).ok()),
-        _ => None,
-    }
-}
-
-/// Any activity, as received: its id, actor and type, and the whole JSON (an Announce wraps
-/// it verbatim). Unknown types parse too, and are acknowledged and ignored.
+/// Any activity, as the library hands it over: its id and actor, and the whole JSON, which
+/// `activities::incoming` reads into its typed shape (and an Announce wraps verbatim). Unknown
+/// types parse too, and are acknowledged and ignored.
 #[derive(Debug, Clone)]
 pub struct IncomingActivity {
     /// Its id.
     pub id: Url,
     /// Its actor.
     pub actor: Url,
-    /// Its type.
-    pub kind: String,
     /// The JSON as received.
     pub raw: Value,
 }
@@ -232,17 +222,7 @@ impl<'de> serde::Deserialize<'de> for IncomingActivity {
         let id = id_of(raw.get("id")).ok_or_else(|| serde::de::Error::missing_field("id"))?;
         let actor =
             id_of(raw.get("actor")).ok_or_else(|| serde::de::Error::missing_field("actor"))?;
-        let kind = raw
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
-        Ok(Self {
-            id,
-            actor,
-            kind,
-            raw,
-        })
+        Ok(Self { id, actor, raw })
     }
 }
 
@@ -259,98 +239,23 @@ impl Activity for IncomingActivity {
         &self.actor
     }
 
-    async fn verify(&self, _data: &Data<ServiceContext>) -> Result<(), InboxError> {
+    /// Runs once the library has verified the signature: a server sends at most
+    /// `federation.inbox.per_instance` activities a window (429 with `Retry-After` beyond).
+    async fn verify(&self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
+        let server = authority(&self.actor).unwrap_or_default();
+        rate_limit::check(data, Action::RemoteActivity, &server).await?;
         Ok(())
     }
 
-    /// Applies the activity; its id is recorded in the transaction that applies it.
+    /// Reads the activity into its typed shape and applies it; its id is recorded in the
+    /// transaction that applies it.
     async fn receive(self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
-        crate::receive::apply(self, data).await
-    }
-}
-
-/// Why an activity was not applied.
-#[derive(Debug)]
-pub enum InboxError {
-    /// The library refused it (signature, digest, parsing, fetching the actor).
-    Library(LibraryError),
-    /// We refused it, with the status and code the sender sees.
-    Refused(Error),
-    /// Something failed on our side.
-    Other(anyhow::Error),
-}
-
-impl From<LibraryError> for InboxError {
-    fn from(e: LibraryError) -> Self {
-        Self::Library(e)
-    }
-}
-
-impl From<anyhow::Error> for InboxError {
-    fn from(e: anyhow::Error) -> Self {
-        match e.downcast::<LibraryError>() {
-            Ok(library) => Self::Library(library),
-            Err(e) => match e.downcast::<Error>() {
-                Ok(refused) => Self::Refused(refused),
-                Err(e) => Self::Other(e),
-            },
-        }
-    }
-}
-
-impl From<Error> for InboxError {
-    fn from(e: Error) -> Self {
-        Self::Refused(e)
-    }
-}
-
-impl From<sqlx::Error> for InboxError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Other(e.into())
-    }
-}
-
-impl InboxError {
-    fn is_bad_signature(&self) -> bool {
-        matches!(self, Self::Library(LibraryError::ActivitySignatureInvalid))
-    }
-
-    /// The response the sender gets.
-    pub fn into_error(self) -> Error {
-        match self {
-            Self::Refused(e) => e,
-            Self::Other(e) => e.into(),
-            Self::Library(e) => match &e {
-                LibraryError::ActivitySignatureInvalid => Error::unauthorized(
-                    "invalid_signature",
-                    "The HTTP signature does not verify with the actor's key.",
-                ),
-                LibraryError::ActivityBodyDigestInvalid => Error::unauthorized(
-                    "invalid_digest",
-                    "The Digest header is missing or does not match the body.",
-                ),
-                LibraryError::ParseReceivedActivity { err, .. } => Error::bad_request(
-                    "malformed_activity",
-                    format!("The activity cannot be read: {err}"),
-                ),
-                LibraryError::UrlVerificationError(why) => Error::forbidden("url_refused", *why),
-                LibraryError::NotFound | LibraryError::ObjectDeleted(_) => Error::unauthorized(
-                    "unknown_actor",
-                    "The activity's actor cannot be found to verify its signature.",
-                ),
-                // Reaching the actor's server failed for now: the sender should retry.
-                LibraryError::Reqwest(_)
-                | LibraryError::ReqwestMiddleware(_)
-                | LibraryError::RequestLimit
-                | LibraryError::DomainResolveError(_)
-                | LibraryError::IoError(_) => Error::new(ErrorKind::Unavailable(format!(
-                    "A server this activity depends on could not be reached ({e}); retry later."
-                ))),
-                other => Error::unauthorized(
-                    "actor_unverifiable",
-                    format!("The activity's actor could not be verified: {other}"),
-                ),
-            },
-        }
+        let cx = Context {
+            data,
+            via: Via::Direct,
+            receipt: Receipt::of(&self.id),
+            raw: &self.raw,
+        };
+        crate::activities::incoming::dispatch(&cx).await
     }
 }

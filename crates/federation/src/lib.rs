@@ -1,19 +1,20 @@
 //! Hearth's ActivityPub face: actors (Group, Person, the instance Application), objects (Page,
-//! Note), collections, WebFinger and NodeInfo, resolving remote things, the inbox, and the
-//! outbox with its delivery workers.
+//! Note) and the one gate every object from outside passes (`ingest`), collections, WebFinger
+//! and NodeInfo, resolving remote things, the inbox and the typed activities it applies
+//! (`activities`), and the outbox with its delivery workers.
 
+pub(crate) mod activities;
 pub mod backfill;
 pub mod blocklists;
 pub mod delivery;
 pub mod discovery;
 pub mod inbox;
-pub mod moderate;
+pub(crate) mod ingest;
 pub mod nodeinfo;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
-pub mod receive;
-pub mod reports;
+pub mod received;
 pub mod resolve;
 pub mod serve;
 pub mod signing;
@@ -65,7 +66,8 @@ pub async fn config(ctx: ServiceContext) -> anyhow::Result<FederationConfig<Serv
     Ok(config)
 }
 
-/// Refuses to fetch from, or accept ids of, servers the federation policy blocks.
+/// Refuses to fetch from, or accept ids of, servers the federation policy blocks, and URLs
+/// [`urls::check_fetchable`] refuses (internal IP literals, other schemes).
 #[derive(Clone)]
 struct PolicyVerifier {
     ctx: ServiceContext,
@@ -74,6 +76,9 @@ struct PolicyVerifier {
 #[async_trait::async_trait]
 impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
     async fn verify(&self, url: &url::Url) -> Result<(), activitypub_federation::error::Error> {
+        urls::check_fetchable(url, self.ctx.settings.federation.debug_local).map_err(
+            |refused| activitypub_federation::error::Error::UrlVerificationError(refused.0),
+        )?;
         let Some(authority) = urls::authority(url) else {
             return Ok(());
         };
@@ -88,7 +93,9 @@ impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
 }
 
 /// The HTTP client for talking to other servers: no redirects, a timeout, our user agent, and
-/// a resolver that refuses private and loopback addresses unless `debug_local`.
+/// a resolver that refuses names of private and loopback addresses unless `debug_local`. The
+/// resolver never sees IP literals: check every URL with [`urls::check_fetchable`] before
+/// requesting it.
 pub fn http_client(
     settings: &hearth_core::Settings,
     timeout: Duration,

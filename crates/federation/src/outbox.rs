@@ -6,9 +6,25 @@
 //! activity came from); in a remote community the activity goes to that community's inbox, and
 //! the community announces it to everyone else.
 
+use crate::activities::announce::Announce;
+use crate::activities::content::CreateOrUpdate;
+use crate::activities::content::create_or_update::CreateOrUpdateKind;
+use crate::activities::content::delete::Delete;
+use crate::activities::content::delete::removal;
+use crate::activities::following::answer::AnswerKind;
+use crate::activities::following::{Answer, Follow};
+use crate::activities::moderation::ban::{BanTerms, Block};
+use crate::activities::moderation::collection::{ChangeKind, Collection, CollectionChange};
+use crate::activities::moderation::lock::Lock;
+use crate::activities::moderation::update_group::UpdateGroup;
+use crate::activities::reports::flag::Flag;
+use crate::activities::reports::resolve::Resolve;
+use crate::activities::site::block::SiteBan;
+use crate::activities::votes::{Vote, VoteKind};
+use crate::activities::{Addressing, Undo, new_id};
 use crate::objects::{comment::note_of, post::page_of};
-use crate::protocol::{PUBLIC, context};
-use crate::urls::{Urls, authority};
+use crate::protocol::PUBLIC;
+use crate::urls::authority;
 use hearth_core::Settings;
 use hearth_db::community::CommunityRow;
 use hearth_db::federation::Audience;
@@ -16,6 +32,7 @@ use hearth_service::outbox::{Event, Outbox, RecordFuture};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 use std::sync::Arc;
+use url::Url;
 
 /// The federation side of [`Outbox`].
 pub struct FederatedOutbox {
@@ -35,14 +52,9 @@ impl Outbox for FederatedOutbox {
     }
 }
 
-/// A fresh activity id of `kind` (`create`, `like`, …).
-pub fn activity_id(settings: &Settings, kind: &str) -> anyhow::Result<String> {
-    Ok(Urls(settings)
-        .activity(kind, &uuid::Uuid::new_v4().to_string())?
-        .to_string())
-}
-
-/// Records what `event` means for other servers, in `conn`'s transaction.
+/// Records what `event` means for other servers, in `conn`'s transaction. Every activity is
+/// built from its type in `activities`, the same type that reads it when another server sends
+/// it.
 pub(crate) async fn record(
     conn: &mut PgConnection,
     settings: &Settings,
@@ -52,17 +64,18 @@ pub(crate) async fn record(
         Event::PostCreated(id) | Event::PostUpdated(id) => {
             let post = find_post(conn, id).await?;
             let kind = if matches!(event, Event::PostCreated(_)) {
-                "Create"
+                CreateOrUpdateKind::Create
             } else {
-                "Update"
+                CreateOrUpdateKind::Update
             };
             let object = serde_json::to_value(page_of(&post)?)?;
             let community = find_community(conn, post.community_id).await?;
-            let activity = wrap(settings, kind, &post.author_ap_id, &community, object)?;
+            let author = Url::parse(&post.author_ap_id)?;
+            let activity = CreateOrUpdate::new(settings, kind, &author, &community, object)?;
             route(
                 conn,
                 settings,
-                activity,
+                json(&activity)?,
                 &post.author_ap_id,
                 &community,
                 None,
@@ -72,17 +85,12 @@ pub(crate) async fn record(
         Event::PostDeleted(id) => {
             let post = find_post(conn, id).await?;
             let community = find_community(conn, post.community_id).await?;
-            let activity = wrap(
-                settings,
-                "Delete",
-                &post.author_ap_id,
-                &community,
-                json!(post.ap_id),
-            )?;
+            let author = Url::parse(&post.author_ap_id)?;
+            let activity = Delete::new(settings, &author, &community, &post.ap_id, None)?;
             route(
                 conn,
                 settings,
-                activity,
+                json(&activity)?,
                 &post.author_ap_id,
                 &community,
                 None,
@@ -95,18 +103,27 @@ pub(crate) async fn record(
                 .ok_or_else(|| anyhow::anyhow!("comment {id} vanished"))?;
             let post = find_post(conn, comment.post_id).await?;
             let community = find_community(conn, post.community_id).await?;
-            let (kind, object) = match event {
-                Event::CommentCreated(_) => (
-                    "Create",
-                    serde_json::to_value(note_of(conn, &comment).await?)?,
-                ),
-                Event::CommentUpdated(_) => (
-                    "Update",
-                    serde_json::to_value(note_of(conn, &comment).await?)?,
-                ),
-                _ => ("Delete", json!(comment.ap_id)),
+            let author = Url::parse(&comment.author_ap_id)?;
+            let activity = match event {
+                Event::CommentCreated(_) | Event::CommentUpdated(_) => {
+                    let kind = if matches!(event, Event::CommentCreated(_)) {
+                        CreateOrUpdateKind::Create
+                    } else {
+                        CreateOrUpdateKind::Update
+                    };
+                    let object = serde_json::to_value(note_of(conn, &comment).await?)?;
+                    json(&CreateOrUpdate::new(
+                        settings, kind, &author, &community, object,
+                    )?)?
+                }
+                _ => json(&Delete::new(
+                    settings,
+                    &author,
+                    &community,
+                    &comment.ap_id,
+                    None,
+                )?)?,
             };
-            let activity = wrap(settings, kind, &comment.author_ap_id, &community, object)?;
             route(
                 conn,
                 settings,
@@ -155,20 +172,16 @@ pub(crate) async fn record(
         } => {
             let community = find_community(conn, community_id).await?;
             let person = find_person(conn, person_id).await?;
-            let follow = json!({
-                "@context": context(),
-                "id": activity_id(settings, "follow")?,
-                "type": "Follow",
-                "actor": person.ap_id,
-                "object": community.ap_id,
-                "to": [community.ap_id],
-            });
-            if let Some(id) = follow["id"].as_str() {
-                hearth_db::membership::set_follow_ap_id(&mut *conn, community_id, person_id, id)
-                    .await?;
-            }
+            let follow = Follow::new(settings, &person.ap_id, &community)?;
+            hearth_db::membership::set_follow_ap_id(
+                &mut *conn,
+                community_id,
+                person_id,
+                follow.id.as_str(),
+            )
+            .await?;
             let inbox = community_inbox(&community)?;
-            store(conn, &follow, &person.ap_id, &[inbox]).await
+            store(conn, &json(&follow)?, &person.ap_id, &[inbox]).await
         }
         Event::Unfollowed {
             community_id,
@@ -176,21 +189,17 @@ pub(crate) async fn record(
         } => {
             let community = find_community(conn, community_id).await?;
             let person = find_person(conn, person_id).await?;
-            let undo = json!({
-                "@context": context(),
-                "id": activity_id(settings, "undo")?,
-                "type": "Undo",
-                "actor": person.ap_id,
-                "object": {
-                    "id": activity_id(settings, "follow")?,
-                    "type": "Follow",
-                    "actor": person.ap_id,
-                    "object": community.ap_id,
-                },
-                "to": [community.ap_id],
-            });
+            let mut follow = Follow::new(settings, &person.ap_id, &community)?;
+            follow.context = Value::Null;
+            follow.to = Vec::new();
+            let undo = Undo::of(
+                settings,
+                &Url::parse(&person.ap_id)?,
+                follow,
+                Addressing::to(&community.ap_id),
+            )?;
             let inbox = community_inbox(&community)?;
-            store(conn, &undo, &person.ap_id, &[inbox]).await
+            store(conn, &json(&undo)?, &person.ap_id, &[inbox]).await
         }
         Event::Accepted {
             community_id,
@@ -205,28 +214,19 @@ pub(crate) async fn record(
             let follow_id =
                 hearth_db::membership::follow_ap_id(&mut *conn, community_id, person_id).await?;
             let kind = if matches!(event, Event::Accepted { .. }) {
-                "Accept"
+                AnswerKind::Accept
             } else {
-                "Reject"
+                AnswerKind::Reject
             };
-            let answer = json!({
-                "@context": context(),
-                "id": activity_id(settings, &kind.to_ascii_lowercase())?,
-                "type": kind,
-                "actor": community.ap_id,
-                "object": {
-                    "id": follow_id.unwrap_or_else(|| format!("{}#follow", person.ap_id)),
-                    "type": "Follow",
-                    "actor": person.ap_id,
-                    "object": community.ap_id,
-                },
-                "to": [person.ap_id],
-            });
+            let follow_id = follow_id.unwrap_or_else(|| format!("{}#follow", person.ap_id));
+            let follow =
+                Follow::answered(Url::parse(&follow_id)?, &person.ap_id, &community.ap_id)?;
+            let answer = Answer::new(settings, &community, follow, kind)?;
             let inbox = person
                 .inbox_url
                 .clone()
                 .ok_or_else(|| anyhow::anyhow!("{} has no inbox", person.ap_id))?;
-            store(conn, &answer, &community.ap_id, &[inbox]).await
+            store(conn, &json(&answer)?, &community.ap_id, &[inbox]).await
         }
         Event::PostRemoved {
             post_id,
@@ -239,7 +239,7 @@ pub(crate) async fn record(
             let moderator = find_person(conn, moderator_id).await?;
             let activity = removal(
                 settings,
-                &moderator.ap_id,
+                &Url::parse(&moderator.ap_id)?,
                 &community,
                 &post.ap_id,
                 reason,
@@ -261,7 +261,7 @@ pub(crate) async fn record(
             let moderator = find_person(conn, moderator_id).await?;
             let activity = removal(
                 settings,
-                &moderator.ap_id,
+                &Url::parse(&moderator.ap_id)?,
                 &community,
                 &comment.ap_id,
                 reason,
@@ -277,17 +277,14 @@ pub(crate) async fn record(
             let post = find_post(conn, post_id).await?;
             let community = find_community(conn, post.community_id).await?;
             let moderator = find_person(conn, moderator_id).await?;
-            let lock = wrap(
-                settings,
-                "Lock",
-                &moderator.ap_id,
-                &community,
-                json!(post.ap_id),
-            )?;
+            let actor = Url::parse(&moderator.ap_id)?;
+            let lock = Lock::new(settings, &actor, &community, &post.ap_id)?;
             let activity = if locked {
-                lock
+                json(&lock)?
             } else {
-                undo(settings, &moderator.ap_id, &community, lock)?
+                json(&undo(settings, &actor, &community, lock, |l| {
+                    l.context = Value::Null
+                })?)?
             };
             route(conn, settings, activity, &moderator.ap_id, &community, None).await
         }
@@ -299,50 +296,61 @@ pub(crate) async fn record(
             let post = find_post(conn, post_id).await?;
             let community = find_community(conn, post.community_id).await?;
             let moderator = find_person(conn, moderator_id).await?;
-            let kind = if featured { "Add" } else { "Remove" };
-            let mut activity = wrap(
+            let kind = if featured {
+                ChangeKind::Add
+            } else {
+                ChangeKind::Remove
+            };
+            let activity = CollectionChange::new(
                 settings,
+                &Url::parse(&moderator.ap_id)?,
+                &community,
+                Collection::Featured,
                 kind,
+                &post.ap_id,
+            )?;
+            route(
+                conn,
+                settings,
+                json(&activity)?,
                 &moderator.ap_id,
                 &community,
-                json!(post.ap_id),
-            )?;
-            activity["target"] = json!(format!("{}/featured", community.ap_id));
-            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+                None,
+            )
+            .await
         }
         Event::Banned {
             community_id,
             person_id,
             moderator_id,
             banned,
-            ref reason,
+            reason,
             expires_at,
             remove_data,
         } => {
             let community = find_community(conn, community_id).await?;
             let moderator = find_person(conn, moderator_id).await?;
             let person = find_person(conn, person_id).await?;
-            let mut block = wrap(
+            let actor = Url::parse(&moderator.ap_id)?;
+            let terms = BanTerms {
+                reason,
+                expires_at,
+                remove_data,
+            };
+            let block = Block::new(
                 settings,
-                "Block",
-                &moderator.ap_id,
-                &community,
-                json!(person.ap_id),
+                &actor,
+                &person.ap_id,
+                &Url::parse(&community.ap_id)?,
+                Addressing::community(&community),
+                &terms,
             )?;
-            block["target"] = json!(community.ap_id);
-            block["removeData"] = json!(remove_data);
-            if !reason.is_empty() {
-                block["summary"] = json!(reason);
-            }
-            if let Some(at) = expires_at {
-                // Lemmy 0.19 reads `expires`, others `endTime`: both are sent.
-                block["endTime"] = json!(at);
-                block["expires"] = json!(at);
-            }
             let activity = if banned {
-                block
+                json(&block)?
             } else {
-                undo(settings, &moderator.ap_id, &community, block)?
+                json(&undo(settings, &actor, &community, block, |b| {
+                    b.context = Value::Null
+                })?)?
             };
             route(conn, settings, activity, &moderator.ap_id, &community, None).await
         }
@@ -355,16 +363,28 @@ pub(crate) async fn record(
             let community = find_community(conn, community_id).await?;
             let moderator = find_person(conn, moderator_id).await?;
             let person = find_person(conn, person_id).await?;
-            let kind = if added { "Add" } else { "Remove" };
-            let mut activity = wrap(
+            let kind = if added {
+                ChangeKind::Add
+            } else {
+                ChangeKind::Remove
+            };
+            let activity = CollectionChange::new(
                 settings,
+                &Url::parse(&moderator.ap_id)?,
+                &community,
+                Collection::Moderators,
                 kind,
+                &person.ap_id,
+            )?;
+            route(
+                conn,
+                settings,
+                json(&activity)?,
                 &moderator.ap_id,
                 &community,
-                json!(person.ap_id),
-            )?;
-            activity["target"] = json!(format!("{}/moderators", community.ap_id));
-            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+                None,
+            )
+            .await
         }
         Event::ReportFiled(id) => {
             let report = hearth_db::report::find(&mut *conn, id)
@@ -375,18 +395,14 @@ pub(crate) async fn record(
             let Some((object, author_id)) = reported(conn, &report).await? else {
                 return Ok(());
             };
-            let flag = json!({
-                "@context": context(),
-                "id": report.ap_id,
-                "type": "Flag",
-                "actor": reporter,
-                // One object, as a string: what Lemmy's report parser takes.
-                "object": object,
-                "content": report.reason,
-                "summary": report.reason,
-                "to": [community.ap_id],
-                "audience": community.ap_id,
-            });
+            let flag = Flag::new(
+                &report.ap_id,
+                &reporter,
+                &object,
+                &community,
+                &report.reason,
+            )?
+            .to_json()?;
             // The admins of the content's home server hear of it too.
             let author = find_person(conn, author_id).await?;
             let mut direct = Vec::new();
@@ -416,24 +432,25 @@ pub(crate) async fn record(
             // The Flag decided, embedded, as Lemmy 1.0 sends and expects it.
             let reporter = report_author(conn, report_id).await.ok();
             let content = reported(conn, &report).await?.map(|(ap_id, _)| ap_id);
-            let mut decision = json!({
-                "@context": context(),
-                "id": activity_id(settings, "resolve")?,
-                "type": "Resolve",
-                "actor": moderator.ap_id,
-                "object": {
-                    "id": report.ap_id,
-                    "type": "Flag",
-                    "actor": reporter,
-                    "object": content,
-                    "to": [community.ap_id],
-                },
+            let flag = json!({
+                "id": report.ap_id,
+                "type": "Flag",
+                "actor": reporter,
+                "object": content,
                 "to": [community.ap_id],
-                "audience": community.ap_id,
             });
-            if !resolved {
-                decision["summary"] = json!("dismissed");
-            }
+            let addressing = Addressing {
+                to: vec![community.ap_id.clone()],
+                cc: Vec::new(),
+                audience: Url::parse(&community.ap_id).ok(),
+            };
+            let decision = json(&Resolve::new(
+                new_id(settings, "resolve")?,
+                &Url::parse(&moderator.ap_id)?,
+                flag,
+                !resolved,
+                addressing,
+            ))?;
             if community.local {
                 let moderators =
                     hearth_db::report::remote_moderator_inboxes(&mut *conn, community.id).await?;
@@ -447,45 +464,29 @@ pub(crate) async fn record(
             person_id,
             admin_id,
             banned,
-            ref reason,
+            reason,
             expires_at,
             remove_data,
         } => {
             let admin = find_person(conn, admin_id).await?;
             let person = find_person(conn, person_id).await?;
-            let instance = Urls(settings).instance()?;
-            let mut block = json!({
-                "@context": context(),
-                "id": activity_id(settings, "block")?,
-                "type": "Block",
-                "actor": admin.ap_id,
-                "object": person.ap_id,
-                "target": instance,
-                "to": [PUBLIC],
-                "removeData": remove_data,
-            });
-            if !reason.is_empty() {
-                block["summary"] = json!(reason);
-            }
-            if let Some(at) = expires_at {
-                block["endTime"] = json!(at);
-                block["expires"] = json!(at);
-            }
+            let actor = Url::parse(&admin.ap_id)?;
+            let terms = BanTerms {
+                reason,
+                expires_at,
+                remove_data,
+            };
+            let ban = SiteBan::new(settings, &actor, &person.ap_id, &terms)?;
             let activity = if banned {
-                block
+                json(&ban)?
             } else {
-                let mut inner = block;
-                if let Some(map) = inner.as_object_mut() {
-                    map.remove("@context");
-                }
-                json!({
-                    "@context": context(),
-                    "id": activity_id(settings, "undo")?,
-                    "type": "Undo",
-                    "actor": admin.ap_id,
-                    "object": inner,
-                    "to": [PUBLIC],
-                })
+                let mut inner = ban;
+                inner.0.context = Value::Null;
+                let public = Addressing {
+                    to: vec![PUBLIC.to_owned()],
+                    ..Addressing::default()
+                };
+                json(&Undo::of(settings, &actor, inner, public)?)?
             };
             // Every server that follows one of our communities hears of it.
             let inboxes: Vec<String> = hearth_db::person::follower_instance_inboxes(&mut *conn)
@@ -505,44 +506,60 @@ pub(crate) async fn record(
                 return Ok(());
             }
             let moderator = find_person(conn, moderator_id).await?;
-            let group =
-                serde_json::to_value(crate::objects::community::group_of(&community, settings)?)?;
-            let activity = wrap(settings, "Update", &moderator.ap_id, &community, group)?;
-            route(conn, settings, activity, &moderator.ap_id, &community, None).await
+            let group = crate::objects::community::group_of(&community, settings)?;
+            let activity =
+                UpdateGroup::new(settings, &Url::parse(&moderator.ap_id)?, &community, group)?;
+            route(
+                conn,
+                settings,
+                json(&activity)?,
+                &moderator.ap_id,
+                &community,
+                None,
+            )
+            .await
+        }
+        Event::Relayed {
+            community_id,
+            activity,
+            skip_authority,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            announce(
+                conn,
+                settings,
+                activity,
+                &community,
+                skip_authority.as_deref(),
+            )
+            .await
+        }
+        Event::RelayedTo {
+            community_id,
+            activity,
+            inboxes,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            announce_to(conn, settings, activity, &community, &inboxes).await
         }
     }
 }
 
-/// A moderator's removal (`Delete` with the reason as `summary`), or its undoing.
-fn removal(
-    settings: &Settings,
-    moderator: &str,
-    community: &CommunityRow,
-    object: &str,
-    reason: &str,
-    removed: bool,
-) -> anyhow::Result<Value> {
-    let mut delete = wrap(settings, "Delete", moderator, community, json!(object))?;
-    // `summary` (empty without a reason) is what tells Lemmy a removal from a deletion.
-    delete["summary"] = json!(reason);
-    if removed {
-        Ok(delete)
-    } else {
-        undo(settings, moderator, community, delete)
-    }
+/// An activity as the JSON we store and send.
+fn json<T: serde::Serialize>(activity: &T) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(activity)?)
 }
 
-/// `Undo` of an activity, embedded without its context.
-fn undo(
+/// `Undo` of one of our activities in `community`, embedded without its context (`strip`).
+fn undo<T: serde::Serialize>(
     settings: &Settings,
-    actor: &str,
+    actor: &Url,
     community: &CommunityRow,
-    mut activity: Value,
-) -> anyhow::Result<Value> {
-    if let Some(map) = activity.as_object_mut() {
-        map.remove("@context");
-    }
-    wrap(settings, "Undo", actor, community, activity)
+    mut activity: T,
+    strip: impl FnOnce(&mut T),
+) -> anyhow::Result<Undo<T>> {
+    strip(&mut activity);
+    Undo::of(settings, actor, activity, Addressing::community(community))
 }
 
 /// A vote, a changed vote, or a vote taken back (`Undo` of the vote it had).
@@ -556,46 +573,30 @@ async fn vote(
     new: i16,
 ) -> anyhow::Result<()> {
     let person = find_person(conn, person_id).await?;
-    let kind_of = |score: i16| if score > 0 { "Like" } else { "Dislike" };
+    let voter = Url::parse(&person.ap_id)?;
     let activity = if new == 0 {
-        let undone = json!({
-            "id": activity_id(settings, &kind_of(old).to_ascii_lowercase())?,
-            "type": kind_of(old),
-            "actor": person.ap_id,
-            "object": object,
-            "audience": community.ap_id,
-        });
-        wrap(settings, "Undo", &person.ap_id, community, undone)?
-    } else {
-        wrap(
+        let mut undone = Vote::new(settings, &voter, community, object, VoteKind::of(old))?;
+        undone.context = Value::Null;
+        undone.addressing = Addressing {
+            audience: Url::parse(&community.ap_id).ok(),
+            ..Addressing::default()
+        };
+        json(&Undo::of(
             settings,
-            kind_of(new),
-            &person.ap_id,
+            &voter,
+            undone,
+            Addressing::community(community),
+        )?)?
+    } else {
+        json(&Vote::new(
+            settings,
+            &voter,
             community,
-            json!(object),
-        )?
+            object,
+            VoteKind::of(new),
+        )?)?
     };
     route(conn, settings, activity, &person.ap_id, community, None).await
-}
-
-/// An activity by `actor` about `object` in `community`, addressed as Lemmy addresses it.
-pub fn wrap(
-    settings: &Settings,
-    kind: &str,
-    actor: &str,
-    community: &CommunityRow,
-    object: Value,
-) -> anyhow::Result<Value> {
-    Ok(json!({
-        "@context": context(),
-        "id": activity_id(settings, &kind.to_ascii_lowercase())?,
-        "type": kind,
-        "actor": actor,
-        "to": [PUBLIC],
-        "cc": [community.ap_id],
-        "audience": community.ap_id,
-        "object": object,
-    }))
 }
 
 /// Sends an activity where it belongs: our community announces it to its members (except
@@ -619,24 +620,11 @@ pub async fn route(
 pub async fn announce(
     conn: &mut PgConnection,
     settings: &Settings,
-    mut activity: Value,
+    activity: Value,
     community: &CommunityRow,
     skip_authority: Option<&str>,
 ) -> anyhow::Result<()> {
-    // The context belongs to the outer document.
-    if let Some(map) = activity.as_object_mut() {
-        map.remove("@context");
-    }
-    let followers = Urls(settings).community_part(&community.name, "followers")?;
-    let announce = json!({
-        "@context": context(),
-        "id": activity_id(settings, "announce")?,
-        "type": "Announce",
-        "actor": community.ap_id,
-        "to": [PUBLIC],
-        "cc": [followers],
-        "object": activity,
-    });
+    let announce = json(&Announce::new(settings, community, activity, true)?)?;
     let (id, key) = insert(conn, &announce, &community.ap_id).await?;
     let mut sent = hearth_db::federation::fan_out_to_members(
         &mut *conn,
@@ -656,15 +644,12 @@ pub async fn announce(
     let top_level_post =
         announce["object"]["type"] == "Create" && announce["object"]["object"]["type"] == "Page";
     if top_level_post {
-        let boost = json!({
-            "@context": context(),
-            "id": activity_id(settings, "announce")?,
-            "type": "Announce",
-            "actor": community.ap_id,
-            "to": [PUBLIC],
-            "cc": [followers],
-            "object": announce["object"]["object"],
-        });
+        let boost = json(&Announce::new(
+            settings,
+            community,
+            announce["object"]["object"].clone(),
+            true,
+        )?)?;
         let (id, key) = insert(conn, &boost, &community.ap_id).await?;
         let boosted = hearth_db::federation::fan_out_to_members(
             &mut *conn,
@@ -692,24 +677,14 @@ pub async fn announce(
 pub async fn announce_to(
     conn: &mut PgConnection,
     settings: &Settings,
-    mut activity: Value,
+    activity: Value,
     community: &CommunityRow,
     inboxes: &[String],
 ) -> anyhow::Result<()> {
     if inboxes.is_empty() {
         return Ok(());
     }
-    if let Some(map) = activity.as_object_mut() {
-        map.remove("@context");
-    }
-    let announce = json!({
-        "@context": context(),
-        "id": activity_id(settings, "announce")?,
-        "type": "Announce",
-        "actor": community.ap_id,
-        "to": [community.ap_id],
-        "object": activity,
-    });
+    let announce = json(&Announce::new(settings, community, activity, false)?)?;
     store(conn, &announce, &community.ap_id, inboxes).await
 }
 

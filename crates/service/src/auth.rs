@@ -3,6 +3,7 @@
 
 use crate::constraint::violated_constraint;
 use crate::{ServiceContext, password};
+use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, Result, Username};
 use hearth_db::person::{self, NewLocalAccount};
 use rand::RngCore;
@@ -53,10 +54,10 @@ pub struct Registered {
 #[tracing::instrument(skip_all)]
 pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Registered> {
     let site = hearth_db::site::get(&ctx.pool).await?;
-    let pending = match site.registration_mode.as_str() {
-        "open" => false,
-        "approval" => true,
-        _ => {
+    let pending = match site.registration_mode {
+        RegistrationMode::Open => false,
+        RegistrationMode::Approval => true,
+        RegistrationMode::Closed => {
             return Err(Error::forbidden(
                 "registration_closed",
                 "This instance does not accept new accounts.",

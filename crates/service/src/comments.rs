@@ -24,25 +24,14 @@ pub async fn create(
     let post = hearth_db::post::facts(&ctx.pool, post_id)
         .await?
         .ok_or_else(|| Error::not_found("There is no post with this id."))?;
-    if post.deleted || post.removed {
-        return Err(Error::forbidden(
-            "deleted",
-            "This post has been deleted; it takes no new comments.",
-        ));
-    }
-    let moderator = (viewer.admin && community_is_local(ctx, post.community_id).await?)
-        || hearth_db::moderator::is_moderator(&ctx.pool, post.community_id, viewer.person_id)
-            .await?;
-    if post.locked && !moderator {
-        return Err(Error::forbidden(
-            "locked",
-            "This post is locked; it takes no new comments.",
-        ));
-    }
     let community = hearth_db::community::find(&ctx.pool, post.community_id)
         .await?
         .ok_or_else(|| Error::not_found("The post's community is gone."))?;
-    content::may_write(ctx, viewer, &community, false).await?;
+    let thread = content::Thread {
+        gone: post.deleted || post.removed,
+        locked: post.locked,
+    };
+    content::may_comment(ctx, viewer, &community, thread).await?;
     if let Some(parent) = parent_id {
         let facts = hearth_db::comment::facts(&ctx.pool, parent).await?;
         match facts {
@@ -86,12 +75,6 @@ pub async fn create(
     tx.commit().await?;
     tracing::info!(comment = id, "comment created");
     get(ctx, Some(viewer), id).await
-}
-
-async fn community_is_local(ctx: &ServiceContext, community_id: i64) -> Result<bool> {
-    Ok(hearth_db::community::find(&ctx.pool, community_id)
-        .await?
-        .is_some_and(|c| c.local))
 }
 
 /// One comment, as the viewer sees it.
@@ -171,14 +154,9 @@ pub async fn vote(
     let post = hearth_db::post::facts(&ctx.pool, facts.post_id)
         .await?
         .ok_or_else(|| Error::not_found("The comment's post is gone."))?;
-    // Taking a vote back is always allowed; a new vote needs live content in a live thread.
-    if score != 0 && (facts.deleted || facts.removed || post.deleted || post.removed) {
-        return Err(Error::forbidden(
-            "deleted",
-            "This comment or its post has been deleted.",
-        ));
-    }
-    check_vote(ctx, viewer, post.community_id, score).await?;
+    // A vote needs live content in a live thread.
+    let gone = facts.deleted || facts.removed || post.deleted || post.removed;
+    check_vote(ctx, viewer, post.community_id, gone, score).await?;
     let mut tx = ctx.pool.begin().await?;
     let old = hearth_db::comment::vote(&mut tx, id, viewer.person_id, score).await?;
     if let Some(old) = old.filter(|old| *old != score) {

@@ -7,36 +7,47 @@ use crate::site::long_text;
 use crate::{ServiceContext, can_moderate};
 use hearth_core::{ActorRef, CommunityName, Error, ErrorKind, Result};
 use hearth_db::community::{CommunityPatch, CommunityRow, CommunitySort, Cursor, NewCommunity};
+use hearth_db::membership::MemberState;
+use hearth_db::moderation::{ModAction, NewModLogEntry};
 
-/// Who may join: everyone at once, or after a moderator's approval.
+pub use hearth_db::community::Visibility;
+
+/// Where a person stands with a community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Anyone may join.
-    Public,
-    /// Joining needs a moderator's approval.
-    Approval,
+pub enum Membership {
+    /// A member.
+    Joined,
+    /// Waiting for a moderator's approval.
+    Pending,
+    /// Neither.
+    None,
 }
 
-impl Visibility {
-    /// Parses `public` or `approval`.
-    pub fn parse(raw: &str) -> Result<Self> {
-        match raw {
-            "public" => Ok(Self::Public),
-            "approval" => Ok(Self::Approval),
-            _ => Err(Error::validation(
-                "visibility",
-                "must be `public` or `approval`",
-            )),
-        }
-    }
-
-    /// The stored name.
+impl Membership {
+    /// The API's name for it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Public => "public",
-            Self::Approval => "approval",
+            Self::Joined => "joined",
+            Self::Pending => "pending",
+            Self::None => "none",
         }
     }
+}
+
+impl From<Option<MemberState>> for Membership {
+    fn from(state: Option<MemberState>) -> Self {
+        match state {
+            Some(MemberState::Joined) => Self::Joined,
+            Some(MemberState::Pending) => Self::Pending,
+            None => Self::None,
+        }
+    }
+}
+
+/// Parses the `visibility` field of a request: `public` or `approval`.
+pub fn parse_visibility(raw: &str) -> Result<Visibility> {
+    raw.parse()
+        .map_err(|_| Error::validation("visibility", "must be `public` or `approval`"))
 }
 
 /// What creating a community takes.
@@ -61,8 +72,8 @@ pub struct NewCommunityForm {
 pub struct CommunityDetails {
     /// The community.
     pub community: CommunityRow,
-    /// The viewer's membership: `joined`, `pending` or none.
-    pub membership: Option<String>,
+    /// The viewer's membership (`None` when anonymous).
+    pub membership: Membership,
     /// Whether the viewer moderates it.
     pub moderator: bool,
 }
@@ -98,7 +109,7 @@ pub async fn create(
             description_html: &description_html,
             nsfw: form.nsfw,
             posting_restricted_to_mods: form.posting_restricted_to_mods,
-            visibility: form.visibility.as_str(),
+            visibility: form.visibility,
             public_key: &public_key,
             private_key: &private_key,
         },
@@ -112,7 +123,7 @@ pub async fn create(
         },
     )?;
     hearth_db::moderator::add(&mut *tx, id, viewer.person_id).await?;
-    hearth_db::membership::insert(&mut *tx, id, viewer.person_id, "joined").await?;
+    hearth_db::membership::insert(&mut *tx, id, viewer.person_id, MemberState::Joined).await?;
     hearth_db::community::add_members(&mut *tx, id, 1).await?;
     tx.commit().await?;
     tracing::info!(community = id, "community created");
@@ -152,10 +163,12 @@ pub async fn details(
 ) -> Result<CommunityDetails> {
     let (membership, moderator) = match viewer {
         Some(v) => (
-            hearth_db::membership::state(&ctx.pool, community.id, v.person_id).await?,
+            hearth_db::membership::state(&ctx.pool, community.id, v.person_id)
+                .await?
+                .into(),
             hearth_db::moderator::is_moderator(&ctx.pool, community.id, v.person_id).await?,
         ),
-        None => (None, false),
+        None => (Membership::None, false),
     };
     Ok(CommunityDetails {
         community,
@@ -210,7 +223,8 @@ pub async fn list(
             membership: states
                 .iter()
                 .find(|(id, _)| *id == community.id)
-                .map(|(_, state)| state.clone()),
+                .map(|&(_, state)| state)
+                .into(),
             moderator: moderated.contains(&community.id),
             community,
         })
@@ -256,15 +270,13 @@ pub async fn update(
         description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
         nsfw: update.nsfw,
         posting_restricted_to_mods: update.posting_restricted_to_mods,
-        visibility: update.visibility.map(Visibility::as_str),
+        visibility: update.visibility,
     };
     let mut tx = ctx.pool.begin().await?;
     let updated = hearth_db::community::update(&mut *tx, community.id, &patch).await?;
-    let entry = hearth_db::moderation::NewModLogEntry {
-        community_id: community.id,
+    let entry = NewModLogEntry {
         moderator_id: Some(viewer.person_id),
-        action: "update_community",
-        ..Default::default()
+        ..NewModLogEntry::new(community.id, ModAction::UpdateCommunity)
     };
     hearth_db::moderation::log(&mut *tx, &entry).await?;
     let event = crate::outbox::Event::CommunityUpdated {
@@ -272,7 +284,7 @@ pub async fn update(
         moderator_id: viewer.person_id,
     };
     crate::outbox::record(ctx, &mut tx, event).await?;
-    if community.visibility == "approval" && updated.visibility == "public" {
+    if community.visibility == Visibility::Approval && updated.visibility == Visibility::Public {
         // Nobody approves requests in a public community any more: let them all in.
         let admitted = hearth_db::membership::approve_all_pending(&mut *tx, community.id).await?;
         hearth_db::community::add_members(

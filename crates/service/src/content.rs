@@ -4,18 +4,18 @@
 use crate::ServiceContext;
 use crate::auth::Viewer;
 use hearth_core::{Error, Result};
-use hearth_db::community::CommunityRow;
+use hearth_db::community::{CommunityRow, Visibility};
+use hearth_db::membership::MemberState;
 
 /// Refuses a write into `community` by `viewer` when they are banned from it, when the community
 /// restricts posting to its moderators (`mods_only`), or when it admits only approved members.
-pub async fn may_write(
+pub(crate) async fn may_write(
     ctx: &ServiceContext,
     viewer: &Viewer,
     community: &CommunityRow,
     mods_only: bool,
 ) -> Result<()> {
-    let moderator = (viewer.admin && community.local)
-        || hearth_db::moderator::is_moderator(&ctx.pool, community.id, viewer.person_id).await?;
+    let moderator = is_moderator(ctx, viewer, community).await?;
     if !moderator
         && hearth_db::moderation::is_banned(&ctx.pool, community.id, viewer.person_id).await?
     {
@@ -30,9 +30,9 @@ pub async fn may_write(
             "Only moderators may post in this community.",
         ));
     }
-    if community.visibility == "approval" && !moderator {
+    if community.visibility == Visibility::Approval && !moderator {
         let state = hearth_db::membership::state(&ctx.pool, community.id, viewer.person_id).await?;
-        if state.as_deref() != Some("joined") {
+        if state != Some(MemberState::Joined) {
             return Err(Error::forbidden(
                 "not_member",
                 "This community approves its members; join it before writing here.",
@@ -40,6 +40,96 @@ pub async fn may_write(
         }
     }
     Ok(())
+}
+
+/// Refuses a new post in `community` by `viewer`: banned, posting restricted to moderators, or
+/// not a member of a community that approves its members.
+pub async fn may_post(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+) -> Result<()> {
+    may_write(ctx, viewer, community, true).await
+}
+
+/// Refuses an edit of one's own comment in `community`: banned since, or no longer a member of
+/// a community that approves its members.
+pub async fn may_edit(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+) -> Result<()> {
+    may_write(ctx, viewer, community, false).await
+}
+
+/// What the comment rules need to know of the post a comment answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Thread {
+    /// Deleted by its author or removed by a moderator.
+    pub gone: bool,
+    /// Locked by a moderator.
+    pub locked: bool,
+}
+
+/// Refuses a new comment in a thread: the post is gone, or locked (moderators may still
+/// answer), or the writer may not write in the community.
+pub async fn may_comment(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+    thread: Thread,
+) -> Result<()> {
+    if thread.gone {
+        return Err(Error::forbidden(
+            "deleted",
+            "This post has been deleted; it takes no new comments.",
+        ));
+    }
+    if thread.locked && !is_moderator(ctx, viewer, community).await? {
+        return Err(Error::forbidden(
+            "locked",
+            "This post is locked; it takes no new comments.",
+        ));
+    }
+    may_write(ctx, viewer, community, false).await
+}
+
+/// Refuses a vote (`score` 1 or -1; taking a vote back, 0, is always allowed): the content is
+/// gone, the voter may not write in the community, or downvotes are switched off here.
+pub async fn may_vote(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+    gone: bool,
+    score: i16,
+) -> Result<()> {
+    if score == 0 {
+        return Ok(());
+    }
+    if gone {
+        return Err(Error::forbidden(
+            "deleted",
+            "This content has been deleted.",
+        ));
+    }
+    may_write(ctx, viewer, community, false).await?;
+    if score < 0 && !hearth_db::site::get(&ctx.pool).await?.downvotes_enabled {
+        return Err(Error::forbidden(
+            "downvotes_disabled",
+            "This instance does not accept downvotes.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `viewer` moderates `community` (admins moderate this instance's communities).
+async fn is_moderator(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+) -> Result<bool> {
+    Ok((viewer.admin && community.local)
+        || hearth_db::moderator::is_moderator(&ctx.pool, community.id, viewer.person_id).await?)
 }
 
 /// Checks a markdown body's length (`min` characters after trimming, at most `max`).

@@ -2,41 +2,13 @@
 //! approve their members.
 
 use crate::auth::Viewer;
+pub use crate::communities::Membership;
 use crate::communities::find;
 use crate::outbox::{self, Event};
 use crate::{ServiceContext, can_moderate, users};
 use hearth_core::{Error, Result};
-use hearth_db::membership::MemberRow;
-
-/// Where a person stands with a community.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Membership {
-    /// A member.
-    Joined,
-    /// Waiting for a moderator's approval.
-    Pending,
-    /// Neither.
-    None,
-}
-
-impl Membership {
-    /// The API's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Joined => "joined",
-            Self::Pending => "pending",
-            Self::None => "none",
-        }
-    }
-
-    fn from_stored(state: Option<&str>) -> Self {
-        match state {
-            Some("joined") => Self::Joined,
-            Some("pending") => Self::Pending,
-            _ => Self::None,
-        }
-    }
-}
+use hearth_db::community::Visibility;
+use hearth_db::membership::{MemberRow, MemberState};
 
 /// A membership after a change, with the community's canonical name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +28,16 @@ pub async fn join(
 ) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
     // A remote community decides: the membership waits for its Accept.
-    let state = if community.visibility == "approval" || !community.local {
-        "pending"
+    let state = if community.visibility == Visibility::Approval || !community.local {
+        MemberState::Pending
     } else {
-        "joined"
+        MemberState::Joined
     };
     let mut tx = ctx.pool.begin().await?;
     if !hearth_db::membership::insert(&mut *tx, community.id, viewer.person_id, state).await? {
         let existing =
             hearth_db::membership::state(&mut *tx, community.id, viewer.person_id).await?;
-        if existing.as_deref() == Some("pending") && !community.local {
+        if existing == Some(MemberState::Pending) && !community.local {
             // Still waiting: ask again, in case the first Follow or its answer was lost.
             let event = Event::Followed {
                 community_id: community.id,
@@ -74,12 +46,9 @@ pub async fn join(
             outbox::record(ctx, &mut tx, event).await?;
             tx.commit().await?;
         }
-        return Ok(change(
-            community.name,
-            Membership::from_stored(existing.as_deref()),
-        ));
+        return Ok(change(community.name, existing.into()));
     }
-    if state == "joined" {
+    if state == MemberState::Joined {
         hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
     }
     if !community.local {
@@ -90,7 +59,7 @@ pub async fn join(
         outbox::record(ctx, &mut tx, event).await?;
     }
     tx.commit().await?;
-    Ok(change(community.name, Membership::from_stored(Some(state))))
+    Ok(change(community.name, Some(state).into()))
 }
 
 /// Leaves a community, or withdraws a join request.
@@ -103,7 +72,7 @@ pub async fn leave(
     let community = find(ctx, reference).await?;
     let mut tx = ctx.pool.begin().await?;
     let was = hearth_db::membership::delete(&mut *tx, community.id, viewer.person_id).await?;
-    if was.as_deref() == Some("joined") {
+    if was == Some(MemberState::Joined) {
         hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
     }
     if was.is_some() && !community.local {
@@ -182,16 +151,13 @@ pub async fn list(
     ctx: &ServiceContext,
     viewer: &Viewer,
     reference: &str,
-    state: Membership,
+    state: MemberState,
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<MemberRow>> {
     let community = find(ctx, reference).await?;
     can_moderate(ctx, viewer, community.id).await?;
-    if state == Membership::None {
-        return Err(Error::validation("state", "must be `joined` or `pending`"));
-    }
-    Ok(hearth_db::membership::list(&ctx.pool, community.id, state.as_str(), after, limit).await?)
+    Ok(hearth_db::membership::list(&ctx.pool, community.id, state, after, limit).await?)
 }
 
 fn no_request(name: &str) -> Error {

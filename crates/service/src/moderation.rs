@@ -8,7 +8,7 @@ use crate::{ServiceContext, can_moderate, communities, users};
 use chrono::{DateTime, Utc};
 use hearth_core::{Error, Result};
 use hearth_db::comment::CommentRow;
-use hearth_db::moderation::{ModLogRow, NewModLogEntry};
+use hearth_db::moderation::{ModAction, ModLogRow, NewModLogEntry};
 use hearth_db::post::PostRow;
 
 /// The longest reason accepted.
@@ -57,18 +57,17 @@ pub async fn remove_post(
     let federate = may_remove(ctx, viewer, post.community_id).await?;
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_post_removed(&mut *tx, id, removed).await? {
+        let action = if removed {
+            ModAction::RemovePost
+        } else {
+            ModAction::RestorePost
+        };
         let entry = NewModLogEntry {
-            community_id: post.community_id,
             moderator_id: Some(viewer.person_id),
-            action: if removed {
-                "remove_post"
-            } else {
-                "restore_post"
-            },
             target_person_id: Some(post.author_id),
             target_post_id: Some(id),
             reason: &why,
-            ..NewModLogEntry::default()
+            ..NewModLogEntry::new(post.community_id, action)
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
         if federate {
@@ -102,19 +101,18 @@ pub async fn remove_comment(
     let federate = may_remove(ctx, viewer, post.community_id).await?;
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_comment_removed(&mut *tx, id, removed).await? {
+        let action = if removed {
+            ModAction::RemoveComment
+        } else {
+            ModAction::RestoreComment
+        };
         let entry = NewModLogEntry {
-            community_id: post.community_id,
             moderator_id: Some(viewer.person_id),
-            action: if removed {
-                "remove_comment"
-            } else {
-                "restore_comment"
-            },
             target_person_id: Some(comment.author_id),
             target_post_id: Some(post.id),
             target_comment_id: Some(id),
             reason: &why,
-            ..NewModLogEntry::default()
+            ..NewModLogEntry::new(post.community_id, action)
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
         if federate {
@@ -143,12 +141,15 @@ pub async fn lock_post(
     can_moderate(ctx, viewer, post.community_id).await?;
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_locked(&mut *tx, id, locked).await? {
+        let action = if locked {
+            ModAction::LockPost
+        } else {
+            ModAction::UnlockPost
+        };
         let entry = NewModLogEntry {
-            community_id: post.community_id,
             moderator_id: Some(viewer.person_id),
-            action: if locked { "lock_post" } else { "unlock_post" },
             target_post_id: Some(id),
-            ..NewModLogEntry::default()
+            ..NewModLogEntry::new(post.community_id, action)
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
         let event = Event::PostLocked {
@@ -180,12 +181,15 @@ pub async fn pin_post(
     }
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::moderation::set_featured(&mut *tx, id, featured).await? {
+        let action = if featured {
+            ModAction::PinPost
+        } else {
+            ModAction::UnpinPost
+        };
         let entry = NewModLogEntry {
-            community_id: post.community_id,
             moderator_id: Some(viewer.person_id),
-            action: if featured { "pin_post" } else { "unpin_post" },
             target_post_id: Some(id),
-            ..NewModLogEntry::default()
+            ..NewModLogEntry::new(post.community_id, action)
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
         let event = Event::PostFeatured {
@@ -212,6 +216,18 @@ pub struct BanForm {
     pub remove_data: bool,
 }
 
+/// Refuses a community ban of one of its moderators, whoever asks (here or through our inbox):
+/// they are removed as moderator first, under the seniority rule.
+pub async fn may_ban(ctx: &ServiceContext, community_id: i64, person_id: i64) -> Result<()> {
+    if hearth_db::moderator::is_moderator(&ctx.pool, community_id, person_id).await? {
+        return Err(Error::forbidden(
+            "is_moderator",
+            "Moderators cannot be banned; remove them as moderator first.",
+        ));
+    }
+    Ok(())
+}
+
 /// Bans a person from a community (moderators): their posts, comments and votes there are
 /// refused here and on every server that learns of the ban.
 #[tracing::instrument(skip_all, fields(community = %reference, user = %form.user))]
@@ -231,12 +247,7 @@ pub async fn ban(
     if person.id == viewer.person_id {
         return Err(Error::validation("user", "cannot be yourself"));
     }
-    if hearth_db::moderator::is_moderator(&ctx.pool, community.id, person.id).await? {
-        return Err(Error::forbidden(
-            "is_moderator",
-            "Moderators cannot be banned; remove them as moderator first.",
-        ));
-    }
+    may_ban(ctx, community.id, person.id).await?;
     let mut tx = ctx.pool.begin().await?;
     hearth_db::moderation::ban(
         &mut *tx,
@@ -251,13 +262,11 @@ pub async fn ban(
         hearth_db::moderation::remove_person_content(&mut tx, community.id, person.id).await?;
     }
     let entry = NewModLogEntry {
-        community_id: community.id,
         moderator_id: Some(viewer.person_id),
-        action: "ban",
         target_person_id: Some(person.id),
         reason: &why,
         expires_at: form.expires_at,
-        ..NewModLogEntry::default()
+        ..NewModLogEntry::new(community.id, ModAction::Ban)
     };
     hearth_db::moderation::log(&mut *tx, &entry).await?;
     let event = Event::Banned {
@@ -294,11 +303,9 @@ pub async fn unban(
         )));
     }
     let entry = NewModLogEntry {
-        community_id: community.id,
         moderator_id: Some(viewer.person_id),
-        action: "unban",
         target_person_id: Some(person.id),
-        ..NewModLogEntry::default()
+        ..NewModLogEntry::new(community.id, ModAction::Unban)
     };
     hearth_db::moderation::log(&mut *tx, &entry).await?;
     let event = Event::Banned {
@@ -315,40 +322,23 @@ pub async fn unban(
     Ok(())
 }
 
-/// The actions the mod log records.
-pub const ACTIONS: &[&str] = &[
-    "remove_post",
-    "restore_post",
-    "remove_comment",
-    "restore_comment",
-    "lock_post",
-    "unlock_post",
-    "pin_post",
-    "unpin_post",
-    "ban",
-    "unban",
-    "add_moderator",
-    "remove_moderator",
-    "update_community",
-];
+/// Parses the mod log's `action` filter: one of the actions it records.
+pub fn parse_action(raw: &str) -> Result<ModAction> {
+    raw.parse().map_err(|_| {
+        let names: Vec<&str> = ModAction::ALL.into_iter().map(ModAction::as_str).collect();
+        Error::validation("action", format!("must be one of {}", names.join(", ")))
+    })
+}
 
 /// The public mod log, newest first, filtered by community, moderator and action.
 pub async fn log(
     ctx: &ServiceContext,
     community: Option<&str>,
     moderator: Option<&str>,
-    action: Option<&str>,
+    action: Option<ModAction>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<ModLogRow>> {
-    if let Some(action) = action
-        && !ACTIONS.contains(&action)
-    {
-        return Err(Error::validation(
-            "action",
-            format!("must be one of {}", ACTIONS.join(", ")),
-        ));
-    }
     let community_id = match community {
         Some(c) => Some(communities::find(ctx, c).await?.id),
         None => None,

@@ -4,6 +4,7 @@ use crate::auth::Viewer;
 use crate::communities::find;
 use crate::{ServiceContext, can_moderate, users};
 use hearth_core::{Error, Result};
+use hearth_db::moderation::{ModAction, NewModLogEntry};
 use hearth_db::moderator::ModeratorRow;
 
 /// The community's moderators.
@@ -33,12 +34,10 @@ pub async fn add(
     // A banned person who becomes a moderator is no longer banned: logged and told like any
     // unban.
     if hearth_db::moderation::unban(&mut *tx, community.id, person.id).await? {
-        let entry = hearth_db::moderation::NewModLogEntry {
-            community_id: community.id,
+        let entry = NewModLogEntry {
             moderator_id: Some(viewer.person_id),
-            action: "unban",
             target_person_id: Some(person.id),
-            ..Default::default()
+            ..NewModLogEntry::new(community.id, ModAction::Unban)
         };
         hearth_db::moderation::log(&mut *tx, &entry).await?;
         let event = crate::outbox::Event::Banned {
@@ -72,21 +71,53 @@ pub async fn remove(
     can_moderate(ctx, viewer, community.id).await?;
     let person = users::find(ctx, user, "user").await?;
     let mut tx = ctx.pool.begin().await?;
-    let count = hearth_db::moderator::count_for_update(&mut *tx, community.id).await?;
-    let Some(target_since) = hearth_db::moderator::since(&mut *tx, community.id, person.id).await?
+    let remover = Remover {
+        person_id: viewer.person_id,
+        admin: viewer.admin,
+    };
+    check_removal(&mut tx, community.id, remover, person.id, &person.name).await?;
+    hearth_db::moderator::remove(&mut *tx, community.id, person.id).await?;
+    changed(ctx, &mut tx, viewer, community.id, person.id, false).await?;
+    tx.commit().await?;
+    tracing::info!(person = person.id, "moderator removed");
+    Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+}
+
+/// Who is taking a moderator off a community.
+#[derive(Debug, Clone, Copy)]
+pub struct Remover {
+    /// Their person id.
+    pub person_id: i64,
+    /// An admin of this instance (who may remove anyone from its communities).
+    pub admin: bool,
+}
+
+/// The seniority rule, as on Lemmy, for everyone who removes a moderator (here, or through our
+/// inbox from another server): a moderator may remove themselves and those added after them,
+/// never those added before; admins may remove anyone; a community keeps at least one
+/// moderator. Run in the transaction of the removal: it locks the community's moderator rows.
+pub async fn check_removal(
+    conn: &mut sqlx::PgConnection,
+    community_id: i64,
+    remover: Remover,
+    target_id: i64,
+    target_name: &str,
+) -> Result<()> {
+    let count = hearth_db::moderator::count_for_update(&mut *conn, community_id).await?;
+    let Some(target_since) =
+        hearth_db::moderator::since(&mut *conn, community_id, target_id).await?
     else {
         return Err(Error::not_found(format!(
-            "`{}` does not moderate this community.",
-            person.name
+            "`{target_name}` does not moderate this community."
         )));
     };
-    let viewer_since =
-        hearth_db::moderator::since(&mut *tx, community.id, viewer.person_id).await?;
-    let outranked = viewer_since.is_some_and(|since| since > target_since);
-    if !viewer.admin && outranked {
+    let remover_since =
+        hearth_db::moderator::since(&mut *conn, community_id, remover.person_id).await?;
+    let outranked = remover_since.is_some_and(|since| since > target_since);
+    if !remover.admin && outranked {
         return Err(Error::forbidden(
             "outranked",
-            format!("`{}` became a moderator before you did.", person.name),
+            format!("`{target_name}` became a moderator before you did."),
         ));
     }
     if count <= 1 {
@@ -95,11 +126,7 @@ pub async fn remove(
             "A community needs at least one moderator; add another before removing this one.",
         ));
     }
-    hearth_db::moderator::remove(&mut *tx, community.id, person.id).await?;
-    changed(ctx, &mut tx, viewer, community.id, person.id, false).await?;
-    tx.commit().await?;
-    tracing::info!(person = person.id, "moderator removed");
-    Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
+    Ok(())
 }
 
 /// Logs a change of moderators and tells other servers.
@@ -111,16 +138,15 @@ async fn changed(
     person_id: i64,
     added: bool,
 ) -> Result<()> {
-    let entry = hearth_db::moderation::NewModLogEntry {
-        community_id,
+    let action = if added {
+        ModAction::AddModerator
+    } else {
+        ModAction::RemoveModerator
+    };
+    let entry = NewModLogEntry {
         moderator_id: Some(viewer.person_id),
-        action: if added {
-            "add_moderator"
-        } else {
-            "remove_moderator"
-        },
         target_person_id: Some(person_id),
-        ..Default::default()
+        ..NewModLogEntry::new(community_id, action)
     };
     hearth_db::moderation::log(&mut *tx, &entry).await?;
     let event = crate::outbox::Event::ModeratorChanged {

@@ -176,6 +176,26 @@ pub enum Event {
         /// The moderator.
         moderator_id: i64,
     },
+    /// One of our communities relays an activity another server sent it, verbatim in an
+    /// `Announce`, to its members on other servers (not back to the server it came from).
+    Relayed {
+        /// Our community.
+        community_id: i64,
+        /// The activity as received.
+        activity: serde_json::Value,
+        /// The authority it came from.
+        skip_authority: Option<String>,
+    },
+    /// One of our communities relays an activity to chosen inboxes only (a report, to the
+    /// community's moderators on other servers).
+    RelayedTo {
+        /// Our community.
+        community_id: i64,
+        /// The activity as received.
+        activity: serde_json::Value,
+        /// Where it goes.
+        inboxes: Vec<String>,
+    },
 }
 
 /// The future an outbox returns.

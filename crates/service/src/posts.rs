@@ -45,7 +45,7 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
         .map(content::language)
         .transpose()?;
     let community = communities::find(ctx, &form.community).await?;
-    content::may_write(ctx, viewer, &community, true).await?;
+    content::may_post(ctx, viewer, &community).await?;
     rate_limit::check(ctx, Action::Post, &viewer.person_id.to_string()).await?;
     let body_html = markdown::render(&body);
     let mut tx = ctx.pool.begin().await?;
@@ -174,29 +174,22 @@ async fn own_live_post(
     Ok(facts)
 }
 
-/// Checks a vote: its value, the site's downvote switch, the community's membership rule, and
-/// the voter's rate limit (counted last, so refused votes do not use it up).
+/// Checks a vote: its value, the voting rules (`content::may_vote`), and the voter's rate
+/// limit (counted last, so refused votes do not use it up).
 pub(crate) async fn check_vote(
     ctx: &ServiceContext,
     viewer: &Viewer,
     community_id: i64,
+    gone: bool,
     score: i16,
 ) -> Result<()> {
     if !(-1..=1).contains(&score) {
         return Err(Error::validation("score", "must be 1, 0 or -1"));
     }
-    if score != 0 {
-        let community = hearth_db::community::find(&ctx.pool, community_id)
-            .await?
-            .ok_or_else(|| Error::not_found("The community is gone."))?;
-        content::may_write(ctx, viewer, &community, false).await?;
-    }
-    if score == -1 && !hearth_db::site::get(&ctx.pool).await?.downvotes_enabled {
-        return Err(Error::forbidden(
-            "downvotes_disabled",
-            "This instance does not accept downvotes.",
-        ));
-    }
+    let community = hearth_db::community::find(&ctx.pool, community_id)
+        .await?
+        .ok_or_else(|| Error::not_found("The community is gone."))?;
+    content::may_vote(ctx, viewer, &community, gone, score).await?;
     rate_limit::check(ctx, Action::Vote, &viewer.person_id.to_string()).await
 }
 
@@ -206,11 +199,8 @@ pub async fn vote(ctx: &ServiceContext, viewer: &Viewer, id: i64, score: i16) ->
     let facts = hearth_db::post::facts(&ctx.pool, id)
         .await?
         .ok_or_else(|| Error::not_found("There is no post with this id."))?;
-    // Taking a vote back is always allowed; a new vote needs live content.
-    if score != 0 && (facts.deleted || facts.removed) {
-        return Err(Error::forbidden("deleted", "This post has been deleted."));
-    }
-    check_vote(ctx, viewer, facts.community_id, score).await?;
+    let gone = facts.deleted || facts.removed;
+    check_vote(ctx, viewer, facts.community_id, gone, score).await?;
     let mut tx = ctx.pool.begin().await?;
     let old = hearth_db::post::vote(&mut tx, id, viewer.person_id, score).await?;
     if let Some(old) = old.filter(|old| *old != score) {

@@ -20,6 +20,10 @@ pub enum Action {
     Vote,
     /// Lookups of other servers, per account.
     Resolve,
+    /// Reports (`Flag`) received from other servers, per remote actor.
+    RemoteFlag,
+    /// Activities received, per remote server.
+    RemoteActivity,
 }
 
 impl Action {
@@ -31,6 +35,8 @@ impl Action {
             Self::Comment => "comment",
             Self::Vote => "vote",
             Self::Resolve => "resolve",
+            Self::RemoteFlag => "remote-flag",
+            Self::RemoteActivity => "remote-activity",
         }
     }
 
@@ -43,11 +49,13 @@ impl Action {
             Self::Comment => limits.comment,
             Self::Vote => limits.vote,
             Self::Resolve => limits.resolve,
+            Self::RemoteFlag => ctx.settings.federation.inbox.flags,
+            Self::RemoteActivity => ctx.settings.federation.inbox.per_instance,
         }
     }
 }
 
-/// Counts one `action` by `subject` (an IP address or an account id) and refuses it with 429
+/// Counts one `action` by `subject` (an IP address, an account id, a remote actor or server) and refuses it with 429
 /// when the window's allowance is used up.
 pub async fn check(ctx: &ServiceContext, action: Action, subject: &str) -> Result<()> {
     let limit = action.limit(ctx);

@@ -16,7 +16,7 @@ pub struct SetupOutcome {
 /// Later starts change nothing: the settings only seed.
 pub async fn provision(ctx: &ServiceContext) -> Result<SetupOutcome> {
     let settings = &ctx.settings;
-    let site_created = hearth_db::site::seed(&ctx.pool, settings.registration.as_str()).await?;
+    let site_created = hearth_db::site::seed(&ctx.pool, settings.registration).await?;
     crate::keys::backfill(ctx).await?;
     let mut outcome = SetupOutcome {
         site_created,

@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::{ServiceContext, markdown, require_admin};
+use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, Result};
 use hearth_db::site::{SitePatch, SiteRow};
 
@@ -19,8 +20,8 @@ pub struct SiteUpdate {
     pub description: Option<String>,
     /// New rules (markdown).
     pub rules: Option<String>,
-    /// New registration mode: `open`, `approval` or `closed`.
-    pub registration_mode: Option<String>,
+    /// New registration mode.
+    pub registration_mode: Option<RegistrationMode>,
     /// New application question.
     pub application_question: Option<String>,
     /// Whether only admins may create communities.
@@ -44,14 +45,6 @@ pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -
     };
     let description = long_text(update.description.as_deref(), "description", 10_000)?;
     let rules = long_text(update.rules.as_deref(), "rules", 10_000)?;
-    if let Some(mode) = update.registration_mode.as_deref()
-        && !matches!(mode, "open" | "approval" | "closed")
-    {
-        return Err(Error::validation(
-            "registration_mode",
-            "must be `open`, `approval` or `closed`",
-        ));
-    }
     let question = long_text(
         update.application_question.as_deref(),
         "application_question",
@@ -62,7 +55,7 @@ pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -
         name,
         description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
         rules: rules.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
-        registration_mode: update.registration_mode.as_deref(),
+        registration_mode: update.registration_mode,
         application_question: question.as_deref(),
         community_creation_admin_only: update.community_creation_admin_only,
         downvotes_enabled: update.downvotes_enabled,
@@ -70,6 +63,16 @@ pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -
     let site = hearth_db::site::update(&ctx.pool, &patch).await?;
     tracing::info!("site settings updated");
     Ok(site)
+}
+
+/// Parses the `registration_mode` field of a request: `open`, `approval` or `closed`.
+pub fn parse_registration_mode(raw: &str) -> Result<RegistrationMode> {
+    raw.parse().map_err(|_| {
+        Error::validation(
+            "registration_mode",
+            "must be `open`, `approval` or `closed`",
+        )
+    })
 }
 
 /// Checks a markdown field's length and renders it: `(markdown, html)`.

@@ -15,6 +15,7 @@ mod federation_admin;
 mod federation_delivery;
 mod federation_dialects;
 mod federation_fixtures;
+mod federation_hostile;
 mod federation_identity;
 mod federation_moderation;
 mod federation_network;

@@ -8,7 +8,7 @@ use activitypub_federation::config::Data;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
-use hearth_db::community::{CommunityRow, RemoteCommunity};
+use hearth_db::community::{CommunityRow, RemoteCommunity, Visibility};
 use hearth_service::ServiceContext;
 use url::Url;
 
@@ -127,9 +127,9 @@ impl Object for ApubCommunity {
                 nsfw: json.sensitive.unwrap_or(false),
                 posting_restricted_to_mods: json.posting_restricted_to_mods.unwrap_or(false),
                 visibility: if json.manually_approves_followers.unwrap_or(false) {
-                    "approval"
+                    Visibility::Approval
                 } else {
-                    "public"
+                    Visibility::Public
                 },
                 public_key: &json.public_key.public_key_pem,
                 inbox_url: json.inbox.as_str(),
@@ -174,7 +174,7 @@ pub fn group_of(row: &CommunityRow, settings: &hearth_core::Settings) -> anyhow:
         },
         sensitive: Some(row.nsfw),
         posting_restricted_to_mods: Some(row.posting_restricted_to_mods),
-        manually_approves_followers: Some(row.visibility == "approval"),
+        manually_approves_followers: Some(row.visibility == Visibility::Approval),
         discoverable: Some(true),
         language: None,
         published: Some(row.created_at),

@@ -1,15 +1,19 @@
-//! A post as an ActivityPub `Page` (and, accepted, the other types servers use for posts).
+//! A post as an ActivityPub `Page` (and, accepted, the other types servers use for posts): how
+//! we serve ours, and the gate every post from outside passes (`ApubPost::judge`, under the
+//! rules of `ingest`).
 
 use super::community::ApubCommunity;
 use super::freshness;
-use super::person::ApubPerson;
+use crate::ingest::{self, Admission, Held, Teller, Verdict, is_post_kind};
 use crate::protocol::objects::{Attachment, Page};
 use crate::protocol::{LanguageTag, OneOrMany, PUBLIC, Source, is_public};
+use crate::received::InboxError;
 use crate::urls::same_origin;
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
 use chrono::{DateTime, Utc};
+use hearth_db::community::CommunityRow;
 use hearth_db::post::{NewPost, PostRow};
 use hearth_service::ServiceContext;
 use url::Url;
@@ -102,72 +106,240 @@ impl Object for ApubPost {
         // Objects share shapes: without this a Person could be stored as a community, or a
         // reply as a post.
         anyhow::ensure!(
-            matches!(
-                json.kind.as_str(),
-                "Page" | "Article" | "Note" | "Video" | "Event" | "Question"
-            ),
-            "{} is a {}, not a post",
+            is_post_kind(&json.kind) && json.in_reply_to.is_none(),
+            "{} is a {}{}, not a post",
             json.id,
-            json.kind
-        );
-        // A reply is a comment, never a post.
-        anyhow::ensure!(
-            json.in_reply_to.is_none(),
-            "{} is a reply, not a post",
-            json.id
+            json.kind,
+            if json.in_reply_to.is_some() {
+                " reply"
+            } else {
+                ""
+            }
         );
         same_origin(&json.id, expected)?;
-        // A post is published by its author's instance.
-        same_origin(&json.attributed_to, &json.id)?;
         Ok(())
     }
 
+    /// Fetched by its id from its own server: stored through the gate.
     async fn from_json(json: Page, data: &Data<ServiceContext>) -> anyhow::Result<Self> {
-        let author = ObjectId::<ApubPerson>::from(json.attributed_to.clone())
-            .dereference(data)
-            .await?;
-        let community = community_of(&json, data).await?;
-        // Content reaches our own communities only through their inbox, which applies their
-        // rules (membership, moderators-only posting, bans); a lookup must not skip those.
-        anyhow::ensure!(
-            !community.row.local,
-            "{} claims a place in one of our communities; that takes the community's inbox",
-            json.id
-        );
-        let (body, body_html) = super::content_text(
-            json.content.as_deref(),
-            json.media_type.as_deref(),
-            json.source.as_ref(),
-        );
-        let title = title_of(&json, &body_html);
-        let url = link_of(&json);
-        let language = json.language.as_ref().map(|l| l.identifier.clone());
-        let mut tx = data.pool.begin().await?;
-        let id = hearth_db::post::upsert_remote(
-            &mut tx,
+        let id = json.id.clone();
+        let stored = match Self::judge(json, Teller::Origin, data).await? {
+            Verdict::Keep(id) => id,
+            Verdict::Write(write) => {
+                let mut tx = data.pool.begin().await?;
+                let stored = write.store(&mut tx).await?;
+                tx.commit().await?;
+                stored
+            }
+            Verdict::Ignore | Verdict::NeedsParent(_) => {
+                anyhow::bail!("{id} is not a post this server keeps")
+            }
+        };
+        Self::load(data, stored)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("post {stored} vanished"))
+    }
+}
+
+/// A post from outside that passed the gate, ready to be stored.
+#[derive(Debug)]
+pub(crate) struct PostWrite {
+    /// The community it lives in (a held post's own, else where its teller may place it).
+    pub(crate) community: CommunityRow,
+    /// Its author.
+    pub(crate) author: Url,
+    ap_id: Url,
+    author_id: i64,
+    title: String,
+    url: Option<Url>,
+    body: String,
+    body_html: String,
+    nsfw: bool,
+    language: Option<String>,
+    published: DateTime<Utc>,
+    updated: Option<DateTime<Utc>>,
+}
+
+impl PostWrite {
+    /// Stores the post (new, or the changed version of one we hold) in `conn`'s transaction.
+    pub(crate) async fn store(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
+        hearth_db::post::upsert_remote(
+            conn,
             &NewPost {
-                ap_id: Some(json.id.as_str()),
+                ap_id: Some(self.ap_id.as_str()),
                 local: false,
-                community_id: community.row.id,
-                author_id: author.row.id,
-                title: &title,
-                url: url.as_ref().map(Url::as_str),
-                body: &body,
-                body_html: &body_html,
-                nsfw: json.sensitive.unwrap_or(false),
-                language: language.as_deref(),
+                community_id: self.community.id,
+                author_id: self.author_id,
+                title: &self.title,
+                url: self.url.as_ref().map(Url::as_str),
+                body: &self.body,
+                body_html: &self.body_html,
+                nsfw: self.nsfw,
+                language: self.language.as_deref(),
             },
-            // A date in the future would keep the post on top of every feed.
-            json.published.map_or_else(Utc::now, |p| p.min(Utc::now())),
-            json.updated,
+            self.published,
+            self.updated,
         )
         .await?
-        .ok_or_else(|| anyhow::anyhow!("{} would overwrite a local post", json.id))?;
-        tx.commit().await?;
-        Self::load(data, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("post {id} vanished"))
+        .ok_or_else(|| {
+            InboxError::refused("local_id", "This would overwrite a post of this server.")
+        })
     }
+}
+
+impl ApubPost {
+    /// The gate for posts from outside (see `ingest`): whether `teller` may create or change
+    /// this post, and where it goes. Permissions are judged against the community the post
+    /// lives in (a held post's own), never the one an activity is addressed to.
+    pub(crate) async fn judge(
+        page: Page,
+        teller: Teller<'_>,
+        data: &Data<ServiceContext>,
+    ) -> Result<Verdict<PostWrite>, InboxError> {
+        if !is_post_kind(&page.kind) || page.in_reply_to.is_some() {
+            return Err(InboxError::unreadable(format!(
+                "{} is a {}, not a post",
+                page.id, page.kind
+            )));
+        }
+        match ingest::admit(&page.id, &page.attributed_to, &teller, data).await? {
+            Admission::Refetched(page) => {
+                return Box::pin(Self::judge(page, Teller::Origin, data)).await;
+            }
+            Admission::Tombstoned => return Ok(Verdict::Ignore),
+            Admission::Admitted => {}
+        }
+        let held = match hearth_db::post::id_by_ap_id(&data.pool, page.id.as_str()).await? {
+            Some(id) => hearth_db::post::find(&data.pool, id, None).await?,
+            None => None,
+        };
+        let community = match &held {
+            Some(row) => {
+                let facts = Held {
+                    local: row.local,
+                    ap_id: &row.ap_id,
+                    author_ap_id: &row.author_ap_id,
+                    community_id: row.community_id,
+                    gone: row.deleted || row.removed,
+                    edited_at: row.edited_at,
+                };
+                if !ingest::may_change(&facts, &page.attributed_to, page.updated, &teller)? {
+                    return Ok(Verdict::Keep(row.id));
+                }
+                ingest::community(row.community_id, data).await?
+            }
+            None => match placed_in(&page, &teller, data).await? {
+                Some(community) => community,
+                None => return Ok(Verdict::Ignore),
+            },
+        };
+        match teller {
+            // Sent to us directly, content counts only in our own communities, by their rules.
+            Teller::Author { .. } if !community.local => return Ok(Verdict::Ignore),
+            Teller::Author { .. } => {}
+            // Content reaches our own communities only through their inbox.
+            _ if community.local => {
+                return Ok(held.map_or(Verdict::Ignore, |row| Verdict::Keep(row.id)));
+            }
+            _ => {}
+        }
+        let author = ingest::person(&page.attributed_to, data).await?;
+        if matches!(teller, Teller::Author { .. }) {
+            hearth_service::content::may_post(data, &ingest::viewer_for(&author), &community)
+                .await
+                .map_err(InboxError::Refused)?;
+        }
+        let (mut body, mut body_html) = super::content_text(
+            page.content.as_deref(),
+            page.media_type.as_deref(),
+            page.source.as_ref(),
+        );
+        let title = title_of(&page, &body_html);
+        if page.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            // A note that mentions the group (Mastodon): the first line was the title.
+            body = untitled_parts(&body_html).1;
+            body_html = hearth_service::markdown::render(&body);
+        }
+        Ok(Verdict::Write(PostWrite {
+            community,
+            author_id: author.row.id,
+            url: link_of(&page),
+            language: page.language.as_ref().map(|l| l.identifier.clone()),
+            nsfw: page.sensitive.unwrap_or(false),
+            // A date in the future would keep the post on top of every feed.
+            published: page.published.map_or_else(Utc::now, |p| p.min(Utc::now())),
+            updated: page.updated,
+            author: page.attributed_to,
+            ap_id: page.id,
+            title,
+            body,
+            body_html,
+        }))
+    }
+}
+
+/// The community a post we do not hold yet goes into, as its teller may place it: `None` when
+/// it is not ours to keep.
+async fn placed_in(
+    page: &Page,
+    teller: &Teller<'_>,
+    data: &Data<ServiceContext>,
+) -> Result<Option<CommunityRow>, InboxError> {
+    match teller {
+        // One of our communities among the addressees.
+        Teller::Author { .. } => {
+            for candidate in addressees(page) {
+                if let Some(row) =
+                    hearth_db::community::find_by_ap_id(&data.pool, candidate.as_str()).await?
+                    && row.local
+                {
+                    return Ok(Some(row));
+                }
+            }
+            Ok(None)
+        }
+        // The announcer, and only when the post is addressed to it.
+        Teller::Community { community, .. } => {
+            if addressees(page)
+                .iter()
+                .any(|u| u.as_str() == community.ap_id)
+            {
+                Ok(Some((*community).clone()))
+            } else {
+                Err(InboxError::refused(
+                    "not_community_content",
+                    "A community may only announce posts addressed to it.",
+                ))
+            }
+        }
+        // Where its own server says it is.
+        Teller::Origin => Ok(Some(community_of(page, data).await?.row)),
+        // A community's collection holds that community's posts only.
+        Teller::Collection { community, .. } => {
+            let placed = community_of(page, data).await?;
+            Ok((placed.row.id == community.id).then_some(placed.row))
+        }
+    }
+}
+
+/// Who a post is addressed to: `audience`, `to`, `cc` and, for Mastodon notes that name the
+/// group only in a tag, its `Mention`s.
+fn addressees(page: &Page) -> Vec<Url> {
+    let mentioned = page
+        .tag
+        .clone()
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.kind == "Mention")
+        .filter_map(|t| t.href);
+    page.audience
+        .iter()
+        .chain(page.to.iter())
+        .chain(page.cc.iter())
+        .cloned()
+        .chain(mentioned)
+        .collect()
 }
 
 /// A post as a `Page`, as Lemmy emits it.
@@ -208,8 +380,12 @@ pub fn page_of(row: &PostRow) -> anyhow::Result<Page> {
     })
 }
 
-/// The community a post is in: its `audience`, else the first addressee that is a Group.
-async fn community_of(json: &Page, data: &Data<ServiceContext>) -> anyhow::Result<ApubCommunity> {
+/// The community a post is in, as its own server says: its `audience`, else the first
+/// addressee that is a Group.
+async fn community_of(
+    json: &Page,
+    data: &Data<ServiceContext>,
+) -> Result<ApubCommunity, InboxError> {
     let candidates = json
         .audience
         .iter()
@@ -224,7 +400,10 @@ async fn community_of(json: &Page, data: &Data<ServiceContext>) -> anyhow::Resul
             return Ok(community);
         }
     }
-    anyhow::bail!("{} is not addressed to any community", json.id)
+    Err(InboxError::unreadable(format!(
+        "{} is not addressed to any community",
+        json.id
+    )))
 }
 
 /// The title: `name`, else the first line of the content's text (at most 200 characters).
@@ -246,12 +425,7 @@ pub(crate) fn title_of(json: &Page, body_html: &str) -> String {
 /// line of its text without the leading @-mentions, and its body the lines after.
 pub(crate) fn untitled_parts(body_html: &str) -> (String, String) {
     // Paragraphs and line breaks end lines.
-    let with_breaks = body_html
-        .replace("</p>", "</p>\n")
-        .replace("<br>", "\n")
-        .replace("<br/>", "\n")
-        .replace("<br />", "\n");
-    let text = super::html_to_text(&with_breaks);
+    let text = super::html_to_text(body_html);
     let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
     let first = lines.next().unwrap_or_default();
     let title: Vec<&str> = first

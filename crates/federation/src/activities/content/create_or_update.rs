@@ -1,0 +1,206 @@
+//! `Create` and `Update` of a post (`Page`, or another type servers use for posts) or a comment
+//! (`Note` with `inReplyTo`): received, every object passes the gate (`ApubPost::judge`,
+//! `ApubComment::judge`) and one of our communities announces what it applied; sent, the
+//! author's activity wraps our `Page` or `Note`.
+
+use crate::activities::{Addressing, Context, Received, new_id, object_json};
+use crate::ingest::{Teller, Verdict};
+use crate::objects::comment::{ApubComment, CommentWrite};
+use crate::objects::post::{ApubPost, PostWrite};
+use crate::protocol::objects::{Note, Page};
+use crate::protocol::{context, is_addressed_publicly};
+use crate::received::{InboxError, Receipt, Via, deserialize_id, id_of};
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::fetch_object_http;
+use hearth_core::{Error, ErrorKind, Settings};
+use hearth_db::community::CommunityRow;
+use hearth_service::ServiceContext;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+/// A `Create` or `Update` of a post or comment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateOrUpdate {
+    /// The JSON-LD context, on what we send.
+    #[serde(rename = "@context", default, skip_serializing_if = "Value::is_null")]
+    pub(crate) context: Value,
+    /// Its id.
+    pub(crate) id: Url,
+    /// `Create` or `Update`.
+    #[serde(rename = "type")]
+    pub(crate) kind: CreateOrUpdateKind,
+    /// The author.
+    #[serde(deserialize_with = "deserialize_id")]
+    pub(crate) actor: Url,
+    /// Addressing.
+    #[serde(flatten)]
+    pub(crate) addressing: Addressing,
+    /// The post or comment, embedded (or, received, maybe only its id).
+    pub(crate) object: Value,
+}
+
+/// The type of a [`CreateOrUpdate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CreateOrUpdateKind {
+    /// A new object.
+    Create,
+    /// A changed object.
+    Update,
+}
+
+impl CreateOrUpdate {
+    /// Our author's `Create` or `Update` of `object` (a `Page` or `Note`) in `community`.
+    pub(crate) fn new(
+        settings: &Settings,
+        kind: CreateOrUpdateKind,
+        actor: &Url,
+        community: &CommunityRow,
+        object: Value,
+    ) -> anyhow::Result<Self> {
+        let name = match kind {
+            CreateOrUpdateKind::Create => "create",
+            CreateOrUpdateKind::Update => "update",
+        };
+        Ok(Self {
+            context: context(),
+            id: new_id(settings, name)?,
+            kind,
+            actor: actor.clone(),
+            addressing: Addressing::community(community),
+            object,
+        })
+    }
+}
+
+/// A post or comment that passed the gate.
+pub(crate) enum Written {
+    /// A post.
+    Post(PostWrite),
+    /// A comment.
+    Comment(CommentWrite),
+}
+
+#[async_trait::async_trait]
+impl Received for CreateOrUpdate {
+    type Checked = Written;
+
+    async fn verify(&self, cx: &Context<'_>) -> Result<Option<Written>, InboxError> {
+        let object = object_json(&self.object, cx.data).await?;
+        if !is_addressed_publicly(&object) && !is_addressed_publicly(cx.raw) {
+            // Direct messages and followers-only notes are not community content.
+            return Ok(None);
+        }
+        let teller = match &cx.via {
+            Via::Direct => Teller::Author { actor: &self.actor },
+            Via::Announced(community) => Teller::Community {
+                community,
+                actor: &self.actor,
+            },
+        };
+        if object.get("inReplyTo").is_some_and(|v| !v.is_null()) {
+            let note: Note = serde_json::from_value(object)
+                .map_err(|e| InboxError::unreadable(format!("The comment cannot be read: {e}")))?;
+            let mut verdict = ApubComment::judge(note.clone(), teller, cx.data).await?;
+            if let Verdict::NeedsParent(parent) = &verdict {
+                // Our own community: the parent is usually still on its way, but it may never
+                // come (Mastodon addresses a reply only to its parent's author, so a reply to
+                // such a reply arrives without the middle of its thread). The parent is fetched
+                // from its own server and applied as if its author had sent it here, parents
+                // first; the fetch budget of this request bounds the climb. When that fails,
+                // the sender retries later.
+                if let Err(e) = thread_in_parent(parent, cx.data).await {
+                    tracing::debug!(%parent, error = ?e, "cannot fetch a missing parent");
+                    return Err(not_yet());
+                }
+                verdict = ApubComment::judge(note, teller, cx.data).await?;
+            }
+            Ok(match verdict {
+                Verdict::Write(write) => Some(Written::Comment(write)),
+                Verdict::NeedsParent(_) => return Err(not_yet()),
+                Verdict::Ignore | Verdict::Keep(_) => None,
+            })
+        } else {
+            let page: Page = serde_json::from_value(object)
+                .map_err(|e| InboxError::unreadable(format!("The post cannot be read: {e}")))?;
+            Ok(match ApubPost::judge(page, teller, cx.data).await? {
+                Verdict::Write(write) => Some(Written::Post(write)),
+                Verdict::Ignore | Verdict::Keep(_) | Verdict::NeedsParent(_) => None,
+            })
+        }
+    }
+
+    async fn receive(self, written: Written, cx: &Context<'_>) -> Result<(), InboxError> {
+        let Some(mut tx) = cx.receipt.begin(cx.data).await? else {
+            return Ok(());
+        };
+        let (community, author) = match &written {
+            Written::Post(write) => {
+                write.store(&mut tx).await?;
+                (&write.community, &write.author)
+            }
+            Written::Comment(write) => {
+                write.store(&mut tx).await?;
+                (&write.community, &write.author)
+            }
+        };
+        // Sent to us, the gate lets content into our own communities only: announce it.
+        let announce = matches!(cx.via, Via::Direct);
+        cx.relay(&mut tx, community, author, announce).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn not_yet() -> InboxError {
+    InboxError::Refused(Error::new(ErrorKind::Unavailable(
+        "The comment's parent has not arrived here yet; retry later.".to_owned(),
+    )))
+}
+
+/// Fetches a comment we miss in one of our own communities from its author's server and applies
+/// it as a `Create` from its author (so it is announced to the members like any comment); its
+/// own missing parents are fetched the same way first.
+async fn thread_in_parent(url: &Url, data: &Data<ServiceContext>) -> Result<(), InboxError> {
+    let fetched = fetch_object_http::<ServiceContext, Value>(url, data)
+        .await
+        .map_err(|e| InboxError::Other(anyhow::anyhow!("{e}")))?
+        .object;
+    if fetched.get("inReplyTo").is_none_or(Value::is_null) {
+        return Err(InboxError::unreadable("The parent is not a comment."));
+    }
+    if !is_addressed_publicly(&fetched) {
+        // A private reply is not ours to show in a public thread.
+        return Err(InboxError::refused(
+            "not_public",
+            "The parent is not public.",
+        ));
+    }
+    if id_of(fetched.get("id")).as_ref() != Some(url) {
+        return Err(InboxError::refused(
+            "origin_mismatch",
+            "The parent's id is not the address it was fetched from.",
+        ));
+    }
+    let author = fetched
+        .get("attributedTo")
+        .and_then(crate::protocol::objects::author_of)
+        .ok_or_else(|| InboxError::unreadable("The parent has no author."))?;
+    let create = json!({
+        "id": format!("{url}#create"),
+        "type": "Create",
+        "actor": author.as_str(),
+        "to": fetched.get("to").cloned().unwrap_or(Value::Null),
+        "cc": fetched.get("cc").cloned().unwrap_or(Value::Null),
+        "object": fetched,
+    });
+    let activity: CreateOrUpdate = crate::activities::read(&create)?;
+    let cx = Context {
+        data,
+        via: Via::Direct,
+        receipt: Receipt::none(),
+        raw: &create,
+    };
+    Box::pin(crate::activities::apply(activity, &cx)).await
+}

@@ -1,0 +1,3 @@
+//! Site administration between servers: instance-wide bans.
+
+pub(crate) mod block;
