@@ -1,11 +1,10 @@
 //! Signing up, signing in and out, and recognising the signed-in account behind a bearer token.
 //! Tokens are 256 random bits shown once; only their SHA-256 is stored.
 
-use crate::constraint::violated_constraint;
 use crate::{ServiceContext, password};
 use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, Result, Username};
-use hearth_db::person::{self, NewLocalAccount};
+use hearth_db::person;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -94,35 +93,14 @@ pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Regist
         ));
     }
     let password_hash = password::hash(form.password).await?;
-    let (public_key, private_key) = crate::keys::generate().await?;
-    let ap_id = ctx.person_ap_id(name.as_str());
     let mut tx = ctx.pool.begin().await?;
-    let person_id = person::insert_local(
-        &mut tx,
-        &NewLocalAccount {
-            ap_id: &ap_id,
-            name: name.as_str(),
-            display_name: display_name.as_deref(),
-            email: email.as_deref(),
-            password_hash: &password_hash,
-            admin: false,
-            approved: !pending,
-            public_key: &public_key,
-            private_key: &private_key,
-        },
-    )
-    .await
-    .map_err(|e| match violated_constraint(&e).as_deref() {
-        Some("local_account_email_key") => {
-            Error::conflict("email_taken", "An account with this email address exists.")
-        }
-        // The id is made from the lowercased name, so either key means the name is taken.
-        Some("person_local_name_key" | "person_ap_id_key") => Error::conflict(
-            "name_taken",
-            format!("The username `{name}` is already taken."),
-        ),
-        _ => Error::from(e),
-    })?;
+    let details = crate::accounts::AccountDetails {
+        display_name: display_name.as_deref(),
+        email: email.as_deref(),
+        admin: false,
+        approved: !pending,
+    };
+    let person_id = crate::accounts::insert(ctx, &mut tx, &name, &password_hash, details).await?;
     if pending {
         hearth_db::application::insert(&mut *tx, person_id, answer).await?;
     }
