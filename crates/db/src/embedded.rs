@@ -283,6 +283,16 @@ fn check_traversable(dir: &Path, owner: &Owner) -> Result<(), ClusterError> {
     Ok(())
 }
 
+/// True when `dir` holds a cluster (`PG_VERSION`, written by initdb). A directory this user may
+/// not read (it belongs to the user PostgreSQL runs as) counts as one: `start` says what is
+/// wrong with it, where "no cluster here" would mislead.
+pub fn cluster_exists(dir: &Path) -> bool {
+    match fs::metadata(dir.join("PG_VERSION")) {
+        Ok(_) => true,
+        Err(e) => e.kind() == io::ErrorKind::PermissionDenied,
+    }
+}
+
 /// A running cluster. Dropping one that this process started stops it.
 #[derive(Debug)]
 pub struct EmbeddedCluster {

@@ -1,7 +1,7 @@
 //! Applying migrations and telling whether a database is current with this binary.
 
 use crate::MIGRATOR;
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use std::collections::HashSet;
 
 /// How the database's applied migrations compare with the ones compiled in.
@@ -21,8 +21,23 @@ impl MigrationStatus {
 }
 
 /// Applies every pending migration.
+///
+/// They run on a connection of their own, opened like the pool's but quieter, and closed
+/// afterwards. The migrator begins with `create table if not exists _sqlx_migrations`, which
+/// makes PostgreSQL answer with a NOTICE ("relation … already exists, skipping") at every start
+/// and command, and sqlx logs notices at info: the connection asks for warnings and worse only.
+/// And a migration may rightly take seconds (a new index on a big table), which sqlx would log
+/// as a slow statement, with the whole migration's SQL, at warn.
 pub async fn run(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    MIGRATOR.run(pool).await
+    let options = (*pool.connect_options())
+        .clone()
+        .options([("client_min_messages", "warning")])
+        .disable_statement_logging();
+    let mut conn = PgConnection::connect_with(&options).await?;
+    let result = MIGRATOR.run(&mut conn).await;
+    let closed = conn.close().await;
+    result?;
+    Ok(closed?)
 }
 
 /// Compares the applied migrations with the compiled-in ones.

@@ -2,7 +2,7 @@
 //! the library. Every failure ends as one line on stderr and a non-zero exit code.
 
 use crate::app::{Application, shutdown_signal};
-use crate::database::Database;
+use crate::database::{Database, IfMissing};
 use clap::{Args, Parser, Subcommand};
 use hearth_core::{Settings, Username};
 use hearth_db::embedded::WhenInUse;
@@ -30,20 +30,40 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server. Without database.url, Hearth starts its own PostgreSQL cluster in
-    /// <data_dir>/postgres and stops it on exit (SIGINT/SIGTERM).
+    /// <data_dir>/postgres (creating it on the first start) and stops it on exit (SIGINT/SIGTERM).
     Serve,
     /// Deliver activities to other servers, and nothing else (no HTTP). Run as many as needed
     /// beside `hearth serve` on the same database; set `federation.delivery.workers = false` on
     /// the servers to leave all sending to them.
     Worker,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate(InitArg),
     /// Administer the instance from the command line.
-    #[command(subcommand)]
-    Admin(AdminCommand),
+    Admin(Admin),
 }
 
-/// Administrative commands; they work whether or not the server is running.
+/// `--init`: create the embedded cluster when `<data_dir>/postgres` has none.
+#[derive(Debug, Args)]
+pub struct InitArg {
+    /// Create Hearth's database in <data_dir> if there is none yet. Without it, a command finds
+    /// no database where it looks and stops, rather than starting a new, empty instance there.
+    #[arg(long, global = true)]
+    pub init: bool,
+}
+
+/// `hearth admin …`: the command, and whether it may create the database.
+#[derive(Debug, Args)]
+pub struct Admin {
+    /// Whether to create the database when there is none.
+    #[command(flatten)]
+    pub init: InitArg,
+    /// The administrative command.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// Administrative commands; they work whether or not the server is running, on its database
+/// (`database.url`, or the embedded cluster in <data_dir>).
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a local account. The password is read from a prompt, or from the first line of
@@ -128,13 +148,24 @@ pub struct CreateUser {
     pub admin: bool,
 }
 
-/// Runs a parsed command line. `env` is the process environment.
+/// What a one-shot command does when it finds no database: create it with `--init`, else stop.
+fn if_missing(init: &InitArg) -> IfMissing {
+    if init.init {
+        IfMissing::Create
+    } else {
+        IfMissing::Fail {
+            remedy: "or add --init to create one",
+        }
+    }
+}
+
+/// Runs a parsed command line.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     match cli.command {
         Command::Serve => serve(settings).await,
-        Command::Migrate => {
-            let db = Database::open(&settings, WhenInUse::Share).await?;
+        Command::Migrate(init) => {
+            let db = Database::open(&settings, WhenInUse::Share, if_missing(&init)).await?;
             let result = hearth_db::migrations::run(&db.pool).await;
             let status = hearth_db::migrations::status(&db.pool).await;
             db.close().await?;
@@ -146,9 +177,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args).await,
-        Command::Admin(AdminCommand::Queue) => queue(settings).await,
-        Command::Admin(command) => administer(settings, command).await,
+        Command::Admin(admin) => {
+            let missing = if_missing(&admin.init);
+            match admin.command {
+                AdminCommand::CreateUser(args) => create_user(settings, missing, args).await,
+                AdminCommand::Queue => queue(settings, missing).await,
+                command => administer(settings, missing, command).await,
+            }
+        }
         Command::Worker => worker(settings).await,
     }
 }
@@ -158,7 +194,10 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
         settings.federation.enabled,
         "federation is off (`federation.enabled = false`): there is nothing to deliver"
     );
-    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let missing = IfMissing::Fail {
+        remedy: "or run `hearth serve` with this data directory first",
+    };
+    let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let status = hearth_db::migrations::status(&db.pool).await;
     let result = async {
         let status = status?;
@@ -189,8 +228,12 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
 }
 
 /// The administrative commands that act as an administrator of this instance.
-async fn administer(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result<()> {
-    let db = Database::open(&settings, WhenInUse::Share).await?;
+async fn administer(
+    settings: Arc<Settings>,
+    missing: IfMissing,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
+    let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let result = async {
         hearth_db::migrations::run(&db.pool).await?;
         let mut ctx = ServiceContext::new(db.pool.clone(), settings.clone());
@@ -278,15 +321,8 @@ async fn run_admin(
                 .map_err(for_operator)?;
             if rows.is_empty() {
                 println!("no applications are waiting");
-            }
-            for row in rows {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    row.id,
-                    row.name,
-                    row.created_at.format("%Y-%m-%d %H:%M"),
-                    row.answer.replace('\n', " ")
-                );
+            } else {
+                print!("{}", applications_table(&rows));
             }
         }
         AdminCommand::Approve(args) => {
@@ -318,12 +354,41 @@ async fn run_admin(
     Ok(())
 }
 
-async fn queue(settings: Arc<Settings>) -> anyhow::Result<()> {
-    let db = Database::open(&settings, WhenInUse::Share).await?;
+async fn queue(settings: Arc<Settings>, missing: IfMissing) -> anyhow::Result<()> {
+    let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let rows = hearth_db::federation::queue(&db.pool).await;
     db.close().await?;
     print!("{}", queue_table(&rows?));
     Ok(())
+}
+
+/// Pending registration applications as a text table, under a header row.
+pub fn applications_table(rows: &[hearth_db::application::ApplicationRow]) -> String {
+    use std::fmt::Write;
+    let id_width = rows
+        .iter()
+        .map(|r| r.id.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(4);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>id_width$}  {:<name_width$}  {:<16}  ANSWER",
+        "ID", "NAME", "APPLIED"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:>id_width$}  {:<name_width$}  {:<16}  {}",
+            r.id,
+            r.name,
+            r.created_at.format("%Y-%m-%d %H:%M"),
+            r.answer.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+    out
 }
 
 /// The queue as a text table: one line per destination server, then the totals.
@@ -416,7 +481,7 @@ pub fn queue_table(rows: &[hearth_db::federation::HostQueue]) -> String {
 }
 
 async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {
-    let db = Database::open(&settings, WhenInUse::Refuse).await?;
+    let db = Database::open(&settings, WhenInUse::Refuse, IfMissing::Create).await?;
     let result = async {
         let app = Application::build(settings.clone(), db.pool.clone()).await?;
         tracing::info!(
@@ -438,10 +503,15 @@ async fn serve(settings: Arc<Settings>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(settings: Arc<Settings>, args: CreateUser) -> anyhow::Result<()> {
+async fn create_user(
+    settings: Arc<Settings>,
+    missing: IfMissing,
+    args: CreateUser,
+) -> anyhow::Result<()> {
     let name = Username::parse(&args.name, "NAME").map_err(for_operator)?;
+    crate::database::check_exists(&settings, missing)?;
     let password = read_password()?;
-    let db = Database::open(&settings, WhenInUse::Share).await?;
+    let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let result = async {
         hearth_db::migrations::run(&db.pool).await?;
         let ctx = ServiceContext::new(db.pool.clone(), settings.clone());

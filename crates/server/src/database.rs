@@ -6,10 +6,24 @@ use hearth_db::embedded::{ClusterOptions, EmbeddedCluster, WhenInUse};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
+use std::path::Path;
 use std::str::FromStr;
 
 /// The database name inside the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "hearth";
+
+/// What to do when there is no embedded cluster in `<data_dir>/postgres` yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    /// Make one: `hearth serve`, and the commands given `--init`.
+    Create,
+    /// Stop with a message naming the directory looked in and `remedy`, creating nothing: a
+    /// command run from the wrong folder must not start a new, empty instance there.
+    Fail {
+        /// What the operator can do, e.g. "or add --init to create one".
+        remedy: &'static str,
+    },
+}
 
 /// A connection pool and, when Hearth runs its own cluster, that cluster.
 pub struct Database {
@@ -20,7 +34,11 @@ pub struct Database {
 
 impl Database {
     /// Connects to `database.url`, or starts the embedded cluster and connects to it.
-    pub async fn open(settings: &Settings, when_in_use: WhenInUse) -> anyhow::Result<Self> {
+    pub async fn open(
+        settings: &Settings,
+        when_in_use: WhenInUse,
+        if_missing: IfMissing,
+    ) -> anyhow::Result<Self> {
         let max = settings.database.max_connections;
         if let Some(url) = &settings.database.url {
             let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|e| {
@@ -36,6 +54,7 @@ impl Database {
                 cluster: None,
             });
         }
+        check_exists(settings, if_missing)?;
         let options = cluster_options(settings);
         let cluster =
             tokio::task::spawn_blocking(move || EmbeddedCluster::start(&options, when_in_use))
@@ -63,6 +82,33 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Under `IfMissing::Fail`, fails naming the directories unless there is a database to open:
+/// `database.url`, or the embedded cluster. [`Database::open`] checks it before anything is
+/// started or written (the cluster's start makes its directory and lock file); a command that
+/// prompts first checks it before prompting.
+pub fn check_exists(settings: &Settings, if_missing: IfMissing) -> anyhow::Result<()> {
+    let IfMissing::Fail { remedy } = if_missing else {
+        return Ok(());
+    };
+    let cluster_dir = settings.data_dir.join("postgres");
+    if settings.database.url.is_some() || hearth_db::embedded::cluster_exists(&cluster_dir) {
+        return Ok(());
+    }
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let data_dir = absolute(&settings.data_dir);
+    if data_dir.is_dir() {
+        anyhow::bail!(
+            "no Hearth database in the data directory {} (there is no cluster in {}); pass --config, set HEARTH__DATA_DIR, {remedy}",
+            data_dir.display(),
+            absolute(&cluster_dir).display()
+        );
+    }
+    anyhow::bail!(
+        "no Hearth data directory at {}; pass --config, set HEARTH__DATA_DIR, {remedy}",
+        data_dir.display()
+    )
 }
 
 /// Where and how the embedded cluster runs, from the settings.

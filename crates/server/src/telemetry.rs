@@ -1,4 +1,6 @@
 //! Logging: a tracing subscriber whose filter comes from `RUST_LOG` or, failing that, `log.level`.
+//! Logs go to standard error, so that what a command prints on standard output (a table, "created
+//! alice") stays clean for the operator and for scripts.
 
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -15,7 +17,8 @@ pub fn init(level: &str, rust_log: Option<String>) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::stdout().is_terminal())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init()
         .map_err(|e| format!("cannot install the logger: {e}"))
 }

@@ -1,6 +1,7 @@
-//! The `hearth` binary as an operator meets it: help, configuration mistakes, the embedded
-//! cluster's whole life across commands, and an external database. Each test runs the real
-//! binary as a child process.
+//! The `hearth` binary as an operator meets it: help, configuration mistakes, commands run where
+//! there is no database, the embedded cluster's whole life across commands, an external
+//! database, and clean output (logs on stderr only, no PostgreSQL notices). Each test runs the
+//! real binary as a child process.
 
 #![allow(
     clippy::unwrap_used,
@@ -104,20 +105,51 @@ fn terminate(mut child: Child, signal: Signal) {
     }
 }
 
-fn serve(data_dir: &Path, port: u16) -> Child {
+/// `hearth serve`, logging at info: standard output goes to `<log>.out`, standard error (the
+/// log) to `<log>.err`.
+fn serve(data_dir: &Path, port: u16, log: &Path) -> Child {
     hearth(data_dir)
         .arg("serve")
         .env("HEARTH__BIND", format!("127.0.0.1:{port}"))
         .env("HEARTH__HOSTNAME", format!("localhost:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .env("RUST_LOG", "info")
+        .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
+        .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
         .spawn()
         .unwrap()
 }
 
+/// Asserts that a server's output, written by [`serve`], is what an operator should see: the
+/// log on stderr (it logged its start), nothing on stdout, and no noise from PostgreSQL.
+fn assert_clean_server_output(log: &Path) {
+    let out = std::fs::read_to_string(log.with_extension("out")).unwrap();
+    let err = std::fs::read_to_string(log.with_extension("err")).unwrap();
+    assert!(out.is_empty(), "logs go to stderr, not stdout: {out}");
+    assert!(err.contains("Hearth is listening"), "{err}");
+    assert!(!err.contains("_sqlx_migrations"), "{err}");
+    assert!(!err.contains("terminating connection"), "{err}");
+}
+
+/// Asserts a command's output is clean: no log line on stdout, no PostgreSQL notice anywhere.
+fn assert_clean_command_output(out: &Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for level in [" TRACE ", " DEBUG ", " INFO ", " WARN ", " ERROR "] {
+        assert!(!stdout.contains(level), "a log line on stdout: {stdout}");
+    }
+    assert!(!stderr.contains("_sqlx_migrations"), "{stderr}");
+}
+
 fn create_user(data_dir: &Path, name: &str, password: &str) -> Output {
+    create_user_with(data_dir, name, password, &[])
+}
+
+/// `hearth admin create-user NAME --admin` with `extra` arguments, logging at info.
+fn create_user_with(data_dir: &Path, name: &str, password: &str, extra: &[&str]) -> Output {
     let mut child = hearth(data_dir)
         .args(["admin", "create-user", name, "--admin"])
+        .args(extra)
+        .env("RUST_LOG", "info")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -216,23 +248,95 @@ fn a_data_dir_the_postgres_user_cannot_reach_stops_start_up() {
     assert_one_line_failure(&out, &[&home.display().to_string(), "/var/lib/hearth"]);
 }
 
+/// Run in a folder with no configuration, where `./data` (the default `data_dir`) does not
+/// exist, a command must not start a new, empty instance there: it names the directory it
+/// looked for and how to point it at the right one.
+#[test]
+fn commands_run_where_there_is_no_data_directory_say_so_and_create_nothing() {
+    let tmp = traversable_tempdir();
+    let expected = tmp.path().canonicalize().unwrap().join("data");
+    for (args, remedy) in [
+        (&["admin", "applications"][..], "--init"),
+        (&["admin", "create-user", "alice", "--admin"][..], "--init"),
+        (&["admin", "queue"][..], "--init"),
+        (&["migrate"][..], "--init"),
+        (&["worker"][..], "hearth serve"),
+    ] {
+        let mut cmd = Command::new(HEARTH);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HEARTH__") {
+                cmd.env_remove(key);
+            }
+        }
+        let out = cmd
+            .args(args)
+            .env_remove("RUST_LOG")
+            .current_dir(tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_one_line_failure(
+            &out,
+            &[
+                &format!("no Hearth data directory at {}", expected.display()),
+                "--config",
+                "HEARTH__DATA_DIR",
+                remedy,
+            ],
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} created {left:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_embedded_cluster_lives_and_stops_with_hearth_and_keeps_its_data() {
     let tmp = traversable_tempdir();
     let data = tmp.path().join("data");
+    let log = tmp.path().join("serve");
 
-    // A CLI command against a stopped instance starts the cluster, and stops it again.
+    // Before the first start there is no database: an admin command says so and creates none…
     let out = create_user(&data, "alice", "a long enough password");
+    assert_one_line_failure(&out, &[&data.display().to_string(), "--init"]);
+    assert!(!data.exists(), "nothing is created without --init");
+
+    // … unless given --init: then it makes the cluster, starts it, and stops it again. Its
+    // output is the result alone; the log (info here) goes to stderr.
+    let out = create_user_with(&data, "alice", "a long enough password", &["--init"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created alice (administrator)"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "created alice (administrator)\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedded PostgreSQL started"));
     assert!(!cluster_running(&data));
 
+    // Once it exists, admin commands use it without --init, and migrations already applied
+    // make no noise.
+    let out = hearth(&data)
+        .args(["admin", "applications"])
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim()
+        ),
+        (Some(0), "no applications are waiting"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedded PostgreSQL started"));
+    assert_clean_command_output(&out);
+
     let port = free_port();
-    let mut child = serve(&data, port);
+    let mut child = serve(&data, port, &log);
     wait_ready(port, &mut child).await;
     assert!(cluster_running(&data));
 
@@ -257,15 +361,18 @@ async fn the_embedded_cluster_lives_and_stops_with_hearth_and_keeps_its_data() {
 
     terminate(child, Signal::SIGINT);
     assert!(!cluster_running(&data), "the cluster stops with Hearth");
+    assert_clean_server_output(&log);
 
     // Started again, it reuses the cluster and the data in it.
     let port = free_port();
-    let mut child = serve(&data, port);
+    let mut child = serve(&data, port, &log);
     wait_ready(port, &mut child).await;
     let out = create_user(&data, "alice", "a long enough password");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    assert_clean_command_output(&out);
     terminate(child, Signal::SIGTERM);
     assert!(!cluster_running(&data));
+    assert_clean_server_output(&log);
 }
 
 #[tokio::test]
@@ -412,8 +519,10 @@ async fn admin_commands_block_ban_and_grant_from_the_command_line() {
         let out = hearth(&data)
             .args(args)
             .env("HEARTH__DATABASE__URL", url.as_str())
+            .env("RUST_LOG", "info")
             .output()
             .unwrap();
+        assert_clean_command_output(&out);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -473,7 +582,31 @@ async fn admin_commands_block_ban_and_grant_from_the_command_line() {
     .await
     .unwrap();
     assert!(!is_admin);
+
+    // Applications waiting are listed under a header row, and decided by id.
+    let id: i64 = sqlx::query_scalar(
+        "insert into registration_application (person_id, answer)
+         select id, 'I grow tomatoes,
+         and beans' from person where name = 'member' returning id",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
     conn.close().await.unwrap();
+    let (code, out, err) = run(&["admin", "applications"]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["ID", "NAME", "APPLIED", "ANSWER"], "{out}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row[..2], [id.to_string().as_str(), "member"], "{out}");
+    assert!(lines[1].ends_with("I grow tomatoes, and beans"), "{out}");
+    let (code, out, _) = run(&["admin", "approve", &id.to_string()]);
+    assert_eq!(
+        (code, out.trim()),
+        (Some(0), format!("approved application {id}").as_str())
+    );
     let (code, out, _) = run(&["admin", "applications"]);
     assert_eq!((code, out.trim()), (Some(0), "no applications are waiting"));
 }
