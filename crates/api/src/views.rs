@@ -176,9 +176,9 @@ pub struct Page<T: ToSchema> {
 /// A community's counts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityCounts {
-    /// Joined members.
+    /// Joined members (a remote community's as its own server counts them, once known).
     pub members: i32,
-    /// Posts.
+    /// Posts (a remote community's as its own server counts them, once known).
     pub posts: i32,
     /// Comments.
     pub comments: i32,
@@ -236,6 +236,8 @@ impl From<CommunityDetails> for CommunityView {
 
 impl From<CommunityRow> for CommunityView {
     fn from(c: CommunityRow) -> Self {
+        // A remote community's own server's counts when known (see `CommunityRow::members`).
+        let (members, posts) = (c.members(), c.posts());
         Self {
             id: c.id,
             name: c.name,
@@ -250,8 +252,8 @@ impl From<CommunityRow> for CommunityView {
             created_at: c.created_at,
             updated_at: c.updated_at,
             counts: CommunityCounts {
-                members: c.member_count,
-                posts: c.post_count,
+                members,
+                posts,
                 comments: c.comment_count,
                 users_active_day: c.users_active_day,
                 users_active_week: c.users_active_week,

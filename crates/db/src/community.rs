@@ -91,6 +91,32 @@ pub struct CommunityRow {
     pub followers_url: Option<String>,
     /// When a remote copy was last fetched.
     pub last_refreshed_at: DateTime<Utc>,
+    /// A remote community's members as its own server counts them (its followers collection's
+    /// `totalItems`), when known.
+    pub home_member_count: Option<i32>,
+    /// A remote community's posts as its own server counts them (its outbox's `totalItems`),
+    /// when known.
+    pub home_post_count: Option<i32>,
+}
+
+impl CommunityRow {
+    /// The members to show: for a remote community its own server's count when known (ours
+    /// counts only the members here), else the members here.
+    pub fn members(&self) -> i32 {
+        match self.home_member_count {
+            Some(home) if !self.local => home,
+            _ => self.member_count,
+        }
+    }
+
+    /// The posts to show: for a remote community its own server's count when known (ours
+    /// counts only what reached us), else the posts here.
+    pub fn posts(&self) -> i32 {
+        match self.home_post_count {
+            Some(home) if !self.local => home,
+            _ => self.post_count,
+        }
+    }
 }
 
 /// A community as the checked queries read it, before its visibility is parsed.
@@ -119,6 +145,8 @@ struct StoredCommunity {
     shared_inbox_url: Option<String>,
     followers_url: Option<String>,
     last_refreshed_at: DateTime<Utc>,
+    home_member_count: Option<i32>,
+    home_post_count: Option<i32>,
 }
 
 impl TryFrom<StoredCommunity> for CommunityRow {
@@ -150,6 +178,8 @@ impl TryFrom<StoredCommunity> for CommunityRow {
             shared_inbox_url: c.shared_inbox_url,
             followers_url: c.followers_url,
             last_refreshed_at: c.last_refreshed_at,
+            home_member_count: c.home_member_count,
+            home_post_count: c.home_post_count,
         })
     }
 }
@@ -213,7 +243,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -224,7 +254,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where id = $1", id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where id = $1", id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -264,7 +294,7 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
                  order by id desc limit $3",
@@ -281,7 +311,7 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
                  order by member_count desc, id desc limit $4",
@@ -299,7 +329,7 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community
+                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
                  where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
                  order by users_active_week desc, id desc limit $4",
@@ -361,7 +391,7 @@ pub async fn update(
             visibility = coalesce($7, visibility),
             updated_at = now()
          where id = $1
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
         id,
         patch.title,
         patch.description.map(|d| d.0),
@@ -375,10 +405,14 @@ pub async fn update(
     .and_then(CommunityRow::try_from)
 }
 
-/// Adds `delta` to the member count.
+/// Adds `delta` to the member count, and to a remote community's own count when known (its
+/// server counts our members too, so it stays in step until the next refresh).
 pub async fn add_members(db: impl PgExecutor<'_>, id: i64, delta: i32) -> sqlx::Result<()> {
     sqlx::query!(
-        "update community set member_count = member_count + $2 where id = $1",
+        "update community set member_count = member_count + $2,
+             home_member_count = case when home_member_count is not null
+                                      then greatest(home_member_count + $2, 0) end
+         where id = $1",
         id,
         delta
     )
@@ -392,7 +426,7 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where ap_id = $1", ap_id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where ap_id = $1", ap_id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -407,7 +441,7 @@ pub async fn find_remote(
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at from community where not local and lower(name) = lower($1) and host = $2",
+        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
@@ -478,7 +512,7 @@ pub async fn upsert_remote(
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
             followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
          where not community.local
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at",
+         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
         c.ap_id,
         c.name,
         c.title,
@@ -496,6 +530,47 @@ pub async fn upsert_remote(
     .fetch_one(db)
     .await
     .and_then(CommunityRow::try_from)
+}
+
+/// The largest count taken from another server; anything above (or below 0) is clamped.
+pub const MOST_HOME_COUNT: i64 = 1_000_000_000;
+
+/// Stores a remote community's own counts (followers and outbox `totalItems`); `None` leaves a
+/// count as it was. Values are clamped to `0..=MOST_HOME_COUNT`.
+pub async fn set_home_counts(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    members: Option<i64>,
+    posts: Option<i64>,
+) -> sqlx::Result<()> {
+    let clamp =
+        |n: Option<i64>| n.map(|n| i32::try_from(n.clamp(0, MOST_HOME_COUNT)).unwrap_or(i32::MAX));
+    sqlx::query!(
+        "update community
+         set home_member_count = coalesce($2, home_member_count),
+             home_post_count = coalesce($3, home_post_count)
+         where id = $1 and not local",
+        id,
+        clamp(members),
+        clamp(posts)
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims the one lookup-triggered backfill of a remote community: true the first time only
+/// (across processes), false after.
+pub async fn claim_backfill(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let claimed = sqlx::query_scalar!(
+        "update community set backfill_started_at = now()
+         where id = $1 and not local and backfill_started_at is null
+         returning id",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(claimed.is_some())
 }
 
 /// Local communities without a key pair.

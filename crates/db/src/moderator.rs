@@ -131,3 +131,38 @@ pub async fn has_local_moderators(
     .await?
     .is_some())
 }
+
+/// Makes a remote community's moderators those its own server lists: removes the moderators
+/// whose ActivityPub id is not in `listed`, and adds `people` (in the collection's order, which
+/// is seniority on Lemmy and here) who were not moderators yet. Returns how many were added
+/// and removed. Only for remote communities (a local community's moderators are ours to keep).
+pub async fn sync_remote(
+    db: &mut sqlx::PgConnection,
+    community_id: i64,
+    listed: &[String],
+    people: &[i64],
+) -> sqlx::Result<(u64, u64)> {
+    let removed = sqlx::query!(
+        "delete from community_moderator m using person p, community c
+         where m.community_id = $1 and p.id = m.person_id and c.id = m.community_id
+           and not c.local and not (p.ap_id = any($2))",
+        community_id,
+        listed
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    let added = sqlx::query!(
+        "insert into community_moderator (community_id, person_id, created_at)
+         select $1, t.person_id, now() + t.n * interval '1 millisecond'
+         from unnest($2::bigint[]) with ordinality as t(person_id, n)
+         where exists (select 1 from community c where c.id = $1 and not c.local)
+         on conflict do nothing",
+        community_id,
+        people
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    Ok((added, removed))
+}

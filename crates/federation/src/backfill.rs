@@ -2,7 +2,9 @@
 //! outbox, up to `federation.backfill_posts`), its pinned posts (its `featured` collection) and
 //! the posts' comments (from each post's `replies` collection, paged or not, when the server
 //! offers one) are fetched, so the community does not look empty until new activity arrives.
-//! Runs beside the request that learnt of the membership.
+//! Runs beside the request that learnt of the membership. The same happens once per community
+//! when someone here first looks a remote community up (`first_lookup`), as Lemmy does, so it
+//! shows its newest posts before anyone joins.
 //!
 //! What a collection holds is a claim of the server that served it: every item passes the gate
 //! (`ApubPost::judge`, `ApubComment::judge`) as read from that server, so an item whose id lives
@@ -109,6 +111,30 @@ async fn items(
     }
     found.truncate(most);
     Ok(found)
+}
+
+/// Starts, in the background and with a fresh fetch budget, the backfill of a remote community
+/// someone here looked up, the first time only (claimed in the database, so once across
+/// processes too).
+pub async fn first_lookup(data: &Data<ServiceContext>, community: &CommunityRow) {
+    if community.local {
+        return;
+    }
+    match hearth_db::community::claim_backfill(&data.pool, community.id).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(community = %community.ap_id, error = %e, "could not claim a backfill");
+            return;
+        }
+    }
+    let data = data.reset_request_count();
+    let ap_id = community.ap_id.clone();
+    tokio::spawn(async move {
+        if let Err(e) = self::community(&data, &ap_id).await {
+            tracing::warn!(community = %ap_id, error = ?e, "backfill failed");
+        }
+    });
 }
 
 /// Fetches a remote community's newest posts and their comments.

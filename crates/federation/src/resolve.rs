@@ -1,7 +1,8 @@
 //! Finding things on other servers for `GET /api/v1/resolve`: `!name@host` and `@name@host`
 //! through WebFinger, object URLs directly, each fetch signed as the instance actor. What we
 //! already hold and is younger than `federation.refresh_age_secs` is answered without a
-//! request.
+//! request. The first lookup of a remote community also backfills its newest posts
+//! (`backfill::first_lookup`).
 
 use crate::objects::comment::ApubComment;
 use crate::objects::community::ApubCommunity;
@@ -33,7 +34,14 @@ impl Resolver for FederatedResolver {
     fn resolve<'a>(&'a self, query: &'a str) -> ResolveFuture<'a> {
         Box::pin(async move {
             let data = self.config.to_request_data();
-            resolve(&data, query).await
+            let resolved = resolve(&data, query).await?;
+            // A remote community looked up for the first time shows its newest posts at once.
+            if let Resolved::Community(id) = resolved
+                && let Ok(Some(row)) = hearth_db::community::find(&data.pool, id).await
+            {
+                crate::backfill::first_lookup(&data, &row).await;
+            }
+            Ok(resolved)
         })
     }
 }

@@ -345,6 +345,15 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Requests A answered on routes whose label contains `route`.
+async fn served_on(app: &TestApp, route: &str) -> u64 {
+    let text = app.metrics().await;
+    text.lines()
+        .filter(|l| l.starts_with("hearth_http_requests_total{") && l.contains(route))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// Requests A answered, except the metrics scrapes the test itself makes.
 async fn requests_served(app: &TestApp) -> u64 {
     let text = app.metrics().await;
@@ -402,6 +411,12 @@ async fn an_instance_resolves_another_ones_community_user_and_post_and_refreshes
         "remote communities are reachable by name@host once known"
     );
     assert_eq!(shown["title"], "Gardening");
+    // The first lookup backfills the community in the background; its last step reads the
+    // featured collection. Counting A's requests below starts after it.
+    crate::federation_network::eventually("B's backfill read A's featured posts", || async {
+        served_on(&a, "featured").await > 0
+    })
+    .await;
 
     let (status, found) = b
         .get_json(
@@ -486,8 +501,9 @@ async fn an_instance_resolves_another_ones_community_user_and_post_and_refreshes
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         requests_served(&a).await - before,
-        1,
-        "one refetch of the Group, no WebFinger"
+        5,
+        "one refetch of the Group with its followers, outbox and moderators collections (their \
+         counts and moderators) and its moderator alice (stale too); no WebFinger"
     );
 
     // Handles of the wrong kind find nothing: a person is never stored as a community.

@@ -1,15 +1,19 @@
 //! A community (local or remote) as an ActivityPub `Group`.
 
 use super::freshness;
+use super::person::ApubPerson;
 use crate::protocol::actors::{Endpoints, Group};
 use crate::protocol::{OneOrMany, Source};
 use crate::urls::{Urls, authority};
 use activitypub_federation::config::Data;
+use activitypub_federation::fetch::fetch_object_http;
+use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use hearth_db::community::{CommunityRow, RemoteCommunity, Visibility};
 use hearth_service::ServiceContext;
+use serde_json::Value;
 use url::Url;
 
 /// A community row with its id parsed (and, for local ones, the private key when signing).
@@ -138,8 +142,131 @@ impl Object for ApubCommunity {
             },
         )
         .await?;
+        // Its own server's counts and moderators, best effort: a failure keeps what we had.
+        learn_home_state(&row, &json, data).await;
+        let row = hearth_db::community::find(&data.pool, row.id)
+            .await?
+            .unwrap_or(row);
         Self::new(row, data)
     }
+}
+
+/// Moderators taken from a remote community's moderators collection at most.
+const MOST_MODERATORS: usize = 20;
+
+/// Reads what a remote `Group` links to and a page of it needs before anyone here joins: the
+/// `totalItems` of its `followers` and `outbox` (its members and posts as its own server counts
+/// them) and its moderators (the collection `attributedTo` names; each person fetched, at most
+/// `MOST_MODERATORS`). Only collections on the Group's own server are read; each fetch is signed,
+/// has a fresh budget, and a failure leaves the value we had.
+async fn learn_home_state(row: &CommunityRow, json: &Group, data: &Data<ServiceContext>) {
+    let data = &data.reset_request_count();
+    let own = |url: Option<&Url>| {
+        url.filter(|u| crate::urls::same_origin(u, &json.id).is_ok())
+            .cloned()
+    };
+    let moderators = json
+        .attributed_to
+        .as_ref()
+        .and_then(OneOrMany::first)
+        .and_then(Value::as_str)
+        .and_then(|u| Url::parse(u).ok());
+    let (members, posts, moderators) = tokio::join!(
+        total_items(own(json.followers.as_ref()), data),
+        total_items(own(json.outbox.as_ref()), data),
+        moderator_ids(own(moderators.as_ref()), data),
+    );
+    if (members.is_some() || posts.is_some())
+        && let Err(e) =
+            hearth_db::community::set_home_counts(&data.pool, row.id, members, posts).await
+    {
+        tracing::warn!(community = %json.id, error = %e, "could not store its counts");
+    }
+    if let Some(listed) = moderators
+        && let Err(e) = store_moderators(row, &listed, data).await
+    {
+        tracing::warn!(community = %json.id, error = %e, "could not store its moderators");
+    }
+}
+
+/// A collection's `totalItems`, when it can be fetched and says one (an integer; the caller
+/// clamps it).
+async fn total_items(url: Option<Url>, data: &Data<ServiceContext>) -> Option<i64> {
+    let url = url?;
+    let fetched = match fetch_object_http::<ServiceContext, Value>(&url, data).await {
+        Ok(fetched) => fetched.object,
+        Err(e) => {
+            tracing::debug!(%url, error = %e, "collection not fetched");
+            return None;
+        }
+    };
+    let total = fetched.get("totalItems")?;
+    total
+        .as_i64()
+        // Beyond i64: absurd, and clamped like any other absurd count.
+        .or_else(|| total.as_u64().map(|_| i64::MAX))
+}
+
+/// The actor ids a moderators collection lists (inline `orderedItems` or `items`, ids or
+/// objects with one), at most `MOST_MODERATORS`; `None` when it cannot be read.
+async fn moderator_ids(url: Option<Url>, data: &Data<ServiceContext>) -> Option<Vec<Url>> {
+    let url = url?;
+    let fetched = match fetch_object_http::<ServiceContext, Value>(&url, data).await {
+        Ok(fetched) => fetched.object,
+        Err(e) => {
+            tracing::debug!(%url, error = %e, "moderators not fetched");
+            return None;
+        }
+    };
+    let items = fetched
+        .get("orderedItems")
+        .or_else(|| fetched.get("items"))?
+        .as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(|item| item.as_str().or_else(|| item.get("id")?.as_str()))
+            .filter_map(|id| Url::parse(id).ok())
+            .take(MOST_MODERATORS)
+            .collect(),
+    )
+}
+
+/// Fetches each listed person (people of other servers too: Lemmy's moderators can be remote)
+/// and makes them the community's moderators, removing those no longer listed.
+async fn store_moderators(
+    row: &CommunityRow,
+    listed: &[Url],
+    data: &Data<ServiceContext>,
+) -> anyhow::Result<()> {
+    let mut fetches = tokio::task::JoinSet::new();
+    for (n, id) in listed.iter().enumerate() {
+        let data = data.reset_request_count();
+        let id = id.clone();
+        fetches.spawn(async move {
+            let person = ObjectId::<ApubPerson>::from(id.clone())
+                .dereference(&data)
+                .await;
+            (n, id, person)
+        });
+    }
+    let mut people = Vec::new();
+    while let Some(done) = fetches.join_next().await {
+        match done {
+            Ok((n, _, Ok(person))) => people.push((n, person.row.id)),
+            Ok((_, id, Err(e))) => {
+                tracing::debug!(moderator = %id, error = %e, "moderator not fetched");
+            }
+            Err(e) => tracing::debug!(error = %e, "moderator fetch failed"),
+        }
+    }
+    people.sort_unstable();
+    let people: Vec<i64> = people.into_iter().map(|(_, id)| id).collect();
+    let listed: Vec<String> = listed.iter().map(|u| u.to_string()).collect();
+    let mut tx = data.pool.begin().await?;
+    hearth_db::moderator::sync_remote(&mut tx, row.id, &listed, &people).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One of our communities as a `Group`, as Lemmy emits it.
