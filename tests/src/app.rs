@@ -14,6 +14,11 @@ use tokio::task::JoinHandle;
 /// The password of accounts made by `TestApp::user`.
 pub const TEST_PASSWORD: &str = "correct horse battery staple";
 
+/// The administrator every test instance gets at its first start (through `setup.admin_*`, as
+/// an operator would make one), so that its pages are not held by the first-run setup. Its
+/// password is [`TEST_PASSWORD`]. `TestApp::spawn_without_admin` starts one without.
+pub const SETUP_ADMIN: &str = "site_admin";
+
 /// A signed-in account of a test instance.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -46,6 +51,9 @@ pub struct TestApp {
     pub settings: Arc<Settings>,
     /// A client for it.
     pub client: reqwest::Client,
+    /// The first-run setup code this start printed (only while the instance has no
+    /// administrator: see `TestApp::spawn_without_admin`).
+    pub setup_code: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -89,10 +97,25 @@ pub fn test_settings(port: u16, overrides: &[(&str, &str)]) -> Settings {
     hearth::config::load(None, env).expect("test settings load")
 }
 
+/// Whether a start makes the default administrator ([`SETUP_ADMIN`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Provision {
+    /// Through `setup.admin_*`, unless the test sets those itself.
+    SetupAdmin,
+    /// None: the instance waits for its first-run setup.
+    NoAdmin,
+}
+
 impl TestApp {
-    /// Starts an instance on a fresh database.
+    /// Starts an instance on a fresh database, with the default administrator ([`SETUP_ADMIN`]).
     pub async fn spawn(overrides: &[(&str, &str)]) -> Self {
         Self::spawn_on(fresh_database().await, overrides).await
+    }
+
+    /// Starts an instance on a fresh database with no administrator: every page leads to the
+    /// first-run setup, whose code is in `setup_code`.
+    pub async fn spawn_without_admin(overrides: &[(&str, &str)]) -> Self {
+        Self::start(fresh_database().await, 0, overrides, Provision::NoAdmin).await
     }
 
     /// Starts an instance on an existing test database (a restart, or a second process).
@@ -103,16 +126,35 @@ impl TestApp {
     /// Starts an instance on an existing test database and a given port (0: any), so that a
     /// restarted instance keeps its address and other instances reach it again.
     pub async fn spawn_at(db: TestDatabase, port: u16, overrides: &[(&str, &str)]) -> Self {
+        Self::start(db, port, overrides, Provision::SetupAdmin).await
+    }
+
+    async fn start(
+        db: TestDatabase,
+        port: u16,
+        overrides: &[(&str, &str)],
+        provision: Provision,
+    ) -> Self {
+        let sets_admin = overrides
+            .iter()
+            .any(|(k, _)| k.starts_with("HEARTH__SETUP__ADMIN_"));
+        let mut overrides = overrides.to_vec();
+        if provision == Provision::SetupAdmin && !sets_admin {
+            // Ignored by later starts on the same database, as in production.
+            overrides.push(("HEARTH__SETUP__ADMIN_USERNAME", SETUP_ADMIN));
+            overrides.push(("HEARTH__SETUP__ADMIN_PASSWORD", TEST_PASSWORD));
+        }
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind the port");
         let address = listener.local_addr().expect("local address");
-        let settings = Arc::new(test_settings(address.port(), overrides));
+        let settings = Arc::new(test_settings(address.port(), &overrides));
         let pool = db.pool().await;
         let app = Application::build_with_listener(settings.clone(), pool, listener)
             .await
             .expect("application builds");
         let metrics_address = app.metrics_addr().expect("metrics address");
+        let setup_code = app.setup_code().map(str::to_owned);
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -124,6 +166,7 @@ impl TestApp {
             db,
             settings,
             client: reqwest::Client::new(),
+            setup_code,
             stop: Some(stop),
             server: Some(server),
         }

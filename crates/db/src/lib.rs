@@ -17,6 +17,7 @@ pub mod post;
 pub mod preferences;
 pub mod rate_limit;
 pub mod report;
+pub mod setup;
 pub mod site;
 pub mod token;
 

@@ -13,6 +13,7 @@ use hearth_federation::outbox::FederatedOutbox;
 use hearth_federation::resolve::FederatedResolver;
 use hearth_federation::serve::wants_activity_json;
 use hearth_service::ServiceContext;
+use hearth_service::setup::SetupCode;
 use sqlx::PgPool;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ pub struct Application {
     router: Router,
     ctx: ServiceContext,
     metrics: metrics::Metrics,
+    /// The first-run setup code made on this start, while no administrator exists.
+    setup_code: Option<SetupCode>,
 }
 
 impl Application {
@@ -58,9 +61,10 @@ impl Application {
         };
         hearth_db::migrations::run(&pool).await?;
         let mut ctx = ServiceContext::new(pool, settings);
-        hearth_service::setup::provision(&ctx)
+        let provisioned = hearth_service::setup::provision(&ctx)
             .await
             .map_err(|e| anyhow::anyhow!("setup failed: {e}"))?;
+        announce(&ctx.settings, provisioned.setup_code.as_ref());
         let federation = if ctx.settings.federation.enabled {
             // Changes are told to other servers from here on (the federation configuration's
             // copy of the context included).
@@ -82,7 +86,14 @@ impl Application {
             router,
             ctx,
             metrics,
+            setup_code: provisioned.setup_code,
         })
+    }
+
+    /// The setup code this start printed, while the instance waits for its first administrator
+    /// (tests read it here rather than from the log).
+    pub fn setup_code(&self) -> Option<&str> {
+        self.setup_code.as_ref().map(SetupCode::reveal)
     }
 
     /// Where the server listens.
@@ -174,6 +185,41 @@ impl Application {
     }
 }
 
+/// Tells the operator, at start, where the site is and whether the first-run setup waits: then
+/// one line with the setup page's URL and the code it asks for.
+fn announce(settings: &Settings, setup_code: Option<&SetupCode>) {
+    let message = start_message(settings, setup_code.map(SetupCode::reveal));
+    if setup_code.is_some() {
+        // A warning, so that it stands out among the start's lines.
+        tracing::warn!("{message}");
+    } else {
+        tracing::info!("{message}");
+    }
+}
+
+fn start_message(settings: &Settings, setup_code: Option<&str>) -> String {
+    let site = site_url(settings);
+    match setup_code {
+        Some(code) => format!(
+            "Setup pending: no administrator yet. Open {site}setup and enter the setup code {code}"
+        ),
+        None => format!("Open {site} (setup done: an administrator exists)"),
+    }
+}
+
+/// The address people open: the public URL, over plain http when the hostname is this machine
+/// (`localhost`: a first run on a laptop serves no TLS) or on a local test network.
+fn site_url(settings: &Settings) -> String {
+    let authority = settings.hostname.as_str();
+    let host = authority.split(':').next().unwrap_or(authority);
+    let scheme = if host == "localhost" || host.ends_with(".localhost") {
+        "http"
+    } else {
+        settings.public_scheme()
+    };
+    format!("{scheme}://{authority}/")
+}
+
 /// Periodic housekeeping until `stop`: every half second the communities' post and comment
 /// counts take in what writers recorded (`hearth_db::community::fold_count_changes`); every five
 /// minutes ranks, activity counts and expired rate-limit windows (`service::maintenance`).
@@ -223,7 +269,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(hearth_api::router())
-        .merge(hearth_web::router())
+        .merge(hearth_web::router(&ctx))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(ctx);
@@ -284,5 +330,43 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => tracing::info!("SIGINT received"),
         () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(hostname: &str) -> Settings {
+        crate::config::load(None, [("HEARTH__HOSTNAME".to_owned(), hostname.to_owned())])
+            .expect("settings load")
+    }
+
+    #[test]
+    fn a_pending_setup_is_one_line_with_the_address_and_the_code() {
+        let message = start_message(&settings("localhost:8536"), Some("abcd-ef01"));
+        assert_eq!(
+            message,
+            "Setup pending: no administrator yet. Open http://localhost:8536/setup and enter \
+             the setup code abcd-ef01"
+        );
+        let done = start_message(&settings("localhost:8536"), None);
+        assert_eq!(
+            done,
+            "Open http://localhost:8536/ (setup done: an administrator exists)"
+        );
+    }
+
+    #[test]
+    fn public_hostnames_are_opened_over_https_and_this_machine_over_http() {
+        assert_eq!(
+            site_url(&settings("forum.example.org")),
+            "https://forum.example.org/"
+        );
+        assert_eq!(site_url(&settings("localhost")), "http://localhost/");
+        assert_eq!(
+            site_url(&settings("localhost:8536")),
+            "http://localhost:8536/"
+        );
     }
 }

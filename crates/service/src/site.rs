@@ -34,6 +34,14 @@ pub struct SiteUpdate {
 #[tracing::instrument(skip_all, fields(admin = viewer.person_id))]
 pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -> Result<SiteRow> {
     require_admin(viewer)?;
+    let site = write(&ctx.pool, &update).await?;
+    tracing::info!("site settings updated");
+    Ok(site)
+}
+
+/// Checks an update and writes it with `db` (the caller decided that it may: an admin, or the
+/// first-run setup in the transaction that makes the admin).
+pub(crate) async fn write(db: impl sqlx::PgExecutor<'_>, update: &SiteUpdate) -> Result<SiteRow> {
     let name = match update.name.as_deref().map(str::trim) {
         Some(n) if n.is_empty() || n.chars().count() > 100 => {
             return Err(Error::validation(
@@ -60,9 +68,7 @@ pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -
         community_creation_admin_only: update.community_creation_admin_only,
         downvotes_enabled: update.downvotes_enabled,
     };
-    let site = hearth_db::site::update(&ctx.pool, &patch).await?;
-    tracing::info!("site settings updated");
-    Ok(site)
+    Ok(hearth_db::site::update(db, &patch).await?)
 }
 
 /// Parses the `registration_mode` field of a request: `open`, `approval` or `closed`.

@@ -16,8 +16,9 @@ pub mod views;
 use axum::Router;
 use hearth_service::ServiceContext;
 
-/// The web interface's routes: the pages (behind the session and security-header middleware)
-/// and the static assets (which need neither a session nor a database).
-pub fn router() -> Router<ServiceContext> {
-    routes::router().merge(assets::router())
+/// The web interface's routes: the pages (behind the session and security-header middleware,
+/// and the first-run setup gate, which reads `ctx`'s database) and the static assets (which
+/// need neither a session nor a database).
+pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
+    routes::router(ctx).merge(assets::router())
 }

@@ -3,10 +3,13 @@
 //! to the sign-in page); sets the cookies that loading the session decided on (a first CSRF
 //! token, the removal of a session cookie whose token no longer works); and adds the security
 //! headers (content security policy, nosniff, referrer policy, no framing, no shared caching).
+//! Inside it, the first-run gate sends every page to the setup page while the instance has no
+//! administrator.
 
-use crate::page::{ErrorPage, encode_query_value, render_error};
+use crate::page::{ErrorPage, encode_query_value, render_error, see_other};
+use crate::routes::setup::PATH as SETUP_PATH;
 use crate::session::{CookieChanges, FRAGMENT_HEADER, Session, SessionSlot, fallback_session};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, RETRY_AFTER, SET_COOKIE,
     VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -15,6 +18,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hearth_core::ErrorKind;
+use hearth_service::ServiceContext;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The content security policy of every page: scripts and styles only from our own origin (no
 /// inline script, no inline style), images from anywhere over https (linked thumbnails), forms
@@ -45,6 +51,56 @@ pub async fn around_pages(mut request: Request, next: Next) -> Response {
             response,
         ),
     }
+}
+
+/// Whether the first-run setup still waits, as the gate sees it. Until an administrator exists
+/// each page asks the database (another process may finish the setup); once one does, the answer
+/// is kept and pages cost nothing more.
+#[derive(Clone)]
+pub struct SetupGate {
+    ctx: ServiceContext,
+    done: Arc<AtomicBool>,
+}
+
+impl SetupGate {
+    /// A gate that reads `ctx`'s database.
+    pub fn new(ctx: ServiceContext) -> Self {
+        Self {
+            ctx,
+            done: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    async fn pending(&self) -> bool {
+        if self.done.load(Ordering::Relaxed) {
+            return false;
+        }
+        match hearth_service::setup::pending(&self.ctx).await {
+            Ok(true) => true,
+            Ok(false) => {
+                self.done.store(true, Ordering::Relaxed);
+                false
+            }
+            Err(e) => {
+                // The page itself will meet the database and show its error.
+                tracing::warn!(error = ?e, "cannot tell whether setup is pending");
+                false
+            }
+        }
+    }
+}
+
+/// While the instance has no administrator, every page but the setup page redirects to it
+/// (Lemmy does the same). The API, federation and the assets are not behind this layer.
+pub async fn first_run_setup(
+    State(gate): State<SetupGate>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path() != SETUP_PATH && gate.pending().await {
+        return see_other(SETUP_PATH);
+    }
+    next.run(request).await
 }
 
 fn finish(

@@ -63,12 +63,16 @@ struct LoginInput {
 }
 
 /// The label of a session's token in the account's token list.
-fn token_label(headers: &HeaderMap) -> String {
+pub(crate) fn token_label(headers: &HeaderMap) -> String {
     format!("web: {}", user_agent(headers))
 }
 
 /// A redirect to `location` that signs the browser in with `token`.
-fn signed_in_redirect(session: &Session, token: &auth::IssuedToken, location: &str) -> Response {
+pub(crate) fn signed_in_redirect(
+    session: &Session,
+    token: &auth::IssuedToken,
+    location: &str,
+) -> Response {
     let mut response = see_other(location);
     let headers = response.headers_mut();
     headers.append(SET_COOKIE, session.session_cookie(auth::reveal(token)));

@@ -9,15 +9,18 @@ pub mod front;
 pub mod posts;
 pub mod search;
 pub mod settings;
+pub mod setup;
 pub mod users;
 
 use crate::middleware;
 use axum::Router;
 use hearth_service::ServiceContext;
 
-/// Every page route, behind the page middleware (error pages, cookies, security headers).
-pub fn router() -> Router<ServiceContext> {
+/// Every page route, behind the page middleware (error pages, cookies, security headers) and,
+/// inside it, the first-run gate (every page leads to `/setup` while there is no administrator).
+pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
+        .merge(setup::router())
         .merge(front::router())
         .merge(communities::router())
         .merge(posts::router())
@@ -27,5 +30,9 @@ pub fn router() -> Router<ServiceContext> {
         .merge(settings::router())
         .merge(search::router())
         .merge(feeds::router())
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::SetupGate::new(ctx.clone()),
+            middleware::first_run_setup,
+        ))
         .layer(axum::middleware::from_fn(middleware::around_pages))
 }
