@@ -407,6 +407,9 @@ pub enum FeedScope {
     Subscribed(i64),
     /// One community.
     Community(i64),
+    /// One community without its pinned posts (which a community's first page shows apart,
+    /// from `pinned_in_community`, above the rest).
+    CommunityUnpinned(i64),
     /// One author's posts.
     Author(i64),
 }
@@ -455,6 +458,12 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
         FeedScope::Community(id) => {
             q.push(" and p.community_id = ");
             q.push_bind(id);
+        }
+        FeedScope::CommunityUnpinned(id) => {
+            // A filter on the rows the sort's index yields: the plan stays an index range.
+            q.push(" and p.community_id = ");
+            q.push_bind(id);
+            q.push(" and not p.featured");
         }
         FeedScope::Author(id) => {
             q.push(" and p.author_id = ");
@@ -528,6 +537,61 @@ pub async fn feed(db: impl PgExecutor<'_>, request: &FeedRequest) -> sqlx::Resul
         .build_query_as::<PostRow>()
         .fetch_all(db)
         .await
+}
+
+/// The most pinned posts a community's page shows above its feed.
+pub const MAX_PINNED: i64 = 25;
+
+/// A community's pinned posts (moderators pin a handful), newest first, for the top of the
+/// community's first page. Found through the partial index of pinned posts
+/// (`post_featured_idx`), so a big community's other posts are never read.
+pub async fn pinned_in_community(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<PostRow>> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {POST_COLUMNS} {POST_FROM}"));
+    q.push_bind(viewer);
+    q.push(" where p.featured and not p.deleted and not p.removed and p.community_id = ");
+    q.push_bind(community_id);
+    q.push(format_args!(
+        " order by p.published_at desc, p.id desc limit {MAX_PINNED}"
+    ));
+    q.build_query_as::<PostRow>().fetch_all(db).await
+}
+
+/// A community as the post form offers it: one the person has joined.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostTarget {
+    /// The community's name.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// Whether it lives here.
+    pub local: bool,
+    /// Its ActivityPub id (a remote community's host is in it).
+    pub ap_id: String,
+}
+
+/// The communities a person has joined (not those waiting for approval), by title, for the
+/// post form's community picker.
+pub async fn targets_of(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<PostTarget>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select c.name, c.title, c.local, c.ap_id from community_member m
+         join community c on c.id = m.community_id
+         where m.state = 'joined' and m.person_id = ",
+    );
+    q.push_bind(person_id);
+    q.push(format_args!(
+        " order by lower(coalesce(nullif(c.title, ''), c.name)), c.id limit {}",
+        limit.clamp(0, 1000)
+    ));
+    q.build_query_as::<PostTarget>().fetch_all(db).await
 }
 
 /// PostgreSQL's plan for exactly the query `feed` runs, executed (`EXPLAIN ANALYZE`): for

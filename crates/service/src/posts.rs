@@ -6,7 +6,9 @@ use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, communities, content, markdown};
 use chrono::{Duration, Utc};
 use hearth_core::{Error, Result};
-use hearth_db::post::{FeedRequest, FeedScope, NewPost, PostCursor, PostEdit, PostRow, PostSort};
+use hearth_db::post::{
+    FeedRequest, FeedScope, NewPost, PostCursor, PostEdit, PostRow, PostSort, PostTarget,
+};
 
 /// What writing a post takes.
 #[derive(Debug)]
@@ -325,6 +327,44 @@ pub async fn feed(
             FeedScope::Author(crate::users::find(ctx, &reference, "user").await?.id)
         }
     };
+    page(ctx, viewer, scope, sort, after, limit).await
+}
+
+/// One page of a community's posts as its page and the API's community listing show them: the
+/// pinned posts first on the first page (as Lemmy does), then the others in `sort` order, the
+/// pinned ones left out there so that nothing shows twice. `reference` is `name` or
+/// `name@host`. The cursor, and `limit`, concern the sorted posts only.
+#[tracing::instrument(skip_all, fields(community = %reference))]
+pub async fn community_feed(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    reference: &str,
+    sort: FeedSort,
+    after: Option<PostCursor>,
+    limit: i64,
+) -> Result<(Vec<PostRow>, Option<PostCursor>)> {
+    let community = communities::find(ctx, reference).await?;
+    let viewer_id = viewer.map(|v| v.person_id);
+    // Pinned posts are read apart through their own small index: folding them into the sort
+    // would turn every community page into a sort over all its posts.
+    let mut rows = match after {
+        None => hearth_db::post::pinned_in_community(&ctx.pool, community.id, viewer_id).await?,
+        Some(_) => Vec::new(),
+    };
+    let scope = FeedScope::CommunityUnpinned(community.id);
+    let (rest, next) = page(ctx, viewer, scope, sort, after, limit).await?;
+    rows.extend(rest);
+    Ok((rows, next))
+}
+
+async fn page(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    scope: FeedScope,
+    sort: FeedSort,
+    after: Option<PostCursor>,
+    limit: i64,
+) -> Result<(Vec<PostRow>, Option<PostCursor>)> {
     let (sort, window) = sort.stored();
     let since = window.map(|w| Utc::now() - w);
     let request = FeedRequest {
@@ -341,4 +381,47 @@ pub async fn feed(
         id: last.id,
     });
     Ok((rows, next))
+}
+
+/// The most communities the post form offers.
+const MAX_TARGETS: i64 = 200;
+
+/// The communities the viewer has joined, for the post form's community picker.
+pub async fn targets(ctx: &ServiceContext, viewer: &Viewer) -> Result<Vec<PostTarget>> {
+    Ok(hearth_db::post::targets_of(&ctx.pool, viewer.person_id, MAX_TARGETS).await?)
+}
+
+/// Whether a comment box belongs under `post` for `viewer`: `Ok(None)` when it does, or the
+/// reason it does not (a gone or locked post; the moderators of a locked post's community, and
+/// the instance's admins for a local one, still answer). It is the rule `comments::create`
+/// applies (`content::may_comment`), asked before anyone types. Other refusals (a ban, a
+/// community that approves its members) still leave the box, and are told when it is used.
+pub async fn comment_refusal(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    post: &PostRow,
+) -> Result<Option<Error>> {
+    let thread = content::Thread {
+        gone: post.deleted || post.removed,
+        locked: post.locked,
+    };
+    if !thread.gone && !thread.locked {
+        return Ok(None);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(Some(if thread.gone {
+            Error::forbidden("deleted", "This post has been deleted.")
+        } else {
+            Error::forbidden("locked", "This post is locked.")
+        }));
+    };
+    let community = hearth_db::community::find(&ctx.pool, post.community_id)
+        .await?
+        .ok_or_else(|| Error::not_found("The community is gone."))?;
+    match content::may_comment(ctx, viewer, &community, thread).await {
+        Ok(()) => Ok(None),
+        Err(e) if matches!(e.kind.code(), "deleted" | "locked") => Ok(Some(e)),
+        Err(e) if e.kind.status().is_client_error() => Ok(None),
+        Err(e) => Err(e),
+    }
 }

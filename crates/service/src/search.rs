@@ -1,5 +1,6 @@
 //! Search: posts and comments by full text (English stemming, best match first), communities
-//! and people by name (prefixes match).
+//! and people by name (prefixes match); or an overview of all of them at once (the web page's
+//! default): the best few communities and people, then posts.
 
 use crate::auth::Viewer;
 use crate::communities::{self, CommunityDetails};
@@ -57,6 +58,15 @@ pub enum SearchResults {
 /// Where the next page starts: a sort key and an id.
 pub type SearchCursor = (f64, i64);
 
+/// A query trimmed, or refused when it is empty or longer than 200 characters.
+fn checked(query: &str) -> Result<&str> {
+    let query = query.trim();
+    if query.is_empty() || query.chars().count() > 200 {
+        return Err(Error::validation("q", "must be 1 to 200 characters long"));
+    }
+    Ok(query)
+}
+
 /// Searches; `community` narrows posts and comments to one community.
 pub async fn search(
     ctx: &ServiceContext,
@@ -67,10 +77,7 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> Result<(SearchResults, Option<SearchCursor>)> {
-    let query = query.trim();
-    if query.is_empty() || query.chars().count() > 200 {
-        return Err(Error::validation("q", "must be 1 to 200 characters long"));
-    }
+    let query = checked(query)?;
     let viewer_id = viewer.map(|v| v.person_id);
     let community_id = match community {
         Some(c) => Some(communities::find(ctx, c).await?.id),
@@ -78,21 +85,8 @@ pub async fn search(
     };
     Ok(match kind {
         SearchKind::Posts => {
-            let after = after.map(|(key, id)| PostCursor { key, id });
-            let mut rows = hearth_db::post::search(
-                &ctx.pool,
-                query,
-                community_id,
-                after,
-                limit + 1,
-                viewer_id,
-            )
-            .await?;
-            let next = paging::cut(&mut rows, limit).map(|(rank, row)| (*rank, row.id));
-            (
-                SearchResults::Posts(rows.into_iter().map(|(_, r)| r).collect()),
-                next,
-            )
+            let (rows, next) = posts(ctx, viewer_id, query, community_id, after, limit).await?;
+            (SearchResults::Posts(rows), next)
         }
         SearchKind::Comments => {
             let mut rows = hearth_db::comment::search(
@@ -111,32 +105,115 @@ pub async fn search(
             )
         }
         SearchKind::Communities => {
-            let after = after.map(|(key, id)| Cursor {
-                key: key as i64,
-                id,
-            });
-            let (rows, next) = communities::list(
-                ctx,
-                viewer,
-                CommunitySort::Members,
-                Some(query),
-                after,
-                limit,
-            )
-            .await?;
-            (
-                SearchResults::Communities(rows),
-                next.map(|c| (c.key as f64, c.id)),
-            )
+            let (rows, next) = communities_named(ctx, viewer, query, after, limit).await?;
+            (SearchResults::Communities(rows), next)
         }
         SearchKind::Users => {
-            let Some(text) = hearth_db::community::text_query(query) else {
-                return Ok((SearchResults::Users(Vec::new()), None));
-            };
-            let after = after.map(|(_, id)| id);
-            let mut rows = hearth_db::person::search(&ctx.pool, &text, after, limit + 1).await?;
-            let next = paging::cut(&mut rows, limit).map(|row| (row.id as f64, row.id));
+            let (rows, next) = people_named(ctx, query, after, limit).await?;
             (SearchResults::Users(rows), next)
         }
+    })
+}
+
+/// Posts by full text, best match first.
+async fn posts(
+    ctx: &ServiceContext,
+    viewer_id: Option<i64>,
+    query: &str,
+    community_id: Option<i64>,
+    after: Option<SearchCursor>,
+    limit: i64,
+) -> Result<(Vec<PostRow>, Option<SearchCursor>)> {
+    let after = after.map(|(key, id)| PostCursor { key, id });
+    let mut rows =
+        hearth_db::post::search(&ctx.pool, query, community_id, after, limit + 1, viewer_id)
+            .await?;
+    let next = paging::cut(&mut rows, limit).map(|(rank, row)| (*rank, row.id));
+    Ok((rows.into_iter().map(|(_, r)| r).collect(), next))
+}
+
+/// Communities by name and title, most members first.
+async fn communities_named(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    query: &str,
+    after: Option<SearchCursor>,
+    limit: i64,
+) -> Result<(Vec<CommunityDetails>, Option<SearchCursor>)> {
+    let after = after.map(|(key, id)| Cursor {
+        key: key as i64,
+        id,
+    });
+    let (rows, next) = communities::list(
+        ctx,
+        viewer,
+        CommunitySort::Members,
+        Some(query),
+        after,
+        limit,
+    )
+    .await?;
+    Ok((rows, next.map(|c| (c.key as f64, c.id))))
+}
+
+/// People by name and display name.
+async fn people_named(
+    ctx: &ServiceContext,
+    query: &str,
+    after: Option<SearchCursor>,
+    limit: i64,
+) -> Result<(Vec<PersonRow>, Option<SearchCursor>)> {
+    let Some(text) = hearth_db::community::text_query(query) else {
+        return Ok((Vec::new(), None));
+    };
+    let after = after.map(|(_, id)| id);
+    let mut rows = hearth_db::person::search(&ctx.pool, &text, after, limit + 1).await?;
+    let next = paging::cut(&mut rows, limit).map(|row| (row.id as f64, row.id));
+    Ok((rows, next))
+}
+
+/// What searching every kind at once found: the best few communities and people (names are
+/// what people look for first: "garden" should find the Gardening community), then a page of
+/// posts.
+#[derive(Debug)]
+pub struct Overview {
+    /// Communities whose name or title matches, most members first.
+    pub communities: Vec<CommunityDetails>,
+    /// Whether more communities match than are shown.
+    pub more_communities: bool,
+    /// People whose name matches.
+    pub people: Vec<PersonRow>,
+    /// Whether more people match than are shown.
+    pub more_people: bool,
+    /// Posts, best match first.
+    pub posts: Vec<PostRow>,
+    /// Where the next page of posts starts (a `SearchKind::Posts` search).
+    pub next_posts: Option<SearchCursor>,
+}
+
+/// How many communities, and how many people, an overview shows.
+pub const OVERVIEW_ACTORS: i64 = 5;
+
+/// Searches communities, people and posts at once (the web search page's default).
+#[tracing::instrument(skip_all)]
+pub async fn overview(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    query: &str,
+    posts_limit: i64,
+) -> Result<Overview> {
+    let query = checked(query)?;
+    let (communities, next_community) =
+        communities_named(ctx, viewer, query, None, OVERVIEW_ACTORS).await?;
+    let (people, next_person) = people_named(ctx, query, None, OVERVIEW_ACTORS).await?;
+    let viewer_id = viewer.map(|v| v.person_id);
+    let (posts, next_posts) = posts(ctx, viewer_id, query, None, None, posts_limit).await?;
+    Ok(Overview {
+        communities,
+        more_communities: next_community.is_some(),
+        people,
+        more_people: next_person.is_some(),
+        posts,
+        next_posts,
     })
 }

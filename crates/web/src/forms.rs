@@ -2,7 +2,7 @@
 //! (`ErrorKind::Validation { field, .. }`), or at the top of the form, and the page is rendered
 //! with what the visitor typed, so nothing is lost.
 
-use crate::page::{WebError, humanize};
+use crate::page::{WebError, humanize, plain};
 use axum::http::StatusCode;
 use hearth_core::{Error, ErrorKind};
 
@@ -23,19 +23,19 @@ impl FormErrors {
         Self::default()
     }
 
-    /// An error next to one field.
+    /// An error next to one field (markdown in the message is taken out: see `page::plain`).
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self {
-            fields: vec![(field.to_owned(), message.into())],
+            fields: vec![(field.to_owned(), plain(&message.into()))],
             general: None,
         }
     }
 
-    /// An error about the whole form.
+    /// An error about the whole form (markdown in the message is taken out).
     pub fn general(message: impl Into<String>) -> Self {
         Self {
             fields: Vec::new(),
-            general: Some(message.into()),
+            general: Some(plain(&message.into())),
         }
     }
 

@@ -81,6 +81,17 @@ impl Layout {
         self
     }
 
+    /// The footer's line: the site's own name runs on Hearth, or, while the site has no name
+    /// of its own (the default is "Hearth"), "This site" does.
+    pub fn runs_on(&self) -> String {
+        let name = self.site_name.trim();
+        if name.is_empty() || name.eq_ignore_ascii_case("hearth") {
+            "This site runs on Hearth".to_owned()
+        } else {
+            format!("{name} runs on Hearth")
+        }
+    }
+
     /// True when someone is signed in.
     pub fn signed_in(&self) -> bool {
         self.viewer.is_some()
@@ -192,7 +203,7 @@ struct ErrorFragment {
 
 /// An error message as a fragment, for the enhancement script to show next to its form.
 pub fn error_fragment(status: StatusCode, message: &str) -> Response {
-    let message = message.to_owned();
+    let message = plain(message);
     match (ErrorFragment { message }).render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => WebError::from(e).into_response(),
@@ -206,6 +217,7 @@ pub fn render_error(session: &Session, kind: &ErrorKind) -> Response {
         ErrorKind::Validation { field, reason } => format!("{}: {reason}.", humanize(field)),
         other => other.message(),
     };
+    let message = plain(&message);
     let rendered = if session.fragment {
         ErrorFragment { message }.render()
     } else {
@@ -236,6 +248,33 @@ pub fn render_error(session: &Session, kind: &ErrorKind) -> Response {
     }
 }
 
+/// A message as a page shows it: without markdown syntax. Service messages are written for
+/// the API's readers and mark names and syntax as code (`` `name@host` ``); on a page the
+/// backticks would show as they are, so a code span becomes a quotation (“name@host”) and a
+/// stray backtick goes.
+pub fn plain(message: &str) -> String {
+    if !message.contains('`') {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    let mut rest = message;
+    while let Some(start) = rest.find('`') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('`') {
+            Some(end) => {
+                out.push('“');
+                out.push_str(&after[..end]);
+                out.push('”');
+                rest = &after[end + 1..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A field name as people read it: `display_name` → `Display name`.
 pub fn humanize(field: &str) -> String {
     let spaced = field.replace('_', " ");
@@ -255,6 +294,16 @@ mod tests {
         assert_eq!(humanize("display_name"), "Display name");
         assert_eq!(humanize("url"), "Url");
         assert_eq!(humanize(""), "");
+    }
+
+    #[test]
+    fn messages_lose_their_markdown() {
+        assert_eq!(
+            plain("Community must be `name` or `name@host`."),
+            "Community must be “name” or “name@host”."
+        );
+        assert_eq!(plain("A stray ` goes."), "A stray  goes.");
+        assert_eq!(plain("Nothing to do."), "Nothing to do.");
     }
 
     #[test]

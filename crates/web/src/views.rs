@@ -160,6 +160,10 @@ pub struct PostView {
     pub nsfw: bool,
     /// Deleted by its author or removed by a moderator.
     pub gone: bool,
+    /// Locked by a moderator: no new comments.
+    pub locked: bool,
+    /// Pinned to the top of its community by a moderator.
+    pub pinned: bool,
     /// Upvotes minus downvotes.
     pub score: i32,
     /// Comments.
@@ -193,6 +197,8 @@ impl PostView {
             body_html: row.body_html,
             nsfw: row.nsfw,
             gone,
+            locked: row.locked,
+            pinned: row.featured,
             score: row.score,
             comment_count: row.comment_count,
             community: community(
@@ -431,6 +437,8 @@ impl CommunityView {
     /// Builds the view of a community; `our_host` is this instance's authority.
     pub fn new(details: CommunityDetails, our_host: &str) -> Self {
         let c = details.community;
+        // A remote community's own server's counts when known.
+        let (member_count, post_count) = (c.members(), c.posts());
         let actor = community(&c.name, &c.title, c.local, &c.ap_id);
         let host = if c.local {
             our_host.to_owned()
@@ -445,8 +453,8 @@ impl CommunityView {
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
             approval: c.visibility == Visibility::Approval,
-            member_count: c.member_count,
-            post_count: c.post_count,
+            member_count,
+            post_count,
             active_week: c.users_active_week,
             membership: details.membership,
             moderator: details.moderator,

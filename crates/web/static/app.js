@@ -146,6 +146,10 @@
       event.preventDefault();
       vote(form, event.submitter);
     } else if (form.hasAttribute("data-comment-form")) {
+      if (event.submitter && event.submitter.name === "preview") {
+        // The preview is a page of its own (the form again, with the rendered comment).
+        return;
+      }
       event.preventDefault();
       comment(form, event.submitter);
     }

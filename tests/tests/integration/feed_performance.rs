@@ -78,6 +78,11 @@ async fn the_hot_front_page_of_100k_posts_is_an_index_range_scan() {
             FeedScope::Community(community),
             PostSort::Hot,
         ),
+        (
+            "hot, one community, pinned posts apart",
+            FeedScope::CommunityUnpinned(community),
+            PostSort::Hot,
+        ),
         ("new, all", FeedScope::All, PostSort::New),
         ("top all time, all", FeedScope::All, PostSort::Top),
         ("active, all", FeedScope::All, PostSort::Active),
@@ -206,6 +211,11 @@ async fn the_new_feed_of_100k_posts_reads_an_index_range_in_every_scope() {
         (
             "new, one community",
             FeedScope::Community(community),
+            "post_community_published_idx",
+        ),
+        (
+            "new, one community, pinned posts apart",
+            FeedScope::CommunityUnpinned(community),
             "post_community_published_idx",
         ),
         (

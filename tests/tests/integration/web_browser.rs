@@ -83,8 +83,15 @@ async fn journey(browser: &Browser, app: &TestApp) {
     browser
         .wait_for_path("the post form", |p| p.starts_with("/create_post"))
         .await;
+    // The community picker (a select) has the community chosen.
     assert_eq!(
-        browser.attr("#community", "value").await.as_deref(),
+        browser
+            .find("#community")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("gardening")
     );
     browser.fill("#title", "Tomatoes in November?").await;
@@ -264,7 +271,13 @@ async fn forms_show_the_services_messages_next_to_the_fields() {
                 Some("Keep what I typed, please.")
             );
             assert_eq!(
-                browser.attr("#community", "value").await.as_deref(),
+                browser
+                    .find("#community")
+                    .await
+                    .prop("value")
+                    .await
+                    .unwrap()
+                    .as_deref(),
                 Some("tea")
             );
         })
@@ -602,6 +615,102 @@ async fn the_main_pages_render_in_light_and_dark_themes() {
         })
         .await;
     eprintln!("screenshots in {}", dir.display());
+    browser.close().await;
+    app.stop().await;
+}
+
+/// A command of chromedriver's DevTools passthrough (`goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
+#[tokio::test]
+async fn no_main_page_scrolls_sideways_on_a_phone() {
+    let app = TestApp::spawn(&[]).await;
+    let post_id = seed(&app).await;
+    let browser = Browser::start_with(
+        "phone_width",
+        BrowserOptions {
+            javascript: true,
+            width: 390,
+            height: 844,
+        },
+    )
+    .await;
+    browser
+        .run(async {
+            // Headless Chromium keeps a window at least 500 px wide: a phone's screen (390 CSS
+            // px, as an iPhone 12 to 14) is emulated instead.
+            browser
+                .client()
+                .issue_cmd(DevTools {
+                    cmd: "Emulation.setDeviceMetricsOverride",
+                    params: json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+                })
+                .await
+                .unwrap();
+            let pages = [
+                "/".to_owned(),
+                "/c/woodworking".to_owned(),
+                format!("/post/{post_id}"),
+                "/search?q=wood".to_owned(),
+                "/search?q=wood&type=users".to_owned(),
+                "/communities".to_owned(),
+            ];
+            for signed_in in [false, true] {
+                if signed_in {
+                    log_in(&browser, &app, "eli").await;
+                }
+                let mut all = pages.to_vec();
+                if signed_in {
+                    all.extend(["/create_post", "/u/eli", "/settings"].map(str::to_owned));
+                }
+                for path in all {
+                    browser.goto(&format!("{}{path}", app.base)).await;
+                    browser.find("main").await;
+                    let widths = browser
+                        .client()
+                        .execute(
+                            "return [document.documentElement.scrollWidth, window.innerWidth];",
+                            vec![],
+                        )
+                        .await
+                        .unwrap();
+                    let scroll = widths[0].as_i64().unwrap();
+                    let inner = widths[1].as_i64().unwrap();
+                    // With a phone's viewport, content too wide for the screen widens the layout
+                    // viewport (the page is zoomed out) as well as the document.
+                    assert!(
+                        scroll <= 390 && inner <= 390,
+                        "{path} (signed in: {signed_in}) is {scroll} px wide in a {inner} px window; the screen is 390 px"
+                    );
+                }
+            }
+            // The search tabs are all there, if need be scrolled inside their own box.
+            browser.goto(&format!("{}/search?q=wood", app.base)).await;
+            assert!(browser.exists(".segmented a[href*='type=users']").await);
+        })
+        .await;
     browser.close().await;
     app.stop().await;
 }

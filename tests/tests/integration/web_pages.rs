@@ -754,7 +754,8 @@ async fn invalid_input_is_shown_next_to_its_field_with_the_input_kept() {
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     page.assert_contains("id=\"community-error\"");
-    page.assert_contains("There is no community `coffee` here.");
+    // The service writes names as code (`coffee`); a page shows no markdown syntax.
+    page.assert_contains("There is no community “coffee” here.");
     page.assert_contains("value=\"Espresso\"");
 
     let page = visitor
@@ -774,7 +775,7 @@ async fn invalid_input_is_shown_next_to_its_field_with_the_input_kept() {
         .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     page.assert_contains("id=\"name-error\"");
-    page.assert_contains("A community named `tea` exists already.");
+    page.assert_contains("A community named “tea” exists already.");
 
     let mut stranger = Visitor::new(&app);
     stranger.get("/signup").await;
@@ -1219,5 +1220,337 @@ async fn the_new_tab_lists_backfilled_posts_by_publication_time_page_after_page(
         }
         assert_eq!(seen, newest_first, "{start}");
     }
+    app.stop().await;
+}
+
+// ---- First impressions (issue 24: items 5, 6 and 8) -------------------------------------------
+
+/// A moderator's action on a post through the API (`pin`, `lock`, …).
+async fn moderate(app: &TestApp, moderator: &TestUser, post_id: i64, action: &str) {
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/posts/{post_id}/{action}"),
+            moderator.auth(),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{action}: {status} {body}");
+}
+
+/// Where `needle` first appears in the page (panics when it does not).
+fn position(page: &Page, needle: &str) -> usize {
+    page.body
+        .find(needle)
+        .unwrap_or_else(|| panic!("expected {needle:?} in the page:\n{}", page.body))
+}
+
+#[tokio::test]
+async fn locked_and_pinned_posts_are_marked_and_a_locked_post_offers_no_comment_box() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    community(&app, &alice, "owls").await;
+    let rules = post(&app, &alice, "owls", "House rules", false).await;
+    let chat = post(&app, &alice, "owls", "Open chat", false).await;
+    moderate(&app, &alice, rules, "pin").await;
+    moderate(&app, &alice, rules, "lock").await;
+
+    // Marked in lists and on the post's own page.
+    let mut bobs = Visitor::signed_in(&app, &bob).await;
+    let page = bobs.get("/c/owls").await;
+    let card = &page.body[position(&page, &format!("id=\"p{rules}\""))..];
+    let card = &card[..card.find("</article>").unwrap()];
+    assert!(
+        card.contains(">Pinned</span>") && card.contains(">Locked</span>"),
+        "{card}"
+    );
+    let card = &page.body[position(&page, &format!("id=\"p{chat}\""))..];
+    let card = &card[..card.find("</article>").unwrap()];
+    assert!(
+        !card.contains(">Pinned</span>") && !card.contains(">Locked</span>"),
+        "{card}"
+    );
+
+    // Someone who does not moderate gets a note instead of the comment box, and no reply links.
+    comment(&app, &alice, rules, None).await;
+    let page = bobs.get(&format!("/post/{rules}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(">Pinned</span>");
+    page.assert_contains(">Locked</span>");
+    page.assert_contains("This post is locked: no new comments.");
+    assert!(!page.body.contains("id=\"comment-body\""), "{}", page.body);
+    assert!(!page.body.contains("class=\"action reply-link\""));
+    assert!(!page.body.contains("id=\"reply-template\""));
+    // The rule is the service's: a comment sent anyway is still refused.
+    let refused = bobs
+        .post(&format!("/post/{rules}/comment"), &[("body", "Me too")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // Signed out: the note, not an invitation to log in and comment.
+    let page = Visitor::new(&app).get(&format!("/post/{rules}")).await;
+    page.assert_contains("This post is locked: no new comments.");
+    assert!(!page.body.contains("to join the conversation"));
+    // An open post keeps its box.
+    let page = bobs.get(&format!("/post/{chat}")).await;
+    page.assert_contains("id=\"comment-body\"");
+    assert!(!page.body.contains("This post is locked"));
+
+    // The community's moderator still answers, and so does an admin (a local community).
+    for moderator in [alice, app.admin("root").await] {
+        let mut visitor = Visitor::signed_in(&app, &moderator).await;
+        let page = visitor.get(&format!("/post/{rules}")).await;
+        page.assert_contains("id=\"comment-body\"");
+        page.assert_contains("class=\"action reply-link\"");
+        page.assert_contains("except from moderators like you");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pinned_posts_come_first_in_their_community_on_the_first_page_only() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "owls").await;
+    community(&app, &alice, "bats").await;
+    let oldest = post(&app, &alice, "owls", "Oldest and pinned", false).await;
+    let middle = post(&app, &alice, "owls", "In the middle", false).await;
+    let newest = post(&app, &alice, "owls", "Newest of all", false).await;
+    post(&app, &alice, "bats", "Elsewhere", false).await;
+    moderate(&app, &alice, oldest, "pin").await;
+
+    // The web page, sorted by new: the pinned post first, then the others, each once.
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/c/owls?sort=new").await;
+    let order: Vec<usize> = [oldest, newest, middle]
+        .iter()
+        .map(|id| position(&page, &format!("id=\"p{id}\"")))
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{order:?}");
+    assert_eq!(page.body.matches(&format!("id=\"p{oldest}\"")).count(), 1);
+
+    // The API's community listing, a post a page: pinned first, then paged without it.
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, first) = app
+        .get_json("/api/v1/posts?community=owls&sort=new&limit=1", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(ids(&first), vec![oldest, newest], "{first}");
+    assert_eq!(first["items"][0]["featured"], json!(true));
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, second) = app
+        .get_json(
+            &format!("/api/v1/posts?community=owls&sort=new&limit=1&cursor={cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&second), vec![middle], "{second}");
+    assert!(second["next_cursor"].is_null(), "{second}");
+    // Hot as well (the default sort).
+    let (_, hot) = app.get_json("/api/v1/posts?community=owls", None).await;
+    assert_eq!(ids(&hot)[0], oldest, "{hot}");
+    assert_eq!(ids(&hot).len(), 3, "{hot}");
+    // Other feeds are not reordered by a community's pin.
+    let (_, all) = app.get_json("/api/v1/posts?sort=new", None).await;
+    assert_ne!(ids(&all)[0], oldest, "{all}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn search_looks_at_every_kind_by_default_with_communities_and_people_first() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    app.user("gardener").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/communities",
+            alice.auth(),
+            json!({"name": "gardening", "title": "Gardening"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    community(&app, &alice, "owls").await;
+    post(&app, &alice, "owls", "A garden for owls", false).await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/search?q=garden").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let community_at = position(&page, "href=\"/c/gardening\"");
+    let person_at = position(&page, "href=\"/u/gardener\"");
+    let post_at = position(&page, "A garden for owls");
+    assert!(community_at < person_at && person_at < post_at);
+    page.assert_contains("<a href=\"/search?q=garden&#38;type=all\" aria-current=\"true\">All</a>");
+    page.assert_contains("name=\"type\" value=\"all\"");
+    // A single kind is still one tab away.
+    let page = visitor.get("/search?q=garden&type=posts").await;
+    page.assert_contains("A garden for owls");
+    assert!(!page.body.contains("href=\"/c/gardening\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn messages_on_pages_show_no_markdown_syntax() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "tea").await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+    // No community chosen: said in the form's words.
+    let page = visitor
+        .post("/create_post", &[("community", ""), ("title", "Oolong")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("id=\"community-error\"");
+    page.assert_contains("Community is missing");
+    // A typed community that is no handle: the service's message, without its backticks.
+    let long = "x".repeat(101);
+    let page = visitor
+        .post(
+            "/create_post",
+            &[("community_other", &long), ("title", "Oolong")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    page.assert_contains("Community must be “name” or “name@host”.");
+    page.assert_contains(&format!("value=\"{long}\""));
+    assert!(!page.body.contains('`'), "{}", page.body);
+    // One that does not exist.
+    let page = visitor
+        .post(
+            "/create_post",
+            &[("community_other", "tea party"), ("title", "Oolong")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    page.assert_contains("There is no community “tea party” here.");
+    assert!(!page.body.contains('`'), "{}", page.body);
+    // Error pages too.
+    let page = visitor.get("/c/nowhere@").await;
+    assert!(page.status.is_client_error());
+    assert!(!page.body.contains('`'), "{}", page.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_post_form_offers_the_communities_one_joined() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    community(&app, &alice, "tea").await;
+    community(&app, &alice, "coffee").await;
+    let mut bobs = Visitor::signed_in(&app, &bob).await;
+    let page = bobs.get("/create_post").await;
+    page.assert_contains("<select id=\"community\" name=\"community\"");
+    page.assert_contains("You have not joined a community yet");
+    page.assert_contains("id=\"community_other\"");
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/communities/tea/join",
+            bob.auth(),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let page = bobs.get("/create_post").await;
+    page.assert_contains("<option value=\"tea\">All about tea (tea)</option>");
+    let picker = &page.body[position(&page, "<select id=\"community\"")..];
+    let picker = &picker[..picker.find("</select>").unwrap()];
+    assert!(!picker.contains("coffee"), "{picker}");
+    // A community's "New post" link chooses it.
+    let page = bobs.get("/create_post?community=tea").await;
+    page.assert_contains("<option value=\"tea\" selected>");
+    // Picked, or typed (the typed one wins).
+    let page = bobs
+        .post("/create_post", &[("community", "tea"), ("title", "Picked")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = bobs
+        .post(
+            "/create_post",
+            &[
+                ("community", "tea"),
+                ("community_other", "coffee"),
+                ("title", "Typed"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (_, coffee) = app.get_json("/api/v1/posts?community=coffee", None).await;
+    assert_eq!(coffee["items"][0]["title"], json!("Typed"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_footer_names_the_site_only_when_it_has_a_name_of_its_own() {
+    let app = TestApp::spawn(&[]).await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/").await;
+    page.assert_contains("This site runs on Hearth, a federated community server.");
+    assert!(!page.body.contains("Hearth runs on Hearth"));
+    let root = app.admin("root").await;
+    let response = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(json!({"name": "Owl Club"})),
+        )
+        .await;
+    assert!(response.0.is_success(), "{response:?}");
+    let page = visitor.get("/").await;
+    page.assert_contains("Owl Club runs on Hearth, a federated community server.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_comment_form_previews_the_comment_without_sending_it() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    community(&app, &alice, "tea").await;
+    let post_id = post(&app, &alice, "tea", "Green or black?", false).await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
+    let page = visitor.get(&format!("/post/{post_id}")).await;
+    page.assert_contains("name=\"preview\" value=\"1\"");
+    let page = visitor
+        .post(
+            &format!("/post/{post_id}/comment"),
+            &[
+                ("body", "Both, **obviously**."),
+                ("parent_id", ""),
+                ("preview", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let preview_at = position(&page, "class=\"comment-preview\"");
+    let form_at = position(&page, "<textarea id=\"body\"");
+    assert!(preview_at < form_at);
+    page.assert_contains("<strong>obviously</strong>");
+    page.assert_contains(">Both, **obviously**.</textarea>");
+    let (_, thread) = app
+        .get_json(&format!("/api/v1/posts/{post_id}/comments"), None)
+        .await;
+    assert_eq!(thread["items"].as_array().unwrap().len(), 0, "{thread}");
+    // Sent from the preview, it is written.
+    let page = visitor
+        .post(
+            &format!("/post/{post_id}/comment"),
+            &[("body", "Both, **obviously**."), ("parent_id", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (_, thread) = app
+        .get_json(&format!("/api/v1/posts/{post_id}/comments"), None)
+        .await;
+    assert_eq!(thread["items"].as_array().unwrap().len(), 1, "{thread}");
     app.stop().await;
 }

@@ -83,7 +83,8 @@ pub struct FeedQuery {
     pub limit: Option<i64>,
 }
 
-/// Lists posts: the front page (`feed`) or one community, sorted, a page at a time.
+/// Lists posts: the front page (`feed`) or one community (its pinned posts first on the first
+/// page), sorted, a page at a time.
 #[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(FeedQuery),
     responses((status = 200, body = Page<PostView>), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody, description = "feed=subscribed without a token"), (status = 404, body = ErrorBody)))]
@@ -105,6 +106,19 @@ pub async fn list(
         }
     };
     let sort = FeedSort::parse(query.sort.as_deref().unwrap_or("hot"))?;
+    if let Feed::Community(reference) = &feed {
+        // A community's first page starts with its pinned posts, as Lemmy's does.
+        let limit = paging::limit(query.limit)?;
+        let after =
+            paging::decode_f64(query.cursor.as_deref())?.map(|(key, id)| PostCursor { key, id });
+        let viewer = viewer.map(|AuthUser(v)| v);
+        let (rows, next) =
+            posts::community_feed(&ctx, viewer.as_ref(), reference, sort, after, limit).await?;
+        return Ok(Json(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
+        }));
+    }
     page_of_posts(
         &ctx,
         viewer,

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::Error;
 use hearth_service::ServiceContext;
-use hearth_service::{comments, posts};
+use hearth_service::{comments, markdown, posts};
 use serde::Deserialize;
 
 /// The comment routes.
@@ -47,6 +47,8 @@ struct CommentFragment {
     pub layout: Layout,
     /// The comment as a thread of one.
     pub items: Vec<ThreadItem>,
+    /// Whether reply links are shown (its writer could write it, so they may answer it too).
+    pub replies_open: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +65,8 @@ struct CommentPage {
     parent_id: Option<i64>,
     sorts: Vec<Choice>,
     items: Vec<ThreadItem>,
+    /// Whether reply links are shown (not under a locked post, unless the visitor moderates).
+    replies_open: bool,
 }
 
 async fn show(
@@ -91,6 +95,7 @@ async fn show(
     rows.push(comment);
     rows.extend(replies);
     let items = views::thread(rows, Some(post.author_id), &session);
+    let replies_open = posts::comment_refusal(&ctx, viewer, &post).await?.is_none();
     let post = PostView::new(post, &session, Utc::now());
     render(&CommentPage {
         layout: Layout::new(&session, format!("Comment on {}", post.title), ""),
@@ -99,6 +104,7 @@ async fn show(
         comment_id: id,
         parent_id,
         items,
+        replies_open,
     })
 }
 
@@ -149,6 +155,8 @@ struct CommentFormPage {
     action: String,
     parent_id: String,
     heading: &'static str,
+    /// The comment as it will show, after "Preview".
+    preview: Option<String>,
 }
 
 impl CommentFormPage {
@@ -186,7 +194,16 @@ impl CommentFormPage {
             action,
             parent_id,
             heading,
+            preview: None,
         }
+    }
+
+    /// Shows `body` rendered above the form, as it will read once sent.
+    pub fn with_preview(mut self) -> Self {
+        self.heading = "Preview";
+        self.layout.title = "Preview".to_owned();
+        self.preview = Some(markdown::render(&self.body));
+        self
     }
 }
 
@@ -233,6 +250,8 @@ async fn edit_form(
 struct EditInput {
     #[serde(default)]
     body: String,
+    /// Set by the "Preview" button: show the comment rendered instead of saving it.
+    preview: Option<String>,
 }
 
 async fn edit(
@@ -241,6 +260,18 @@ async fn edit(
     PagePath(id): PagePath<i64>,
     CsrfForm(form): CsrfForm<EditInput>,
 ) -> PageResult {
+    if form.preview.is_some() {
+        let comment = comments::get(&ctx, Some(&user.viewer), id).await?;
+        let context = Context::load(&ctx, &user.session, comment.post_id, Some(id)).await?;
+        let page = CommentFormPage::new(
+            &user.session,
+            context,
+            form.body,
+            FormErrors::none(),
+            Some(id),
+        );
+        return render(&page.with_preview());
+    }
     match comments::edit(&ctx, &user.viewer, id, &form.body).await {
         Ok(row) => Ok(see_other(&format!("/comment/{}#c{id}", row.id))),
         Err(error) => {
@@ -295,6 +326,8 @@ struct CommentInput {
     /// The comment replied to; empty for a top-level comment.
     #[serde(default)]
     pub parent_id: String,
+    /// Set by the "Preview" button: show the comment rendered instead of sending it.
+    pub preview: Option<String>,
 }
 
 async fn create(
@@ -311,6 +344,12 @@ async fn create(
         ),
     };
     let session = &user.session;
+    if form.preview.is_some() {
+        // Nothing is written: the form comes back with the comment rendered above it.
+        let context = Context::load(&ctx, session, post_id, parent_id).await?;
+        let page = CommentFormPage::new(session, context, form.body, FormErrors::none(), None);
+        return render(&page.with_preview());
+    }
     match comments::create(&ctx, &user.viewer, post_id, parent_id, &form.body).await {
         Ok(row) => {
             let id = row.id;
@@ -320,6 +359,7 @@ async fn create(
                 return render(&CommentFragment {
                     layout: Layout::new(session, "", ""),
                     items,
+                    replies_open: true,
                 });
             }
             Ok(see_other(&match parent_id {

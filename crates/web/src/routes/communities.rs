@@ -16,7 +16,7 @@ use hearth_core::Error;
 use hearth_db::community::CommunitySort;
 use hearth_service::ServiceContext;
 use hearth_service::communities::{self, CommunityUpdate, NewCommunityForm, Visibility};
-use hearth_service::posts::{self, Feed, FeedSort};
+use hearth_service::posts::{self, FeedSort};
 use hearth_service::{membership, moderators};
 use serde::Deserialize;
 
@@ -157,10 +157,11 @@ async fn show(
     let sort_name = query.sort.as_deref().unwrap_or("hot");
     let sort = FeedSort::parse(sort_name)?;
     let after = paging::decode_post(query.cursor.as_deref())?;
-    let (rows, next) = posts::feed(
+    // Pinned posts come first on the first page.
+    let (rows, next) = posts::community_feed(
         &ctx,
         session.viewer.as_ref(),
-        Feed::Community(handle.clone()),
+        &handle,
         sort,
         after,
         PAGE_SIZE,

@@ -77,6 +77,9 @@ struct PostPage {
     items: Vec<ThreadItem>,
     more_comments: Option<String>,
     thread_cut: bool,
+    /// Whether the visitor gets the comment box and reply links (not on a locked post, unless
+    /// they moderate its community).
+    replies_open: bool,
 }
 
 async fn show(
@@ -115,6 +118,9 @@ async fn show(
             comments::MAX_THREAD_LIMIT
         )
     });
+    let replies_open = posts::comment_refusal(&ctx, session.viewer.as_ref(), &row)
+        .await?
+        .is_none();
     let post = PostView::new(row, &session, Utc::now());
     let found = communities::find(&ctx, &post.community.handle).await?;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
@@ -126,6 +132,7 @@ async fn show(
         sorts: comment_sort_choices(&post.href, sort_name),
         show_nsfw: session.preferences.show_nsfw,
         thread_cut: full && more_comments.is_none(),
+        replies_open,
         layout,
         post,
         items,
@@ -136,8 +143,12 @@ async fn show(
 /// What the post form sends (and shows again after an error).
 #[derive(Debug, Default, Deserialize)]
 struct PostInput {
+    /// The community chosen in the picker (`name` or `name@host`).
     #[serde(default)]
     community: String,
+    /// A community typed instead (`name` or `name@host`); it wins over the picker.
+    #[serde(default)]
+    community_other: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -163,8 +174,67 @@ struct PostFormPage {
     /// The post's id when editing.
     editing: Option<i64>,
     action: String,
-    /// Community names to suggest.
+    /// Community names to suggest for the typed community.
     suggestions: Vec<String>,
+    /// The picker's choices: the communities the visitor joined.
+    targets: Vec<Target>,
+}
+
+/// A choice of the post form's community picker.
+#[derive(Debug, Clone)]
+struct Target {
+    /// `name` or `name@host`, as the form sends it.
+    handle: String,
+    /// What people read.
+    label: String,
+    /// Whether it is the chosen one.
+    selected: bool,
+}
+
+impl PostInput {
+    /// The community the post goes to: the one typed, else the one picked.
+    fn chosen_community(&self) -> String {
+        match self.community_other.trim() {
+            "" => self.community.trim().to_owned(),
+            typed => typed.trim_start_matches('!').to_owned(),
+        }
+    }
+}
+
+/// The community picker: the communities the visitor joined, with `chosen` selected (added
+/// first when it is not among them, e.g. a community's "New post" link).
+async fn targets(
+    ctx: &ServiceContext,
+    user: &SignedIn,
+    chosen: &str,
+) -> Result<Vec<Target>, WebError> {
+    let mut targets: Vec<Target> = posts::targets(ctx, &user.viewer)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let actor = views::community(&t.name, &t.title, t.local, &t.ap_id);
+            Target {
+                selected: actor.handle.eq_ignore_ascii_case(chosen),
+                label: if actor.label == actor.handle {
+                    actor.handle.clone()
+                } else {
+                    format!("{} ({})", actor.label, actor.handle)
+                },
+                handle: actor.handle,
+            }
+        })
+        .collect();
+    if !chosen.is_empty() && !targets.iter().any(|t| t.selected) {
+        targets.insert(
+            0,
+            Target {
+                handle: chosen.to_owned(),
+                label: chosen.to_owned(),
+                selected: true,
+            },
+        );
+    }
+    Ok(targets)
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,10 +261,12 @@ async fn new_form(
     user: SignedIn,
     PageQuery(query): PageQuery<NewPostQuery>,
 ) -> PageResult {
+    let community = query.community.unwrap_or_default().trim().to_owned();
     render(&PostFormPage {
         layout: Layout::new(&user.session, "New post", "create"),
+        targets: targets(&ctx, &user, &community).await?,
         form: PostInput {
-            community: query.community.unwrap_or_default(),
+            community,
             ..PostInput::default()
         },
         errors: FormErrors::none(),
@@ -209,19 +281,28 @@ async fn create(
     user: SignedIn,
     CsrfForm(form): CsrfForm<PostInput>,
 ) -> PageResult {
-    let result = posts::create(
-        &ctx,
-        &user.viewer,
-        NewPostForm {
-            community: form.community.clone(),
-            title: form.title.clone(),
-            url: Some(form.url.clone()).filter(|u| !u.trim().is_empty()),
-            body: Some(form.body.clone()),
-            nsfw: form.nsfw.is_some(),
-            language: None,
-        },
-    )
-    .await;
+    let community = form.chosen_community();
+    let result = if community.is_empty() {
+        // Said here in the form's words: the service's message names the syntax of a handle.
+        Err(Error::validation(
+            "community",
+            "is missing: choose one of yours, or type one's name",
+        ))
+    } else {
+        posts::create(
+            &ctx,
+            &user.viewer,
+            NewPostForm {
+                community: community.clone(),
+                title: form.title.clone(),
+                url: Some(form.url.clone()).filter(|u| !u.trim().is_empty()),
+                body: Some(form.body.clone()),
+                nsfw: form.nsfw.is_some(),
+                language: None,
+            },
+        )
+        .await
+    };
     match result {
         Ok(row) => Ok(see_other(&format!("/post/{}", row.id))),
         Err(error) => {
@@ -231,6 +312,7 @@ async fn create(
                 status,
                 &PostFormPage {
                     layout: Layout::new(&user.session, "New post", "create"),
+                    targets: targets(&ctx, &user, form.community.trim()).await?,
                     form,
                     errors,
                     editing: None,
@@ -262,11 +344,13 @@ async fn edit_form(
             url: row.url.unwrap_or_default(),
             body: row.body,
             nsfw: row.nsfw.then(String::new),
+            ..PostInput::default()
         },
         errors: FormErrors::none(),
         editing: Some(id),
         action: format!("/post/{id}/edit"),
         suggestions: Vec::new(),
+        targets: Vec::new(),
     })
 }
 
@@ -296,6 +380,7 @@ async fn edit(
                     editing: Some(id),
                     action: format!("/post/{id}/edit"),
                     suggestions: Vec::new(),
+                    targets: Vec::new(),
                 },
             )
         }

@@ -24,7 +24,9 @@ pub fn router() -> Router<ServiceContext> {
     Router::new().route("/search", get(search_page))
 }
 
-const KINDS: [(&str, &str); 4] = [
+/// The tabs: `all` (the default) shows the best few communities and people, then posts.
+const KINDS: [(&str, &str); 5] = [
+    ("all", "All"),
     ("posts", "Posts"),
     ("comments", "Comments"),
     ("communities", "Communities"),
@@ -55,6 +57,10 @@ struct SearchPage {
     next_page: Option<String>,
     /// Search results have no "first page" link (only the pager's "next").
     first_page: Option<String>,
+    /// On the "All" tab: links to all the matching communities, and people, when more match
+    /// than are shown.
+    more_communities: Option<String>,
+    more_people: Option<String>,
 }
 
 impl SearchPage {
@@ -129,8 +135,12 @@ async fn search_page(
     PageQuery(query): PageQuery<SearchQuery>,
 ) -> PageResult {
     let text = query.q.as_deref().unwrap_or("").trim().to_owned();
-    let kind_name = query.kind.as_deref().unwrap_or("posts").to_owned();
-    let kind = SearchKind::parse(&kind_name)?;
+    let kind_name = query.kind.as_deref().unwrap_or("all").to_owned();
+    // `None`: all kinds.
+    let kind = match kind_name.as_str() {
+        "all" => None,
+        other => Some(SearchKind::parse(other)?),
+    };
     // A link from another site must not make this server fetch on the visitor's account.
     let from_elsewhere = headers
         .get("sec-fetch-site")
@@ -168,11 +178,46 @@ async fn search_page(
         people: Vec::new(),
         next_page: None,
         first_page: None,
+        more_communities: None,
+        more_people: None,
     };
     if text.is_empty() {
         return render(&page);
     }
     let viewer = session.viewer.as_ref();
+    let host = ctx.settings.hostname.to_string();
+    let Some(kind) = kind else {
+        let found = search::overview(&ctx, viewer, &text, PAGE_SIZE).await?;
+        page.communities = found
+            .communities
+            .into_iter()
+            .map(|d| CommunityView::new(d, &host))
+            .collect();
+        page.people = found
+            .people
+            .iter()
+            .map(|p| views::person(&p.name, p.display_name.as_deref(), p.local, &p.ap_id))
+            .collect();
+        (page.posts, page.hidden_nsfw) = post_list(found.posts, &session);
+        page.more_communities = found
+            .more_communities
+            .then(|| link("/search", &[("q", &text), ("type", "communities")]));
+        page.more_people = found
+            .more_people
+            .then(|| link("/search", &[("q", &text), ("type", "users")]));
+        // Further pages are pages of posts.
+        page.next_page = found.next_posts.map(|(key, id)| {
+            link(
+                "/search",
+                &[
+                    ("q", &text),
+                    ("type", "posts"),
+                    ("cursor", &paging::encode_f64(key, id)),
+                ],
+            )
+        });
+        return render(&page);
+    };
     let after = paging::decode_f64(query.cursor.as_deref())?;
     let (results, next) = search::search(&ctx, viewer, &text, kind, None, after, PAGE_SIZE).await?;
     page.next_page = next.map(|(key, id)| {
@@ -193,7 +238,6 @@ async fn search_page(
             page.comments = comments_in_list(&ctx, &session, rows).await?;
         }
         SearchResults::Communities(rows) => {
-            let host = ctx.settings.hostname.to_string();
             page.communities = rows
                 .into_iter()
                 .map(|d| CommunityView::new(d, &host))
