@@ -224,6 +224,46 @@ impl TestApp {
         (status, json)
     }
 
+    /// Delivers `body` to this instance's inbox at `inbox_path` as another server would: signed
+    /// with the private key `key` of `key_actor`. Answers the status, the response headers and
+    /// the JSON (null when the answer is not JSON).
+    pub async fn deliver_signed(
+        &self,
+        key: &str,
+        key_actor: &str,
+        inbox_path: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let inbox = url::Url::parse(&format!(
+            "http://{}{inbox_path}",
+            self.settings.hostname.as_str()
+        ))
+        .expect("an inbox URL");
+        let signed = hearth_federation::signing::Signer::default()
+            .sign_post(key, key_actor, &inbox, &body)
+            .await
+            .expect("the activity is signed");
+        let response = self
+            .client
+            .post(inbox)
+            .header("content-type", "application/activity+json")
+            .header("date", signed.date)
+            .header("digest", signed.digest)
+            .header("signature", signed.signature)
+            .body(body)
+            .send()
+            .await
+            .expect("the inbox answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("the inbox's answer");
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
     /// `GET` with an optional token.
     pub async fn get_json(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, path, token, None).await

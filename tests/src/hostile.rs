@@ -320,35 +320,13 @@ impl Evil {
             .private_key
             .clone();
         let actor_id = self.url(actor_path);
-        let inbox = url::Url::parse(&format!(
-            "http://{}{inbox_path}",
-            to.settings.hostname.as_str()
-        ))
-        .expect("an inbox URL");
-        let body = activity.to_string().into_bytes();
-        let signed = hearth_federation::signing::Signer::default()
-            .sign_post(&private_key, &actor_id, &inbox, &body)
-            .await
-            .expect("Evil signs");
-        let response = to
-            .client
-            .post(inbox)
-            .header("content-type", "application/activity+json")
-            .header("date", signed.date)
-            .header("digest", signed.digest)
-            .header("signature", signed.signature)
-            .body(body)
-            .send()
-            .await
-            .expect("the inbox answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("the inbox's answer");
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
+        to.deliver_signed(
+            &private_key,
+            &actor_id,
+            inbox_path,
+            activity.to_string().into_bytes(),
         )
+        .await
     }
 
     /// Answers `follow` (as Hearth sent it to one of Evil's Groups) with a signed `Accept`

@@ -293,7 +293,7 @@ async fn try_comment(
 }
 
 /// The ActivityPub ids of a community's moderators on `app`, in order of seniority.
-async fn moderators(app: &TestApp, community: &str) -> Vec<String> {
+pub(crate) async fn moderators(app: &TestApp, community: &str) -> Vec<String> {
     let (status, list) = app
         .get_json(&format!("/api/v1/communities/{community}/moderators"), None)
         .await;

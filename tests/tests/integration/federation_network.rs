@@ -726,25 +726,8 @@ pub(crate) async fn send_signed(
     key_actor: &str,
     body: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let inbox = url::Url::parse(&format!("http://{}/inbox", host(app))).unwrap();
-    let signed = hearth_federation::signing::Signer::default()
-        .sign_post(key, key_actor, &inbox, &body)
-        .await
-        .unwrap();
-    let response = app
-        .client
-        .post(inbox)
-        .header("content-type", "application/activity+json")
-        .header("date", signed.date)
-        .header("digest", signed.digest)
-        .header("signature", signed.signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, _, body) = app.deliver_signed(key, key_actor, "/inbox", body).await;
+    (status, body)
 }
 
 pub(crate) async fn private_key(app: &TestApp, name: &str) -> String {

@@ -2,6 +2,7 @@
 //! (its followers and outbox `totalItems`), its moderators (its moderators collection) and its
 //! newest posts (backfilled on the first lookup), and what a hostile Group's claims come to.
 
+use crate::federation_hostile::moderators;
 use crate::federation_network::{
     create_community, eventually, host, join, membership, post_id, write_post,
 };
@@ -17,20 +18,6 @@ async fn community(app: &TestApp, reference: &str, token: Option<&str>) -> Value
         .await;
     assert_eq!(status, StatusCode::OK, "{c}");
     c
-}
-
-/// The ActivityPub ids of a community's moderators on `app`.
-async fn moderator_ids(app: &TestApp, reference: &str) -> Vec<String> {
-    let (status, list) = app
-        .get_json(&format!("/api/v1/communities/{reference}/moderators"), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["ap_id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// A's `garden` has two members (alice, who made it and moderates it, and carol, both on A) and
@@ -72,7 +59,7 @@ async fn b_shows_a_communitys_counts_moderators_and_posts_before_anyone_on_b_joi
     assert_eq!(seen["counts"]["members"], 2, "{seen}");
     assert_eq!(seen["counts"]["posts"], 3, "{seen}");
     let alice_id = format!("http://{}/u/alice", host(&a));
-    assert_eq!(moderator_ids(&b, &reference).await, [alice_id]);
+    assert_eq!(moderators(&b, &reference).await, [alice_id]);
 
     // The newest posts arrive in the background, through the gate, without a join.
     eventually("A's three posts are on B", || async {
@@ -161,7 +148,7 @@ async fn a_group_claiming_absurd_counts_and_moderators_is_clamped() {
     let seen = community(&a, &reference, alice.auth()).await;
     assert_eq!(seen["counts"]["members"], 0, "{seen}");
     assert_eq!(seen["counts"]["posts"], 1_000_000_000, "{seen}");
-    let moderators = moderator_ids(&a, &reference).await;
+    let moderators = moderators(&a, &reference).await;
     let first: Vec<String> = listed[..20]
         .iter()
         .map(|m| m.as_str().unwrap().to_owned())

@@ -9,21 +9,21 @@ use std::collections::BTreeMap;
 
 /// A browser without JavaScript: keeps cookies, follows no redirects (tests look at them), and
 /// sends the CSRF token with every form unless told not to.
-struct Visitor {
+pub(crate) struct Visitor {
     base: String,
     client: reqwest::Client,
     cookies: BTreeMap<String, String>,
 }
 
 /// A response, read.
-struct Page {
-    status: StatusCode,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -56,7 +56,7 @@ impl Page {
 }
 
 impl Visitor {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             base: app.base.clone(),
             client: reqwest::Client::builder()
@@ -117,7 +117,7 @@ impl Visitor {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -129,7 +129,7 @@ impl Visitor {
     }
 
     /// Posts a form with the CSRF token.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = self.csrf();
         let mut all = vec![("csrf_token", csrf.as_str())];
         all.extend_from_slice(fields);

@@ -3,106 +3,13 @@
 //! gone. In Chromium with and without JavaScript, and over plain HTTP for the refusals (a wrong
 //! code, the rate limit, an instance that has an administrator) and the API left alone.
 
+use crate::web_pages::{Page, Visitor};
 use hearth_tests::app::{SETUP_ADMIN, TEST_PASSWORD, TestApp};
 use hearth_tests::browser::Browser;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 const PASSWORD: &str = "a long enough password";
-
-/// A browser without JavaScript over plain HTTP: keeps cookies, follows no redirects.
-struct Visitor {
-    base: String,
-    client: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-}
-
-/// A response, read.
-struct Page {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-impl Visitor {
-    fn new(app: &TestApp) -> Self {
-        Self {
-            base: app.base.clone(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn read(&mut self, response: reqwest::Response) -> Page {
-        let status = response.status();
-        for cookie in response.headers().get_all(SET_COOKIE) {
-            let cookie = cookie.to_str().unwrap();
-            let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attributes.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let body = response.text().await.unwrap();
-        Page {
-            status,
-            location,
-            body,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.read(response).await
-    }
-
-    /// Posts a form with the CSRF token of the cookie.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let csrf = self.cookies.get("hearth_csrf").cloned().unwrap_or_default();
-        let mut all = vec![("csrf_token", csrf.as_str())];
-        all.extend_from_slice(fields);
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&all)
-            .finish();
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        self.read(response).await
-    }
-}
 
 /// The setup form's fields, with `code`.
 fn setup_fields(code: &str) -> Vec<(&'static str, String)> {
@@ -194,7 +101,7 @@ async fn a_wrong_setup_code_is_refused_next_to_its_field_and_changes_nothing() {
     let mut visitor = Visitor::new(&app);
     let page = visitor.get("/").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location, "/setup");
+    assert_eq!(page.location(), "/setup");
     let page = visitor.get("/setup").await;
     assert_eq!(page.status, StatusCode::OK);
 
@@ -226,14 +133,14 @@ async fn a_wrong_setup_code_is_refused_next_to_its_field_and_changes_nothing() {
     );
 
     // Nothing was made: still no admin, still setting up, and the right code still works.
-    assert_eq!(visitor.get("/").await.location, "/setup");
+    assert_eq!(visitor.get("/").await.location(), "/setup");
     let page = post_setup(
         &mut visitor,
         &setup_fields(app.setup_code.as_deref().unwrap()),
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(page.location, "/");
+    assert_eq!(page.location(), "/");
     let page = visitor.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("founder"), "signed in as the admin");
@@ -256,7 +163,7 @@ async fn setup_codes_are_rate_limited_like_logins() {
     )
     .await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
-    assert_eq!(visitor.get("/").await.location, "/setup");
+    assert_eq!(visitor.get("/").await.location(), "/setup");
     app.stop().await;
 }
 
