@@ -17,7 +17,7 @@
 
 use crate::objects::person::ApubPerson;
 use crate::received::InboxError;
-use crate::urls::authority;
+use crate::urls::{authority, same_authority};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -196,14 +196,14 @@ fn refuse_local_id(id: &Url, data: &Data<ServiceContext>) -> Result<(), InboxErr
 /// The origin rules: the author lives on the object's server and, when an activity brought the
 /// object, is that activity's actor.
 fn check_origin(id: &Url, author: &Url, teller: &Teller<'_>) -> Result<(), InboxError> {
-    if authority(author).is_none() || authority(author) != authority(id) {
+    if !same_authority(author, id) {
         return Err(InboxError::refused(
             "origin_mismatch",
             "The object's author lives on another server than the object.",
         ));
     }
     if let Some(actor) = teller.actor() {
-        if authority(actor) != authority(id) {
+        if !same_authority(actor, id) {
             return Err(InboxError::refused(
                 "origin_mismatch",
                 "The object lives on another server than the activity's actor.",

@@ -29,7 +29,7 @@ use hearth_core::Settings;
 use hearth_db::community::CommunityRow;
 use hearth_db::federation::Audience;
 use hearth_service::outbox::{Event, Outbox, RecordFuture};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
 use std::sync::Arc;
 use url::Url;
@@ -432,13 +432,18 @@ pub(crate) async fn record(
             // The Flag decided, embedded, as Lemmy 1.0 sends and expects it.
             let reporter = report_author(conn, report_id).await.ok();
             let content = reported(conn, &report).await?.map(|(ap_id, _)| ap_id);
-            let flag = json!({
-                "id": report.ap_id,
-                "type": "Flag",
-                "actor": reporter,
-                "object": content,
-                "to": [community.ap_id],
-            });
+            let flag = match (reporter, content) {
+                (Some(reporter), Some(content)) => {
+                    let mut flag = Flag::new(&report.ap_id, &reporter, &content, &community, "")?;
+                    flag.context = Value::Null;
+                    flag.content = None;
+                    flag.summary = None;
+                    flag.addressing.audience = None;
+                    flag.to_json()?
+                }
+                // Without its reporter or content here, the Flag is named by its id.
+                _ => Value::String(report.ap_id.clone()),
+            };
             let addressing = Addressing {
                 to: vec![community.ap_id.clone()],
                 cc: Vec::new(),

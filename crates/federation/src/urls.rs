@@ -71,9 +71,14 @@ pub fn authority(url: &Url) -> Option<String> {
     })
 }
 
+/// True when both URLs live on one authority.
+pub fn same_authority(a: &Url, b: &Url) -> bool {
+    authority(a).is_some() && authority(a) == authority(b)
+}
+
 /// Refuses `url` unless it lives on the same authority as `expected`.
 pub fn same_origin(url: &Url, expected: &Url) -> anyhow::Result<()> {
-    if authority(url).is_some() && authority(url) == authority(expected) {
+    if same_authority(url, expected) {
         Ok(())
     } else {
         anyhow::bail!("{url} does not share an origin with {expected}")

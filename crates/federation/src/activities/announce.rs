@@ -6,17 +6,17 @@
 //! holds for the community's own content only (the gate in `ingest`). Lemmy and NodeBB also
 //! announce the bare post (`Announce{Page}`): it is read as its author's `Create`.
 
-use crate::activities::{Context, new_id, object_json, same_authority};
+use crate::activities::content::CreateOrUpdate;
+use crate::activities::{Context, new_id, object_json};
 use crate::objects::actor::ApubActor;
-use crate::protocol::objects::author_of;
 use crate::protocol::{PUBLIC, context};
 use crate::received::{InboxError, deserialize_id, id_of};
-use crate::urls::authority;
+use crate::urls::{authority, same_authority};
 use activitypub_federation::fetch::object_id::ObjectId;
 use hearth_core::Settings;
 use hearth_db::community::CommunityRow;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
 /// An `Announce` by a community.
@@ -120,14 +120,12 @@ impl Announce {
                 .and_then(Value::as_str)
                 .is_some_and(crate::ingest::is_post_kind);
         if bare_object {
-            inner = json!({
-                "id": inner["id"],
-                "type": "Create",
-                "actor": inner.get("attributedTo").and_then(author_of).map(|u| u.to_string()),
-                "to": inner.get("to").cloned().unwrap_or(Value::Null),
-                "cc": inner.get("cc").cloned().unwrap_or(Value::Null),
-                "object": inner,
-            });
+            let create =
+                id_of(inner.get("id")).and_then(|id| CreateOrUpdate::of_bare(id, inner.clone()));
+            let Some(create) = create else {
+                return Ok(None);
+            };
+            inner = serde_json::to_value(&create).map_err(|e| InboxError::Other(e.into()))?;
         }
         let (Some(inner_id), Some(inner_actor)) =
             (id_of(inner.get("id")), id_of(inner.get("actor")))

@@ -15,14 +15,12 @@ pub(crate) mod reports;
 pub(crate) mod site;
 pub(crate) mod votes;
 
-use crate::objects::person::ApubPerson;
 use crate::protocol::{PUBLIC, context};
 use crate::received::{InboxError, Receipt, Via, deserialize_id};
 use crate::urls::{Urls, authority};
 use activitypub_federation::config::Data;
 use activitypub_federation::error::Error as LibraryError;
 use activitypub_federation::fetch::fetch_object_http;
-use activitypub_federation::fetch::object_id::ObjectId;
 use hearth_core::{Error, ErrorKind, Settings};
 use hearth_db::community::CommunityRow;
 use hearth_service::ServiceContext;
@@ -240,16 +238,6 @@ pub(crate) fn new_id(settings: &Settings, kind: &str) -> anyhow::Result<Url> {
     Urls(settings).activity(kind, &uuid::Uuid::new_v4().to_string())
 }
 
-/// The person behind an actor id, from our database or their server.
-pub(crate) async fn person(
-    actor: &Url,
-    data: &Data<ServiceContext>,
-) -> Result<ApubPerson, InboxError> {
-    Ok(ObjectId::<ApubPerson>::from(actor.clone())
-        .dereference(data)
-        .await?)
-}
-
 /// The object of an activity: embedded, or fetched from its own server by id.
 pub(crate) async fn object_json(
     object: &Value,
@@ -345,9 +333,4 @@ impl Target {
             .await?
             .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community vanished")))
     }
-}
-
-/// True when two URLs live on one authority.
-pub(crate) fn same_authority(a: &Url, b: &Url) -> bool {
-    authority(a).is_some() && authority(a) == authority(b)
 }

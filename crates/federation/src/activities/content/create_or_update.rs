@@ -7,7 +7,7 @@ use crate::activities::{Addressing, Context, Received, new_id, object_json};
 use crate::ingest::{Teller, Verdict};
 use crate::objects::comment::{ApubComment, CommentWrite};
 use crate::objects::post::{ApubPost, PostWrite};
-use crate::protocol::objects::{Note, Page};
+use crate::protocol::objects::{Note, Page, author_of};
 use crate::protocol::{context, is_addressed_publicly};
 use crate::received::{InboxError, Receipt, Via, deserialize_id, id_of};
 use activitypub_federation::config::Data;
@@ -16,7 +16,7 @@ use hearth_core::{Error, ErrorKind, Settings};
 use hearth_db::community::CommunityRow;
 use hearth_service::ServiceContext;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
 /// A `Create` or `Update` of a post or comment.
@@ -69,6 +69,27 @@ impl CreateOrUpdate {
             kind,
             actor: actor.clone(),
             addressing: Addressing::community(community),
+            object,
+        })
+    }
+}
+
+impl CreateOrUpdate {
+    /// The author's `Create` of an object that arrived without one (a post a community announced
+    /// bare, a parent fetched from its own server), with the id `id` and the object's addressing;
+    /// `None` when the object names no author.
+    pub(crate) fn of_bare(id: Url, object: Value) -> Option<Self> {
+        let actor = object.get("attributedTo").and_then(author_of)?;
+        let addressing: Addressing = serde_json::from_value(object.clone()).ok()?;
+        Some(Self {
+            context: Value::Null,
+            id,
+            kind: CreateOrUpdateKind::Create,
+            actor,
+            addressing: Addressing {
+                audience: None,
+                ..addressing
+            },
             object,
         })
     }
@@ -183,19 +204,11 @@ async fn thread_in_parent(url: &Url, data: &Data<ServiceContext>) -> Result<(), 
             "The parent's id is not the address it was fetched from.",
         ));
     }
-    let author = fetched
-        .get("attributedTo")
-        .and_then(crate::protocol::objects::author_of)
+    let id = Url::parse(&format!("{url}#create"))
+        .map_err(|_| InboxError::unreadable("The parent's id is not a URL."))?;
+    let activity = CreateOrUpdate::of_bare(id, fetched)
         .ok_or_else(|| InboxError::unreadable("The parent has no author."))?;
-    let create = json!({
-        "id": format!("{url}#create"),
-        "type": "Create",
-        "actor": author.as_str(),
-        "to": fetched.get("to").cloned().unwrap_or(Value::Null),
-        "cc": fetched.get("cc").cloned().unwrap_or(Value::Null),
-        "object": fetched,
-    });
-    let activity: CreateOrUpdate = crate::activities::read(&create)?;
+    let create = serde_json::to_value(&activity).map_err(|e| InboxError::Other(e.into()))?;
     let cx = Context {
         data,
         via: Via::Direct,

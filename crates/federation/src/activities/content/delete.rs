@@ -4,9 +4,10 @@
 //! before its object leaves a tombstone, but only when the object's own server sends it.
 
 use crate::activities::moderation::remove::Removal;
-use crate::activities::{Addressing, Context, Received, Target, Undo, new_id, same_authority};
+use crate::activities::{Addressing, Context, Received, Target, Undo, new_id};
 use crate::protocol::context;
 use crate::received::{InboxError, Via, deserialize_id};
+use crate::urls::same_authority;
 use hearth_core::Settings;
 use hearth_db::community::CommunityRow;
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,8 @@
 //! community that approves its members, answered with an `Accept` once admitted. `Undo{Follow}`
 //! leaves. We send both when our people join and leave remote communities.
 
-use crate::activities::{Context, Received, Undo, new_id, person};
+use crate::activities::{Context, Received, Undo, new_id};
+use crate::ingest;
 use crate::protocol::context;
 use crate::received::{InboxError, deserialize_id};
 use hearth_core::Settings;
@@ -97,7 +98,7 @@ impl Received for Follow {
             // Following people is not supported; nothing to do.
             return Ok(None);
         };
-        let follower = person(&self.actor, cx.data).await?;
+        let follower = ingest::person(&self.actor, cx.data).await?;
         // Once per server: what it runs decides what it is sent.
         if let Err(e) = crate::nodeinfo::ensure_known(cx.data, &self.actor).await {
             tracing::warn!(error = ?e, "cannot record the follower's software");

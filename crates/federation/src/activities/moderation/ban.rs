@@ -4,7 +4,8 @@
 //! banned (`hearth_service::moderation::may_ban`), whoever asks.
 
 use super::{Standing, expiry, reason, standing};
-use crate::activities::{Addressing, Context, Received, Undo, new_id, person};
+use crate::activities::{Addressing, Context, Received, Undo, new_id};
+use crate::ingest;
 use crate::protocol::context;
 use crate::received::{InboxError, deserialize_id, deserialize_optional_id};
 use chrono::{DateTime, Utc};
@@ -127,7 +128,7 @@ impl Block {
         let Some(standing) = standing(&self.actor, &community, cx).await? else {
             return Ok(None);
         };
-        let member = person(&self.object, cx.data).await?;
+        let member = ingest::person(&self.object, cx.data).await?;
         if banned && community.local {
             hearth_service::moderation::may_ban(cx.data, community.id, member.row.id)
                 .await

@@ -4,7 +4,8 @@
 //! a remote moderator cannot remove those who were moderators before them.
 
 use super::{Standing, standing};
-use crate::activities::{Addressing, Context, Received, Target, new_id, person};
+use crate::activities::{Addressing, Context, Received, Target, new_id};
+use crate::ingest;
 use crate::protocol::context;
 use crate::received::{InboxError, deserialize_id};
 use hearth_core::Settings;
@@ -142,7 +143,7 @@ impl Received for CollectionChange {
             }
             return Ok(Some(Checked::Pin(Box::new(post), community, standing)));
         }
-        let member = person(&self.object, cx.data).await?;
+        let member = ingest::person(&self.object, cx.data).await?;
         Ok(Some(Checked::Moderator(
             member.row.id,
             member.row.name.clone(),

@@ -4,7 +4,8 @@
 //! own admins made (`site_ban_source`). We send our admins' bans the same way.
 
 use crate::activities::moderation::ban::{BanTerms, Block};
-use crate::activities::{Addressing, Context, Received, Undo, person};
+use crate::activities::{Addressing, Context, Received, Undo};
+use crate::ingest;
 use crate::protocol::PUBLIC;
 use crate::received::{InboxError, Via};
 use crate::urls::{Urls, authority};
@@ -46,7 +47,7 @@ impl SiteBan {
         if !matches!(cx.via, Via::Direct) || !is_instance || authority(&block.object) != home {
             return Ok(None);
         }
-        let member = person(&block.object, cx.data).await?;
+        let member = ingest::person(&block.object, cx.data).await?;
         Ok(Some((
             member.row.id,
             block.terms(),

@@ -3,8 +3,8 @@
 //! `Undo` may overtake its vote from senders that do not order deliveries (the undone vote's id
 //! is then marked received, so a late vote is not applied).
 
-use crate::activities::{Addressing, Context, Received, Target, Undo, new_id, person};
-use crate::ingest::viewer_for;
+use crate::activities::{Addressing, Context, Received, Target, Undo, new_id};
+use crate::ingest::{self, viewer_for};
 use crate::objects::comment::ApubComment;
 use crate::objects::post::ApubPost;
 use crate::protocol::context;
@@ -112,7 +112,7 @@ impl Vote {
         let Some(announce) = cx.scope(&community)? else {
             return Ok(None);
         };
-        let voter = person(&self.actor, cx.data).await?;
+        let voter = ingest::person(&self.actor, cx.data).await?;
         if announce {
             hearth_service::content::may_vote(
                 cx.data,
