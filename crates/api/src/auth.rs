@@ -7,7 +7,8 @@ use hearth_core::Error;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 
-/// A signed-in account; 401 `not_signed_in` without a token, 401 `invalid_token` with a bad one.
+/// A signed-in account; 401 `not_signed_in` without a token, 401 `invalid_token` with a bad,
+/// revoked or ended one (see `sessions.*` in the settings).
 pub struct AuthUser(pub Viewer);
 
 impl FromRequestParts<ServiceContext> for AuthUser {
@@ -63,6 +64,7 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, Error> {
 fn invalid_token() -> Error {
     Error::unauthorized(
         "invalid_token",
-        "This token is not valid (it may have been revoked); sign in again.",
+        "This token is not valid (it may have been revoked, or ended after going unused or \
+         growing old); sign in again.",
     )
 }

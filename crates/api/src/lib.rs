@@ -13,7 +13,8 @@ use axum::Router;
 use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
-    accounts, admin, comments, communities, moderation, posts, reports, resolve, search, users,
+    accounts, admin, comments, communities, moderation, notifications, own_account, posts, reports,
+    resolve, search, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -37,6 +38,7 @@ use utoipa_axum::routes;
         (name = "users", description = "Profiles and what people wrote"),
         (name = "posts", description = "Posts, votes on them, feeds"),
         (name = "comments", description = "Threaded comments and votes on them"),
+        (name = "notifications", description = "Your replies, mentions and other news"),
         (name = "search", description = "Full-text search"),
         (name = "site", description = "The instance"),
         (name = "admin", description = "Instance administration (admins only)"),
@@ -65,6 +67,14 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(accounts::tokens))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::me))
+        .routes(routes!(accounts::revoke_all_tokens))
+        .routes(routes!(accounts::list_blocks))
+        .routes(routes!(accounts::export))
+        .routes(routes!(accounts::import))
+        .routes(routes!(users::block, users::unblock))
+        .routes(routes!(communities::block, communities::unblock))
+        .routes(routes!(own_account::update_profile))
+        .routes(routes!(own_account::delete_account))
         .routes(routes!(communities::create, communities::list))
         .routes(routes!(communities::show, communities::update))
         .routes(routes!(communities::join))
@@ -108,6 +118,11 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(admin::unban))
         .routes(routes!(admin::purge_community))
         .routes(routes!(admin::purge_user))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::mark_unread))
+        .routes(routes!(notifications::mark_all_read))
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::resolve))
         .routes(routes!(reports::dismiss))

@@ -40,6 +40,20 @@ pub struct PersonSummary {
     pub local: bool,
     /// The ActivityPub id.
     pub ap_id: String,
+    /// The person deleted their account: show them as "[deleted]" (the display name says so).
+    pub deleted: bool,
+}
+
+/// What a deleted account is shown as.
+pub const DELETED_PERSON: &str = "[deleted]";
+
+/// The display name to show: "[deleted]" for a deleted account.
+fn shown_name(display_name: Option<String>, deleted: bool) -> Option<String> {
+    if deleted {
+        Some(DELETED_PERSON.to_owned())
+    } else {
+        display_name
+    }
 }
 
 impl From<ModeratorRow> for PersonSummary {
@@ -50,6 +64,8 @@ impl From<ModeratorRow> for PersonSummary {
             display_name: r.display_name,
             local: r.local,
             ap_id: r.ap_id,
+            // Moderator seats end with the account.
+            deleted: false,
         }
     }
 }
@@ -75,6 +91,8 @@ pub struct PersonView {
     pub ap_id: String,
     /// When the account was made.
     pub created_at: DateTime<Utc>,
+    /// The person deleted their account (the display name says "[deleted]").
+    pub deleted: bool,
 }
 
 impl From<PersonRow> for PersonView {
@@ -82,13 +100,14 @@ impl From<PersonRow> for PersonView {
         Self {
             id: r.id,
             name: r.name,
-            display_name: r.display_name,
+            display_name: shown_name(r.display_name, r.deleted),
             bio: r.bio,
             bio_html: r.bio_html,
             local: r.local,
             admin: r.admin,
             ap_id: r.ap_id,
             created_at: r.created_at,
+            deleted: r.deleted,
         }
     }
 }
@@ -295,6 +314,8 @@ impl From<MemberRow> for MemberView {
                 display_name: r.display_name,
                 local: r.local,
                 ap_id: r.ap_id,
+                // Memberships end with the account.
+                deleted: false,
             },
             state: r.state.as_str().to_owned(),
             created_at: r.created_at,
@@ -490,9 +511,10 @@ impl From<hearth_db::post::PostRow> for PostView {
             author: PersonSummary {
                 id: p.author_id,
                 name: p.author_name,
-                display_name: p.author_display_name,
+                display_name: shown_name(p.author_display_name, p.author_deleted),
                 local: p.author_local,
                 ap_id: p.author_ap_id,
+                deleted: p.author_deleted,
             },
             counts: VoteCounts {
                 score: p.score,
@@ -564,9 +586,10 @@ impl From<hearth_db::comment::CommentRow> for CommentView {
             author: PersonSummary {
                 id: c.author_id,
                 name: c.author_name,
-                display_name: c.author_display_name,
+                display_name: shown_name(c.author_display_name, c.author_deleted),
                 local: c.author_local,
                 ap_id: c.author_ap_id,
+                deleted: c.author_deleted,
             },
             counts: VoteCounts {
                 score: c.score,
@@ -584,9 +607,10 @@ impl From<PersonRow> for PersonSummary {
         Self {
             id: r.id,
             name: r.name,
-            display_name: r.display_name,
+            display_name: shown_name(r.display_name, r.deleted),
             local: r.local,
             ap_id: r.ap_id,
+            deleted: r.deleted,
         }
     }
 }

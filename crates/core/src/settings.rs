@@ -30,6 +30,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Request rate limits.
     pub rate_limits: RateLimitSettings,
+    /// How long sign-ins (web sessions and API tokens) last.
+    pub sessions: SessionSettings,
     /// Logging.
     pub log: LogSettings,
     /// The Prometheus metrics listener.
@@ -217,6 +219,16 @@ pub struct RateLimitSettings {
     pub resolve: RateLimit,
 }
 
+/// How long a sign-in lasts. Web sessions and API tokens are the same tokens, so both end alike.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Seconds a token may go unused before it stops working.
+    pub idle_lifetime_secs: u64,
+    /// Seconds after its issue at which a token stops working however often it is used.
+    pub absolute_lifetime_secs: u64,
+}
+
 /// At most `max` requests per `window_secs`.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +307,30 @@ impl Settings {
             return Err((
                 "federation.refresh_age_secs",
                 "must be at most 315360000 (ten years)".to_owned(),
+            ));
+        }
+        // A minute at least (shorter would end sessions between two clicks), ten years at most.
+        for (key, secs) in [
+            (
+                "sessions.idle_lifetime_secs",
+                self.sessions.idle_lifetime_secs,
+            ),
+            (
+                "sessions.absolute_lifetime_secs",
+                self.sessions.absolute_lifetime_secs,
+            ),
+        ] {
+            if !(60..=315_360_000).contains(&secs) {
+                return Err((
+                    key,
+                    "must be between 60 and 315360000 (ten years)".to_owned(),
+                ));
+            }
+        }
+        if self.sessions.idle_lifetime_secs > self.sessions.absolute_lifetime_secs {
+            return Err((
+                "sessions.idle_lifetime_secs",
+                "must not exceed sessions.absolute_lifetime_secs".to_owned(),
             ));
         }
         if let Some(metrics) = self.metrics.bind

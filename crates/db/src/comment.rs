@@ -256,6 +256,8 @@ pub struct CommentRow {
     pub author_local: bool,
     /// The author's ActivityPub id.
     pub author_ap_id: String,
+    /// The author deleted their account: views show "[deleted]".
+    pub author_deleted: bool,
     /// The viewer's vote.
     pub my_vote: i16,
 }
@@ -265,7 +267,7 @@ const COMMENT_COLUMNS: &str =
         k.body_html, k.language, k.deleted, k.removed, k.score, k.upvotes, k.downvotes,
         k.child_count, k.published_at, k.edited_at,
         a.id as author_id, a.name as author_name, a.display_name as author_display_name,
-        a.local as author_local, a.ap_id as author_ap_id,
+        a.local as author_local, a.ap_id as author_ap_id, a.deleted as author_deleted,
         coalesce(v.score, 0::smallint) as my_vote";
 
 const COMMENT_FROM: &str = "join person a on a.id = k.author_id
@@ -317,7 +319,8 @@ impl CommentSort {
 /// A thread, or the subtree below `parent` (which the result does not include), in display
 /// order: depth first, siblings by `sort` with the id as tie-breaker. `max_depth` counts levels
 /// below the start; `limit` cuts the list in display order, so a comment is never returned
-/// without its parent. One query.
+/// without its parent. Comments of people the viewer blocks are left out with their replies.
+/// One query.
 pub async fn tree(
     db: impl PgExecutor<'_>,
     post_id: i64,
@@ -343,6 +346,9 @@ pub async fn tree(
             q.push(" and c.parent_id is null");
         }
     }
+    // A comment of someone the viewer blocks is left out with the replies below it, as Lemmy
+    // does (it filters such comments out, and its interface shows no reply without its parent).
+    crate::block::push_hide_blocked_people(&mut q, viewer, "c.author_id");
     q.push(format_args!(
         " union all
             select c.id, t.level + 1, t.sort_path || array[{key}, c.id::double precision]
@@ -350,6 +356,7 @@ pub async fn tree(
             where t.level < "
     ));
     q.push_bind(max_depth);
+    crate::block::push_hide_blocked_people(&mut q, viewer, "c.author_id");
     q.push(format_args!(
         ")
         select {COMMENT_COLUMNS} from thread t join comment k on k.id = t.id {COMMENT_FROM}"
@@ -414,7 +421,7 @@ pub async fn vote(
     Ok(Some(old))
 }
 
-/// A person's comments, newest first, after the id `after`.
+/// A person's comments, newest first, after the id `after` (none when the viewer blocks them).
 pub async fn by_author(
     db: impl PgExecutor<'_>,
     author_id: i64,
@@ -429,6 +436,7 @@ pub async fn by_author(
     q.push(" where k.author_id = ");
     q.push_bind(author_id);
     q.push(" and not k.deleted and not k.removed");
+    crate::block::push_hide_blocked_people(&mut q, viewer, "k.author_id");
     if let Some(after) = after {
         q.push(" and k.id < ");
         q.push_bind(after);
@@ -438,7 +446,8 @@ pub async fn by_author(
     q.build_query_as::<CommentRow>().fetch_all(db).await
 }
 
-/// Full-text search over comment bodies (English stemming), best match first.
+/// Full-text search over comment bodies (English stemming), best match first, without what the
+/// viewer blocks.
 pub async fn search(
     db: impl PgExecutor<'_>,
     query: &str,
@@ -467,10 +476,21 @@ pub async fn search(
     q.push_bind(query);
     // Comments of deleted posts leave search with their post.
     q.push(") and k.post_id in (select id from post where not deleted and not removed)");
-    if let Some(c) = community {
-        q.push(" and k.post_id in (select id from post where community_id = ");
-        q.push_bind(c);
-        q.push(")");
+    crate::block::push_hide_blocked_people(&mut q, viewer, "k.author_id");
+    match community {
+        Some(c) => {
+            q.push(" and k.post_id in (select id from post where community_id = ");
+            q.push_bind(c);
+            q.push(")");
+        }
+        None => {
+            if let Some(viewer) = viewer {
+                // Comments under posts of a community the viewer blocks leave with the posts.
+                q.push(" and not exists (select 1 from post bp join community_block cb on cb.community_id = bp.community_id where bp.id = k.post_id and cb.person_id = ");
+                q.push_bind(viewer);
+                q.push(")");
+            }
+        }
     }
     q.push(") ranked");
     if let Some((key, id)) = after {

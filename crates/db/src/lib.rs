@@ -2,15 +2,19 @@
 //! per table family) and the private PostgreSQL cluster Hearth runs when no database URL is set.
 
 pub mod application;
+pub mod block;
 pub mod comment;
 pub mod community;
 pub mod embedded;
+pub mod export;
 pub mod federation;
 pub mod instance;
 pub mod membership;
+pub mod mention;
 pub mod migrations;
 pub mod moderation;
 pub mod moderator;
+pub mod notification;
 pub mod person;
 pub mod policy;
 pub mod post;

@@ -2,6 +2,7 @@
 //! community bans, and the public mod log (`mod_log`).
 
 use crate::decode;
+use crate::notification::NotificationKind;
 use chrono::{DateTime, Utc};
 use hearth_core::UnknownName;
 use sqlx::{PgConnection, PgExecutor};
@@ -304,12 +305,26 @@ impl NewModLogEntry<'_> {
     }
 }
 
-/// Records an entry of the mod log.
+/// Records an entry of the mod log, and (in the same statement) the notification of the local
+/// person it acts on, when the action is news to them (`NotificationKind::of_mod_action`). The
+/// entry is the notification's cause, so callers that log a change only when it happened also
+/// notify once per change.
 pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::Result<()> {
+    let kind = NotificationKind::of_mod_action(entry.action).map(NotificationKind::as_str);
     sqlx::query!(
-        "insert into mod_log (community_id, moderator_id, action, target_person_id, target_post_id,
-                              target_comment_id, reason, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "with entry as (
+             insert into mod_log (community_id, moderator_id, action, target_person_id,
+                                  target_post_id, target_comment_id, reason, expires_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             returning id
+         )
+         insert into notification (recipient_id, kind, cause, actor_id, community_id, post_id,
+                                   comment_id, reason, expires_at)
+         select $4, $9, 'mod:' || entry.id, $2, $1, $5, $6, $7, $8
+         from entry
+         join person r on r.id = $4 and r.local and not r.deleted
+         where $9::text is not null and $2::bigint is distinct from $4
+         on conflict (recipient_id, cause) do nothing",
         entry.community_id,
         entry.moderator_id,
         entry.action.as_str(),
@@ -317,7 +332,8 @@ pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::R
         entry.target_post_id,
         entry.target_comment_id,
         entry.reason,
-        entry.expires_at
+        entry.expires_at,
+        kind
     )
     .execute(db)
     .await?;

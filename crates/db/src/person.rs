@@ -116,7 +116,7 @@ pub async fn credentials(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
            from person p
            join local_account a on a.person_id = p.id
            left join registration_application r on r.person_id = p.id
-           where p.local and lower(p.name) = lower($1)"#,
+           where p.local and lower(p.name) = lower($1) and not p.deleted"#,
         name
     )
     .fetch_optional(db)
@@ -160,6 +160,8 @@ pub struct PersonRow {
     pub admin: bool,
     /// When the person was first seen.
     pub created_at: DateTime<Utc>,
+    /// The account was deleted (the row stays: the name stays taken).
+    pub deleted: bool,
 }
 
 /// Finds a local person by name (case-insensitively).
@@ -167,7 +169,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
            from person p left join local_account a on a.person_id = p.id
            where p.local and lower(p.name) = lower($1) and a.approved"#,
         name
@@ -181,7 +183,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Perso
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
            from person p left join local_account a on a.person_id = p.id
            where p.id = $1"#,
         id
@@ -220,10 +222,10 @@ pub async fn search(
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
            from person p left join local_account a on a.person_id = p.id
            where to_tsvector('simple', p.name || ' ' || coalesce(p.display_name, '')) @@ to_tsquery('simple', $1)
-             and (not p.local or a.approved)
+             and (not p.local or a.approved) and not p.deleted
              and ($2::bigint is null or p.id > $2)
            order by p.id limit $3"#,
         text_query,
@@ -268,6 +270,8 @@ pub struct ActorRow {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// The account was deleted.
+    pub deleted: bool,
 }
 
 impl std::fmt::Debug for ActorRow {
@@ -289,7 +293,7 @@ pub async fn actor_by_ap_id(
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
          from person where ap_id = $1",
         ap_id
     )
@@ -302,7 +306,7 @@ pub async fn actor_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
          from person where id = $1",
         id
     )
@@ -315,7 +319,7 @@ pub async fn local_actor(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
                   from person
          where local and lower(name) = lower($1)
            and exists (select 1 from local_account a where a.person_id = person.id and a.approved)",
@@ -334,7 +338,7 @@ pub async fn remote_by_name(
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  false as "admin!", p.created_at
+                  false as "admin!", p.created_at, p.deleted
            from person p where not p.local and lower(p.name) = lower($1) and p.host = $2"#,
         name,
         host
@@ -382,7 +386,7 @@ pub async fn upsert_remote(
             shared_inbox_url = excluded.shared_inbox_url, last_refreshed_at = now(), updated_at = now()
          where not person.local
          returning id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                   inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at",
+                   inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted",
         p.ap_id,
         p.name,
         p.display_name,
@@ -470,6 +474,18 @@ pub async fn is_site_banned(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Resul
         "select 1 as one from person
          where ap_id = $1 and site_banned
            and (site_ban_expires_at is null or site_ban_expires_at > now())",
+        ap_id
+    )
+    .fetch_optional(db)
+    .await?
+    .is_some())
+}
+
+/// True when the person with this ActivityPub id was deleted (their account closed, here or on
+/// their own server).
+pub async fn is_deleted(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as one from person where ap_id = $1 and deleted",
         ap_id
     )
     .fetch_optional(db)
@@ -597,4 +613,153 @@ pub async fn admin_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"select count(*) as "n!" from local_account where admin"#)
         .fetch_one(db)
         .await
+}
+
+/// Marks a person's account deleted: the row stays (its name stays taken, its content may stay
+/// with the author shown as deleted), its display name and bio go. False when it already was.
+pub async fn mark_deleted(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update person set deleted = true, deleted_at = now(), display_name = null, bio = '',
+                bio_html = '', updated_at = now()
+         where id = $1 and not deleted",
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks everything a person wrote deleted (as if they had deleted each post and comment) and
+/// blanks it: bodies, links, and post titles. Returns how many posts and comments.
+pub async fn delete_all_content(
+    conn: &mut PgConnection,
+    person_id: i64,
+) -> sqlx::Result<(u64, u64)> {
+    let posts = sqlx::query_scalar!(
+        "select id from post where author_id = $1 and not deleted",
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for &id in &posts {
+        // One at a time, so that counts change exactly as for a deletion by its author.
+        crate::post::mark_deleted(&mut *conn, id).await?;
+    }
+    let comments = sqlx::query_scalar!(
+        "select id from comment where author_id = $1 and not deleted",
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for &id in &comments {
+        crate::comment::mark_deleted(&mut *conn, id).await?;
+    }
+    sqlx::query!(
+        "update post set title = '[deleted]', body = '', body_html = '', url = null,
+                updated_at = now()
+         where author_id = $1",
+        person_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update comment set body = '', body_html = '', updated_at = now() where author_id = $1",
+        person_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok((posts.len() as u64, comments.len() as u64))
+}
+
+/// Ends every membership and join request of a person, keeping member counts exact; returns
+/// how many went.
+pub async fn leave_all_communities(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"with gone as (
+               delete from community_member where person_id = $1
+               returning community_id, state
+           ), counted as (
+               update community c set member_count = greatest(c.member_count - 1, 0),
+                      home_member_count = case when c.home_member_count is not null
+                                               then greatest(c.home_member_count - 1, 0) end
+               from gone where c.id = gone.community_id and gone.state = 'joined'
+               returning c.id
+           )
+           select count(*) as "n!" from gone"#,
+        person_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The communities a person moderates: each with whether another moderator (not deleted)
+/// remains, and whether it is one of ours.
+#[derive(Debug, Clone, Copy)]
+pub struct ModeratedCommunity {
+    /// The community.
+    pub community_id: i64,
+    /// A community of this instance.
+    pub local: bool,
+    /// Someone else, whose account is not deleted, moderates it too.
+    pub others_remain: bool,
+}
+
+/// Every community the person moderates, locked against concurrent moderator changes.
+pub async fn moderated_communities(
+    conn: &mut PgConnection,
+    person_id: i64,
+) -> sqlx::Result<Vec<ModeratedCommunity>> {
+    sqlx::query_as!(
+        ModeratedCommunity,
+        r#"select c.id as community_id, c.local,
+                  exists (select 1 from community_moderator o join person op on op.id = o.person_id
+                          where o.community_id = c.id and o.person_id <> $1 and not op.deleted)
+                      as "others_remain!"
+           from community_moderator m join community c on c.id = m.community_id
+           where m.person_id = $1
+           order by c.id
+           for update of m"#,
+        person_id
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The administrators whose accounts are not deleted, oldest first.
+pub async fn active_admins(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select p.id from person p join local_account a on a.person_id = p.id
+         where a.admin and not p.deleted order by p.id"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The inboxes (shared inbox once per server) of every server that has reason to know a
+/// person: those of the remote communities they have joined, and those of the remote members of
+/// our communities they have joined. Where news about the person goes.
+pub async fn audience_inboxes(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"select distinct on (host) inbox as "inbox!" from (
+               select c.host, coalesce(c.shared_inbox_url, c.inbox_url) as inbox,
+                      c.shared_inbox_url is null as unshared
+               from community_member m join community c on c.id = m.community_id and not c.local
+               where m.person_id = $1 and m.state = 'joined'
+               union all
+               select p.host, coalesce(p.shared_inbox_url, p.inbox_url), p.shared_inbox_url is null
+               from community_member m
+               join community c on c.id = m.community_id and c.local
+               join community_member o on o.community_id = c.id and o.state = 'joined'
+               join person p on p.id = o.person_id and not p.local
+               where m.person_id = $1 and m.state = 'joined'
+           ) s
+           where host is not null and inbox is not null
+           order by host, unshared"#,
+        person_id
+    )
+    .fetch_all(db)
+    .await
 }

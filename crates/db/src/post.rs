@@ -315,6 +315,8 @@ pub struct PostRow {
     pub author_local: bool,
     /// The author's ActivityPub id.
     pub author_ap_id: String,
+    /// The author deleted their account: views show "[deleted]".
+    pub author_deleted: bool,
     /// The viewer's vote: -1, 0 or 1.
     pub my_vote: i16,
 }
@@ -328,7 +330,7 @@ const POST_COLUMNS: &str =
         c.id as community_id, c.name as community_name, c.title as community_title,
         c.local as community_local, c.ap_id as community_ap_id,
         a.id as author_id, a.name as author_name, a.display_name as author_display_name,
-        a.local as author_local, a.ap_id as author_ap_id,
+        a.local as author_local, a.ap_id as author_ap_id, a.deleted as author_deleted,
         coalesce(v.score, 0::smallint) as my_vote";
 
 /// The joins of `PostRow`, ending where the viewer's person id (or null) is bound.
@@ -470,6 +472,15 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
             q.push_bind(id);
         }
     }
+    // The viewer's blocks: blocked people vanish everywhere, blocked communities from the
+    // feeds that mix communities (their own page still shows them).
+    crate::block::push_hide_blocked_people(&mut q, r.viewer, "p.author_id");
+    if matches!(
+        r.scope,
+        FeedScope::All | FeedScope::Local | FeedScope::Subscribed(_)
+    ) {
+        crate::block::push_hide_blocked_communities(&mut q, r.viewer, "p.community_id");
+    }
     if let Some(since) = r.since {
         q.push(" and p.published_at >= ");
         q.push_bind(since);
@@ -531,7 +542,8 @@ fn cursor_time(key: f64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(total.clamp(FIRST_MICROS, LAST_MICROS)).unwrap_or_default()
 }
 
-/// One page of a feed.
+/// One page of a feed, without the posts of people the viewer blocks and, in the feeds that
+/// mix communities, of communities the viewer blocks.
 pub async fn feed(db: impl PgExecutor<'_>, request: &FeedRequest) -> sqlx::Result<Vec<PostRow>> {
     feed_query("", request)
         .build_query_as::<PostRow>()
@@ -555,6 +567,7 @@ pub async fn pinned_in_community(
     q.push_bind(viewer);
     q.push(" where p.featured and not p.deleted and not p.removed and p.community_id = ");
     q.push_bind(community_id);
+    crate::block::push_hide_blocked_people(&mut q, viewer, "p.author_id");
     q.push(format_args!(
         " order by p.published_at desc, p.id desc limit {MAX_PINNED}"
     ));
@@ -680,7 +693,8 @@ pub async fn refresh_ranks(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
-/// Full-text search over titles and bodies (English stemming), best match first.
+/// Full-text search over titles and bodies (English stemming), best match first, without what
+/// the viewer blocks.
 pub async fn search(
     db: impl PgExecutor<'_>,
     query: &str,
@@ -708,9 +722,14 @@ pub async fn search(
     );
     q.push_bind(query);
     q.push(")");
-    if let Some(c) = community {
-        q.push(" and p.community_id = ");
-        q.push_bind(c);
+    crate::block::push_hide_blocked_people(&mut q, viewer, "p.author_id");
+    match community {
+        Some(c) => {
+            q.push(" and p.community_id = ");
+            q.push_bind(c);
+        }
+        // A search within one community is like its page: its own blocks do not apply.
+        None => crate::block::push_hide_blocked_communities(&mut q, viewer, "p.community_id"),
     }
     q.push(") ranked");
     if let Some(a) = after {

@@ -139,23 +139,38 @@ pub async fn list(
     .await
 }
 
-/// Records a decision; true when the status changed.
+/// Sets a report's status (`resolved` or `dismissed`) and, in the same statement, tells the
+/// local person who filed it (the notification's cause is the report and its new status, so
+/// deciding it the same way again adds nothing). False when it already had that status.
 pub async fn decide(
     db: impl PgExecutor<'_>,
     id: i64,
     status: &str,
     by: Option<i64>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "update report set status = $2, resolved_by = $3, resolved_at = now()
-         where id = $1 and status <> $2",
+    let changed = sqlx::query_scalar!(
+        r#"with decided as (
+               update report set status = $2, resolved_by = $3, resolved_at = now()
+               where id = $1 and status <> $2
+               returning id, reporter_id, community_id, post_id, comment_id
+           ), told as (
+               insert into notification (recipient_id, kind, cause, actor_id, community_id,
+                                         post_id, comment_id)
+               select d.reporter_id, 'report_' || $2, 'report:' || d.id || ':' || $2, $3,
+                      d.community_id, d.post_id, d.comment_id
+               from decided d
+               join person r on r.id = d.reporter_id and r.local and not r.deleted
+               where d.reporter_id is distinct from $3
+               on conflict (recipient_id, cause) do nothing
+           )
+           select count(*) as "changed!" from decided"#,
         id,
         status,
         by
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(changed == 1)
 }
 
 /// A report's id by its Flag's id.

@@ -1,4 +1,7 @@
 //! Bearer tokens (`auth_token`): stored as SHA-256 digests, looked up on every signed-in request.
+//! A token is live while it was used within the idle lifetime and issued within the absolute
+//! one (`Lifetimes`); every lookup and list here sees live tokens only, and `delete_ended`
+//! clears the others away.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -20,6 +23,15 @@ pub async fn insert(
     .await
 }
 
+/// How long tokens live, in seconds (`sessions.*` in the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Unused for longer than this, a token has ended.
+    pub idle_secs: f64,
+    /// Issued longer ago than this, a token has ended.
+    pub absolute_secs: f64,
+}
+
 /// The signed-in account a token belongs to.
 #[derive(Debug, Clone)]
 pub struct TokenOwner {
@@ -37,8 +49,12 @@ pub struct TokenOwner {
     pub banned: bool,
 }
 
-/// Finds the approved account that owns the token with this digest.
-pub async fn owner(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<Option<TokenOwner>> {
+/// Finds the approved account that owns the live token with this digest.
+pub async fn owner(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    lifetimes: Lifetimes,
+) -> sqlx::Result<Option<TokenOwner>> {
     sqlx::query_as!(
         TokenOwner,
         "select t.id as token_id, t.person_id, p.name, a.admin, t.last_used_at,
@@ -47,8 +63,12 @@ pub async fn owner(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<O
          from auth_token t
          join person p on p.id = t.person_id
          join local_account a on a.person_id = t.person_id
-         where t.token_hash = $1 and a.approved",
-        token_hash
+         where t.token_hash = $1 and a.approved
+           and t.last_used_at > now() - make_interval(secs => $2)
+           and t.created_at > now() - make_interval(secs => $3)",
+        token_hash,
+        lifetimes.idle_secs,
+        lifetimes.absolute_secs
     )
     .fetch_optional(db)
     .await
@@ -78,12 +98,22 @@ pub struct TokenRow {
     pub last_used_at: DateTime<Utc>,
 }
 
-/// The account's tokens, newest first.
-pub async fn list(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<Vec<TokenRow>> {
+/// The account's live tokens, newest first.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    lifetimes: Lifetimes,
+) -> sqlx::Result<Vec<TokenRow>> {
     sqlx::query_as!(
         TokenRow,
-        "select id, label, created_at, last_used_at from auth_token where person_id = $1 order by id desc",
-        person_id
+        "select id, label, created_at, last_used_at from auth_token
+         where person_id = $1
+           and last_used_at > now() - make_interval(secs => $2)
+           and created_at > now() - make_interval(secs => $3)
+         order by id desc",
+        person_id,
+        lifetimes.idle_secs,
+        lifetimes.absolute_secs
     )
     .fetch_all(db)
     .await
@@ -99,4 +129,26 @@ pub async fn delete(db: impl PgExecutor<'_>, person_id: i64, token_id: i64) -> s
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every token of the account (signing out everywhere). Returns how many went.
+pub async fn delete_all(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!("delete from auth_token where person_id = $1", person_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the tokens that have ended (idle or too old). Returns how many went.
+pub async fn delete_ended(db: impl PgExecutor<'_>, lifetimes: Lifetimes) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from auth_token
+         where last_used_at <= now() - make_interval(secs => $1)
+            or created_at <= now() - make_interval(secs => $2)",
+        lifetimes.idle_secs,
+        lifetimes.absolute_secs
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -53,7 +53,8 @@ async fn inbox(
         .await
         .map_err(|_| Error::new(ErrorKind::PayloadTooLarge))?;
     let envelope = Envelope::read(&body)?;
-    // 0. Blocked servers and banned people are refused before any signature work.
+    // 0. Blocked servers, banned people and closed accounts are refused before any signature
+    // work.
     let actor_authority = authority(&envelope.actor).unwrap_or_default();
     if !hearth_service::policy::allows(&state.ctx, &actor_authority).await? {
         return Err(Error::forbidden(
@@ -65,6 +66,12 @@ async fn inbox(
         return Err(Error::forbidden(
             "banned",
             "This account is banned from this instance.",
+        ));
+    }
+    if hearth_db::person::is_deleted(&state.ctx.pool, envelope.actor.as_str()).await? {
+        return Err(Error::forbidden(
+            "deleted_account",
+            "This account was deleted; this instance takes nothing more from it.",
         ));
     }
     // 1. Unsigned, or signed with a key of another server: refused before any fetch.

@@ -17,11 +17,14 @@ use crate::activities::moderation::ban::{BanTerms, Block};
 use crate::activities::moderation::collection::{ChangeKind, Collection, CollectionChange};
 use crate::activities::moderation::lock::Lock;
 use crate::activities::moderation::update_group::UpdateGroup;
+use crate::activities::people::delete::DeletePerson;
+use crate::activities::people::update::UpdatePerson;
 use crate::activities::reports::flag::Flag;
 use crate::activities::reports::resolve::Resolve;
 use crate::activities::site::block::SiteBan;
 use crate::activities::votes::{Vote, VoteKind};
 use crate::activities::{Addressing, Undo, new_id};
+use crate::objects::person::person_of;
 use crate::objects::{comment::note_of, post::page_of};
 use crate::protocol::PUBLIC;
 use crate::urls::authority;
@@ -68,14 +71,18 @@ pub(crate) async fn record(
             } else {
                 CreateOrUpdateKind::Update
             };
-            let object = serde_json::to_value(page_of(&post)?)?;
+            let mentions = hearth_db::mention::of_post(&mut *conn, id).await?;
+            let object = serde_json::to_value(page_of(&post, &mentions)?)?;
             let community = find_community(conn, post.community_id).await?;
             let author = Url::parse(&post.author_ap_id)?;
-            let activity = CreateOrUpdate::new(settings, kind, &author, &community, object)?;
+            let activity = json(&CreateOrUpdate::new(
+                settings, kind, &author, &community, object,
+            )?)?;
+            tell_mentioned(conn, &activity, &post.author_ap_id, &community, &mentions).await?;
             route(
                 conn,
                 settings,
-                json(&activity)?,
+                activity,
                 &post.author_ap_id,
                 &community,
                 None,
@@ -112,9 +119,19 @@ pub(crate) async fn record(
                         CreateOrUpdateKind::Update
                     };
                     let object = serde_json::to_value(note_of(conn, &comment).await?)?;
-                    json(&CreateOrUpdate::new(
+                    let activity = json(&CreateOrUpdate::new(
                         settings, kind, &author, &community, object,
-                    )?)?
+                    )?)?;
+                    let mentions = hearth_db::mention::of_comment(&mut *conn, id).await?;
+                    tell_mentioned(
+                        conn,
+                        &activity,
+                        &comment.author_ap_id,
+                        &community,
+                        &mentions,
+                    )
+                    .await?;
+                    activity
                 }
                 _ => json(&Delete::new(
                     settings,
@@ -524,6 +541,19 @@ pub(crate) async fn record(
             )
             .await
         }
+        Event::PersonUpdated(person_id) => {
+            let person = find_person(conn, person_id).await?;
+            let activity = UpdatePerson::new(settings, person_of(&person, settings)?)?;
+            to_audience(conn, &json(&activity)?, &person).await
+        }
+        Event::PersonDeleted {
+            person_id,
+            remove_data,
+        } => {
+            let person = find_person(conn, person_id).await?;
+            let activity = DeletePerson::new(settings, &Url::parse(&person.ap_id)?, remove_data)?;
+            to_audience(conn, &json(&activity)?, &person).await
+        }
         Event::Relayed {
             community_id,
             activity,
@@ -548,6 +578,23 @@ pub(crate) async fn record(
             announce_to(conn, settings, activity, &community, &inboxes).await
         }
     }
+}
+
+/// Sends a person's activity about themselves to every server that knows them through a
+/// community (`hearth_db::person::audience_inboxes`); nothing when none does.
+async fn to_audience(
+    conn: &mut PgConnection,
+    activity: &Value,
+    person: &hearth_db::person::ActorRow,
+) -> anyhow::Result<()> {
+    if !person.local {
+        return Ok(());
+    }
+    let inboxes = hearth_db::person::audience_inboxes(&mut *conn, person.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    store(conn, activity, &person.ap_id, &inboxes).await
 }
 
 /// An activity as the JSON we store and send.
@@ -786,6 +833,37 @@ async fn notify(conn: &mut PgConnection) -> anyhow::Result<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// People a post or comment mentions hear of it from its author, whether or not their server
+/// follows the community (as Lemmy and Mastodon deliver mentions): each mentioned remote
+/// person's server once (its shared inbox when it has one). A server that hosts the community
+/// is left out: the activity goes to it anyway. A member server gets the community's Announce
+/// as well; receivers apply an activity once by its id.
+async fn tell_mentioned(
+    conn: &mut PgConnection,
+    activity: &Value,
+    actor: &str,
+    community: &CommunityRow,
+    mentions: &[hearth_db::mention::Mentioned],
+) -> anyhow::Result<()> {
+    let community_host = Url::parse(&community.ap_id)
+        .ok()
+        .and_then(|u| authority(&u));
+    let mut inboxes: Vec<String> = mentions
+        .iter()
+        .filter_map(|m| m.inbox.clone())
+        .filter(|inbox| {
+            let host = Url::parse(inbox).ok().and_then(|u| authority(&u));
+            host.is_some() && (community.local || host != community_host)
+        })
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    store(conn, activity, actor, &inboxes).await
 }
 
 fn community_inbox(community: &CommunityRow) -> anyhow::Result<String> {

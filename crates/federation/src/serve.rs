@@ -137,8 +137,10 @@ async fn community_outbox(
             last_id = Some(post_id);
             let author = row.author_ap_id.clone();
             // The feed row already holds everything the Page needs: no query per post. (Posts of
-            // remote authors are in our communities too.)
-            let page = crate::objects::post::page_of(&row)?;
+            // remote authors are in our communities too.) So the Pages here carry no Mention
+            // tags: a server reading the outbox is backfilling, and the post itself (served at
+            // its id, and in the Create that delivered it) has them.
+            let page = crate::objects::post::page_of(&row, &[])?;
             items.push(json!({
                 "type": "Announce",
                 "id": urls.activity("announce", &format!("create-post-{post_id}"))?,
@@ -244,7 +246,10 @@ async fn community_featured(
         let mut items = Vec::new();
         for id in hearth_db::moderation::featured_posts(&ctx.pool, community.row.id).await? {
             if let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await? {
-                items.push(serde_json::to_value(crate::objects::post::page_of(&post)?)?);
+                let mentions = hearth_db::mention::of_post(&ctx.pool, id).await?;
+                items.push(serde_json::to_value(crate::objects::post::page_of(
+                    &post, &mentions,
+                )?)?);
             }
         }
         Ok::<_, anyhow::Error>(Some(OrderedCollection {

@@ -57,6 +57,15 @@ async fn decide(
         });
     };
     hearth_db::person::set_approved(&mut *tx, person_id, status == "approved").await?;
+    crate::notifications::application_decided(
+        &mut tx,
+        id,
+        person_id,
+        status == "approved",
+        viewer.person_id,
+        reason,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(person_id, status, "application decided");
     Ok(())

@@ -1,5 +1,7 @@
 //! Signing up, signing in and out, and recognising the signed-in account behind a bearer token.
-//! Tokens are 256 random bits shown once; only their SHA-256 is stored.
+//! Tokens are 256 random bits shown once; only their SHA-256 is stored. A token ends when unused
+//! for `sessions.idle_lifetime_secs` or older than `sessions.absolute_lifetime_secs`; an ended
+//! token is unknown from then on, exactly like a revoked one.
 
 use crate::{ServiceContext, password};
 use hearth_core::settings::RegistrationMode;
@@ -191,7 +193,8 @@ pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Vi
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(owner) = hearth_db::token::owner(&ctx.pool, &digest(token)).await? else {
+    let found = hearth_db::token::owner(&ctx.pool, &digest(token), lifetimes(ctx)).await?;
+    let Some(owner) = found else {
         return Ok(None);
     };
     if owner.banned {
@@ -227,12 +230,35 @@ pub async fn revoke(ctx: &ServiceContext, viewer: &Viewer, token_id: i64) -> Res
     }
 }
 
-/// The viewer's tokens.
+/// Signs the viewer out everywhere: revokes every token of theirs, the one in use too.
+#[tracing::instrument(skip_all, fields(person = viewer.person_id))]
+pub async fn revoke_all(ctx: &ServiceContext, viewer: &Viewer) -> Result<u64> {
+    let revoked = hearth_db::token::delete_all(&ctx.pool, viewer.person_id).await?;
+    tracing::info!(revoked, "signed out everywhere");
+    Ok(revoked)
+}
+
+/// The viewer's live tokens, newest first.
 pub async fn tokens(
     ctx: &ServiceContext,
     viewer: &Viewer,
 ) -> Result<Vec<hearth_db::token::TokenRow>> {
-    Ok(hearth_db::token::list(&ctx.pool, viewer.person_id).await?)
+    Ok(hearth_db::token::list(&ctx.pool, viewer.person_id, lifetimes(ctx)).await?)
+}
+
+/// Deletes the tokens that have ended (for the periodic housekeeping). Returns how many went.
+pub async fn delete_ended_tokens(ctx: &ServiceContext) -> Result<u64> {
+    Ok(hearth_db::token::delete_ended(&ctx.pool, lifetimes(ctx)).await?)
+}
+
+/// How long tokens live, from the settings.
+fn lifetimes(ctx: &ServiceContext) -> hearth_db::token::Lifetimes {
+    let sessions = &ctx.settings.sessions;
+    // Settings keep both below ten years, which an f64 holds exactly.
+    hearth_db::token::Lifetimes {
+        idle_secs: sessions.idle_lifetime_secs as f64,
+        absolute_secs: sessions.absolute_lifetime_secs as f64,
+    }
 }
 
 fn digest(token: &str) -> Vec<u8> {

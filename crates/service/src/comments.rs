@@ -4,7 +4,7 @@ use crate::auth::Viewer;
 use crate::outbox::{self, Event};
 use crate::posts::check_vote;
 use crate::rate_limit::{self, Action};
-use crate::{ServiceContext, content, markdown};
+use crate::{ServiceContext, content, mentions};
 use hearth_core::{Error, Result};
 use hearth_db::comment::{CommentRow, CommentSort, NewComment};
 
@@ -52,7 +52,8 @@ pub async fn create(
         }
     }
     rate_limit::check(ctx, Action::Comment, &viewer.person_id.to_string()).await?;
-    let body_html = markdown::render(&body);
+    let written = mentions::render(ctx, &body).await?;
+    let body_html = written.html;
     let mut tx = ctx.pool.begin().await?;
     let id = hearth_db::comment::insert(
         &mut tx,
@@ -71,6 +72,8 @@ pub async fn create(
     )
     .await?
     .ok_or_else(|| Error::validation("parent_id", "is not a comment of this post"))?;
+    hearth_db::mention::set_for_comment(&mut *tx, id, &written.mentioned).await?;
+    hearth_db::notification::for_comment(&mut *tx, id).await?;
     outbox::record(ctx, &mut tx, Event::CommentCreated(id)).await?;
     tx.commit().await?;
     tracing::info!(comment = id, "comment created");
@@ -94,8 +97,11 @@ pub async fn edit(
 ) -> Result<CommentRow> {
     own_live_comment(ctx, viewer, id).await?;
     let body = content::body(body, "body", 1, MAX_BODY)?;
+    let written = mentions::render(ctx, &body).await?;
     let mut tx = ctx.pool.begin().await?;
-    hearth_db::comment::edit(&mut *tx, id, &body, &markdown::render(&body)).await?;
+    hearth_db::comment::edit(&mut *tx, id, &body, &written.html).await?;
+    hearth_db::mention::set_for_comment(&mut *tx, id, &written.mentioned).await?;
+    hearth_db::notification::for_comment(&mut *tx, id).await?;
     outbox::record(ctx, &mut tx, Event::CommentUpdated(id)).await?;
     tx.commit().await?;
     get(ctx, Some(viewer), id).await

@@ -295,6 +295,14 @@ pub async fn update(
         .await?;
         // People on other servers wait for the community's Accept.
         for (person_id, local) in admitted {
+            crate::notifications::join_answered(
+                &mut tx,
+                community.id,
+                person_id,
+                true,
+                Some(viewer.person_id),
+            )
+            .await?;
             if !local {
                 let event = crate::outbox::Event::Accepted {
                     community_id: community.id,

@@ -1,21 +1,26 @@
 //! Hearth's use cases. Each one owns its transaction, speaks in domain types and returns
 //! `hearth_core::Error`; the API, the web pages and federation all call these.
 
+pub mod account_deletion;
 pub mod accounts;
 pub mod admin;
 pub mod applications;
 pub mod auth;
+pub mod blocks;
 pub mod comments;
 pub mod communities;
 pub mod constraint;
 pub mod content;
 pub mod context;
+pub mod export;
 pub mod keys;
 pub mod maintenance;
 pub mod markdown;
 pub mod membership;
+pub mod mentions;
 pub mod moderation;
 pub mod moderators;
+pub mod notifications;
 pub mod outbox;
 pub mod paging;
 pub mod password;

@@ -5,13 +5,22 @@ use hearth_core::Result;
 
 /// One round of housekeeping: takes in the communities' pending post and comment count changes,
 /// refreshes the time-dependent ranks of recent posts and comments and the communities'
-/// activity counts, and drops rate-limit windows that ended long ago.
+/// activity counts, drops rate-limit windows that ended long ago, and deletes sign-in tokens
+/// that have ended (unused for too long, or too old).
 pub async fn run(ctx: &ServiceContext) -> Result<()> {
     hearth_db::community::fold_count_changes(&ctx.pool).await?;
     let posts = hearth_db::post::refresh_ranks(&ctx.pool).await?;
     let comments = hearth_db::comment::refresh_ranks(&ctx.pool).await?;
     let communities = hearth_db::community::refresh_activity(&ctx.pool).await?;
     let pruned = hearth_db::rate_limit::prune(&ctx.pool).await?;
-    tracing::debug!(posts, comments, communities, pruned, "maintenance done");
+    let ended_tokens = crate::auth::delete_ended_tokens(ctx).await?;
+    tracing::debug!(
+        posts,
+        comments,
+        communities,
+        pruned,
+        ended_tokens,
+        "maintenance done"
+    );
     Ok(())
 }

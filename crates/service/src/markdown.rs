@@ -2,7 +2,7 @@
 //! (raw HTML in the source is passed through as text-level HTML, then) ammonia keeps only a safe
 //! allowlist of tags, attributes and URL schemes. Only the `*_html` fields are ever shown.
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream, html};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -21,11 +21,182 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 
 /// Renders markdown to sanitised HTML.
 pub fn render(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS;
+    render_with_mentions(markdown, |_| None)
+}
+
+/// A person named in text as `@name` or `@name@host`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Handle {
+    /// The name, as written.
+    pub name: String,
+    /// The host, lowercased, when one was written.
+    pub host: Option<String>,
+}
+
+impl Handle {
+    /// `@name` or `@name@host`.
+    pub fn written(&self) -> String {
+        match &self.host {
+            Some(host) => format!("@{}@{host}", self.name),
+            None => format!("@{}", self.name),
+        }
+    }
+}
+
+/// The handles a text mentions, each once, in the order they first appear. Code, links and
+/// e-mail addresses are not mentions.
+pub fn mentions(markdown: &str) -> Vec<Handle> {
+    let mut found: Vec<Handle> = Vec::new();
+    for_each_plain_text(markdown, |text| {
+        for (_, handle) in scan_handles(text) {
+            if !found.contains(&handle) {
+                found.push(handle);
+            }
+        }
+    });
+    found
+}
+
+/// Renders markdown to sanitised HTML, turning each mention `link` knows (it answers the
+/// person's URL) into a link to that person; the others stay text.
+pub fn render_with_mentions(markdown: &str, link: impl Fn(&Handle) -> Option<String>) -> String {
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut outside = Outside::default();
+    for event in TextMergeStream::new(Parser::new_ext(markdown, options())) {
+        outside.track(&event);
+        match event {
+            Event::Text(text) if outside.plain() => {
+                let mut rest = 0;
+                for (range, handle) in scan_handles(&text) {
+                    let Some(href) = link(&handle) else { continue };
+                    if range.start > rest {
+                        events.push(Event::Text(text[rest..range.start].to_owned().into()));
+                    }
+                    events.push(Event::Start(Tag::Link {
+                        link_type: LinkType::Inline,
+                        dest_url: href.into(),
+                        title: "".into(),
+                        id: "".into(),
+                    }));
+                    events.push(Event::Text(text[range.clone()].to_owned().into()));
+                    events.push(Event::End(TagEnd::Link));
+                    rest = range.end;
+                }
+                if rest == 0 {
+                    events.push(Event::Text(text));
+                } else if rest < text.len() {
+                    events.push(Event::Text(text[rest..].to_owned().into()));
+                }
+            }
+            other => events.push(other),
+        }
+    }
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    html::push_html(&mut unsafe_html, events.into_iter());
     sanitizer().clean(&unsafe_html).to_string()
+}
+
+fn options() -> Options {
+    Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS
+}
+
+/// Where in a document the parser is: inside code blocks, links or images text is not prose.
+#[derive(Default)]
+struct Outside {
+    code: usize,
+    link: usize,
+}
+
+impl Outside {
+    fn track(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => self.code += 1,
+            Event::End(TagEnd::CodeBlock) => self.code = self.code.saturating_sub(1),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => self.link += 1,
+            Event::End(TagEnd::Link | TagEnd::Image) => self.link = self.link.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    fn plain(&self) -> bool {
+        self.code == 0 && self.link == 0
+    }
+}
+
+/// Calls `f` with each run of prose text (not code, not link text).
+fn for_each_plain_text(markdown: &str, mut f: impl FnMut(&str)) {
+    let mut outside = Outside::default();
+    for event in TextMergeStream::new(Parser::new_ext(markdown, options())) {
+        outside.track(&event);
+        if let Event::Text(text) = &event
+            && outside.plain()
+        {
+            f(text);
+        }
+    }
+}
+
+/// The handles in a run of text with their byte ranges. A handle starts with `@` at the start
+/// or after a character that cannot be part of a word, address or URL; its name is letters,
+/// digits and `_`; its host (optional) letters, digits, `.` and `-`, with an optional `:port`.
+fn scan_handles(text: &str) -> Vec<(std::ops::Range<usize>, Handle)> {
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let is_host = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'@' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let after_word = start > 0 && {
+            let before = text[..start].chars().next_back().unwrap_or(' ');
+            before.is_alphanumeric() || matches!(before, '_' | '@' | '.' | '/' | ':' | '-' | '+')
+        };
+        let name_end = (start + 1..bytes.len())
+            .find(|&j| !is_name(bytes[j]))
+            .unwrap_or(bytes.len());
+        if after_word || name_end == start + 1 || name_end - start - 1 > 100 {
+            i = name_end.max(start + 1);
+            continue;
+        }
+        let mut end = name_end;
+        let mut host = None;
+        if end < bytes.len() && bytes[end] == b'@' {
+            let host_start = end + 1;
+            let mut host_end = (host_start..bytes.len())
+                .find(|&j| !is_host(bytes[j]))
+                .unwrap_or(bytes.len());
+            // A sentence's full stop or a dash after the handle is not part of the host.
+            while host_end > host_start && matches!(bytes[host_end - 1], b'.' | b'-') {
+                host_end -= 1;
+            }
+            if host_end > host_start && bytes[host_start].is_ascii_alphanumeric() {
+                let mut with_port = host_end;
+                if with_port + 1 < bytes.len() && bytes[with_port] == b':' {
+                    let digits_end = (with_port + 1..bytes.len())
+                        .find(|&j| !bytes[j].is_ascii_digit())
+                        .unwrap_or(bytes.len());
+                    if digits_end > with_port + 1 && digits_end - with_port <= 6 {
+                        with_port = digits_end;
+                    }
+                }
+                host = Some(text[host_start..with_port].to_ascii_lowercase());
+                end = with_port;
+            }
+        }
+        found.push((
+            start..end,
+            Handle {
+                name: text[start + 1..name_end].to_owned(),
+                host,
+            },
+        ));
+        i = end;
+    }
+    found
 }
 
 /// Sanitises HTML that arrived as HTML (from another server).
@@ -36,6 +207,41 @@ pub fn sanitize_html(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn handle(name: &str, host: Option<&str>) -> Handle {
+        Handle {
+            name: name.to_owned(),
+            host: host.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn mentions_are_found_in_prose_only() {
+        let text = "Hi @alice and @Bob@Example.org. Mail me: carol@example.org, \
+                    see `@dave` or [@erin](https://x.example) and @frank@127.0.0.1:8080!\n\n\
+                    ```\n@gina\n```\n@alice again";
+        assert_eq!(
+            mentions(text),
+            vec![
+                handle("alice", None),
+                handle("Bob", Some("example.org")),
+                handle("frank", Some("127.0.0.1:8080")),
+            ]
+        );
+        assert!(mentions("email@host.example @ alone, @@twice").is_empty());
+    }
+
+    #[test]
+    fn known_mentions_become_links_and_unknown_ones_stay_text() {
+        let html = render_with_mentions("hello @alice and @nobody@else.example", |h| {
+            (h.name == "alice").then(|| "https://here.example/u/alice".to_owned())
+        });
+        assert!(
+            html.contains(r#"<a href="https://here.example/u/alice" rel="nofollow noopener noreferrer ugc">@alice</a>"#),
+            "{html}"
+        );
+        assert!(html.contains("and @nobody@else.example</p>"), "{html}");
+    }
 
     #[test]
     fn markdown_becomes_html() {

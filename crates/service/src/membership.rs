@@ -5,7 +5,7 @@ use crate::auth::Viewer;
 pub use crate::communities::Membership;
 use crate::communities::find;
 use crate::outbox::{self, Event};
-use crate::{ServiceContext, can_moderate, users};
+use crate::{ServiceContext, can_moderate, notifications, users};
 use hearth_core::{Error, Result};
 use hearth_db::community::Visibility;
 use hearth_db::membership::{MemberRow, MemberState};
@@ -106,6 +106,14 @@ pub async fn approve(
         return Err(no_request(&person.name));
     }
     hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+    notifications::join_answered(
+        &mut tx,
+        community.id,
+        person.id,
+        true,
+        Some(viewer.person_id),
+    )
+    .await?;
     if !person.local {
         let event = Event::Accepted {
             community_id: community.id,
@@ -139,6 +147,14 @@ pub async fn deny(
         outbox::record(ctx, &mut tx, event).await?;
     }
     if hearth_db::membership::delete_pending(&mut *tx, community.id, person.id).await? {
+        notifications::join_answered(
+            &mut tx,
+            community.id,
+            person.id,
+            false,
+            Some(viewer.person_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(change(community.name, Membership::None))
     } else {

@@ -176,6 +176,16 @@ pub enum Event {
         /// The moderator.
         moderator_id: i64,
     },
+    /// A local person changed their public profile (`Update{Person}`, to every server that
+    /// knows them through a community).
+    PersonUpdated(i64),
+    /// A local person deleted their account (`Delete{Person}`, to the same servers).
+    PersonDeleted {
+        /// The person.
+        person_id: i64,
+        /// Their posts and comments were deleted too (`removeData`).
+        remove_data: bool,
+    },
     /// One of our communities relays an activity another server sent it, verbatim in an
     /// `Announce`, to its members on other servers (not back to the server it came from).
     Relayed {

@@ -3,7 +3,7 @@
 use crate::auth::Viewer;
 use crate::outbox::{self, Event};
 use crate::rate_limit::{self, Action};
-use crate::{ServiceContext, communities, content, markdown};
+use crate::{ServiceContext, communities, content, mentions};
 use chrono::{Duration, Utc};
 use hearth_core::{Error, Result};
 use hearth_db::post::{
@@ -49,7 +49,8 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
     let community = communities::find(ctx, &form.community).await?;
     content::may_post(ctx, viewer, &community).await?;
     rate_limit::check(ctx, Action::Post, &viewer.person_id.to_string()).await?;
-    let body_html = markdown::render(&body);
+    let written = mentions::render(ctx, &body).await?;
+    let body_html = written.html;
     let mut tx = ctx.pool.begin().await?;
     let id = hearth_db::post::insert(
         &mut tx,
@@ -68,6 +69,8 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
         &format!("{}/post/", ctx.settings.public_base_url()),
     )
     .await?;
+    hearth_db::mention::set_for_post(&mut *tx, id, &written.mentioned).await?;
+    hearth_db::notification::for_post(&mut *tx, id).await?;
     outbox::record(ctx, &mut tx, Event::PostCreated(id)).await?;
     tx.commit().await?;
     tracing::info!(post = id, "post created");
@@ -124,7 +127,11 @@ pub async fn edit(
         .as_deref()
         .map(|b| content::body(b, "body", 0, MAX_BODY))
         .transpose()?;
-    let body_html = body.as_deref().map(markdown::render);
+    let written = match body.as_deref() {
+        Some(body) => Some(mentions::render(ctx, body).await?),
+        None => None,
+    };
+    let body_html = written.as_ref().map(|w| w.html.as_str());
     let language = match changes.language {
         Some(Some(l)) => Some(Some(content::language(&l)?)),
         Some(None) => Some(None),
@@ -133,12 +140,16 @@ pub async fn edit(
     let edit = PostEdit {
         title: title.as_deref(),
         url: url.as_ref().map(|u| u.as_deref()),
-        body: body.as_deref().zip(body_html.as_deref()),
+        body: body.as_deref().zip(body_html),
         nsfw: changes.nsfw,
         language: language.as_ref().map(|l| l.as_deref()),
     };
     let mut tx = ctx.pool.begin().await?;
     hearth_db::post::edit(&mut *tx, facts.id, &edit).await?;
+    if let Some(written) = &written {
+        hearth_db::mention::set_for_post(&mut *tx, facts.id, &written.mentioned).await?;
+        hearth_db::notification::for_post(&mut *tx, facts.id).await?;
+    }
     outbox::record(ctx, &mut tx, Event::PostUpdated(facts.id)).await?;
     tx.commit().await?;
     get(ctx, Some(viewer), id).await

@@ -110,7 +110,8 @@ pub struct ProfileUpdate {
     pub bio: String,
 }
 
-/// Replaces the account's display name and bio.
+/// Replaces the account's display name and bio, and tells the servers that know the person
+/// (`Update{Person}`).
 #[tracing::instrument(skip_all, fields(person = viewer.person_id))]
 pub async fn update_profile(
     ctx: &ServiceContext,
@@ -123,14 +124,19 @@ pub async fn update_profile(
         MAX_DISPLAY_NAME,
     )?;
     let (bio, bio_html) = long_text(Some(update.bio.trim()), "bio", MAX_BIO)?.unwrap_or_default();
+    let mut tx = ctx.pool.begin().await?;
     preferences::update_profile(
-        &ctx.pool,
+        &mut *tx,
         viewer.person_id,
         display_name.as_deref(),
         &bio,
         &bio_html,
     )
     .await?;
+    // Other servers show the profile too: they get the whole actor again.
+    let event = crate::outbox::Event::PersonUpdated(viewer.person_id);
+    crate::outbox::record(ctx, &mut tx, event).await?;
+    tx.commit().await?;
     tracing::info!("profile updated");
     Ok(())
 }

@@ -36,6 +36,8 @@ pub struct Layout {
     pub can_sign_up: bool,
     /// Whether downvotes are accepted.
     pub downvotes: bool,
+    /// The signed-in account's unread notifications.
+    pub unread: i64,
 }
 
 /// An RSS feed announced with `<link rel="alternate">`.
@@ -62,6 +64,7 @@ impl Layout {
             activity: None,
             can_sign_up: session.site.registration_mode != RegistrationMode::Closed,
             downvotes: session.site.downvotes_enabled,
+            unread: session.unread_notifications,
         }
     }
 

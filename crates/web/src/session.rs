@@ -10,6 +10,11 @@
 //! values differ, and one a browser marks as cross-site. Over https both cookies are `Secure` and
 //! carry the `__Host-` prefix, which stops a sibling subdomain from planting its own CSRF cookie;
 //! signing in also replaces the CSRF token.
+//!
+//! A session ends when its token does (unused for `sessions.idle_lifetime_secs`, or older than
+//! `sessions.absolute_lifetime_secs`): `authenticate` no longer knows it, so the visitor is
+//! anonymous again, the stale cookie is cleared, and pages that need an account lead to the
+//! sign-in page. The cookies live as long as the absolute lifetime, the longest a session can.
 
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
@@ -25,8 +30,8 @@ use std::sync::{Arc, Mutex};
 /// The header the enhancement script sends when it wants a fragment of HTML, not a page.
 pub const FRAGMENT_HEADER: &str = "x-hearth-fragment";
 
-/// How long a browser keeps the session cookie (90 days).
-const SESSION_MAX_AGE_SECS: i64 = 90 * 24 * 3600;
+/// How long a browser keeps the cookies when no settings say (the fallback session's).
+const DEFAULT_COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 3600;
 
 /// What the page layout needs to know of the site; read once per request.
 #[derive(Debug, Clone)]
@@ -50,6 +55,8 @@ pub struct Session {
     pub viewer: Option<Viewer>,
     /// The account's preferences; the defaults for anonymous visitors.
     pub preferences: Preferences,
+    /// The signed-in account's unread notifications (the bell's number).
+    pub unread_notifications: i64,
     /// The CSRF token every form of the page carries.
     pub csrf: String,
     /// The site.
@@ -58,6 +65,8 @@ pub struct Session {
     pub secure: bool,
     /// Whether the enhancement script asked for a fragment rather than a page.
     pub fragment: bool,
+    /// How long the browser keeps the cookies: the absolute lifetime of a session.
+    pub cookie_max_age_secs: i64,
 }
 
 impl Session {
@@ -83,7 +92,7 @@ impl Session {
         cookie(
             self.cookie_names().session,
             token,
-            Some(SESSION_MAX_AGE_SECS),
+            Some(self.cookie_max_age_secs),
             self.secure,
         )
     }
@@ -94,7 +103,7 @@ impl Session {
         cookie(
             self.cookie_names().csrf,
             &random_token(),
-            Some(SESSION_MAX_AGE_SECS),
+            Some(self.cookie_max_age_secs),
             self.secure,
         )
     }
@@ -193,6 +202,9 @@ async fn load(
 ) -> Result<(Session, CookieChanges), Error> {
     let secure = ctx.settings.public_scheme() == "https";
     let names = CookieNames::new(secure);
+    // Settings keep the lifetime below ten years, far inside an i64.
+    let cookie_max_age_secs =
+        i64::try_from(ctx.settings.sessions.absolute_lifetime_secs).unwrap_or(i64::MAX);
     let (viewer, stale_session) = match read_cookie(headers, names.session) {
         Some(token) if !token.is_empty() => {
             match hearth_service::auth::authenticate(ctx, token).await? {
@@ -202,9 +214,12 @@ async fn load(
         }
         _ => (None, false),
     };
-    let preferences = match &viewer {
-        Some(v) => hearth_service::settings::preferences(ctx, v).await?,
-        None => Preferences::default(),
+    let (preferences, unread_notifications) = match &viewer {
+        Some(v) => (
+            hearth_service::settings::preferences(ctx, v).await?,
+            hearth_service::notifications::unread_count(ctx, v).await?,
+        ),
+        None => (Preferences::default(), 0),
     };
     let site = hearth_service::site::get(ctx).await?;
     let (csrf, new_csrf) = match read_cookie(headers, names.csrf).filter(|t| is_token(t)) {
@@ -213,13 +228,14 @@ async fn load(
             let token = random_token();
             // As long-lived as the session, so forms in tabs restored after a browser restart
             // still carry a valid token.
-            let header = cookie(names.csrf, &token, Some(SESSION_MAX_AGE_SECS), secure);
+            let header = cookie(names.csrf, &token, Some(cookie_max_age_secs), secure);
             (token, Some(header))
         }
     };
     let session = Session {
         viewer,
         preferences,
+        unread_notifications,
         csrf,
         site: SiteFacts {
             name: site.name,
@@ -230,6 +246,7 @@ async fn load(
         },
         secure,
         fragment,
+        cookie_max_age_secs,
     };
     Ok((
         session,
@@ -246,6 +263,7 @@ pub(crate) fn fallback_session(fragment: bool) -> Session {
     Session {
         viewer: None,
         preferences: Preferences::default(),
+        unread_notifications: 0,
         csrf: String::new(),
         site: SiteFacts {
             name: "Hearth".to_owned(),
@@ -256,6 +274,7 @@ pub(crate) fn fallback_session(fragment: bool) -> Session {
         },
         secure: false,
         fragment,
+        cookie_max_age_secs: DEFAULT_COOKIE_MAX_AGE_SECS,
     }
 }
 

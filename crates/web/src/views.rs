@@ -96,6 +96,25 @@ pub fn person(name: &str, display_name: Option<&str>, local: bool, ap_id: &str) 
     }
 }
 
+/// What a deleted account is shown as.
+pub const DELETED_PERSON: &str = "[deleted]";
+
+/// An author of a post or comment: shown as "[deleted]" once they deleted their account.
+pub fn author(
+    name: &str,
+    display_name: Option<&str>,
+    local: bool,
+    ap_id: &str,
+    deleted: bool,
+) -> ActorView {
+    let mut view = person(name, display_name, local, ap_id);
+    if deleted {
+        DELETED_PERSON.clone_into(&mut view.label);
+        DELETED_PERSON.clone_into(&mut view.handle);
+    }
+    view
+}
+
 /// A community.
 pub fn community(name: &str, title: &str, local: bool, ap_id: &str) -> ActorView {
     let handle = handle(name, local, ap_id);
@@ -207,11 +226,12 @@ impl PostView {
                 row.community_local,
                 &row.community_ap_id,
             ),
-            author: person(
+            author: author(
                 &row.author_name,
                 row.author_display_name.as_deref(),
                 row.author_local,
                 &row.author_ap_id,
+                row.author_deleted,
             ),
             published: time(row.published_at, now),
             edited: row.edited_at.map(|at| time(at, now)),
@@ -299,11 +319,12 @@ impl CommentView {
             depth: row.depth,
             body_html: row.body_html,
             gone,
-            author: person(
+            author: author(
                 &row.author_name,
                 row.author_display_name.as_deref(),
                 row.author_local,
                 &row.author_ap_id,
+                row.author_deleted,
             ),
             by_op: op == Some(row.author_id),
             published: time(row.published_at, now),

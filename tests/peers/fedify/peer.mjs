@@ -7,7 +7,8 @@
 // the test reads back over a small control API on the same port:
 //
 //   POST /control/follow {group}                   → {id}  sends Follow{group} to the group
-//   POST /control/reply {group, inReplyTo, content} → {id}  sends Create{Note} to the group
+//   POST /control/reply {group, inReplyTo, content, mention?} → {id}  sends Create{Note} to the
+//        group; `mention: {href, name}` adds a Mention tag (and the person to cc), as Mastodon does
 //   GET  /control/received → {received: [...], unverified: [...]}
 //
 // Usage: node peer.mjs [port]   (or PORT=…; 0, the default, picks a free port). Prints
@@ -159,6 +160,18 @@ async function describe(object, depth = 0) {
     entry.attributedTo = object.attributionId?.href ?? null;
     entry.audience = object.audienceId?.href ?? null;
     entry.inReplyTo = object.replyTargetId?.href ?? null;
+    entry.tags = [];
+    try {
+      for await (const tag of object.getTags()) {
+        entry.tags.push({
+          type: typeName(tag),
+          href: tag.href?.href ?? null,
+          name: tag.name?.toString() ?? null,
+        });
+      }
+    } catch (error) {
+      entry.tagsError = String(error);
+    }
   }
   return entry;
 }
@@ -208,12 +221,15 @@ async function control(method, path, body) {
   if (method === "POST" && path === "/control/reply") {
     const group = await lookupGroup(ctx, input.group);
     const noteKey = randomUUID();
-    // Addressed as Lemmy addresses a comment: the public, with the community in cc/audience.
+    const mentioned = input.mention ? new URL(input.mention.href) : null;
+    // Addressed as Lemmy addresses a comment: the public, with the community in cc/audience
+    // (and a mentioned person in cc too, with a Mention tag, as Mastodon addresses them).
     const note = new vocab.Note({
       id: ctx.getObjectUri(vocab.Note, { id: noteKey }),
       attribution: ctx.getActorUri(USERNAME),
       to: vocab.PUBLIC_COLLECTION,
-      cc: group.id,
+      ccs: mentioned ? [group.id, mentioned] : [group.id],
+      tags: mentioned ? [new vocab.Mention({ href: mentioned, name: input.mention.name })] : [],
       audience: group.id,
       replyTarget: new URL(input.inReplyTo),
       content: input.content,

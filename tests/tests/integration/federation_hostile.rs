@@ -1344,3 +1344,89 @@ async fn a_mastodon_note_reads_the_same_from_the_inbox_and_from_a_backfill() {
     );
     a.stop().await;
 }
+
+/// Evil's mallory, signing as herself, sends `Update{Person}` and `Delete{Person}` about B's bob
+/// (whom A knows) and about A's own alice; and a `Delete{Person}` claiming to be bob's own,
+/// signed with her key. Every one is refused: a server speaks only for its own people, and a
+/// person only for themselves. Nobody's profile changes and nobody is deleted.
+#[tokio::test]
+async fn a_server_cannot_update_or_delete_another_servers_person() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let evil = Evil::start().await;
+    let alice = a.user("alice").await;
+    b.user("bob").await;
+    let bob_handle = format!("bob@{}", host(&b));
+    let (status, found) = a
+        .get_json(&format!("/api/v1/resolve?q=@{bob_handle}"), alice.auth())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    evil.person("mallory").await;
+    let alice_id = format!("http://{}/u/alice", host(&a));
+    let bob_id = format!("http://{}/u/bob", host(&b));
+    let actor_json = |id: String| async move {
+        let mut person: Value = reqwest::Client::new()
+            .get(&id)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        person.as_object_mut().unwrap().remove("@context");
+        person["name"] = json!("Defaced");
+        person["summary"] = json!("<p>pwned</p>");
+        person
+    };
+    let profile_of = |handle: String| {
+        let a = &a;
+        async move { a.get_json(&format!("/api/v1/users/{handle}"), None).await.1 }
+    };
+    let bob_before = profile_of(bob_handle.clone()).await;
+    let alice_before = profile_of("alice".to_owned()).await;
+
+    let mallory = evil.url("/u/mallory");
+    for (victim, object) in [
+        (&bob_id, actor_json(bob_id.clone()).await),
+        (&alice_id, actor_json(alice_id.clone()).await),
+    ] {
+        let update = json!({
+            "id": evil.activity_id("Update"), "type": "Update", "actor": mallory,
+            "to": [PUBLIC], "object": object,
+        });
+        let (status, body) = evil.send(&a, "/u/mallory", update).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "Update of {victim}: {body}");
+        assert_eq!(body["error"], "not_own_person");
+        let delete = json!({
+            "id": evil.activity_id("Delete"), "type": "Delete", "actor": mallory,
+            "to": [PUBLIC], "object": victim, "removeData": true,
+        });
+        let (status, body) = evil.send(&a, "/u/mallory", delete).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "Delete of {victim}: {body}");
+        assert_eq!(body["error"], "not_own_person");
+    }
+    // Claiming to be bob, with mallory's key: the key is not bob's server's.
+    let forged = json!({
+        "id": format!("{bob_id}#delete"), "type": "Delete", "actor": bob_id,
+        "to": [PUBLIC], "object": bob_id, "removeData": true,
+    });
+    let (status, body) = evil.send(&a, "/u/mallory", forged).await;
+    assert!(status.is_client_error(), "{status} {body}");
+
+    assert_eq!(profile_of(bob_handle).await, bob_before, "bob is as he was");
+    assert_eq!(
+        profile_of("alice".to_owned()).await,
+        alice_before,
+        "alice is as she was"
+    );
+    let (status, _) = a.get_json("/api/v1/me", alice.auth()).await;
+    assert_eq!(status, StatusCode::OK, "alice's session lives");
+    let deleted = scalar(
+        &a,
+        "select count(*) from person where deleted and ap_id <> $1",
+        &mallory,
+    )
+    .await;
+    assert_eq!(deleted, Some(0), "nobody is deleted");
+}

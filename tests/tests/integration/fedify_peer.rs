@@ -4,6 +4,7 @@
 
 use crate::federation_network::{comment_id, create_community, eventually, host, text, write_post};
 use hearth_tests::app::TestApp;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -224,5 +225,90 @@ async fn fedify_peer_follows_a_community_receives_a_post_and_replies() {
         json!([]),
         "Fedify refused Hearth's signatures: {inbox}"
     );
+    app.stop().await;
+}
+
+/// Mentions both ways with an implementation that is not Hearth's: the peer's Note mentioning a
+/// Hearth user (a `Mention` tag, Mastodon's way) notifies that user; a Hearth comment mentioning
+/// `@peer@host` is looked up by WebFinger, carries a `Mention` tag Fedify reads, and reaches the
+/// peer's inbox from its author.
+#[tokio::test]
+async fn fedify_peer_and_hearth_mention_each_other() {
+    let peer = FedifyPeer::start().await;
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    create_community(&app, &alice, "cats", json!({})).await;
+    let group = format!("http://{}/c/cats", host(&app));
+    let bob_id = format!("http://{}/u/bob", host(&app));
+    peer.command("follow", json!({ "group": group })).await;
+    let post = write_post(&app, &alice, "cats", "Whiskers").await;
+    eventually("the peer receives the post", || {
+        peer.received(|a| a["type"] == "Announce" && a["object"]["object"]["id"] == post.as_str())
+    })
+    .await;
+
+    let reply = peer
+        .command(
+            "reply",
+            json!({
+                "group": group,
+                "inReplyTo": post,
+                "content": format!("<p>Hello <a href=\"{bob_id}\">@bob</a></p>"),
+                "mention": { "href": bob_id, "name": format!("@bob@{}", host(&app)) },
+            }),
+        )
+        .await;
+    let note = reply["id"].as_str().expect("the Note's id").to_owned();
+    eventually("Hearth stores the peer's comment", || async {
+        comment_id(&app, &note).await.is_some()
+    })
+    .await;
+    let (status, told) = app.get_json("/api/v1/notifications", bob.auth()).await;
+    assert_eq!(status, StatusCode::OK, "{told}");
+    let items = told["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{told}");
+    assert_eq!(items[0]["kind"], "mention");
+    assert_eq!(
+        items[0]["actor"],
+        format!("peer@{}", peer.origin.trim_start_matches("http://"))
+    );
+    let (_, alices) = app.get_json("/api/v1/notifications", alice.auth()).await;
+    assert_eq!(alices["items"][0]["kind"], "reply", "{alices}");
+
+    // Alice mentions the peer in a comment: Hearth looks the handle up (WebFinger, then the
+    // actor), links it and tags it, and delivers to the peer.
+    let post_id = crate::federation_network::post_id(&app, &post)
+        .await
+        .unwrap();
+    let handle = format!("@peer@{}", peer.origin.trim_start_matches("http://"));
+    let comment = crate::federation_network::write_comment(
+        &app,
+        &alice,
+        post_id,
+        None,
+        &format!("{handle} welcome to the cats"),
+    )
+    .await;
+    let peer_actor = peer.actor();
+    eventually(
+        "the peer receives alice's Create{Note} with a Mention of it",
+        || {
+            peer.received(|a| {
+                a["type"] == "Create"
+                    && a["object"]["id"] == comment.as_str()
+                    && a["object"]["tags"].as_array().is_some_and(|tags| {
+                        tags.iter().any(|t| {
+                            t["type"] == "Mention"
+                                && t["href"] == peer_actor.as_str()
+                                && t["name"] == handle.as_str()
+                        })
+                    })
+            })
+        },
+    )
+    .await;
+    let inbox = peer.inbox().await;
+    assert_eq!(inbox["unverified"], json!([]), "{inbox}");
     app.stop().await;
 }

@@ -6,6 +6,9 @@
     reason = "a test fails by panicking; helpers outside #[test] fns count too"
 )]
 
+mod account_blocks;
+mod account_export;
+mod account_sessions;
 mod api_accounts;
 mod api_communities;
 mod api_content;
@@ -19,11 +22,14 @@ mod federation_hostile;
 mod federation_identity;
 mod federation_moderation;
 mod federation_network;
+mod federation_people;
 mod federation_remote_communities;
 mod fedify_peer;
 mod feed_performance;
 mod health;
+mod notifications;
 mod setup;
 mod web_browser;
+mod web_notifications;
 mod web_pages;
 mod web_setup;

@@ -68,7 +68,7 @@ impl Visitor {
     }
 
     /// A visitor signed in through the login form.
-    async fn signed_in(app: &TestApp, user: &TestUser) -> Self {
+    pub(crate) async fn signed_in(app: &TestApp, user: &TestUser) -> Self {
         let mut visitor = Self::new(app);
         visitor.get("/login").await;
         let page = visitor
@@ -137,7 +137,7 @@ impl Visitor {
     }
 
     /// Posts exactly these fields, with extra headers.
-    async fn post_raw(
+    pub(crate) async fn post_raw(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],

@@ -365,3 +365,31 @@ pub async fn remove_moderator(
         moderators::remove(&ctx, &viewer, &name, &user).await?,
     ))
 }
+
+/// Blocks a community for the signed-in account: its posts leave the account's `all`, `local`
+/// and `subscribed` feeds and its searches; the community's own page still shows them. Private,
+/// never sent to other servers; membership is left as it is.
+#[utoipa::path(post, path = "/api/v1/communities/{name}/block", tag = "communities", security(("bearer" = [])),
+    params(("name" = String, Path, description = "`name` or `name@host`")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn block(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(name): ApiPath<String>,
+) -> Result<StatusCode> {
+    hearth_service::blocks::block_community(&ctx, &viewer, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a block of a community back.
+#[utoipa::path(delete, path = "/api/v1/communities/{name}/block", tag = "communities", security(("bearer" = [])),
+    params(("name" = String, Path, description = "`name` or `name@host`")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unblock(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(name): ApiPath<String>,
+) -> Result<StatusCode> {
+    hearth_service::blocks::unblock_community(&ctx, &viewer, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

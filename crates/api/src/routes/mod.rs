@@ -6,6 +6,8 @@ pub mod admin;
 pub mod comments;
 pub mod communities;
 pub mod moderation;
+pub mod notifications;
+pub mod own_account;
 pub mod posts;
 pub mod reports;
 pub mod resolve;

@@ -6,6 +6,7 @@ use crate::paging;
 use crate::views::{CommentView, ErrorBody, Page, PersonView, PostView};
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use hearth_core::Result;
 use hearth_service::ServiceContext;
 use hearth_service::posts::{Feed, FeedSort};
@@ -77,4 +78,36 @@ pub async fn comments(
         |c| c.id,
         CommentView::from,
     )))
+}
+
+/// Blocks a person for the signed-in account: their posts and comments are hidden from it
+/// everywhere. Private, never sent to other servers. Blocking again changes nothing.
+#[utoipa::path(post, path = "/api/v1/users/{user}/block", tag = "users", security(("bearer" = [])),
+    params(("user" = String, Path, description = "`name` or `name@host`")),
+    responses(
+        (status = 204),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "cannot_block_self"),
+    ))]
+pub async fn block(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(user): ApiPath<String>,
+) -> Result<StatusCode> {
+    hearth_service::blocks::block_person(&ctx, &viewer, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a block of a person back.
+#[utoipa::path(delete, path = "/api/v1/users/{user}/block", tag = "users", security(("bearer" = [])),
+    params(("user" = String, Path, description = "`name` or `name@host`")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unblock(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(user): ApiPath<String>,
+) -> Result<StatusCode> {
+    hearth_service::blocks::unblock_person(&ctx, &viewer, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

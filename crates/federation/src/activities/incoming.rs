@@ -5,7 +5,9 @@
 
 use super::moderation::ban::Block;
 use super::site::block::SiteBan;
-use super::{Context, Undo, announce, apply, content, following, moderation, read, reports, votes};
+use super::{
+    Context, Undo, announce, apply, content, following, moderation, people, read, reports, votes,
+};
 use crate::received::{InboxError, Via, id_of};
 use serde_json::Value;
 
@@ -32,7 +34,18 @@ pub(crate) async fn dispatch(cx: &Context<'_>) -> Result<(), InboxError> {
         "Update" if raw.pointer("/object/type") == Some(&Value::from("Group")) => {
             apply(read::<moderation::update_group::UpdateGroup>(raw)?, cx).await
         }
+        "Update"
+            if raw
+                .pointer("/object/type")
+                .and_then(Value::as_str)
+                .is_some_and(people::is_person_kind) =>
+        {
+            apply(read::<people::update::UpdatePerson>(raw)?, cx).await
+        }
         "Create" | "Update" => apply(read::<content::CreateOrUpdate>(raw)?, cx).await,
+        "Delete" if people::delete::DeletePerson::is_about_person(raw, cx).await? => {
+            apply(read::<people::delete::DeletePerson>(raw)?, cx).await
+        }
         "Delete" => apply(read::<content::delete::Delete>(raw)?, cx).await,
         "Lock" => apply(read::<moderation::lock::Lock>(raw)?, cx).await,
         "Add" | "Remove" => apply(read::<moderation::collection::CollectionChange>(raw)?, cx).await,

@@ -11,6 +11,7 @@ pub(crate) mod content;
 pub(crate) mod following;
 pub(crate) mod incoming;
 pub(crate) mod moderation;
+pub(crate) mod people;
 pub(crate) mod reports;
 pub(crate) mod site;
 pub(crate) mod votes;

@@ -142,11 +142,22 @@ pub(crate) struct CommentWrite {
     language: Option<String>,
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
+    /// The ids its tags, `to` and `cc` name (see `objects::mentioned`).
+    mentioned: Vec<String>,
 }
 
 impl CommentWrite {
-    /// Stores the comment (new, or the changed version of one we hold) in `conn`'s transaction.
+    /// Stores the comment (new, or the changed version of one we hold) in `conn`'s transaction,
+    /// with the people it mentions; the local author it answers and local people it mentions
+    /// are notified (once per comment, however often it arrives).
     pub(crate) async fn store(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
+        let id = self.upsert(conn).await?;
+        hearth_db::mention::set_for_comment(&mut *conn, id, &self.mentioned).await?;
+        hearth_db::notification::for_comment(&mut *conn, id).await?;
+        Ok(id)
+    }
+
+    async fn upsert(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
         if let Some(id) = self.held {
             hearth_db::comment::refresh_remote(
                 &mut *conn,
@@ -284,6 +295,7 @@ impl ApubComment {
             language: note.language.as_ref().map(|l| l.identifier.clone()),
             published: note.published.map(|p| p.min(Utc::now())),
             updated: note.updated,
+            mentioned: super::mentioned(note.tag.as_ref(), &note.to, &note.cc),
             author: note.attributed_to,
             ap_id: note.id,
         }))
@@ -367,18 +379,26 @@ pub async fn note_of(conn: &mut sqlx::PgConnection, row: &CommentRow) -> anyhow:
         None => (Url::parse(&post.ap_id)?, Url::parse(&post.author_ap_id)?),
     };
     let author = Url::parse(&row.author_ap_id)?;
+    let mentions = hearth_db::mention::of_comment(&mut *conn, row.id).await?;
+    let (tag, mentioned) = super::mention_tags(&mentions);
+    let mut cc = vec![community.clone(), parent_author];
+    for person in mentioned {
+        if !cc.contains(&person) {
+            cc.push(person);
+        }
+    }
     Ok(Note {
         kind: "Note".to_owned(),
         id: Url::parse(&row.ap_id)?,
         attributed_to: author,
         to: vec![Url::parse(PUBLIC)?],
-        cc: vec![community.clone(), parent_author],
+        cc,
         audience: Some(community),
         in_reply_to,
         content: Some(row.body_html.clone()),
         media_type: Some("text/html".to_owned()),
         source: Some(Source::markdown(&row.body)),
-        tag: None,
+        tag,
         distinguished: Some(false),
         language: row.language.clone().map(|identifier| LanguageTag {
             identifier,

@@ -117,6 +117,63 @@ pub(crate) fn html_to_text(html: &str) -> String {
         .to_owned()
 }
 
+/// The people a received post or comment names: its `Mention` tags and its `to`/`cc` (Lemmy
+/// and Mastodon put the people they mention, and the author answered, there). Ids that are not
+/// people we know are dropped when the mentions are stored.
+pub(crate) fn mentioned(
+    tag: Option<&crate::protocol::OneOrMany<crate::protocol::objects::Tag>>,
+    to: &[url::Url],
+    cc: &[url::Url],
+) -> Vec<String> {
+    let tagged = tag
+        .cloned()
+        .map(crate::protocol::OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.kind == "Mention")
+        .filter_map(|t| t.href);
+    let mut ids: Vec<String> = tagged
+        .chain(to.iter().cloned())
+        .chain(cc.iter().cloned())
+        .filter(|u| u.as_str() != crate::protocol::PUBLIC)
+        .map(String::from)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids.truncate(MAX_MENTIONS);
+    ids
+}
+
+/// How many people one received object may name for us to look at (Mastodon caps mentions
+/// too; more is spam).
+const MAX_MENTIONS: usize = 50;
+
+/// The `Mention` tags of an object we send, and the ids to add to its `cc`: each mentioned
+/// person's id and `@name@host` (the host read from their id, so local people get ours).
+pub(crate) fn mention_tags(
+    mentions: &[hearth_db::mention::Mentioned],
+) -> (
+    Option<crate::protocol::OneOrMany<crate::protocol::objects::Tag>>,
+    Vec<url::Url>,
+) {
+    let mut tags = Vec::with_capacity(mentions.len());
+    let mut ids = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        let Ok(href) = url::Url::parse(&m.ap_id) else {
+            continue;
+        };
+        let host = crate::urls::authority(&href).unwrap_or_default();
+        tags.push(crate::protocol::objects::Tag {
+            kind: "Mention".to_owned(),
+            name: Some(format!("@{}@{host}", m.name)),
+            href: Some(href.clone()),
+        });
+        ids.push(href);
+    }
+    let tags = (!tags.is_empty()).then_some(crate::protocol::OneOrMany::Many(tags));
+    (tags, ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::html_to_text;

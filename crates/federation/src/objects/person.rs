@@ -8,6 +8,7 @@ use activitypub_federation::config::Data;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
+use hearth_core::Settings;
 use hearth_db::person::{ActorRow, RemotePerson};
 use hearth_service::ServiceContext;
 use url::Url;
@@ -52,30 +53,7 @@ impl Object for ApubPerson {
     }
 
     async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Person> {
-        let urls = Urls(&data.settings);
-        let row = self.row;
-        Ok(Person {
-            kind: "Person".to_owned(),
-            id: self.id.clone(),
-            preferred_username: row.name.clone(),
-            name: row.display_name.clone(),
-            summary: (!row.bio_html.is_empty()).then(|| row.bio_html.clone()),
-            source: (!row.bio.is_empty()).then(|| Source::markdown(&row.bio)),
-            icon: None,
-            image: None,
-            inbox: urls.person_part(&row.name, "inbox")?,
-            outbox: Some(urls.person_part(&row.name, "outbox")?),
-            endpoints: Some(Endpoints {
-                shared_inbox: Some(urls.shared_inbox()?),
-            }),
-            public_key: PublicKey {
-                id: format!("{}#main-key", self.id),
-                owner: self.id,
-                public_key_pem: row.public_key.unwrap_or_default(),
-            },
-            published: Some(row.created_at),
-            updated: (row.updated_at > row.created_at).then_some(row.updated_at),
-        })
+        person_of(&self.row, &data.settings)
     }
 
     async fn verify(
@@ -136,6 +114,34 @@ impl Object for ApubPerson {
         .await?;
         Self::new(row, data)
     }
+}
+
+/// A person's actor JSON, as we serve it and as `Update{Person}` carries it.
+pub(crate) fn person_of(row: &ActorRow, settings: &Settings) -> anyhow::Result<Person> {
+    let urls = Urls(settings);
+    let id = Url::parse(&row.ap_id)?;
+    Ok(Person {
+        kind: "Person".to_owned(),
+        id: id.clone(),
+        preferred_username: row.name.clone(),
+        name: row.display_name.clone(),
+        summary: (!row.bio_html.is_empty()).then(|| row.bio_html.clone()),
+        source: (!row.bio.is_empty()).then(|| Source::markdown(&row.bio)),
+        icon: None,
+        image: None,
+        inbox: urls.person_part(&row.name, "inbox")?,
+        outbox: Some(urls.person_part(&row.name, "outbox")?),
+        endpoints: Some(Endpoints {
+            shared_inbox: Some(urls.shared_inbox()?),
+        }),
+        public_key: PublicKey {
+            id: format!("{id}#main-key"),
+            owner: id,
+            public_key_pem: row.public_key.clone().unwrap_or_default(),
+        },
+        published: Some(row.created_at),
+        updated: (row.updated_at > row.created_at).then_some(row.updated_at),
+    })
 }
 
 impl Actor for ApubPerson {

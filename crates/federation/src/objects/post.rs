@@ -14,6 +14,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
 use chrono::{DateTime, Utc};
 use hearth_db::community::CommunityRow;
+use hearth_db::mention::Mentioned;
 use hearth_db::post::{NewPost, PostRow};
 use hearth_service::ServiceContext;
 use url::Url;
@@ -94,8 +95,9 @@ impl Object for ApubPost {
         }
     }
 
-    async fn into_json(self, _data: &Data<ServiceContext>) -> anyhow::Result<Page> {
-        page_of(&self.row)
+    async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Page> {
+        let mentions = hearth_db::mention::of_post(&data.pool, self.row.id).await?;
+        page_of(&self.row, &mentions)
     }
 
     async fn verify(
@@ -158,11 +160,21 @@ pub(crate) struct PostWrite {
     language: Option<String>,
     published: DateTime<Utc>,
     updated: Option<DateTime<Utc>>,
+    /// The ids its tags, `to` and `cc` name (see `objects::mentioned`).
+    mentioned: Vec<String>,
 }
 
 impl PostWrite {
-    /// Stores the post (new, or the changed version of one we hold) in `conn`'s transaction.
+    /// Stores the post (new, or the changed version of one we hold) in `conn`'s transaction,
+    /// with the people it mentions; local people it mentions are notified (once per post).
     pub(crate) async fn store(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
+        let id = self.upsert(conn).await?;
+        hearth_db::mention::set_for_post(&mut *conn, id, &self.mentioned).await?;
+        hearth_db::notification::for_post(&mut *conn, id).await?;
+        Ok(id)
+    }
+
+    async fn upsert(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
         hearth_db::post::upsert_remote(
             conn,
             &NewPost {
@@ -269,6 +281,7 @@ impl ApubPost {
             // A date in the future would keep the post on top of every feed.
             published: page.published.map_or_else(Utc::now, |p| p.min(Utc::now())),
             updated: page.updated,
+            mentioned: super::mentioned(page.tag.as_ref(), &page.to, &page.cc),
             author: page.attributed_to,
             ap_id: page.id,
             title,
@@ -342,15 +355,17 @@ fn addressees(page: &Page) -> Vec<Url> {
         .collect()
 }
 
-/// A post as a `Page`, as Lemmy emits it.
-pub fn page_of(row: &PostRow) -> anyhow::Result<Page> {
+/// A post as a `Page`, as Lemmy emits it, with `Mention` tags for the people it mentions (they
+/// are in `cc` too).
+pub fn page_of(row: &PostRow, mentions: &[Mentioned]) -> anyhow::Result<Page> {
     let community = Url::parse(&row.community_ap_id)?;
+    let (tag, cc) = super::mention_tags(mentions);
     Ok(Page {
         kind: "Page".to_owned(),
         id: Url::parse(&row.ap_id)?,
         attributed_to: Url::parse(&row.author_ap_id)?,
         to: vec![community.clone(), Url::parse(PUBLIC)?],
-        cc: Vec::new(),
+        cc,
         audience: Some(community),
         name: Some(row.title.clone()),
         content: Some(row.body_html.clone()),
@@ -369,7 +384,7 @@ pub fn page_of(row: &PostRow) -> anyhow::Result<Page> {
             identifier,
             name: None,
         }),
-        tag: None,
+        tag,
         published: Some(row.published_at),
         updated: row.edited_at,
         in_reply_to: None,

@@ -29,6 +29,8 @@ pub fn router() -> Router<ServiceContext> {
         .route("/c/{name}/edit", get(edit_form).post(edit))
         .route("/c/{name}/join", post(join))
         .route("/c/{name}/leave", post(leave))
+        .route("/c/{name}/block", post(block))
+        .route("/c/{name}/unblock", post(unblock))
 }
 
 const COMMUNITY_SORTS: [(&str, &str); 3] = [
@@ -137,6 +139,8 @@ struct CommunityPage {
     next_page: Option<String>,
     first_page: Option<String>,
     can_edit: bool,
+    /// The signed-in visitor blocks this community (its posts leave their other feeds).
+    blocked: bool,
 }
 
 async fn show(
@@ -146,6 +150,7 @@ async fn show(
     PageQuery(query): PageQuery<ListQuery>,
 ) -> PageResult {
     let found = communities::find(&ctx, &name).await?;
+    let found_id = found.id;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
     let community = CommunityView::new(details, ctx.settings.hostname.as_str());
     let handle = community.actor.handle.clone();
@@ -180,6 +185,8 @@ async fn show(
         layout
     };
     let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
+    let blocked =
+        hearth_service::blocks::blocks_community(&ctx, session.viewer.as_ref(), found_id).await?;
     render(&CommunityPage {
         layout,
         sorts: sort_choices(&path, &[], sort_name),
@@ -198,6 +205,7 @@ async fn show(
         posts,
         hidden_nsfw,
         can_edit,
+        blocked,
     })
 }
 
@@ -383,5 +391,31 @@ async fn leave(
 ) -> PageResult {
     let change = membership::leave(&ctx, &user.viewer, &name).await?;
     let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
+    Ok(see_other(&back))
+}
+
+/// Blocks the community for the signed-in visitor, then back to where the button was.
+async fn block(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::blocks::block_community(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{name}"));
+    Ok(see_other(&back))
+}
+
+/// Takes the signed-in visitor's block of the community back.
+async fn unblock(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::blocks::unblock_community(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{name}"));
     Ok(see_other(&back))
 }

@@ -71,6 +71,7 @@ fn item(row: PostRow, base: &str) -> Item {
     }
     description.push_str(&row.body_html);
     let author = match (row.author_local, crate::views::authority(&row.author_ap_id)) {
+        _ if row.author_deleted => crate::views::DELETED_PERSON.to_owned(),
         (false, Some(host)) => format!("{}@{host}", row.author_name),
         _ => row.author_name,
     };

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod communities;
 pub mod feeds;
 pub mod front;
+pub mod notifications;
 pub mod posts;
 pub mod search;
 pub mod settings;
@@ -28,6 +29,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(users::router())
         .merge(accounts::router())
         .merge(settings::router())
+        .merge(notifications::router())
         .merge(search::router())
         .merge(feeds::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,14 +1,21 @@
 //! The signed-in account's settings page: profile (display name, bio), preferences (NSFW posts,
-//! theme) and password, each its own form that saves and comes back with a confirmation.
+//! theme) and password, each its own form that saves and comes back with a confirmation; the
+//! account's sessions (end one, or all: "sign out everywhere"), its blocks (with unblock
+//! buttons) and the download of its data.
 
-use crate::extract::{CsrfForm, PageQuery, SignedIn};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
-use crate::page::{Layout, PageResult, render, render_status, see_other};
+use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::views::{self, TimeView};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::Utc;
 use hearth_service::ServiceContext;
+use hearth_service::export::ImportReport;
 use hearth_service::settings::{self, AccountSettings, Preferences, ProfileUpdate, Theme};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -20,6 +27,11 @@ pub fn router() -> Router<ServiceContext> {
         .route("/settings/profile", post(save_profile))
         .route("/settings/preferences", post(save_preferences))
         .route("/settings/password", post(change_password))
+        .route("/settings/delete", post(delete_account))
+        .route("/settings/sessions/{id}/end", post(end_session))
+        .route("/settings/sessions/end_all", post(end_all_sessions))
+        .route("/settings/export", get(export))
+        .route("/settings/import", post(import))
 }
 
 /// The themes, as the form names them and as people read them.
@@ -72,6 +84,86 @@ struct SettingsPage {
     themes: [(&'static str, &'static str); 3],
     sections: SectionErrors,
     saved: Option<&'static str>,
+    account: AccountLists,
+}
+
+/// The account's sessions and blocks, as the settings page lists them.
+#[derive(Default)]
+struct AccountLists {
+    sessions: Vec<SessionItem>,
+    blocked_people: Vec<BlockedItem>,
+    blocked_communities: Vec<BlockedItem>,
+}
+
+/// A session (a token) of the account.
+struct SessionItem {
+    id: i64,
+    label: String,
+    created: TimeView,
+    last_used: TimeView,
+    /// The session this page is seen in.
+    current: bool,
+}
+
+/// A blocked person or community, with where its unblock button posts.
+struct BlockedItem {
+    label: String,
+    handle: String,
+    href: String,
+    unblock_action: String,
+}
+
+impl AccountLists {
+    async fn load(ctx: &ServiceContext, user: &SignedIn) -> Result<Self, WebError> {
+        let now = Utc::now();
+        let sessions = hearth_service::auth::tokens(ctx, &user.viewer)
+            .await?
+            .into_iter()
+            .map(|t| SessionItem {
+                current: t.id == user.viewer.token_id,
+                id: t.id,
+                label: if t.label.trim().is_empty() {
+                    "Unknown device".to_owned()
+                } else {
+                    t.label
+                },
+                created: views::time(t.created_at, now),
+                last_used: views::time(t.last_used_at, now),
+            })
+            .collect();
+        let blocks = hearth_service::blocks::list(ctx, &user.viewer).await?;
+        let blocked_people = blocks
+            .people
+            .into_iter()
+            .map(|p| {
+                let actor = views::person(&p.name, p.display_name.as_deref(), p.local, &p.ap_id);
+                BlockedItem {
+                    unblock_action: format!("{}/unblock", actor.href),
+                    label: actor.label,
+                    handle: actor.handle,
+                    href: actor.href,
+                }
+            })
+            .collect();
+        let blocked_communities = blocks
+            .communities
+            .into_iter()
+            .map(|c| {
+                let actor = views::community(&c.name, &c.title, c.local, &c.ap_id);
+                BlockedItem {
+                    unblock_action: format!("{}/unblock", actor.href),
+                    label: actor.label,
+                    handle: actor.handle,
+                    href: actor.href,
+                }
+            })
+            .collect();
+        Ok(Self {
+            sessions,
+            blocked_people,
+            blocked_communities,
+        })
+    }
 }
 
 impl SettingsPage {
@@ -91,7 +183,14 @@ impl SettingsPage {
             themes: THEMES,
             sections: SectionErrors::default(),
             saved: None,
+            account: AccountLists::default(),
         }
+    }
+
+    /// The same page with the account's sessions and blocks listed.
+    async fn with_lists(mut self, ctx: &ServiceContext, user: &SignedIn) -> Result<Self, WebError> {
+        self.account = AccountLists::load(ctx, user).await?;
+        Ok(self)
     }
 }
 
@@ -106,11 +205,14 @@ async fn show(
     PageQuery(query): PageQuery<SavedQuery>,
 ) -> PageResult {
     let current = settings::get(&ctx, &user.viewer).await?;
-    let mut page = SettingsPage::new(&user, current);
+    let mut page = SettingsPage::new(&user, current)
+        .with_lists(&ctx, &user)
+        .await?;
     page.saved = match query.saved.as_deref() {
         Some("profile") => Some("Your profile was saved."),
         Some("preferences") => Some("Your preferences were saved."),
         Some("password") => Some("Your password was changed. Your other sessions were signed out."),
+        Some("session") => Some("The session was ended."),
         _ => None,
     };
     render(&page)
@@ -130,7 +232,9 @@ async fn save_profile(
         Err(error) => {
             let fields = [("display_name", "Display name"), ("bio", "Bio")];
             let (status, errors) = FormErrors::from_error(error, &fields)?;
-            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?);
+            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?)
+                .with_lists(&ctx, &user)
+                .await?;
             page.profile = form;
             page.sections.profile = errors;
             render_status(status, &page)
@@ -157,7 +261,9 @@ async fn save_preferences(
         Ok(()) => Ok(see_other("/settings?saved=preferences")),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &[("theme", "Theme")])?;
-            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?);
+            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?)
+                .with_lists(&ctx, &user)
+                .await?;
             page.sections.preferences = errors;
             render_status(status, &page)
         }
@@ -208,9 +314,177 @@ async fn change_password(
                 ("confirm_password", "The repeated password"),
             ];
             let (status, errors) = FormErrors::from_error(error, &fields)?;
-            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?);
+            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?)
+                .with_lists(&ctx, &user)
+                .await?;
             page.sections.password = errors;
             render_status(status, &page)
+        }
+    }
+}
+
+/// Ends one of the account's sessions; ending the one in use signs this browser out.
+async fn end_session(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::auth::revoke(&ctx, &user.viewer, id).await?;
+    if id == user.viewer.token_id {
+        return Ok(signed_out(&user));
+    }
+    Ok(see_other("/settings?saved=session"))
+}
+
+/// Signs out everywhere: every session of the account ends, this one too.
+async fn end_all_sessions(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::auth::revoke_all(&ctx, &user.viewer).await?;
+    Ok(signed_out(&user))
+}
+
+/// To the sign-in page, with the session cookie cleared.
+fn signed_out(user: &SignedIn) -> Response {
+    let mut response = see_other("/login");
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        user.session.clear_session_cookie(),
+    );
+    response
+}
+
+/// The account's data as a JSON file to download (the document of `GET /api/v1/account/export`).
+async fn export(State(ctx): State<ServiceContext>, user: SignedIn) -> PageResult {
+    let body = hearth_service::export::export_json(&ctx, &user.viewer).await?;
+    let filename = format!("hearth-{}.json", user.viewer.name);
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+// Deleting the account: its form is the last section of the settings page; a mistake (a wrong
+// password) comes back on a page of its own with just that form.
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteAccountInput {
+    #[serde(default)]
+    password: String,
+    /// `keep` or `remove`.
+    #[serde(default)]
+    content: String,
+}
+
+#[derive(Template)]
+#[template(path = "delete_account.html")]
+struct DeleteAccountPage {
+    layout: Layout,
+    delete_errors: FormErrors,
+    remove_content: bool,
+}
+
+async fn delete_account(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    CsrfForm(form): CsrfForm<DeleteAccountInput>,
+) -> PageResult {
+    let remove_content = form.content == "remove";
+    let result = match form.content.as_str() {
+        "keep" | "remove" => {
+            let deletion = hearth_service::account_deletion::AccountDeletion {
+                password: SecretString::from(form.password),
+                delete_content: remove_content,
+            };
+            hearth_service::account_deletion::delete_account(&ctx, &user.viewer, deletion).await
+        }
+        _ => Err(hearth_core::Error::validation(
+            "content",
+            "must say whether to keep or delete your posts and comments",
+        )),
+    };
+    match result {
+        // The account's sessions are gone: so is this one's cookie.
+        Ok(()) => {
+            let mut response = see_other("/");
+            response.headers_mut().append(
+                axum::http::header::SET_COOKIE,
+                user.session.clear_session_cookie(),
+            );
+            Ok(response)
+        }
+        Err(error) => {
+            let fields = [
+                ("password", "Password"),
+                ("content", "Your posts and comments"),
+            ];
+            let (status, delete_errors) =
+                crate::forms::errors_with(error, &fields, "wrong_password", "password")?;
+            let page = DeleteAccountPage {
+                layout: Layout::new(&user.session, "Delete your account", "settings"),
+                delete_errors,
+                remove_content,
+            };
+            render_status(status, &page)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ImportInput {
+    #[serde(default)]
+    document: String,
+}
+
+/// What an import did, shown on a page of its own.
+#[derive(Template)]
+#[template(path = "settings_import.html")]
+struct ImportPage {
+    layout: Layout,
+    report: Option<ImportReport>,
+    errors: FormErrors,
+}
+
+/// Imports an export pasted into the settings page's form: joins its communities and makes its
+/// blocks, then shows what was done and what failed.
+async fn import(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    CsrfForm(form): CsrfForm<ImportInput>,
+) -> PageResult {
+    let layout = Layout::new(&user.session, "Import your data", "settings");
+    match hearth_service::export::import_json(&ctx, &user.viewer, &form.document).await {
+        Ok(report) => render(&ImportPage {
+            layout,
+            report: Some(report),
+            errors: FormErrors::none(),
+        }),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &[("document", "The export")])?;
+            render_status(
+                status,
+                &ImportPage {
+                    layout,
+                    report: None,
+                    errors,
+                },
+            )
         }
     }
 }

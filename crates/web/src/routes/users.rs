@@ -1,7 +1,7 @@
 //! People's profiles: who they are, and what they posted and commented, newest first.
 
-use crate::extract::{PagePath, PageQuery};
-use crate::page::{Layout, PageResult, WebError, render};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::page::{Layout, PageResult, WebError, render, see_other};
 use crate::paging::{self, PAGE_SIZE};
 use crate::routes::front::link;
 use crate::session::Session;
@@ -9,7 +9,7 @@ use crate::views::{self, ActorView, Choice, CommentView, PostView, TimeView, pos
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::Error;
 use hearth_db::comment::CommentRow;
@@ -22,7 +22,36 @@ use std::collections::hash_map::Entry;
 
 /// The profile route.
 pub fn router() -> Router<ServiceContext> {
-    Router::new().route("/u/{name}", get(show))
+    Router::new()
+        .route("/u/{name}", get(show))
+        .route("/u/{name}/block", post(block))
+        .route("/u/{name}/unblock", post(unblock))
+}
+
+/// Blocks the person for the signed-in visitor, then back to where the button was.
+async fn block(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::blocks::block_person(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/u/{name}"));
+    Ok(see_other(&back))
+}
+
+/// Takes the signed-in visitor's block of the person back.
+async fn unblock(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(name): PagePath<String>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    hearth_service::blocks::unblock_person(&ctx, &user.viewer, &name).await?;
+    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/u/{name}"));
+    Ok(see_other(&back))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +108,8 @@ struct ProfilePage {
     joined: TimeView,
     tabs: Vec<Choice>,
     showing_comments: bool,
+    /// The signed-in visitor blocks this person (their content is hidden from them).
+    blocked: bool,
     posts: Vec<PostView>,
     hidden_nsfw: usize,
     comments: Vec<CommentInList>,
@@ -93,12 +124,15 @@ async fn show(
     PageQuery(query): PageQuery<ProfileQuery>,
 ) -> PageResult {
     let row = users::find(&ctx, &name, "user").await?;
-    let person = views::person(
+    let mut person = views::person(
         &row.name,
         row.display_name.as_deref(),
         row.local,
         &row.ap_id,
     );
+    if row.deleted {
+        views::DELETED_PERSON.clone_into(&mut person.label);
+    }
     let showing_comments = match query.view.as_deref() {
         None | Some("posts") => false,
         Some("comments") => true,
@@ -110,6 +144,7 @@ async fn show(
         }
     };
     let viewer = session.viewer.as_ref();
+    let blocked = hearth_service::blocks::blocks_person(&ctx, viewer, row.id).await?;
     let path = person.href.clone();
     let view_param = if showing_comments { "comments" } else { "" };
     let (mut posts, mut hidden_nsfw, mut comments_in_list) = (Vec::new(), 0, Vec::new());
@@ -170,6 +205,7 @@ async fn show(
         joined: views::time(row.created_at, Utc::now()),
         tabs,
         showing_comments,
+        blocked,
         posts,
         hidden_nsfw,
         comments: comments_in_list,

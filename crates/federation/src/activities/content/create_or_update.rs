@@ -12,6 +12,7 @@ use crate::protocol::{context, is_addressed_publicly};
 use crate::received::{InboxError, Receipt, Via, deserialize_id, id_of};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
+use activitypub_federation::fetch::object_id::ObjectId;
 use hearth_core::{Error, ErrorKind, Settings};
 use hearth_db::community::CommunityRow;
 use hearth_service::ServiceContext;
@@ -123,7 +124,27 @@ impl Received for CreateOrUpdate {
         if object.get("inReplyTo").is_some_and(|v| !v.is_null()) {
             let note: Note = serde_json::from_value(object)
                 .map_err(|e| InboxError::unreadable(format!("The comment cannot be read: {e}")))?;
+            let mentions_ours = mentions_local_person(
+                cx.data,
+                crate::objects::mentioned(note.tag.as_ref(), &note.to, &note.cc),
+            );
             let mut verdict = ApubComment::judge(note.clone(), teller, cx.data).await?;
+            if matches!(cx.via, Via::Direct)
+                && mentions_ours
+                && matches!(verdict, Verdict::Ignore | Verdict::NeedsParent(_))
+            {
+                // Sent to us because it mentions one of our people, in a thread of another
+                // server's community: not ours to relay, but theirs to hear of. It is read
+                // from its own server, as a lookup would (thread and community included), and
+                // stored through the gate, which notifies them.
+                let fetched = ObjectId::<ApubComment>::from(note.id.clone())
+                    .dereference(cx.data)
+                    .await;
+                if let Err(e) = fetched {
+                    unread_mention(&note.id, &e);
+                }
+                return Ok(None);
+            }
             if let Verdict::NeedsParent(parent) = &verdict {
                 // Our own community: the parent is usually still on its way, but it may never
                 // come (Mastodon addresses a reply only to its parent's author, so a reply to
@@ -145,7 +166,24 @@ impl Received for CreateOrUpdate {
         } else {
             let page: Page = serde_json::from_value(object)
                 .map_err(|e| InboxError::unreadable(format!("The post cannot be read: {e}")))?;
-            Ok(match ApubPost::judge(page, teller, cx.data).await? {
+            let mentions_ours = mentions_local_person(
+                cx.data,
+                crate::objects::mentioned(page.tag.as_ref(), &page.to, &page.cc),
+            );
+            let id = page.id.clone();
+            let verdict = ApubPost::judge(page, teller, cx.data).await?;
+            if matches!(cx.via, Via::Direct) && mentions_ours && matches!(verdict, Verdict::Ignore)
+            {
+                // As for comments above.
+                if let Err(e) = ObjectId::<ApubPost>::from(id.clone())
+                    .dereference(cx.data)
+                    .await
+                {
+                    unread_mention(&id, &e);
+                }
+                return Ok(None);
+            }
+            Ok(match verdict {
                 Verdict::Write(write) => Some(Written::Post(write)),
                 Verdict::Ignore | Verdict::Keep(_) | Verdict::NeedsParent(_) => None,
             })
@@ -172,6 +210,18 @@ impl Received for CreateOrUpdate {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether any of these ids is one of our people.
+fn mentions_local_person(data: &Data<ServiceContext>, ids: Vec<String>) -> bool {
+    let ours = format!("{}/u/", data.settings.public_base_url());
+    ids.iter().any(|id| id.starts_with(&ours))
+}
+
+/// A post or comment that mentions our people could not be read from its own server: logged,
+/// not answered, as the sender did nothing wrong by telling us; the mention is what is lost.
+fn unread_mention(id: &Url, error: &dyn std::fmt::Debug) {
+    tracing::info!(%id, ?error, "cannot read a post or comment that mentions our people");
 }
 
 fn not_yet() -> InboxError {

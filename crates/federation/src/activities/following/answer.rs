@@ -7,8 +7,9 @@ use crate::activities::{Addressing, Context, Received, new_id};
 use crate::protocol::context;
 use crate::received::{InboxError, deserialize_id, id_of};
 use hearth_core::Settings;
-use hearth_db::community::CommunityRow;
+use hearth_db::community::{CommunityRow, Visibility};
 use hearth_db::membership::MemberState;
+use hearth_service::notifications;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -130,14 +131,27 @@ impl Received for Answer {
         if self.kind == AnswerKind::Accept {
             if hearth_db::membership::approve(&mut *tx, community.id, person_id).await? {
                 hearth_db::community::add_members(&mut *tx, community.id, 1).await?;
+                // A public community accepts everyone at once: only a request someone had to
+                // decide on is news.
+                if community.visibility == Visibility::Approval {
+                    notifications::join_answered(&mut tx, community.id, person_id, true, None)
+                        .await?;
+                }
                 // The first of us to join: fetch what the community already has.
                 backfill =
                     hearth_db::membership::local_joined_count(&mut *tx, community.id).await? == 1;
             }
-        } else if hearth_db::membership::delete(&mut *tx, community.id, person_id).await?
-            == Some(MemberState::Joined)
-        {
-            hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
+        } else {
+            match hearth_db::membership::delete(&mut *tx, community.id, person_id).await? {
+                Some(MemberState::Joined) => {
+                    hearth_db::community::add_members(&mut *tx, community.id, -1).await?;
+                }
+                Some(MemberState::Pending) => {
+                    notifications::join_answered(&mut tx, community.id, person_id, false, None)
+                        .await?;
+                }
+                None => {}
+            }
         }
         tx.commit().await?;
         if backfill {
