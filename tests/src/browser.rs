@@ -25,6 +25,14 @@ pub const DEADLINE: Duration = Duration::from_secs(15);
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(50);
 
+/// Where tests put the screenshots the README shows: `HEARTH_SCREENSHOTS_DIR` (set it to
+/// `docs/screenshots` to refresh the committed ones), else a temporary directory.
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var_os("HEARTH_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("hearth-screenshots"))
+}
+
 /// How the browser is set up.
 #[derive(Debug, Clone, Copy)]
 pub struct BrowserOptions {

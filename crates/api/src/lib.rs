@@ -118,6 +118,8 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(admin::unban))
         .routes(routes!(admin::purge_community))
         .routes(routes!(admin::purge_user))
+        .routes(routes!(admin::remove_community))
+        .routes(routes!(admin::restore_community))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))
         .routes(routes!(notifications::mark_read))

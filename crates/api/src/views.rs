@@ -222,6 +222,11 @@ pub struct CommunityView {
     pub description: String,
     /// The description rendered and sanitised: the only form to display.
     pub description_html: String,
+    /// The rules as written (markdown; empty when there are none, and for remote communities,
+    /// whose rules arrive inside their description).
+    pub rules: String,
+    /// The rules rendered and sanitised.
+    pub rules_html: String,
     /// Not safe for work.
     pub nsfw: bool,
     /// Only moderators may post.
@@ -263,6 +268,8 @@ impl From<CommunityRow> for CommunityView {
             title: c.title,
             description: c.description,
             description_html: c.description_html,
+            rules: c.rules,
+            rules_html: c.rules_html,
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
             visibility: c.visibility.as_str().to_owned(),

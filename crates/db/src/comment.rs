@@ -475,7 +475,10 @@ pub async fn search(
     );
     q.push_bind(query);
     // Comments of deleted posts leave search with their post.
-    q.push(") and k.post_id in (select id from post where not deleted and not removed)");
+    q.push(
+        ") and k.post_id in (select p.id from post p join community c on c.id = p.community_id \
+         where not p.deleted and not p.removed and not c.removed)",
+    );
     crate::block::push_hide_blocked_people(&mut q, viewer, "k.author_id");
     match community {
         Some(c) => {

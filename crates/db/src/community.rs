@@ -56,6 +56,11 @@ pub struct CommunityRow {
     pub description: String,
     /// The description rendered and sanitised.
     pub description_html: String,
+    /// Its rules (markdown); empty for remote communities, whose rules arrive in their
+    /// description.
+    pub rules: String,
+    /// The rules rendered and sanitised.
+    pub rules_html: String,
     /// Not safe for work.
     pub nsfw: bool,
     /// Only moderators may post.
@@ -128,6 +133,8 @@ struct StoredCommunity {
     title: String,
     description: String,
     description_html: String,
+    rules: String,
+    rules_html: String,
     nsfw: bool,
     posting_restricted_to_mods: bool,
     visibility: String,
@@ -161,6 +168,8 @@ impl TryFrom<StoredCommunity> for CommunityRow {
             title: c.title,
             description: c.description,
             description_html: c.description_html,
+            rules: c.rules,
+            rules_html: c.rules_html,
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
             visibility: decode(&c.visibility)?,
@@ -243,7 +252,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -254,7 +263,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where id = $1", id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where id = $1", id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -281,7 +290,8 @@ pub struct Cursor {
     pub id: i64,
 }
 
-/// One page of communities. `query` is a prefix-match text query (see `text_query`).
+/// One page of communities (not those an admin removed). `query` is a prefix-match text query
+/// (see `text_query`).
 pub async fn list(
     db: impl PgExecutor<'_>,
     sort: CommunitySort,
@@ -294,8 +304,9 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
-                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                 where not removed
+                   and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
                  order by id desc limit $3",
                 query,
@@ -311,8 +322,9 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
-                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                 where not removed
+                   and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
                  order by member_count desc, id desc limit $4",
                 query,
@@ -329,8 +341,9 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
-                 where ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                 where not removed
+                   and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
                  order by users_active_week desc, id desc limit $4",
                 query,
@@ -366,6 +379,8 @@ pub struct CommunityPatch<'a> {
     pub title: Option<&'a str>,
     /// New description and its HTML.
     pub description: Option<(&'a str, &'a str)>,
+    /// New rules and their HTML.
+    pub rules: Option<(&'a str, &'a str)>,
     /// New NSFW flag.
     pub nsfw: Option<bool>,
     /// New posting restriction.
@@ -389,20 +404,61 @@ pub async fn update(
             nsfw = coalesce($5, nsfw),
             posting_restricted_to_mods = coalesce($6, posting_restricted_to_mods),
             visibility = coalesce($7, visibility),
+            rules = coalesce($8, rules),
+            rules_html = coalesce($9, rules_html),
             updated_at = now()
          where id = $1
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
         id,
         patch.title,
         patch.description.map(|d| d.0),
         patch.description.map(|d| d.1),
         patch.nsfw,
         patch.posting_restricted_to_mods,
-        patch.visibility.map(Visibility::as_str)
+        patch.visibility.map(Visibility::as_str),
+        patch.rules.map(|r| r.0),
+        patch.rules.map(|r| r.1)
     )
     .fetch_one(db)
     .await
     .and_then(CommunityRow::try_from)
+}
+
+/// A person banned from a community, as its ban list shows them.
+#[derive(Debug, Clone)]
+pub struct BanRow {
+    /// The person's id.
+    pub person_id: i64,
+    /// The person's name.
+    pub name: String,
+    /// The person's display name.
+    pub display_name: Option<String>,
+    /// The person's ActivityPub id.
+    pub ap_id: String,
+    /// True for people of this instance.
+    pub local: bool,
+    /// Why.
+    pub reason: String,
+    /// Until when; `None` until lifted.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Since when.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The community's bans in force, newest first.
+pub async fn bans(db: impl PgExecutor<'_>, community_id: i64) -> sqlx::Result<Vec<BanRow>> {
+    sqlx::query_as!(
+        BanRow,
+        "select p.id as person_id, p.name, p.display_name, p.ap_id, p.local,
+                b.reason, b.expires_at, b.created_at
+         from community_ban b join person p on p.id = b.person_id
+         where b.community_id = $1 and (b.expires_at is null or b.expires_at > now())
+         order by b.created_at desc, p.id desc
+         limit 500",
+        community_id
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Adds `delta` to the member count, and to a remote community's own count when known (its
@@ -426,7 +482,7 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where ap_id = $1", ap_id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where ap_id = $1", ap_id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -441,7 +497,7 @@ pub async fn find_remote(
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where not local and lower(name) = lower($1) and host = $2",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
@@ -512,7 +568,7 @@ pub async fn upsert_remote(
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
             followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
          where not community.local
-         returning id, ap_id, local, name, title, description, description_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
         c.ap_id,
         c.name,
         c.title,

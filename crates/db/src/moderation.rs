@@ -340,6 +340,45 @@ pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::R
     Ok(())
 }
 
+/// Why a post was last removed, from its newest `remove_post` entry (`None`: no entry, or no
+/// reason was given).
+pub async fn post_removal_reason(
+    db: impl PgExecutor<'_>,
+    post_id: i64,
+) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select reason from mod_log
+         where target_post_id = $1 and action = 'remove_post'
+         order by id desc limit 1",
+        post_id
+    )
+    .fetch_optional(db)
+    .await?
+    .filter(|reason| !reason.is_empty()))
+}
+
+/// Why each of these comments was last removed, as (comment id, reason), for those with a
+/// reason.
+pub async fn comment_removal_reasons(
+    db: impl PgExecutor<'_>,
+    comment_ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(
+        r#"select distinct on (target_comment_id) target_comment_id as "id!", reason
+           from mod_log
+           where target_comment_id = any($1) and action = 'remove_comment'
+           order by target_comment_id, id desc"#,
+        comment_ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| !r.reason.is_empty())
+        .map(|r| (r.id, r.reason))
+        .collect())
+}
+
 /// An entry of the mod log as shown.
 #[derive(Debug, Clone)]
 pub struct ModLogRow {

@@ -301,7 +301,11 @@ pub async fn list(
                   a.display_name as "actor_display_name?",
                   c.name as "community_name?", c.host as "community_host?",
                   n.post_id, p.title as "post_title?", n.comment_id,
-                  cm.body_html as "comment_html?", n.reason, n.expires_at, n.created_at
+                  -- What someone else wrote and later deleted, or a moderator removed, is not
+                  -- shown again here (your own removed comment still is, with the reason).
+                  case when n.kind in ('reply', 'mention') and (cm.deleted or cm.removed)
+                       then null else cm.body_html end as "comment_html?",
+                  n.reason, n.expires_at, n.created_at
            from notification n
            left join person a on a.id = n.actor_id
            left join community c on c.id = n.community_id

@@ -763,3 +763,87 @@ pub async fn audience_inboxes(
     .fetch_all(db)
     .await
 }
+
+/// A person banned from this instance, for the admins' list.
+#[derive(Debug, Clone)]
+pub struct SiteBanRow {
+    /// The person's id.
+    pub id: i64,
+    /// The preferred username.
+    pub name: String,
+    /// True for people of this instance.
+    pub local: bool,
+    /// The ActivityPub id (its host names a remote person's server).
+    pub ap_id: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// Until when; `None` until lifted.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `local` (our admins) or the authority of the person's home server.
+    pub source: Option<String>,
+}
+
+/// The people banned from this instance right now, by name.
+pub async fn site_bans(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SiteBanRow>> {
+    sqlx::query_as!(
+        SiteBanRow,
+        "select id, name, local, ap_id, site_ban_reason as reason,
+                site_ban_expires_at as expires_at, site_ban_source as source
+         from person
+         where site_banned and (site_ban_expires_at is null or site_ban_expires_at > now())
+         order by local desc, lower(name), id"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A local account as the admins' people list shows it.
+#[derive(Debug, Clone)]
+pub struct LocalAccountRow {
+    /// The person's id.
+    pub id: i64,
+    /// The username.
+    pub name: String,
+    /// The display name, if set.
+    pub display_name: Option<String>,
+    /// Whether the account administers the instance.
+    pub admin: bool,
+    /// Whether it may sign in (approval mode).
+    pub approved: bool,
+    /// Banned from the instance right now.
+    pub banned: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// When one of its tokens was last used.
+    pub last_active_at: Option<DateTime<Utc>>,
+}
+
+/// Local accounts (not deleted) whose name or display name contains `text` (all when `None`),
+/// by name, after the name `after`.
+pub async fn local_accounts(
+    db: impl PgExecutor<'_>,
+    text: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<LocalAccountRow>> {
+    sqlx::query_as!(
+        LocalAccountRow,
+        r#"select p.id, p.name, p.display_name, a.admin, a.approved,
+                  (p.site_banned and (p.site_ban_expires_at is null or p.site_ban_expires_at > now()))
+                      as "banned!",
+                  a.created_at,
+                  (select max(t.last_used_at) from auth_token t where t.person_id = p.id)
+                      as last_active_at
+           from person p join local_account a on a.person_id = p.id
+           where p.local and not p.deleted
+             and ($1::text is null
+                  or strpos(lower(p.name || ' ' || coalesce(p.display_name, '')), lower($1)) > 0)
+             and ($2::text is null or lower(p.name) > lower($2))
+           order by lower(p.name) limit $3"#,
+        text,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

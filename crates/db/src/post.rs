@@ -446,7 +446,8 @@ fn feed_query(prefix: &str, r: &FeedRequest) -> QueryBuilder<'static, Postgres> 
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("{prefix}select {POST_COLUMNS} {POST_FROM}"));
     q.push_bind(r.viewer);
-    q.push(" where not p.deleted and not p.removed");
+    // A community an admin removed takes its posts out of every feed until it is restored.
+    q.push(" where not p.deleted and not p.removed and not c.removed");
     match r.scope {
         FeedScope::All => {}
         FeedScope::Local => {
@@ -718,7 +719,8 @@ pub async fn search(
     ));
     q.push_bind(viewer);
     q.push(
-        " where not p.deleted and not p.removed and p.search @@ websearch_to_tsquery('english', ",
+        " where not p.deleted and not p.removed and not c.removed \
+           and p.search @@ websearch_to_tsquery('english', ",
     );
     q.push_bind(query);
     q.push(")");

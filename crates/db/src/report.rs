@@ -63,12 +63,24 @@ pub struct ReportRow {
     pub comment_id: Option<i64>,
     /// The reported content's author.
     pub author_id: Option<i64>,
+    /// The author's name, when known.
+    pub author_name: Option<String>,
+    /// The author's host (`None`: this instance).
+    pub author_host: Option<String>,
+    /// The post's markdown body (shown inline in the queue).
+    pub post_body: Option<String>,
+    /// The comment's markdown body.
+    pub comment_body: Option<String>,
+    /// The reported content was removed by a moderator since.
+    pub content_removed: bool,
     /// Why.
     pub reason: String,
     /// `pending`, `resolved` or `dismissed`.
     pub status: String,
     /// Who decided, when known.
     pub resolver_name: Option<String>,
+    /// What they wrote about their decision (empty: nothing).
+    pub resolution_note: String,
     /// When.
     pub resolved_at: Option<DateTime<Utc>>,
     /// Filed.
@@ -84,12 +96,18 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Repor
                   rp.name as "reporter_name?", rp.host as "reporter_host?",
                   r.post_id, p.title as "post_title?", r.comment_id,
                   coalesce(cm.author_id, p.author_id) as author_id,
-                  r.reason, r.status, rs.name as "resolver_name?", r.resolved_at, r.created_at
+                  au.name as "author_name?", au.host as "author_host?",
+                  p.body as "post_body?", cm.body as "comment_body?",
+                  coalesce(case when r.comment_id is null then p.removed else cm.removed end,
+                           false) as "content_removed!",
+                  r.reason, r.status, rs.name as "resolver_name?", r.resolution_note,
+                  r.resolved_at, r.created_at
            from report r
            join community c on c.id = r.community_id
            left join person rp on rp.id = r.reporter_id
            left join post p on p.id = r.post_id
            left join comment cm on cm.id = r.comment_id
+           left join person au on au.id = coalesce(cm.author_id, p.author_id)
            left join person rs on rs.id = r.resolved_by
            where r.id = $1"#,
         id
@@ -115,12 +133,18 @@ pub async fn list(
                   rp.name as "reporter_name?", rp.host as "reporter_host?",
                   r.post_id, p.title as "post_title?", r.comment_id,
                   coalesce(cm.author_id, p.author_id) as author_id,
-                  r.reason, r.status, rs.name as "resolver_name?", r.resolved_at, r.created_at
+                  au.name as "author_name?", au.host as "author_host?",
+                  p.body as "post_body?", cm.body as "comment_body?",
+                  coalesce(case when r.comment_id is null then p.removed else cm.removed end,
+                           false) as "content_removed!",
+                  r.reason, r.status, rs.name as "resolver_name?", r.resolution_note,
+                  r.resolved_at, r.created_at
            from report r
            join community c on c.id = r.community_id
            left join person rp on rp.id = r.reporter_id
            left join post p on p.id = r.post_id
            left join comment cm on cm.id = r.comment_id
+           left join person au on au.id = coalesce(cm.author_id, p.author_id)
            left join person rs on rs.id = r.resolved_by
            where ($1::bigint is null or exists (select 1 from community_moderator m
                                                 where m.community_id = r.community_id and m.person_id = $1))
@@ -171,6 +195,18 @@ pub async fn decide(
     .fetch_one(db)
     .await?;
     Ok(changed == 1)
+}
+
+/// Keeps what the deciding moderator wrote about their decision.
+pub async fn set_resolution_note(db: impl PgExecutor<'_>, id: i64, note: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update report set resolution_note = $2 where id = $1",
+        id,
+        note
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// A report's id by its Flag's id.

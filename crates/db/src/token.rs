@@ -49,7 +49,9 @@ pub struct TokenOwner {
     pub banned: bool,
 }
 
-/// Finds the approved account that owns the live token with this digest.
+/// Finds the approved, not deleted account that owns the live token with this digest. Deleting
+/// an account deletes its tokens, but a sign-in that checked the password just before may still
+/// store one after: such a token must not bring the account back.
 pub async fn owner(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
@@ -63,7 +65,7 @@ pub async fn owner(
          from auth_token t
          join person p on p.id = t.person_id
          join local_account a on a.person_id = t.person_id
-         where t.token_hash = $1 and a.approved
+         where t.token_hash = $1 and a.approved and not p.deleted
            and t.last_used_at > now() - make_interval(secs => $2)
            and t.created_at > now() - make_interval(secs => $3)",
         token_hash,

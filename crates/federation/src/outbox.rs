@@ -15,6 +15,7 @@ use crate::activities::following::answer::AnswerKind;
 use crate::activities::following::{Answer, Follow};
 use crate::activities::moderation::ban::{BanTerms, Block};
 use crate::activities::moderation::collection::{ChangeKind, Collection, CollectionChange};
+use crate::activities::moderation::delete_group::DeleteGroup;
 use crate::activities::moderation::lock::Lock;
 use crate::activities::moderation::update_group::UpdateGroup;
 use crate::activities::people::delete::DeletePerson;
@@ -540,6 +541,33 @@ pub(crate) async fn record(
                 None,
             )
             .await
+        }
+        Event::CommunityRemoved {
+            community_id,
+            admin_id,
+            removed,
+            reason,
+        } => {
+            let community = find_community(conn, community_id).await?;
+            if !community.local {
+                return Ok(());
+            }
+            let admin = find_person(conn, admin_id).await?;
+            let actor = Url::parse(&admin.ap_id)?;
+            let delete = DeleteGroup::new(settings, &actor, &community, &reason)?;
+            let activity = if removed {
+                json(&delete)?
+            } else {
+                let mut inner = delete;
+                inner.context = Value::Null;
+                json(&Undo::of(
+                    settings,
+                    &actor,
+                    inner,
+                    Addressing::community(&community),
+                )?)?
+            };
+            route(conn, settings, activity, &admin.ap_id, &community, None).await
         }
         Event::PersonUpdated(person_id) => {
             let person = find_person(conn, person_id).await?;

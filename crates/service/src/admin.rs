@@ -134,3 +134,107 @@ pub async fn purge_person(ctx: &ServiceContext, viewer: &Viewer, user: &str) -> 
     tracing::info!(person = person.id, "remote person purged");
     Ok(())
 }
+
+/// A current site ban.
+pub type SiteBan = hearth_db::person::SiteBanRow;
+
+/// The people banned from this instance right now (admins).
+pub async fn bans(ctx: &ServiceContext, viewer: &Viewer) -> Result<Vec<SiteBan>> {
+    require_admin(viewer)?;
+    Ok(hearth_db::person::site_bans(&ctx.pool).await?)
+}
+
+/// A removed community.
+pub type RemovedCommunity = hearth_db::community_removal::RemovedCommunity;
+
+/// Removes a local community (admins): it is hidden, its page says why, and it can be
+/// restored. Returns its name.
+#[tracing::instrument(skip_all, fields(community = %reference))]
+pub async fn remove_community(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+    reason: Option<&str>,
+) -> Result<String> {
+    require_admin(viewer)?;
+    let reason = crate::auth::optional_text(reason, "reason", crate::moderation::MAX_REASON)?;
+    let community = local_community(ctx, reference).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::community_removal::set_removed(&mut *tx, community.id, true, reason.as_deref())
+        .await?
+    {
+        return Err(Error::conflict(
+            "already_removed",
+            "This community is already removed.",
+        ));
+    }
+    let event = Event::CommunityRemoved {
+        community_id: community.id,
+        admin_id: viewer.person_id,
+        removed: true,
+        reason: reason.unwrap_or_default(),
+    };
+    outbox::record(ctx, &mut tx, event).await?;
+    tx.commit().await?;
+    tracing::info!(community = community.id, "community removed");
+    Ok(community.name)
+}
+
+/// Restores a removed local community (admins). Returns its name.
+#[tracing::instrument(skip_all, fields(community = %reference))]
+pub async fn restore_community(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+) -> Result<String> {
+    require_admin(viewer)?;
+    let community = local_community(ctx, reference).await?;
+    let mut tx = ctx.pool.begin().await?;
+    if !hearth_db::community_removal::set_removed(&mut *tx, community.id, false, None).await? {
+        return Err(Error::conflict(
+            "not_removed",
+            "This community is not removed.",
+        ));
+    }
+    let event = Event::CommunityRemoved {
+        community_id: community.id,
+        admin_id: viewer.person_id,
+        removed: false,
+        reason: String::new(),
+    };
+    outbox::record(ctx, &mut tx, event).await?;
+    tx.commit().await?;
+    tracing::info!(community = community.id, "community restored");
+    Ok(community.name)
+}
+
+/// The removed communities, the latest first (admins).
+pub async fn removed_communities(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+) -> Result<Vec<RemovedCommunity>> {
+    require_admin(viewer)?;
+    Ok(hearth_db::community_removal::list(&ctx.pool).await?)
+}
+
+/// Why a community was removed, when it is (for its page).
+pub async fn community_removal_reason(
+    ctx: &ServiceContext,
+    community_id: i64,
+) -> Result<Option<String>> {
+    Ok(hearth_db::community_removal::reason(&ctx.pool, community_id).await?)
+}
+
+async fn local_community(
+    ctx: &ServiceContext,
+    reference: &str,
+) -> Result<hearth_db::community::CommunityRow> {
+    let community = communities::find(ctx, reference).await?;
+    if !community.local {
+        return Err(Error::forbidden(
+            "remote_community",
+            "Only communities of this instance can be removed here; purge remote ones instead.",
+        ));
+    }
+    Ok(community)
+}

@@ -10,7 +10,7 @@ use hearth_db::community::{CommunityPatch, CommunityRow, CommunitySort, Cursor, 
 use hearth_db::membership::MemberState;
 use hearth_db::moderation::{ModAction, NewModLogEntry};
 
-pub use hearth_db::community::Visibility;
+pub use hearth_db::community::{BanRow, Visibility};
 
 /// Where a person stands with a community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +239,8 @@ pub struct CommunityUpdate {
     pub title: Option<String>,
     /// New description (markdown).
     pub description: Option<String>,
+    /// New rules (markdown), federated after the description.
+    pub rules: Option<String>,
     /// New NSFW flag.
     pub nsfw: Option<bool>,
     /// New posting restriction.
@@ -265,9 +267,11 @@ pub async fn update(
     }
     let title = update.title.as_deref().map(title).transpose()?;
     let description = long_text(update.description.as_deref(), "description", 10_000)?;
+    let rules = long_text(update.rules.as_deref(), "rules", 10_000)?;
     let patch = CommunityPatch {
         title: title.as_deref(),
         description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
+        rules: rules.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
         nsfw: update.nsfw,
         posting_restricted_to_mods: update.posting_restricted_to_mods,
         visibility: update.visibility,
@@ -314,6 +318,14 @@ pub async fn update(
     }
     tx.commit().await?;
     details(ctx, Some(viewer), find_by_id(ctx, community.id).await?).await
+}
+
+/// The community's bans in force, newest first (its moderators and, for local communities, the
+/// instance's admins).
+pub async fn bans(ctx: &ServiceContext, viewer: &Viewer, reference: &str) -> Result<Vec<BanRow>> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    Ok(hearth_db::community::bans(&ctx.pool, community.id).await?)
 }
 
 fn title(raw: &str) -> Result<String> {

@@ -15,6 +15,7 @@ pub(crate) async fn may_write(
     community: &CommunityRow,
     mods_only: bool,
 ) -> Result<()> {
+    refuse_removed(ctx, community.id).await?;
     let moderator = is_moderator(ctx, viewer, community).await?;
     if !moderator
         && hearth_db::moderation::is_banned(&ctx.pool, community.id, viewer.person_id).await?
@@ -40,6 +41,21 @@ pub(crate) async fn may_write(
         }
     }
     Ok(())
+}
+
+/// Refuses anything new in a community an admin removed (until it is restored).
+pub(crate) async fn refuse_removed(ctx: &ServiceContext, community_id: i64) -> Result<()> {
+    match hearth_db::community_removal::reason(&ctx.pool, community_id).await? {
+        Some(reason) => Err(Error::forbidden(
+            "community_removed",
+            if reason.is_empty() {
+                "An administrator removed this community.".to_owned()
+            } else {
+                format!("An administrator removed this community: {reason}")
+            },
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a new post in `community` by `viewer`: banned, posting restricted to moderators, or

@@ -21,6 +21,11 @@ pub const VERSION: u32 = 1;
 pub const MAX_MEMBERSHIPS: usize = 1_000;
 /// The most blocks of each kind one import takes.
 pub const MAX_BLOCKS: usize = 1_000;
+/// How many communities and people one import may look up on other servers (each lookup is a
+/// WebFinger and an actor fetch, made while the request waits). What is over the budget is
+/// reported as failed (`lookup_limit`); importing the same document again goes on from there,
+/// since what was found is known here by then.
+pub const MAX_IMPORT_LOOKUPS: usize = 100;
 
 /// Everything a person exports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -338,9 +343,10 @@ pub async fn import(
     )
     .await?;
     let mut report = ImportReport::default();
+    let mut lookups = 0;
     for membership in &document.memberships {
         let joined = async {
-            let handle = known(ctx, &membership.community, Target::Community).await?;
+            let handle = known(ctx, &membership.community, Target::Community, &mut lookups).await?;
             crate::membership::join(ctx, viewer, &handle).await
         }
         .await;
@@ -353,7 +359,7 @@ pub async fn import(
     }
     for block in &document.blocks.people {
         let blocked = async {
-            let handle = known(ctx, &block.handle, Target::Person).await?;
+            let handle = known(ctx, &block.handle, Target::Person, &mut lookups).await?;
             crate::blocks::block_person(ctx, viewer, &handle).await
         }
         .await;
@@ -366,7 +372,7 @@ pub async fn import(
     }
     for block in &document.blocks.communities {
         let blocked = async {
-            let handle = known(ctx, &block.handle, Target::Community).await?;
+            let handle = known(ctx, &block.handle, Target::Community, &mut lookups).await?;
             crate::blocks::block_community(ctx, viewer, &handle).await
         }
         .await;
@@ -390,8 +396,13 @@ pub async fn import(
 /// Makes sure a `name@host` is known here, fetching it from its server when it is remote and
 /// new; returns the reference to use. Goes to the resolver directly rather than through
 /// `resolve::resolve`, whose per-person rate limit is meant for interactive lookups: an
-/// import's lookups are bounded by its item caps instead.
-async fn known(ctx: &ServiceContext, reference: &str, target: Target) -> Result<String> {
+/// import's lookups are bounded by [`MAX_IMPORT_LOOKUPS`] instead (`lookups` counts them).
+async fn known(
+    ctx: &ServiceContext,
+    reference: &str,
+    target: Target,
+    lookups: &mut usize,
+) -> Result<String> {
     let parsed = ActorRef::parse(reference, "handle")?;
     let local = parsed.local_name(&ctx.settings.hostname).is_some();
     let found = match target {
@@ -409,6 +420,16 @@ async fn known(ctx: &ServiceContext, reference: &str, target: Target) -> Result<
             "This instance does not federate, so it cannot look up other servers.",
         ));
     };
+    if *lookups >= MAX_IMPORT_LOOKUPS {
+        return Err(Error::forbidden(
+            "lookup_limit",
+            format!(
+                "This import already looked up {MAX_IMPORT_LOOKUPS} things on other servers; \
+                 import the same file again to go on."
+            ),
+        ));
+    }
+    *lookups += 1;
     let query = match target {
         Target::Community => format!("!{}@{}", parsed.name, parsed.host.unwrap_or_default()),
         Target::Person => format!("@{}@{}", parsed.name, parsed.host.unwrap_or_default()),

@@ -322,6 +322,19 @@ pub async fn unban(
     Ok(())
 }
 
+/// Why a post was last removed, for those who may see it (`None`: no reason was given).
+pub async fn post_removal_reason(ctx: &ServiceContext, post_id: i64) -> Result<Option<String>> {
+    Ok(hearth_db::moderation::post_removal_reason(&ctx.pool, post_id).await?)
+}
+
+/// Why each of these comments was last removed, as (comment id, reason).
+pub async fn comment_removal_reasons(
+    ctx: &ServiceContext,
+    comment_ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    Ok(hearth_db::moderation::comment_removal_reasons(&ctx.pool, comment_ids).await?)
+}
+
 /// Parses the mod log's `action` filter: one of the actions it records.
 pub fn parse_action(raw: &str) -> Result<ModAction> {
     raw.parse().map_err(|_| {

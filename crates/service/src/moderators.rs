@@ -13,6 +13,18 @@ pub async fn list(ctx: &ServiceContext, reference: &str) -> Result<Vec<Moderator
     Ok(hearth_db::moderator::list(&ctx.pool, community.id).await?)
 }
 
+/// The community, when the viewer may moderate it (its moderators, and this instance's admins
+/// for local communities); pages check this before showing moderators' tools.
+pub async fn authorize(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    reference: &str,
+) -> Result<hearth_db::community::CommunityRow> {
+    let community = find(ctx, reference).await?;
+    can_moderate(ctx, viewer, community.id).await?;
+    Ok(community)
+}
+
 /// Makes a person a moderator.
 #[tracing::instrument(skip_all, fields(community = %reference, user = %user))]
 pub async fn add(

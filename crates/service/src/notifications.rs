@@ -9,6 +9,7 @@
 use crate::ServiceContext;
 use crate::auth::Viewer;
 use hearth_core::{Error, Result};
+use hearth_db::header::HeaderCounts;
 use hearth_db::notification::{
     NewNotification, NotificationFilter, NotificationKind, NotificationRow,
 };
@@ -34,6 +35,12 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<NotificationRow>> {
     Ok(hearth_db::notification::list(&ctx.pool, viewer.person_id, filter, limit).await?)
+}
+
+/// What the page header shows the viewer: unread notifications, whether they moderate, and the
+/// reports waiting for them.
+pub async fn header(ctx: &ServiceContext, viewer: &Viewer) -> Result<HeaderCounts> {
+    Ok(hearth_db::header::counts(&ctx.pool, viewer.person_id, viewer.admin).await?)
 }
 
 /// How many of the viewer's notifications are unread.

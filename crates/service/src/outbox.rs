@@ -176,6 +176,18 @@ pub enum Event {
         /// The moderator.
         moderator_id: i64,
     },
+    /// An admin removed one of our communities, or restored it (`Delete{Group}` with the reason
+    /// in `summary`, or its `Undo`, announced to the community's members).
+    CommunityRemoved {
+        /// The community.
+        community_id: i64,
+        /// The administrator.
+        admin_id: i64,
+        /// Removed (else restored).
+        removed: bool,
+        /// Why ("" when not given).
+        reason: String,
+    },
     /// A local person changed their public profile (`Update{Person}`, to every server that
     /// knows them through a community).
     PersonUpdated(i64),

@@ -109,14 +109,26 @@ pub async fn list(
     Ok(hearth_db::report::list(&ctx.pool, moderator, community_id, status, before, limit).await?)
 }
 
-/// Resolves (`resolved`) or dismisses a report (its community's moderators; admins).
+/// The longest note on a decision.
+pub const MAX_NOTE: usize = 1000;
+
+/// Resolves (`resolved`) or dismisses a report (its community's moderators; admins), with an
+/// optional note (kept here, at most 1,000 characters; a decision without one keeps the last).
 #[tracing::instrument(skip_all, fields(report = id, resolved))]
 pub async fn decide(
     ctx: &ServiceContext,
     viewer: &Viewer,
     id: i64,
     resolved: bool,
+    note: Option<&str>,
 ) -> Result<ReportRow> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        return Err(Error::validation(
+            "note",
+            format!("must be at most {MAX_NOTE} characters"),
+        ));
+    }
     let report = get(ctx, id).await?;
     // Admins see every report here (the content may be ours), so they may decide them too; for
     // another server's community their decision stays here (only its moderators speak for it).
@@ -140,6 +152,9 @@ pub async fn decide(
             resolved,
         };
         outbox::record(ctx, &mut tx, event).await?;
+    }
+    if let Some(note) = note {
+        hearth_db::report::set_resolution_note(&mut *tx, id, note).await?;
     }
     tx.commit().await?;
     get(ctx, id).await

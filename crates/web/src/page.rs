@@ -6,7 +6,7 @@ use crate::assets::{self, AssetUrls};
 use crate::session::Session;
 use askama::Template;
 use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, ErrorKind};
@@ -38,6 +38,12 @@ pub struct Layout {
     pub downvotes: bool,
     /// The signed-in account's unread notifications.
     pub unread: i64,
+    /// Whether the signed-in account administers the instance (the Admin link).
+    pub admin: bool,
+    /// Whether they moderate a community or administer (the Moderation link).
+    pub moderator: bool,
+    /// Reports waiting for them (the Moderation link's badge).
+    pub open_reports: i64,
 }
 
 /// An RSS feed announced with `<link rel="alternate">`.
@@ -64,7 +70,10 @@ impl Layout {
             activity: None,
             can_sign_up: session.site.registration_mode != RegistrationMode::Closed,
             downvotes: session.site.downvotes_enabled,
-            unread: session.unread_notifications,
+            unread: session.header.unread_notifications,
+            admin: session.viewer.as_ref().is_some_and(|v| v.admin),
+            moderator: session.header.moderates || session.viewer.as_ref().is_some_and(|v| v.admin),
+            open_reports: session.header.open_reports,
         }
     }
 
@@ -178,6 +187,13 @@ pub fn render_status(status: StatusCode, template: &impl Template) -> PageResult
 pub fn see_other(location: &str) -> Response {
     let value = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
     (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response()
+}
+
+/// `303 See Other` back to the page of this site a form was posted from (its `Referer`), else
+/// to `fallback`: where a button's action (join, block…) returns the visitor.
+pub fn back(headers: &HeaderMap, fallback: &str) -> Response {
+    let location = crate::extract::same_site_referer(headers);
+    see_other(location.as_deref().unwrap_or(fallback))
 }
 
 /// Percent-encodes a query string value.

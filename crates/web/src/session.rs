@@ -21,6 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use hearth_core::Error;
 use hearth_core::settings::RegistrationMode;
+use hearth_db::header::HeaderCounts;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use hearth_service::settings::Preferences;
@@ -55,8 +56,9 @@ pub struct Session {
     pub viewer: Option<Viewer>,
     /// The account's preferences; the defaults for anonymous visitors.
     pub preferences: Preferences,
-    /// The signed-in account's unread notifications (the bell's number).
-    pub unread_notifications: i64,
+    /// The signed-in account's header numbers: unread notifications (the bell), whether they
+    /// moderate, open reports (the moderation badge).
+    pub header: HeaderCounts,
     /// The CSRF token every form of the page carries.
     pub csrf: String,
     /// The site.
@@ -214,12 +216,12 @@ async fn load(
         }
         _ => (None, false),
     };
-    let (preferences, unread_notifications) = match &viewer {
+    let (preferences, header) = match &viewer {
         Some(v) => (
             hearth_service::settings::preferences(ctx, v).await?,
-            hearth_service::notifications::unread_count(ctx, v).await?,
+            hearth_service::notifications::header(ctx, v).await?,
         ),
-        None => (Preferences::default(), 0),
+        None => (Preferences::default(), HeaderCounts::default()),
     };
     let site = hearth_service::site::get(ctx).await?;
     let (csrf, new_csrf) = match read_cookie(headers, names.csrf).filter(|t| is_token(t)) {
@@ -235,7 +237,7 @@ async fn load(
     let session = Session {
         viewer,
         preferences,
-        unread_notifications,
+        header,
         csrf,
         site: SiteFacts {
             name: site.name,
@@ -263,7 +265,7 @@ pub(crate) fn fallback_session(fragment: bool) -> Session {
     Session {
         viewer: None,
         preferences: Preferences::default(),
-        unread_notifications: 0,
+        header: HeaderCounts::default(),
         csrf: String::new(),
         site: SiteFacts {
             name: "Hearth".to_owned(),

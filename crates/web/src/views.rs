@@ -73,6 +73,18 @@ pub struct ActorView {
     pub href: String,
     /// Whether they live on this instance.
     pub local: bool,
+    /// Their page on their own server, for remote actors ("View on original server").
+    pub original: Option<String>,
+}
+
+impl ActorView {
+    /// The server a remote actor lives on (`host` or `host:port`); `None` for local ones.
+    pub fn host(&self) -> Option<&str> {
+        if self.local {
+            return None;
+        }
+        self.handle.split_once('@').map(|(_, host)| host)
+    }
 }
 
 fn handle(name: &str, local: bool, ap_id: &str) -> String {
@@ -93,6 +105,7 @@ pub fn person(name: &str, display_name: Option<&str>, local: bool, ap_id: &str) 
         href: format!("/u/{handle}"),
         handle,
         local,
+        original: (!local).then(|| ap_id.to_owned()),
     }
 }
 
@@ -111,6 +124,7 @@ pub fn author(
     if deleted {
         DELETED_PERSON.clone_into(&mut view.label);
         DELETED_PERSON.clone_into(&mut view.handle);
+        view.original = None;
     }
     view
 }
@@ -127,6 +141,7 @@ pub fn community(name: &str, title: &str, local: bool, ap_id: &str) -> ActorView
         href: format!("/c/{handle}"),
         handle,
         local,
+        original: (!local).then(|| ap_id.to_owned()),
     }
 }
 
@@ -179,6 +194,8 @@ pub struct PostView {
     pub nsfw: bool,
     /// Deleted by its author or removed by a moderator.
     pub gone: bool,
+    /// Removed by a moderator.
+    pub removed: bool,
     /// Locked by a moderator: no new comments.
     pub locked: bool,
     /// Pinned to the top of its community by a moderator.
@@ -201,6 +218,8 @@ pub struct PostView {
     pub mine: bool,
     /// The author's id (comments by the same person are marked).
     pub author_id: i64,
+    /// Its page on the server it was written on, when that is not this one.
+    pub original: Option<String>,
 }
 
 impl PostView {
@@ -216,6 +235,7 @@ impl PostView {
             body_html: row.body_html,
             nsfw: row.nsfw,
             gone,
+            removed: row.removed,
             locked: row.locked,
             pinned: row.featured,
             score: row.score,
@@ -245,6 +265,7 @@ impl PostView {
             },
             mine: session.is(row.author_id),
             author_id: row.author_id,
+            original: (!row.local).then_some(row.ap_id),
         }
     }
 
@@ -286,6 +307,10 @@ pub struct CommentView {
     pub body_html: String,
     /// Why the body is not shown: "deleted by its author" or "removed by a moderator".
     pub gone: Option<&'static str>,
+    /// Removed by a moderator.
+    pub removed: bool,
+    /// Why it was removed, as the mod log says; filled in for moderators only.
+    pub removal_reason: Option<String>,
     /// Its author.
     pub author: ActorView,
     /// Whether the author also wrote the post.
@@ -300,6 +325,8 @@ pub struct CommentView {
     pub mine: bool,
     /// Direct replies.
     pub child_count: i32,
+    /// Its page on the server it was written on, when that is not this one.
+    pub original: Option<String>,
 }
 
 impl CommentView {
@@ -319,6 +346,8 @@ impl CommentView {
             depth: row.depth,
             body_html: row.body_html,
             gone,
+            removed: row.removed,
+            removal_reason: None,
             author: author(
                 &row.author_name,
                 row.author_display_name.as_deref(),
@@ -339,6 +368,7 @@ impl CommentView {
             },
             mine: session.is(row.author_id),
             child_count: row.child_count,
+            original: (!row.local).then_some(row.ap_id),
         }
     }
 
@@ -423,6 +453,20 @@ pub fn thread(rows: Vec<CommentRow>, op: Option<i64>, session: &Session) -> Vec<
     items
 }
 
+/// What the visitor may do to a thread's content as a moderator (moderation tools are rendered
+/// only when one of these is true).
+#[derive(Debug, Clone, Default)]
+pub struct ModPowers {
+    /// Moderates the community (or administers this instance and it is ours): remove, restore,
+    /// lock, pin, ban.
+    pub moderate: bool,
+    /// May remove and restore content (moderators; also admins for content of other servers'
+    /// communities, here only).
+    pub remove: bool,
+    /// The community's handle, for the "Ban author" link.
+    pub community: String,
+}
+
 /// A community as the directory and its own page show it.
 #[derive(Debug, Clone)]
 pub struct CommunityView {
@@ -434,6 +478,11 @@ pub struct CommunityView {
     pub description_html: String,
     /// The description as written, for the edit form.
     pub description: String,
+    /// The rules, rendered and sanitised by the service (empty when it has none; a remote
+    /// community's rules are part of its description).
+    pub rules_html: String,
+    /// The rules as written, for the edit form.
+    pub rules: String,
     /// Not safe for work.
     pub nsfw: bool,
     /// Only moderators may post.
@@ -471,6 +520,8 @@ impl CommunityView {
             actor,
             description_html: c.description_html,
             description: c.description,
+            rules_html: c.rules_html,
+            rules: c.rules,
             nsfw: c.nsfw,
             posting_restricted_to_mods: c.posting_restricted_to_mods,
             approval: c.visibility == Visibility::Approval,
@@ -564,6 +615,12 @@ mod tests {
         assert_eq!(remote.handle, "bob@lemmy.example:8536");
         assert_eq!(remote.label, "Bob");
         assert_eq!(remote.href, "/u/bob@lemmy.example:8536");
+        assert_eq!(remote.host(), Some("lemmy.example:8536"));
+        assert_eq!(
+            remote.original.as_deref(),
+            Some("https://lemmy.example:8536/u/bob")
+        );
+        assert_eq!((local.host(), local.original.as_deref()), (None, None));
         let c = community("rust", "", false, "https://lemmy.example/c/rust");
         assert_eq!(
             (c.label.as_str(), c.href.as_str()),

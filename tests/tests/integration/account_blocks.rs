@@ -3,21 +3,11 @@
 //! a blocked community leaves the feeds and searches that mix communities but keeps its own
 //! page. Nobody else's view changes, and the web pages offer the same through buttons.
 
+use crate::federation_network::create_community;
 use crate::web_pages::Visitor;
-use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
+use hearth_tests::app::{TestApp, TestUser};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn create_community(app: &TestApp, owner: &TestUser, name: &str) {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("All about {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-}
 
 async fn join(app: &TestApp, user: &TestUser, community: &str) {
     let (status, body) = app
@@ -60,6 +50,19 @@ async fn write_comment(
     c["id"].as_i64().unwrap()
 }
 
+/// Fails unless the page's body has `needle` in it.
+fn assert_shows(body: &str, needle: &str) {
+    assert!(body.contains(needle), "expected {needle:?} in:\n{body}");
+}
+
+/// Fails if the page's body has `needle` in it.
+fn assert_lacks(body: &str, needle: &str) {
+    assert!(
+        !body.contains(needle),
+        "did not expect {needle:?} in:\n{body}"
+    );
+}
+
 /// The ids of the items of a list or page.
 fn ids(list: &Value, key: &str) -> Vec<i64> {
     list[key]
@@ -91,7 +94,7 @@ async fn a_blocked_persons_posts_and_comments_are_hidden_from_the_blocker_only()
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
-    create_community(&app, &carol, "garden").await;
+    create_community(&app, &carol, "garden", json!({})).await;
     join(&app, &alice, "garden").await;
     let bobs_post = write_post(&app, &bob, "garden", "Bob writes").await;
     let carols_post = write_post(&app, &carol, "garden", "Carol writes").await;
@@ -208,30 +211,14 @@ async fn blocking_oneself_or_nobody_is_refused() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"], "cannot_block_self");
-    let (status, body) = call(
-        &app,
-        Method::POST,
+    for nothing in [
         "/api/v1/users/nobody/block",
-        alice.auth(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = call(
-        &app,
-        Method::POST,
         "/api/v1/users/nobody@elsewhere.example/block",
-        alice.auth(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = call(
-        &app,
-        Method::POST,
         "/api/v1/communities/nowhere/block",
-        alice.auth(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    ] {
+        let (status, body) = call(&app, Method::POST, nothing, alice.auth()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{nothing}: {body}");
+    }
     let (status, body) = call(&app, Method::POST, "/api/v1/users/alice/block", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, body) = app.get_json("/api/v1/account/blocks", None).await;
@@ -244,8 +231,8 @@ async fn a_blocked_community_leaves_mixed_feeds_and_searches_but_keeps_its_page(
     let app = TestApp::spawn(&[]).await;
     let alice = app.user("alice").await;
     let carol = app.user("carol").await;
-    create_community(&app, &carol, "garden").await;
-    create_community(&app, &carol, "orchard").await;
+    create_community(&app, &carol, "garden", json!({})).await;
+    create_community(&app, &carol, "orchard", json!({})).await;
     join(&app, &alice, "garden").await;
     join(&app, &alice, "orchard").await;
     let garden_post = write_post(&app, &carol, "garden", "Roses").await;
@@ -305,7 +292,7 @@ async fn a_blocked_community_leaves_mixed_feeds_and_searches_but_keeps_its_page(
     let (_, blocks) = app.get_json("/api/v1/account/blocks", alice.auth()).await;
     assert_eq!(blocks["communities"][0]["handle"], "orchard", "{blocks}");
     assert_eq!(
-        blocks["communities"][0]["title"], "All about orchard",
+        blocks["communities"][0]["title"], "About orchard",
         "{blocks}"
     );
     let (status, _) = call(
@@ -328,104 +315,52 @@ async fn block_buttons_on_profiles_communities_and_the_settings_page() {
     let app = TestApp::spawn(&[]).await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
-    create_community(&app, &bob, "garden").await;
+    create_community(&app, &bob, "garden", json!({})).await;
     let post = write_post(&app, &bob, "garden", "Bob writes").await;
-    let mut visitor = Visitor::new(&app);
-    visitor.get("/login").await;
-    let page = visitor
-        .post(
-            "/login",
-            &[("username", "alice"), ("password", TEST_PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
 
     let page = visitor.get("/u/bob").await;
-    assert!(
-        page.body.contains("action=\"/u/bob/block\""),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains("Bob writes"), "{}", page.body);
+    assert_shows(&page.body, "action=\"/u/bob/block\"");
+    assert_shows(&page.body, "Bob writes");
     // No button to block oneself, and none for anonymous visitors.
     let own = visitor.get("/u/alice").await;
-    assert!(!own.body.contains("/block\""), "{}", own.body);
+    assert_lacks(&own.body, "/block\"");
     let anonymous = Visitor::new(&app).get("/u/bob").await;
-    assert!(
-        !anonymous.body.contains("/u/bob/block"),
-        "{}",
-        anonymous.body
-    );
+    assert_lacks(&anonymous.body, "/u/bob/block");
 
     let page = visitor.post("/u/bob/block", &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/u/bob");
     let page = visitor.get("/u/bob").await;
-    assert!(
-        page.body.contains("You blocked this person"),
-        "{}",
-        page.body
-    );
-    assert!(
-        page.body.contains("action=\"/u/bob/unblock\""),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("Bob writes"), "{}", page.body);
+    assert_shows(&page.body, "You blocked this person");
+    assert_shows(&page.body, "action=\"/u/bob/unblock\"");
+    assert_lacks(&page.body, "Bob writes");
     let front = visitor.get("/?sort=new").await;
-    assert!(!front.body.contains("Bob writes"), "{}", front.body);
+    assert_lacks(&front.body, "Bob writes");
     let page = visitor.get(&format!("/post/{post}")).await;
     assert_eq!(page.status, StatusCode::OK);
 
     let page = visitor.get("/c/garden").await;
-    assert!(
-        page.body.contains("action=\"/c/garden/block\""),
-        "{}",
-        page.body
-    );
+    assert_shows(&page.body, "action=\"/c/garden/block\"");
     let page = visitor.post("/c/garden/block", &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = visitor.get("/c/garden").await;
-    assert!(
-        page.body.contains("You blocked this community"),
-        "{}",
-        page.body
-    );
-    assert!(
-        page.body.contains("action=\"/c/garden/unblock\""),
-        "{}",
-        page.body
-    );
+    assert_shows(&page.body, "You blocked this community");
+    assert_shows(&page.body, "action=\"/c/garden/unblock\"");
 
     let settings = visitor.get("/settings").await;
     assert_eq!(settings.status, StatusCode::OK, "{}", settings.body);
-    assert!(
-        settings.body.contains("action=\"/u/bob/unblock\""),
-        "{}",
-        settings.body
-    );
-    assert!(
-        settings.body.contains("action=\"/c/garden/unblock\""),
-        "{}",
-        settings.body
-    );
+    assert_shows(&settings.body, "action=\"/u/bob/unblock\"");
+    assert_shows(&settings.body, "action=\"/c/garden/unblock\"");
     let page = visitor.post("/u/bob/unblock", &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = visitor.post("/c/garden/unblock", &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let settings = visitor.get("/settings").await;
-    assert!(
-        settings.body.contains("You block nobody."),
-        "{}",
-        settings.body
-    );
-    assert!(
-        settings.body.contains("You block no community."),
-        "{}",
-        settings.body
-    );
+    assert_shows(&settings.body, "You block nobody.");
+    assert_shows(&settings.body, "You block no community.");
     let page = visitor.get("/u/bob").await;
-    assert!(page.body.contains("Bob writes"), "{}", page.body);
+    assert_shows(&page.body, "Bob writes");
     let (_, blocks) = app.get_json("/api/v1/account/blocks", alice.auth()).await;
     assert_eq!(blocks, json!({"people": [], "communities": []}));
     app.stop().await;

@@ -6,7 +6,7 @@ use crate::federation_network::{
     create_community, eventually, host, join, membership, write_comment, write_post,
 };
 use crate::web_pages::Visitor;
-use hearth_tests::app::{TEST_PASSWORD, TestApp};
+use hearth_tests::app::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -308,15 +308,7 @@ async fn the_settings_page_imports_a_pasted_export() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (_, export) = app.get_json("/api/v1/account/export", alice.auth()).await;
 
-    let mut visitor = Visitor::new(&app);
-    visitor.get("/login").await;
-    let page = visitor
-        .post(
-            "/login",
-            &[("username", "bob"), ("password", TEST_PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let mut visitor = Visitor::signed_in(&app, &bob).await;
     let settings = visitor.get("/settings").await;
     assert!(
         settings.body.contains("action=\"/settings/import\""),
@@ -350,5 +342,35 @@ async fn the_settings_page_imports_a_pasted_export() {
     assert_eq!(membership(&app, &bob, "meadow").await, "joined");
     let (_, blocks) = app.get_json("/api/v1/account/blocks", bob.auth()).await;
     assert_eq!(blocks["people"][0]["handle"], "carol", "{blocks}");
+    app.stop().await;
+}
+
+/// One import looks up at most 100 unknown communities and people on other servers; the rest
+/// fail with `lookup_limit` instead of keeping the request (and other servers) busy.
+#[tokio::test]
+async fn an_import_looks_up_at_most_a_hundred_unknown_things_elsewhere() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    // Nothing listens on port 9 of this machine: every lookup fails at once.
+    let memberships: Vec<Value> = (0..101)
+        .map(|i| json!({"community": format!("c{i}@localhost:9")}))
+        .collect();
+    let (status, report) = app
+        .post_json(
+            "/api/v1/account/import",
+            alice.auth(),
+            json!({"memberships": memberships}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 101, "{report}");
+    let over: Vec<&Value> = failed
+        .iter()
+        .filter(|f| f["error"] == "lookup_limit")
+        .collect();
+    assert_eq!(over.len(), 1, "only the 101st is over the budget: {report}");
+    assert_eq!(over[0]["item"], "c100@localhost:9");
+    assert_eq!(report["memberships"], 0);
     app.stop().await;
 }

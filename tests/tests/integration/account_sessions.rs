@@ -102,6 +102,26 @@ async fn idle_and_old_tokens_are_refused_and_housekeeping_deletes_them() {
     app.stop().await;
 }
 
+/// A token stored for an account after it was deleted (a sign-in whose password check raced the
+/// deletion) is refused like an ended one.
+#[tokio::test]
+async fn a_deleted_accounts_token_is_refused() {
+    let app = TestApp::spawn(&[]).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    execute(
+        &app,
+        "update person set deleted = true, deleted_at = now() where id = $1",
+        alice.id,
+    )
+    .await;
+    let (status, body) = app.get_json("/api/v1/me", alice.auth()).await;
+    assert_invalid_token(status, &body);
+    let (status, _) = app.get_json("/api/v1/me", bob.auth()).await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_lifetimes_come_from_the_settings() {
     let app = TestApp::spawn(&[
@@ -204,25 +224,11 @@ async fn sign_out_everywhere_ends_every_token() {
     app.stop().await;
 }
 
-/// A visitor signed in through the login form.
-async fn browser(app: &TestApp, user: &TestUser) -> Visitor {
-    let mut visitor = Visitor::new(app);
-    visitor.get("/login").await;
-    let page = visitor
-        .post(
-            "/login",
-            &[("username", &user.name), ("password", TEST_PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    visitor
-}
-
 #[tokio::test]
 async fn an_ended_web_session_leads_to_the_sign_in_page() {
     let app = TestApp::spawn(&[]).await;
     let alice = app.user("alice").await;
-    let mut visitor = browser(&app, &alice).await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
     let page = visitor.get("/settings").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     execute(
@@ -246,7 +252,7 @@ async fn the_settings_page_lists_sessions_and_ends_one_or_all() {
     let app = TestApp::spawn(&[]).await;
     let alice = app.user("alice").await;
     let api_token_id = newest_token_id(&app, &alice.token).await;
-    let mut visitor = browser(&app, &alice).await;
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
     let page = visitor.get("/settings").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     // Both sessions, the page's own one marked, each with a button that ends it.

@@ -236,6 +236,8 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/admin/bans/{user}", &["delete"]),
         ("/api/v1/admin/purge/communities/{name}", &["delete"]),
         ("/api/v1/admin/purge/users/{user}", &["delete"]),
+        ("/api/v1/admin/communities/{name}/remove", &["post"]),
+        ("/api/v1/admin/communities/{name}/restore", &["post"]),
         ("/api/v1/reports", &["get", "post"]),
         ("/api/v1/reports/{id}/resolve", &["post"]),
         ("/api/v1/reports/{id}/dismiss", &["post"]),

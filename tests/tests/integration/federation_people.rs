@@ -478,15 +478,7 @@ async fn the_settings_page_deletes_the_account_after_the_password() {
     let alice = app.user("alice").await;
     create_community(&app, &alice, "art", json!({})).await;
     let sketch = write_post(&app, &alice, "art", "Sketch").await;
-    let mut visitor = Visitor::new(&app);
-    visitor.get("/login").await;
-    let page = visitor
-        .post(
-            "/login",
-            &[("username", &alice.name), ("password", TEST_PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let mut visitor = Visitor::signed_in(&app, &alice).await;
 
     let settings = visitor.get("/settings").await;
     assert!(

@@ -347,6 +347,27 @@ async fn blocking_someone_hides_their_notifications() {
         .await;
     assert!(status.is_success());
     assert_eq!(notifications(&app, &alice, "").await.len(), 2);
+
+    // What carol deletes is not shown again in alice's notification of it.
+    let carols = notifications(&app, &alice, "").await[0].clone();
+    assert_eq!(carols["actor"], "carol");
+    assert!(
+        carols["comment_html"]
+            .as_str()
+            .unwrap()
+            .contains("Short ones")
+    );
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/comments/{}", carols["comment_id"]),
+            carol.auth(),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    let carols = notifications(&app, &alice, "").await[0].clone();
+    assert_eq!(carols["comment_html"], Value::Null, "{carols}");
     app.stop().await;
 }
 

@@ -3,10 +3,9 @@
 //! A failing test leaves a screenshot and the page's HTML behind (see `Browser::run`).
 
 use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
-use hearth_tests::browser::{Browser, BrowserOptions};
+use hearth_tests::browser::{Browser, BrowserOptions, screenshot_dir};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 const PASSWORD: &str = "a long enough password";
 
@@ -545,14 +544,6 @@ async fn seed(app: &TestApp) -> i64 {
     dovetail
 }
 
-/// Where screenshots go: `HEARTH_SCREENSHOTS_DIR` (set it to docs/screenshots to refresh the
-/// committed ones), else a temporary directory.
-fn screenshot_dir() -> PathBuf {
-    std::env::var_os("HEARTH_SCREENSHOTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("hearth-screenshots"))
-}
-
 #[tokio::test]
 async fn the_main_pages_render_in_light_and_dark_themes() {
     let app = TestApp::spawn(&[]).await;
@@ -683,7 +674,10 @@ async fn no_main_page_scrolls_sideways_on_a_phone() {
                 }
                 let mut all = pages.to_vec();
                 if signed_in {
-                    all.extend(["/create_post", "/u/eli", "/settings"].map(str::to_owned));
+                    all.extend(
+                        ["/create_post", "/u/eli", "/settings", "/notifications"]
+                            .map(str::to_owned),
+                    );
                 }
                 for path in all {
                     browser.goto(&format!("{}{path}", app.base)).await;

@@ -446,3 +446,60 @@ pub async fn put_policy(
     hearth_service::policy::set(&ctx, &viewer, settings).await?;
     get_policy(State(ctx), AuthUser(viewer)).await
 }
+
+/// Why a community is removed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveCommunityRequest {
+    /// Shown on the community's page (at most 1,000 characters).
+    pub reason: Option<String>,
+}
+
+/// A community's removal state after a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityRemovalView {
+    /// The community's name.
+    pub name: String,
+    /// Whether it is removed now.
+    pub removed: bool,
+}
+
+/// Removes a local community (admins): hidden, its page says why; restorable.
+#[utoipa::path(post, path = "/api/v1/admin/communities/{name}/remove", tag = "admin", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The local community's name")),
+    request_body(content = Option<RemoveCommunityRequest>, description = "Optional: `{\"reason\": …}`"),
+    responses((status = 200, body = CommunityRemovalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin, remote_community"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "already_removed")))]
+pub async fn remove_community(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(name): ApiPath<String>,
+    body: Option<ApiJson<RemoveCommunityRequest>>,
+) -> Result<Json<CommunityRemovalView>> {
+    let reason = body.and_then(|ApiJson(b)| b.reason);
+    let name =
+        hearth_service::admin::remove_community(&ctx, &viewer, &name, reason.as_deref()).await?;
+    Ok(Json(CommunityRemovalView {
+        name,
+        removed: true,
+    }))
+}
+
+/// Restores a removed local community (admins).
+#[utoipa::path(post, path = "/api/v1/admin/communities/{name}/restore", tag = "admin", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The local community's name")),
+    responses((status = 200, body = CommunityRemovalView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "not_admin, remote_community"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "not_removed")))]
+pub async fn restore_community(
+    State(ctx): State<ServiceContext>,
+    AuthUser(viewer): AuthUser,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Json<CommunityRemovalView>> {
+    let name = hearth_service::admin::restore_community(&ctx, &viewer, &name).await?;
+    Ok(Json(CommunityRemovalView {
+        name,
+        removed: false,
+    }))
+}

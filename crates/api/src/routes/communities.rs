@@ -153,6 +153,9 @@ pub struct UpdateCommunityRequest {
     pub title: Option<String>,
     /// Markdown, at most 10,000 characters.
     pub description: Option<String>,
+    /// The community's rules: markdown, at most 10,000 characters; federated after the
+    /// description in the Group's `summary`.
+    pub rules: Option<String>,
     /// Not safe for work.
     pub nsfw: Option<bool>,
     /// Only moderators may post.
@@ -189,6 +192,7 @@ pub async fn update(
         CommunityUpdate {
             title: body.title,
             description: body.description,
+            rules: body.rules,
             nsfw: body.nsfw,
             posting_restricted_to_mods: body.posting_restricted_to_mods,
             visibility,

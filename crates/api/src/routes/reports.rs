@@ -47,6 +47,8 @@ pub struct ReportView {
     pub status: String,
     /// Who decided, when known here.
     pub resolved_by: Option<String>,
+    /// What the deciding moderator noted here (empty: nothing).
+    pub resolution_note: String,
     /// When it was decided.
     pub resolved_at: Option<DateTime<Utc>>,
     /// When it was filed.
@@ -65,6 +67,7 @@ impl From<hearth_db::report::ReportRow> for ReportView {
             reason: r.reason,
             status: r.status,
             resolved_by: r.resolver_name,
+            resolution_note: r.resolution_note,
             resolved_at: r.resolved_at,
             created_at: r.created_at,
         }
@@ -138,30 +141,50 @@ pub async fn list(
     )))
 }
 
+/// A decision on a report; the body is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// A note on the decision, kept here for the other moderators (at most 1,000 characters).
+    pub note: Option<String>,
+}
+
 /// Marks a report resolved (its community's moderators; admins).
 #[utoipa::path(post, path = "/api/v1/reports/{id}/resolve", tag = "moderation", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The report's id")),
-    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
+    request_body(content = Option<DecisionRequest>),
+    responses((status = 200, body = ReportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "not_moderator"), (status = 404, body = ErrorBody)))]
 pub async fn resolve(
     State(ctx): State<ServiceContext>,
     AuthUser(viewer): AuthUser,
     ApiPath(id): ApiPath<i64>,
+    body: Option<ApiJson<DecisionRequest>>,
 ) -> Result<Json<ReportView>> {
-    Ok(Json(reports::decide(&ctx, &viewer, id, true).await?.into()))
+    let note = body.and_then(|ApiJson(b)| b.note);
+    Ok(Json(
+        reports::decide(&ctx, &viewer, id, true, note.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
 /// Dismisses a report (its community's moderators; admins).
 #[utoipa::path(post, path = "/api/v1/reports/{id}/dismiss", tag = "moderation", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The report's id")),
-    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
+    request_body(content = Option<DecisionRequest>),
+    responses((status = 200, body = ReportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "not_moderator"), (status = 404, body = ErrorBody)))]
 pub async fn dismiss(
     State(ctx): State<ServiceContext>,
     AuthUser(viewer): AuthUser,
     ApiPath(id): ApiPath<i64>,
+    body: Option<ApiJson<DecisionRequest>>,
 ) -> Result<Json<ReportView>> {
+    let note = body.and_then(|ApiJson(b)| b.note);
     Ok(Json(
-        reports::decide(&ctx, &viewer, id, false).await?.into(),
+        reports::decide(&ctx, &viewer, id, false, note.as_deref())
+            .await?
+            .into(),
     ))
 }

@@ -46,6 +46,9 @@ pub(crate) async fn dispatch(cx: &Context<'_>) -> Result<(), InboxError> {
         "Delete" if people::delete::DeletePerson::is_about_person(raw, cx).await? => {
             apply(read::<people::delete::DeletePerson>(raw)?, cx).await
         }
+        "Delete" if moderation::delete_group::DeleteGroup::is_about_group(raw, cx).await? => {
+            apply(read::<moderation::delete_group::DeleteGroup>(raw)?, cx).await
+        }
         "Delete" => apply(read::<content::delete::Delete>(raw)?, cx).await,
         "Lock" => apply(read::<moderation::lock::Lock>(raw)?, cx).await,
         "Add" | "Remove" => apply(read::<moderation::collection::CollectionChange>(raw)?, cx).await,
@@ -78,6 +81,15 @@ async fn undo(cx: &Context<'_>) -> Result<(), InboxError> {
         Some("Like" | "Dislike") => apply(read::<Undo<votes::Vote>>(raw)?, cx).await,
         Some("Follow") if matches!(cx.via, Via::Direct) => {
             apply(read::<Undo<following::Follow>>(raw)?, cx).await
+        }
+        Some("Delete")
+            if moderation::delete_group::DeleteGroup::is_about_group(inner, cx).await? =>
+        {
+            apply(
+                read::<Undo<moderation::delete_group::DeleteGroup>>(raw)?,
+                cx,
+            )
+            .await
         }
         Some("Delete") => apply(read::<Undo<content::delete::Delete>>(raw)?, cx).await,
         Some("Lock") => apply(read::<Undo<moderation::lock::Lock>>(raw)?, cx).await,

@@ -269,6 +269,55 @@ async fn store_moderators(
     Ok(())
 }
 
+/// The heading the rules follow in a Group's summary.
+const RULES_HEADING: &str = "Rules";
+
+/// The `summary` of one of our communities: its description and then, under a heading, its
+/// rules. Lemmy shows a community's sidebar from it, and other servers (and ours) read it as
+/// the description, so the rules reach everyone who only knows the description.
+fn summary_html(description_html: &str, rules_html: &str) -> String {
+    if rules_html.trim().is_empty() {
+        description_html.to_owned()
+    } else {
+        format!("{description_html}<h2>{RULES_HEADING}</h2>{rules_html}")
+    }
+}
+
+/// The markdown `source` of the summary, laid out as `summary_html` is.
+fn summary_markdown(description: &str, rules: &str) -> String {
+    match (description.trim().is_empty(), rules.trim().is_empty()) {
+        (_, true) => description.to_owned(),
+        (true, false) => format!("## {RULES_HEADING}\n\n{rules}"),
+        (false, false) => format!("{description}\n\n## {RULES_HEADING}\n\n{rules}"),
+    }
+}
+
+/// Splits a received summary of one of our communities (markdown and HTML, as `remote_text`
+/// reads them) back into the description and, when it has our rules heading, the rules (both
+/// re-rendered from the markdown). Without the heading it is all description.
+pub(crate) fn split_summary(
+    markdown: String,
+    html: String,
+) -> (String, String, Option<(String, String)>) {
+    let heading = format!("## {RULES_HEADING}\n\n");
+    let split = if let Some(rules) = markdown.strip_prefix(&heading) {
+        Some((String::new(), rules.to_owned()))
+    } else {
+        markdown
+            .split_once(&format!("\n\n{heading}"))
+            .map(|(d, r)| (d.to_owned(), r.to_owned()))
+    };
+    match split {
+        Some((description, rules)) => {
+            let render = hearth_service::markdown::render;
+            let description_html = render(&description);
+            let rules_html = render(&rules);
+            (description, description_html, Some((rules, rules_html)))
+        }
+        None => (markdown, html, None),
+    }
+}
+
 /// One of our communities as a `Group`, as Lemmy emits it.
 pub fn group_of(row: &CommunityRow, settings: &hearth_core::Settings) -> anyhow::Result<Group> {
     let urls = Urls(settings);
@@ -279,9 +328,11 @@ pub fn group_of(row: &CommunityRow, settings: &hearth_core::Settings) -> anyhow:
         kind: "Group".to_owned(),
         id: id.clone(),
         preferred_username: name.clone(),
-        name: Some(row.title),
-        summary: Some(row.description_html),
-        source: (!row.description.is_empty()).then(|| Source::markdown(&row.description)),
+        name: Some(row.title.clone()),
+        summary: Some(summary_html(&row.description_html, &row.rules_html)),
+        source: Some(summary_markdown(&row.description, &row.rules))
+            .filter(|markdown| !markdown.is_empty())
+            .map(|markdown| Source::markdown(&markdown)),
         icon: None,
         image: None,
         inbox: urls.community_part(&name, "inbox")?,
@@ -327,5 +378,32 @@ impl Actor for ApubCommunity {
             .shared_inbox_url
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_service::markdown::render;
+
+    #[test]
+    fn the_rules_follow_the_description_in_the_summary_and_come_apart_again() {
+        let (description, rules) = ("All about *tea*", "1. No coffee");
+        let markdown = summary_markdown(description, rules);
+        let html = summary_html(&render(description), &render(rules));
+        assert!(html.starts_with(&render(description)) && html.ends_with(&render(rules)));
+        assert!(html.contains("<h2>Rules</h2>"));
+        let (d, d_html, r) = split_summary(markdown, html);
+        assert_eq!((d.as_str(), d_html), (description, render(description)));
+        assert_eq!(r, Some((rules.to_owned(), render(rules))));
+        // Rules alone, and a summary without rules.
+        let (d, _, r) = split_summary(summary_markdown("", rules), String::new());
+        assert_eq!((d.as_str(), r.map(|r| r.0)), ("", Some(rules.to_owned())));
+        assert_eq!(summary_markdown(description, " "), description);
+        let (d, d_html, r) = split_summary(description.to_owned(), "<p>x</p>".to_owned());
+        assert_eq!(
+            (d.as_str(), d_html.as_str(), r),
+            (description, "<p>x</p>", None)
+        );
     }
 }

@@ -6,10 +6,11 @@ use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::routes::posts::{
-    THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, back_to, comment_sort_choices,
+    ReasonFormPage, ReasonInput, THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput,
+    after_reason_form, back_to, comment_removal_reasons, comment_sort_choices, mod_powers,
 };
 use crate::session::Session;
-use crate::views::{self, Choice, CommentView, PostView, ThreadItem};
+use crate::views::{self, Choice, CommentView, ModPowers, PostView, ThreadItem};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -18,7 +19,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::Error;
 use hearth_service::ServiceContext;
-use hearth_service::{comments, markdown, posts};
+use hearth_service::{comments, markdown, moderation, posts};
 use serde::Deserialize;
 
 /// The comment routes.
@@ -30,6 +31,58 @@ pub fn router() -> Router<ServiceContext> {
         .route("/comment/{id}/edit", get(edit_form).post(edit))
         .route("/comment/{id}/delete", post(delete))
         .route("/comment/{id}/vote", post(vote))
+        .route("/comment/{id}/remove", post(remove))
+        .route("/comment/{id}/restore", post(restore))
+}
+
+async fn remove_or_restore(
+    ctx: ServiceContext,
+    user: SignedIn,
+    id: i64,
+    headers: HeaderMap,
+    form: ReasonInput,
+    removed: bool,
+) -> PageResult {
+    let result =
+        moderation::remove_comment(&ctx, &user.viewer, id, removed, Some(&form.reason)).await;
+    let (verb, button) = if removed {
+        ("remove", "Remove")
+    } else {
+        ("restore", "Restore")
+    };
+    let heading = format!("{button} the comment");
+    let page = ReasonFormPage {
+        layout: Layout::new(&user.session, heading.clone(), ""),
+        heading,
+        action: format!("/comment/{id}/{verb}"),
+        cancel: format!("/comment/{id}"),
+        button,
+        field: "reason",
+        label: "Reason",
+        reason: form.reason,
+        errors: FormErrors::none(),
+    };
+    after_reason_form(result, &headers, page)
+}
+
+async fn remove(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReasonInput>,
+) -> PageResult {
+    remove_or_restore(ctx, user, id, headers, form, true).await
+}
+
+async fn restore(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReasonInput>,
+) -> PageResult {
+    remove_or_restore(ctx, user, id, headers, form, false).await
 }
 
 const FIELDS: &crate::forms::Fields = &[("body", "Your comment")];
@@ -49,6 +102,8 @@ struct CommentFragment {
     pub items: Vec<ThreadItem>,
     /// Whether reply links are shown (its writer could write it, so they may answer it too).
     pub replies_open: bool,
+    /// The writer's moderation tools.
+    pub mods: ModPowers,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +122,8 @@ struct CommentPage {
     items: Vec<ThreadItem>,
     /// Whether reply links are shown (not under a locked post, unless the visitor moderates).
     replies_open: bool,
+    /// The visitor's moderation tools.
+    mods: ModPowers,
 }
 
 async fn show(
@@ -94,8 +151,10 @@ async fn show(
     let mut rows = Vec::with_capacity(replies.len() + 1);
     rows.push(comment);
     rows.extend(replies);
-    let items = views::thread(rows, Some(post.author_id), &session);
+    let mut items = views::thread(rows, Some(post.author_id), &session);
     let replies_open = posts::comment_refusal(&ctx, viewer, &post).await?.is_none();
+    let mods = mod_powers(&ctx, &session, &post).await?;
+    comment_removal_reasons(&ctx, &mods, &mut items).await?;
     let post = PostView::new(post, &session, Utc::now());
     render(&CommentPage {
         layout: Layout::new(&session, format!("Comment on {}", post.title), ""),
@@ -105,6 +164,7 @@ async fn show(
         parent_id,
         items,
         replies_open,
+        mods,
     })
 }
 
@@ -360,6 +420,7 @@ async fn create(
                     layout: Layout::new(session, "", ""),
                     items,
                     replies_open: true,
+                    mods: mod_powers(&ctx, session, &post).await?,
                 });
             }
             Ok(see_other(&match parent_id {

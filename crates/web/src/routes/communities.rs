@@ -1,9 +1,9 @@
 //! Communities: the directory with its search, a community's page (about, moderators, joining,
 //! its posts), creating and editing one, and joining and leaving.
 
-use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::{FormErrors, errors_with};
-use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
 use crate::paging::{self, PAGE_SIZE};
 use crate::routes::front::{ListQuery, link, sort_choices};
 use crate::session::Session;
@@ -141,6 +141,8 @@ struct CommunityPage {
     can_edit: bool,
     /// The signed-in visitor blocks this community (its posts leave their other feeds).
     blocked: bool,
+    /// An admin removed the community: why (empty when no reason was given).
+    removed: Option<String>,
 }
 
 async fn show(
@@ -187,7 +189,9 @@ async fn show(
     let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
     let blocked =
         hearth_service::blocks::blocks_community(&ctx, session.viewer.as_ref(), found_id).await?;
+    let removed = hearth_service::admin::community_removal_reason(&ctx, found_id).await?;
     render(&CommunityPage {
+        removed,
         layout,
         sorts: sort_choices(&path, &[], sort_name),
         next_page: next.map(|c| {
@@ -218,6 +222,9 @@ struct CommunityInput {
     title: String,
     #[serde(default)]
     description: String,
+    /// The community's rules (editing only).
+    #[serde(default)]
+    rules: String,
     nsfw: Option<String>,
     posting_restricted_to_mods: Option<String>,
     #[serde(default)]
@@ -242,6 +249,7 @@ const FIELDS: &crate::forms::Fields = &[
     ("name", "Name"),
     ("title", "Title"),
     ("description", "Description"),
+    ("rules", "Rules"),
     ("visibility", "Who may join"),
 ];
 
@@ -326,6 +334,7 @@ async fn edit_form(
             name: c.name,
             title: c.title,
             description: c.description,
+            rules: c.rules,
             nsfw: c.nsfw.then(String::new),
             posting_restricted_to_mods: c.posting_restricted_to_mods.then(String::new),
             visibility: c.visibility.as_str().to_owned(),
@@ -343,9 +352,12 @@ async fn edit(
     PagePath(name): PagePath<String>,
     CsrfForm(mut form): CsrfForm<CommunityInput>,
 ) -> PageResult {
+    // Someone who may not change it gets the 403 page, not the form with an error.
+    moderators::authorize(&ctx, &user.viewer, &name).await?;
     let update = CommunityUpdate {
         title: Some(form.title.clone()),
         description: Some(form.description.clone()),
+        rules: Some(form.rules.clone()),
         nsfw: Some(form.nsfw.is_some()),
         posting_restricted_to_mods: Some(form.posting_restricted_to_mods.is_some()),
         visibility: Some(form.visibility()),
@@ -378,8 +390,7 @@ async fn join(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let change = membership::join(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/c/{}", change.community)))
 }
 
 async fn leave(
@@ -390,8 +401,7 @@ async fn leave(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let change = membership::leave(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{}", change.community));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/c/{}", change.community)))
 }
 
 /// Blocks the community for the signed-in visitor, then back to where the button was.
@@ -403,8 +413,7 @@ async fn block(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     hearth_service::blocks::block_community(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{name}"));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/c/{name}")))
 }
 
 /// Takes the signed-in visitor's block of the community back.
@@ -416,6 +425,5 @@ async fn unblock(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     hearth_service::blocks::unblock_community(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/c/{name}"));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/c/{name}")))
 }

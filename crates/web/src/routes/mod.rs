@@ -2,12 +2,16 @@
 //! render (or, after a successful POST, redirect).
 
 pub mod accounts;
+pub mod admin;
 pub mod comments;
 pub mod communities;
+pub mod community_moderation;
 pub mod feeds;
 pub mod front;
+pub mod modlog;
 pub mod notifications;
 pub mod posts;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod setup;
@@ -24,14 +28,18 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(setup::router())
         .merge(front::router())
         .merge(communities::router())
+        .merge(community_moderation::router())
         .merge(posts::router())
         .merge(comments::router())
+        .merge(reports::router())
+        .merge(modlog::router())
         .merge(users::router())
         .merge(accounts::router())
         .merge(settings::router())
         .merge(notifications::router())
         .merge(search::router())
         .merge(feeds::router())
+        .merge(admin::router())
         .layer(axum::middleware::from_fn_with_state(
             middleware::SetupGate::new(ctx.clone()),
             middleware::first_run_setup,

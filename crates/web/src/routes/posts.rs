@@ -3,20 +3,22 @@
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
 use crate::forms::{FormErrors, errors_with};
-use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
 use crate::session::Session;
-use crate::views::{self, Choice, CommunityView, PostView, ThreadItem, VoteView};
+use crate::views::{self, Choice, CommunityView, ModPowers, PostView, ThreadItem, VoteView};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::Error;
 use hearth_db::community::CommunitySort;
+use hearth_db::post::PostRow;
 use hearth_service::ServiceContext;
 use hearth_service::comments;
 use hearth_service::communities;
+use hearth_service::moderation;
 use hearth_service::posts::{self, NewPostForm, PostChanges};
 use serde::Deserialize;
 
@@ -28,6 +30,229 @@ pub fn router() -> Router<ServiceContext> {
         .route("/post/{id}/edit", get(edit_form).post(edit))
         .route("/post/{id}/delete", post(delete))
         .route("/post/{id}/vote", post(vote))
+        .route("/post/{id}/remove", post(remove))
+        .route("/post/{id}/restore", post(restore))
+        .route("/post/{id}/lock", post(lock))
+        .route("/post/{id}/unlock", post(unlock))
+        .route("/post/{id}/pin", post(pin))
+        .route("/post/{id}/unpin", post(unpin))
+}
+
+/// What the visitor may do as a moderator to the content of `post`'s community.
+pub async fn mod_powers(
+    ctx: &ServiceContext,
+    session: &Session,
+    post: &PostRow,
+) -> Result<ModPowers, WebError> {
+    let Some(viewer) = session.viewer.as_ref() else {
+        return Ok(ModPowers::default());
+    };
+    let moderate = match hearth_service::can_moderate(ctx, viewer, post.community_id).await {
+        Ok(()) => true,
+        Err(e) if e.kind.status() == StatusCode::FORBIDDEN => false,
+        Err(e) => return Err(e.into()),
+    };
+    let community = views::community(
+        &post.community_name,
+        &post.community_title,
+        post.community_local,
+        &post.community_ap_id,
+    );
+    Ok(ModPowers {
+        moderate,
+        // Admins may also remove other servers' communities' content, here only.
+        remove: moderate || viewer.admin,
+        community: community.handle,
+    })
+}
+
+/// Why the post was removed, for its moderators (`None`: no reason given).
+async fn post_removal_reason(
+    ctx: &ServiceContext,
+    mods: &ModPowers,
+    post: &PostView,
+) -> Result<Option<String>, WebError> {
+    if !(post.removed && mods.remove) {
+        return Ok(None);
+    }
+    Ok(moderation::post_removal_reason(ctx, post.id).await?)
+}
+
+/// Fills in why the removed comments of a thread were removed, for its moderators.
+pub async fn comment_removal_reasons(
+    ctx: &ServiceContext,
+    mods: &ModPowers,
+    items: &mut [ThreadItem],
+) -> Result<(), WebError> {
+    if !mods.remove {
+        return Ok(());
+    }
+    let removed: Vec<i64> = items
+        .iter()
+        .filter_map(|item| match item {
+            ThreadItem::Open(c) if c.removed => Some(c.id),
+            _ => None,
+        })
+        .collect();
+    if removed.is_empty() {
+        return Ok(());
+    }
+    let reasons = moderation::comment_removal_reasons(ctx, &removed).await?;
+    for item in items {
+        if let ThreadItem::Open(c) = item
+            && c.removed
+        {
+            c.removal_reason = reasons
+                .iter()
+                .find(|(id, _)| *id == c.id)
+                .map(|(_, reason)| reason.clone());
+        }
+    }
+    Ok(())
+}
+
+/// A moderator's reason, as the remove and restore forms send it.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReasonInput {
+    /// Shown in the mod log and sent to other servers (at most 1,000 characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The remove or restore form alone, shown again with the error next to the reason when the
+/// reason is refused.
+#[derive(Template)]
+#[template(path = "mod_reason_form.html")]
+pub struct ReasonFormPage {
+    /// The layout.
+    pub layout: Layout,
+    /// "Remove the post", "Restore the comment"…
+    pub heading: String,
+    /// Where the form posts.
+    pub action: String,
+    /// Where "Cancel" goes.
+    pub cancel: String,
+    /// What the button says.
+    pub button: &'static str,
+    /// The field's name (`reason`, `note`).
+    pub field: &'static str,
+    /// What the field is called.
+    pub label: &'static str,
+    /// What was typed.
+    pub reason: String,
+    /// The errors.
+    pub errors: FormErrors,
+}
+
+/// Ends a remove or restore: back where the moderator came from, or the form again with the
+/// error next to the reason.
+pub fn after_reason_form<T>(
+    result: hearth_core::Result<T>,
+    headers: &HeaderMap,
+    page: ReasonFormPage,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(back(headers, &page.cancel)),
+        // Only a refused reason is the form's business; "not allowed" is the 403 page.
+        Err(error) if matches!(error.kind, hearth_core::ErrorKind::Validation { .. }) => {
+            let (status, errors) = FormErrors::from_error(error, &[(page.field, page.label)])?;
+            render_status(status, &ReasonFormPage { errors, ..page })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn remove_or_restore(
+    ctx: ServiceContext,
+    user: SignedIn,
+    id: i64,
+    headers: HeaderMap,
+    form: ReasonInput,
+    removed: bool,
+) -> PageResult {
+    let result = moderation::remove_post(&ctx, &user.viewer, id, removed, Some(&form.reason)).await;
+    let (verb, button) = if removed {
+        ("remove", "Remove")
+    } else {
+        ("restore", "Restore")
+    };
+    let heading = format!("{button} the post");
+    let page = ReasonFormPage {
+        layout: Layout::new(&user.session, heading.clone(), ""),
+        heading,
+        action: format!("/post/{id}/{verb}"),
+        cancel: format!("/post/{id}"),
+        button,
+        field: "reason",
+        label: "Reason",
+        reason: form.reason,
+        errors: FormErrors::none(),
+    };
+    after_reason_form(result, &headers, page)
+}
+
+async fn remove(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReasonInput>,
+) -> PageResult {
+    remove_or_restore(ctx, user, id, headers, form, true).await
+}
+
+async fn restore(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReasonInput>,
+) -> PageResult {
+    remove_or_restore(ctx, user, id, headers, form, false).await
+}
+
+async fn lock(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    moderation::lock_post(&ctx, &user.viewer, id, true).await?;
+    Ok(back(&headers, &format!("/post/{id}")))
+}
+
+async fn unlock(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    moderation::lock_post(&ctx, &user.viewer, id, false).await?;
+    Ok(back(&headers, &format!("/post/{id}")))
+}
+
+async fn pin(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    moderation::pin_post(&ctx, &user.viewer, id, true).await?;
+    Ok(back(&headers, &format!("/post/{id}")))
+}
+
+async fn unpin(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    moderation::pin_post(&ctx, &user.viewer, id, false).await?;
+    Ok(back(&headers, &format!("/post/{id}")))
 }
 
 /// Levels of replies a post's page loads; deeper ones are behind "more replies" links.
@@ -80,6 +305,10 @@ struct PostPage {
     /// Whether the visitor gets the comment box and reply links (not on a locked post, unless
     /// they moderate its community).
     replies_open: bool,
+    /// The visitor's moderation tools.
+    mods: ModPowers,
+    /// Why the post was removed (moderators only).
+    removal_reason: Option<String>,
 }
 
 async fn show(
@@ -121,11 +350,14 @@ async fn show(
     let replies_open = posts::comment_refusal(&ctx, session.viewer.as_ref(), &row)
         .await?
         .is_none();
+    let mods = mod_powers(&ctx, &session, &row).await?;
     let post = PostView::new(row, &session, Utc::now());
     let found = communities::find(&ctx, &post.community.handle).await?;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
     let community = CommunityView::new(details, ctx.settings.hostname.as_str());
-    let items = views::thread(rows, Some(post.author_id), &session);
+    let mut items = views::thread(rows, Some(post.author_id), &session);
+    comment_removal_reasons(&ctx, &mods, &mut items).await?;
+    let removal_reason = post_removal_reason(&ctx, &mods, &post).await?;
     let layout = Layout::new(&session, post.title.clone(), "");
     render(&PostPage {
         community,
@@ -137,6 +369,8 @@ async fn show(
         post,
         items,
         more_comments,
+        mods,
+        removal_reason,
     })
 }
 

@@ -294,18 +294,12 @@ async fn change_password(
     match result {
         // Every old session is gone, this one too: carry on with the fresh token.
         Ok(fresh) => {
-            let mut response = see_other("/settings?saved=password");
-            let cookies = response.headers_mut();
-            cookies.append(
-                axum::http::header::SET_COOKIE,
+            let cookies = [
                 user.session
                     .session_cookie(hearth_service::auth::reveal(&fresh)),
-            );
-            cookies.append(
-                axum::http::header::SET_COOKIE,
                 user.session.fresh_csrf_cookie(),
-            );
-            Ok(response)
+            ];
+            Ok(see_other_setting("/settings?saved=password", cookies))
         }
         Err(error) => {
             let fields = [
@@ -332,7 +326,7 @@ async fn end_session(
 ) -> PageResult {
     hearth_service::auth::revoke(&ctx, &user.viewer, id).await?;
     if id == user.viewer.token_id {
-        return Ok(signed_out(&user));
+        return Ok(signed_out(&user, "/login"));
     }
     Ok(see_other("/settings?saved=session"))
 }
@@ -344,16 +338,22 @@ async fn end_all_sessions(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     hearth_service::auth::revoke_all(&ctx, &user.viewer).await?;
-    Ok(signed_out(&user))
+    Ok(signed_out(&user, "/login"))
 }
 
-/// To the sign-in page, with the session cookie cleared.
-fn signed_out(user: &SignedIn) -> Response {
-    let mut response = see_other("/login");
-    response.headers_mut().append(
-        axum::http::header::SET_COOKIE,
-        user.session.clear_session_cookie(),
-    );
+/// To `location`, with the session cookie cleared (the session has ended).
+fn signed_out(user: &SignedIn, location: &str) -> Response {
+    see_other_setting(location, [user.session.clear_session_cookie()])
+}
+
+/// `303 See Other` to `location`, setting these cookies on the way.
+fn see_other_setting(location: &str, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
+    let mut response = see_other(location);
+    for cookie in cookies {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
     response
 }
 
@@ -421,14 +421,7 @@ async fn delete_account(
     };
     match result {
         // The account's sessions are gone: so is this one's cookie.
-        Ok(()) => {
-            let mut response = see_other("/");
-            response.headers_mut().append(
-                axum::http::header::SET_COOKIE,
-                user.session.clear_session_cookie(),
-            );
-            Ok(response)
-        }
+        Ok(()) => Ok(signed_out(&user, "/")),
         Err(error) => {
             let fields = [
                 ("password", "Password"),

@@ -1,7 +1,7 @@
 //! People's profiles: who they are, and what they posted and commented, newest first.
 
-use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
-use crate::page::{Layout, PageResult, WebError, render, see_other};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
+use crate::page::{Layout, PageResult, WebError, back, render};
 use crate::paging::{self, PAGE_SIZE};
 use crate::routes::front::link;
 use crate::session::Session;
@@ -37,8 +37,7 @@ async fn block(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     hearth_service::blocks::block_person(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/u/{name}"));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/u/{name}")))
 }
 
 /// Takes the signed-in visitor's block of the person back.
@@ -50,8 +49,7 @@ async fn unblock(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     hearth_service::blocks::unblock_person(&ctx, &user.viewer, &name).await?;
-    let back = same_site_referer(&headers).unwrap_or_else(|| format!("/u/{name}"));
-    Ok(see_other(&back))
+    Ok(back(&headers, &format!("/u/{name}")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@
 
 pub(crate) mod ban;
 pub(crate) mod collection;
+pub(crate) mod delete_group;
 pub(crate) mod lock;
 pub(crate) mod remove;
 pub(crate) mod update_group;

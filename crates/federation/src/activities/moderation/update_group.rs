@@ -105,8 +105,11 @@ impl Received for UpdateGroup {
             return Ok(());
         };
         if community.local {
-            let (description, description_html) =
+            let (summary, summary_html) =
                 crate::objects::remote_text(group.summary.as_deref(), group.source.as_ref());
+            // Our summary carries the rules after the description: take them apart again.
+            let (description, description_html, rules) =
+                crate::objects::community::split_summary(summary, summary_html);
             let title: Option<String> = group
                 .name
                 .as_deref()
@@ -116,6 +119,7 @@ impl Received for UpdateGroup {
             let patch = hearth_db::community::CommunityPatch {
                 title: title.as_deref(),
                 description: Some((&description, &description_html)),
+                rules: rules.as_ref().map(|(r, h)| (r.as_str(), h.as_str())),
                 nsfw: group.sensitive,
                 posting_restricted_to_mods: group.posting_restricted_to_mods,
                 visibility: None,
