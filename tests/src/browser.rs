@@ -292,6 +292,16 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
     }
 
+    /// Signs `name` in with `password` through the sign-in form of the server at `base`, and
+    /// waits until the header shows them.
+    pub async fn sign_in(&self, base: &str, name: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("#username", name).await;
+        self.fill("#password", password).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_text(".account-nav", name).await;
+    }
+
     /// Reloads the page.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload the page");

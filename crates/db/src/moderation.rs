@@ -255,6 +255,28 @@ impl ModAction {
     }
 }
 
+impl ModAction {
+    /// What the person a mod log entry names learns from it, if anything (pins, moderator
+    /// changes and settings are not news to one person).
+    pub fn notifies(self) -> Option<NotificationKind> {
+        Some(match self {
+            Self::RemovePost => NotificationKind::PostRemoved,
+            Self::RestorePost => NotificationKind::PostRestored,
+            Self::RemoveComment => NotificationKind::CommentRemoved,
+            Self::RestoreComment => NotificationKind::CommentRestored,
+            Self::LockPost => NotificationKind::PostLocked,
+            Self::UnlockPost => NotificationKind::PostUnlocked,
+            Self::Ban => NotificationKind::Banned,
+            Self::Unban => NotificationKind::Unbanned,
+            Self::PinPost
+            | Self::UnpinPost
+            | Self::AddModerator
+            | Self::RemoveModerator
+            | Self::UpdateCommunity => return None,
+        })
+    }
+}
+
 impl FromStr for ModAction {
     type Err = UnknownName;
 
@@ -306,11 +328,11 @@ impl NewModLogEntry<'_> {
 }
 
 /// Records an entry of the mod log, and (in the same statement) the notification of the local
-/// person it acts on, when the action is news to them (`NotificationKind::of_mod_action`). The
+/// person it acts on, when the action is news to them (`ModAction::notifies`). The
 /// entry is the notification's cause, so callers that log a change only when it happened also
 /// notify once per change.
 pub async fn log(db: impl PgExecutor<'_>, entry: &NewModLogEntry<'_>) -> sqlx::Result<()> {
-    let kind = NotificationKind::of_mod_action(entry.action).map(NotificationKind::as_str);
+    let kind = entry.action.notifies().map(NotificationKind::as_str);
     sqlx::query!(
         "with entry as (
              insert into mod_log (community_id, moderator_id, action, target_person_id,
@@ -479,5 +501,16 @@ mod tests {
             assert_eq!(action.as_str().parse::<ModAction>(), Ok(action));
         }
         assert!("explode".parse::<ModAction>().is_err());
+    }
+
+    #[test]
+    fn only_actions_on_one_persons_content_or_standing_notify() {
+        let notifying = ModAction::ALL
+            .into_iter()
+            .filter(|a| a.notifies().is_some())
+            .count();
+        assert_eq!(notifying, 8);
+        assert_eq!(ModAction::Ban.notifies(), Some(NotificationKind::Banned));
+        assert_eq!(ModAction::PinPost.notifies(), None);
     }
 }

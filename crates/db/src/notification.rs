@@ -5,7 +5,6 @@
 //! stored: a notification for a remote or deleted person, or one for the recipient's own action.
 
 use crate::decode;
-use crate::moderation::ModAction;
 use chrono::{DateTime, Utc};
 use hearth_core::UnknownName;
 use sqlx::PgExecutor;
@@ -89,26 +88,6 @@ impl NotificationKind {
             Self::ApplicationApproved => "application_approved",
             Self::ApplicationDenied => "application_denied",
         }
-    }
-
-    /// What the person a mod log entry names learns from it, if anything (pins, moderator
-    /// changes and settings are not news to one person).
-    pub fn of_mod_action(action: ModAction) -> Option<Self> {
-        Some(match action {
-            ModAction::RemovePost => Self::PostRemoved,
-            ModAction::RestorePost => Self::PostRestored,
-            ModAction::RemoveComment => Self::CommentRemoved,
-            ModAction::RestoreComment => Self::CommentRestored,
-            ModAction::LockPost => Self::PostLocked,
-            ModAction::UnlockPost => Self::PostUnlocked,
-            ModAction::Ban => Self::Banned,
-            ModAction::Unban => Self::Unbanned,
-            ModAction::PinPost
-            | ModAction::UnpinPost
-            | ModAction::AddModerator
-            | ModAction::RemoveModerator
-            | ModAction::UpdateCommunity => return None,
-        })
     }
 }
 
@@ -423,19 +402,5 @@ mod tests {
             assert_eq!(kind.as_str().parse::<NotificationKind>(), Ok(kind));
         }
         assert!("party".parse::<NotificationKind>().is_err());
-    }
-
-    #[test]
-    fn only_actions_on_one_persons_content_or_standing_notify() {
-        let notifying: Vec<_> = ModAction::ALL
-            .into_iter()
-            .filter(|a| NotificationKind::of_mod_action(*a).is_some())
-            .collect();
-        assert_eq!(notifying.len(), 8);
-        assert_eq!(
-            NotificationKind::of_mod_action(ModAction::Ban),
-            Some(NotificationKind::Banned)
-        );
-        assert_eq!(NotificationKind::of_mod_action(ModAction::PinPost), None);
     }
 }

@@ -44,7 +44,7 @@ pub(crate) async fn may_write(
 }
 
 /// Refuses anything new in a community an admin removed (until it is restored).
-pub(crate) async fn refuse_removed(ctx: &ServiceContext, community_id: i64) -> Result<()> {
+pub async fn refuse_removed(ctx: &ServiceContext, community_id: i64) -> Result<()> {
     match hearth_db::community_removal::reason(&ctx.pool, community_id).await? {
         Some(reason) => Err(Error::forbidden(
             "community_removed",

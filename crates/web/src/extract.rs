@@ -1,11 +1,11 @@
 //! Request extractors of the pages: the session, a required sign-in, query strings and paths
 //! whose errors become error pages, and CSRF-checked form bodies.
 
-use crate::page::{WebError, encode_query_value, see_other};
+use crate::page::{WebError, encode_query_value, same_site_referer, see_other};
 use crate::session::{Session, session, tokens_match};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header::{HOST, REFERER, USER_AGENT};
+use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
@@ -191,81 +191,4 @@ pub fn user_agent(headers: &HeaderMap) -> &str {
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-}
-
-/// The path (and query) of the page a form was posted from, when the `Referer` is a page of
-/// this site: where a vote or a join sends the visitor back to.
-pub fn same_site_referer(headers: &HeaderMap) -> Option<String> {
-    let referer = url::Url::parse(headers.get(REFERER)?.to_str().ok()?).ok()?;
-    let host = headers.get(HOST)?.to_str().ok()?;
-    let authority = match referer.port() {
-        Some(port) => format!("{}:{port}", referer.host_str()?),
-        None => referer.host_str()?.to_owned(),
-    };
-    if !authority.eq_ignore_ascii_case(host) {
-        return None;
-    }
-    let mut path = referer.path().to_owned();
-    if let Some(query) = referer.query() {
-        path.push('?');
-        path.push_str(query);
-    }
-    // Same checks as `next`: a path like `//evil.example` must never become a redirect.
-    Some(local_path(Some(&path)))
-}
-
-/// A `next` parameter made safe to redirect to: a path of this site, never another origin
-/// (`//evil.example`, `/\evil.example`, `https://…`).
-pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.starts_with("/\\")
-                && !p.chars().any(char::is_control) =>
-        {
-            p.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn only_local_paths_are_redirect_targets() {
-        assert_eq!(local_path(Some("/post/1?sort=new")), "/post/1?sort=new");
-        for bad in [
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "evil",
-            "/a\nb",
-        ] {
-            assert_eq!(local_path(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(local_path(None), "/");
-    }
-
-    #[test]
-    fn referers_of_other_sites_are_ignored() {
-        let mut headers = HeaderMap::new();
-        headers.insert(HOST, HeaderValue::from_static("127.0.0.1:8000"));
-        headers.insert(
-            REFERER,
-            HeaderValue::from_static("http://127.0.0.1:8000/c/rust?sort=new"),
-        );
-        assert_eq!(
-            same_site_referer(&headers).as_deref(),
-            Some("/c/rust?sort=new")
-        );
-        headers.insert(
-            REFERER,
-            HeaderValue::from_static("http://evil.example/c/rust"),
-        );
-        assert_eq!(same_site_referer(&headers), None);
-    }
 }

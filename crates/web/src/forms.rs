@@ -2,7 +2,7 @@
 //! (`ErrorKind::Validation { field, .. }`), or at the top of the form, and the page is rendered
 //! with what the visitor typed, so nothing is lost.
 
-use crate::page::{WebError, humanize, plain};
+use crate::page::{PageResult, WebError, humanize, plain, see_other};
 use axum::http::StatusCode;
 use hearth_core::{Error, ErrorKind};
 
@@ -104,6 +104,35 @@ pub fn errors_with(
         Ok(attach_to_field(error, code, field))
     } else {
         FormErrors::from_error(error, fields)
+    }
+}
+
+/// Sorts errors by `fields` (see `FormErrors::from_error`): the usual sorter for
+/// `redirect_or_show_again`.
+pub fn by_fields(
+    fields: &Fields,
+) -> impl FnOnce(Error) -> Result<(StatusCode, FormErrors), WebError> + '_ {
+    move |error| FormErrors::from_error(error, fields)
+}
+
+/// How a form's POST ends: a 303 to `done` when `result` succeeded; otherwise `show_again`
+/// renders the form with the errors `sort` found, answered with the error's status. Server
+/// errors are not the form's business: they become the error page.
+pub async fn redirect_or_show_again<T, Shown>(
+    result: hearth_core::Result<T>,
+    done: &str,
+    sort: impl FnOnce(Error) -> Result<(StatusCode, FormErrors), WebError>,
+    show_again: impl FnOnce(StatusCode, FormErrors) -> Shown,
+) -> PageResult
+where
+    Shown: Future<Output = PageResult>,
+{
+    match result {
+        Ok(_) => Ok(see_other(done)),
+        Err(error) => {
+            let (status, errors) = sort(error)?;
+            show_again(status, errors).await
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::assets::{self, AssetUrls};
 use crate::session::Session;
 use askama::Template;
-use axum::http::header::LOCATION;
+use axum::http::header::{HOST, LOCATION, REFERER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hearth_core::settings::RegistrationMode;
@@ -192,8 +192,45 @@ pub fn see_other(location: &str) -> Response {
 /// `303 See Other` back to the page of this site a form was posted from (its `Referer`), else
 /// to `fallback`: where a button's action (join, block…) returns the visitor.
 pub fn back(headers: &HeaderMap, fallback: &str) -> Response {
-    let location = crate::extract::same_site_referer(headers);
+    let location = same_site_referer(headers);
     see_other(location.as_deref().unwrap_or(fallback))
+}
+
+/// The path (and query) of the page a form was posted from, when the `Referer` is a page of
+/// this site: where a vote or a join sends the visitor back to.
+pub fn same_site_referer(headers: &HeaderMap) -> Option<String> {
+    let referer = url::Url::parse(headers.get(REFERER)?.to_str().ok()?).ok()?;
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let authority = match referer.port() {
+        Some(port) => format!("{}:{port}", referer.host_str()?),
+        None => referer.host_str()?.to_owned(),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let mut path = referer.path().to_owned();
+    if let Some(query) = referer.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    // Same checks as `next`: a path like `//evil.example` must never become a redirect.
+    Some(local_path(Some(&path)))
+}
+
+/// A `next` parameter made safe to redirect to: a path of this site, never another origin
+/// (`//evil.example`, `/\evil.example`, `https://…`).
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
 }
 
 /// Percent-encodes a query string value.
@@ -307,6 +344,7 @@ pub fn humanize(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn field_names_read_as_words() {
@@ -331,5 +369,39 @@ mod tests {
             encode_query_value("/post/1?a=b&c"),
             "%2Fpost%2F1%3Fa%3Db%26c"
         );
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(local_path(Some("/post/1?sort=new")), "/post/1?sort=new");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\nb",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn referers_of_other_sites_are_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_static("127.0.0.1:8000"));
+        headers.insert(
+            REFERER,
+            HeaderValue::from_static("http://127.0.0.1:8000/c/rust?sort=new"),
+        );
+        assert_eq!(
+            same_site_referer(&headers).as_deref(),
+            Some("/c/rust?sort=new")
+        );
+        headers.insert(
+            REFERER,
+            HeaderValue::from_static("http://evil.example/c/rust"),
+        );
+        assert_eq!(same_site_referer(&headers), None);
     }
 }

@@ -87,7 +87,8 @@ impl ActorView {
     }
 }
 
-fn handle(name: &str, local: bool, ap_id: &str) -> String {
+/// `name` for local people, `name@host` for remote ones: how forms and paths name them.
+pub fn handle(name: &str, local: bool, ap_id: &str) -> String {
     match (local, authority(ap_id)) {
         (false, Some(host)) => format!("{name}@{host}"),
         _ => name.to_owned(),

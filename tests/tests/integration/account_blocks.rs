@@ -3,22 +3,11 @@
 //! a blocked community leaves the feeds and searches that mix communities but keeps its own
 //! page. Nobody else's view changes, and the web pages offer the same through buttons.
 
-use crate::federation_network::create_community;
+use crate::federation_network::{create_community, id_of, join_local, new_comment};
 use crate::web_pages::Visitor;
 use hearth_tests::app::{TestApp, TestUser};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn join(app: &TestApp, user: &TestUser, community: &str) {
-    let (status, body) = app
-        .post_json(
-            &format!("/api/v1/communities/{community}/join"),
-            user.auth(),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
 
 async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
     let (status, body) = app
@@ -30,24 +19,6 @@ async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &s
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_i64().unwrap()
-}
-
-async fn write_comment(
-    app: &TestApp,
-    author: &TestUser,
-    post: i64,
-    parent: Option<i64>,
-    body: &str,
-) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/comments",
-            author.auth(),
-            json!({"post_id": post, "parent_id": parent, "body": body}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
 }
 
 /// Fails unless the page's body has `needle` in it.
@@ -95,15 +66,15 @@ async fn a_blocked_persons_posts_and_comments_are_hidden_from_the_blocker_only()
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
     create_community(&app, &carol, "garden", json!({})).await;
-    join(&app, &alice, "garden").await;
+    join_local(&app, &alice, "garden").await;
     let bobs_post = write_post(&app, &bob, "garden", "Bob writes").await;
     let carols_post = write_post(&app, &carol, "garden", "Carol writes").await;
     // Carol's thread: carol → bob → carol, and bob at the top level; carol's second top-level.
-    let c1 = write_comment(&app, &carol, carols_post, None, "first zephyr").await;
-    let c2 = write_comment(&app, &bob, carols_post, Some(c1), "bob answers zephyr").await;
-    let c3 = write_comment(&app, &carol, carols_post, Some(c2), "carol again").await;
-    let c4 = write_comment(&app, &bob, carols_post, None, "bob on top zephyr").await;
-    let c5 = write_comment(&app, &carol, carols_post, None, "carol on top").await;
+    let c1 = id_of(&new_comment(&app, &carol, carols_post, None, "first zephyr").await);
+    let c2 = id_of(&new_comment(&app, &bob, carols_post, Some(c1), "bob answers zephyr").await);
+    let c3 = id_of(&new_comment(&app, &carol, carols_post, Some(c2), "carol again").await);
+    let c4 = id_of(&new_comment(&app, &bob, carols_post, None, "bob on top zephyr").await);
+    let c5 = id_of(&new_comment(&app, &carol, carols_post, None, "carol on top").await);
 
     let (status, body) = call(&app, Method::POST, "/api/v1/users/bob/block", alice.auth()).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
@@ -233,8 +204,8 @@ async fn a_blocked_community_leaves_mixed_feeds_and_searches_but_keeps_its_page(
     let carol = app.user("carol").await;
     create_community(&app, &carol, "garden", json!({})).await;
     create_community(&app, &carol, "orchard", json!({})).await;
-    join(&app, &alice, "garden").await;
-    join(&app, &alice, "orchard").await;
+    join_local(&app, &alice, "garden").await;
+    join_local(&app, &alice, "orchard").await;
     let garden_post = write_post(&app, &carol, "garden", "Roses").await;
     let orchard_post = write_post(&app, &carol, "orchard", "Apples").await;
     let (status, body) = call(

@@ -123,12 +123,13 @@ pub(crate) async fn member_count(app: &TestApp, name: &str) -> i64 {
     .unwrap()
 }
 
-pub(crate) async fn write_post(
+/// Writes a post through the API (its body: "{title}, in words"); returns the API's answer.
+pub(crate) async fn new_post(
     app: &TestApp,
     author: &TestUser,
     community: &str,
     title: &str,
-) -> String {
+) -> Value {
     let (status, p) = app
         .post_json(
             "/api/v1/posts",
@@ -137,7 +138,38 @@ pub(crate) async fn write_post(
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["ap_id"].as_str().unwrap().to_owned()
+    p
+}
+
+pub(crate) async fn write_post(
+    app: &TestApp,
+    author: &TestUser,
+    community: &str,
+    title: &str,
+) -> String {
+    new_post(app, author, community, title).await["ap_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Writes a comment through the API, a reply when `parent` is given; returns the API's answer.
+pub(crate) async fn new_comment(
+    app: &TestApp,
+    author: &TestUser,
+    post: i64,
+    parent: Option<i64>,
+    body: &str,
+) -> Value {
+    let (status, c) = app
+        .post_json(
+            "/api/v1/comments",
+            author.auth(),
+            json!({"post_id": post, "parent_id": parent, "body": body}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
 }
 
 pub(crate) async fn write_comment(
@@ -147,15 +179,27 @@ pub(crate) async fn write_comment(
     parent: Option<i64>,
     body: &str,
 ) -> String {
-    let (status, c) = app
+    new_comment(app, author, post, parent, body).await["ap_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The local id in an API answer.
+pub(crate) fn id_of(answer: &Value) -> i64 {
+    answer["id"].as_i64().unwrap()
+}
+
+/// Joins a community of this server (no look-up first, unlike `join`).
+pub(crate) async fn join_local(app: &TestApp, user: &TestUser, community: &str) {
+    let (status, body) = app
         .post_json(
-            "/api/v1/comments",
-            author.auth(),
-            json!({"post_id": post, "parent_id": parent, "body": body}),
+            &format!("/api/v1/communities/{community}/join"),
+            user.auth(),
+            json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["ap_id"].as_str().unwrap().to_owned()
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 pub(crate) async fn vote(app: &TestApp, user: &TestUser, path: &str, score: i64) {

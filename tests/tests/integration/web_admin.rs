@@ -48,14 +48,6 @@ const ADMIN_FORMS: [(&str, &[(&str, &str)]); 15] = [
     ),
 ];
 
-async fn sign_in(browser: &Browser, app: &TestApp, name: &str, password: &str) {
-    browser.goto(&format!("{}/login", app.base)).await;
-    browser.fill("#username", name).await;
-    browser.fill("#password", password).await;
-    browser.click("main form button[type=submit]").await;
-    browser.wait_for_text(".account-nav", name).await;
-}
-
 async fn sign_out(browser: &Browser) {
     browser.click(".account-menu summary").await;
     browser
@@ -71,7 +63,7 @@ async fn an_admin_switches_to_approval_and_approves_a_newcomer_in_the_browser() 
     let browser = Browser::start("admin_approval_journey", false).await;
     browser
         .run(async {
-            sign_in(&browser, &app, "boss", TEST_PASSWORD).await;
+            browser.sign_in(&app.base, "boss", TEST_PASSWORD).await;
             // The Admin link is in the account menu.
             browser.click(".account-menu summary").await;
             browser.click(".account-menu a[href='/admin']").await;
@@ -104,7 +96,7 @@ async fn an_admin_switches_to_approval_and_approves_a_newcomer_in_the_browser() 
                 .await;
 
             // The admin sees the application and approves it.
-            sign_in(&browser, &app, "boss", TEST_PASSWORD).await;
+            browser.sign_in(&app.base, "boss", TEST_PASSWORD).await;
             browser.goto(&format!("{}/admin", app.base)).await;
             assert_eq!(browser.text("#count-applications").await.trim(), "1");
             browser.click("main a[href='/admin/applications']").await;
@@ -123,7 +115,9 @@ async fn an_admin_switches_to_approval_and_approves_a_newcomer_in_the_browser() 
             sign_out(&browser).await;
 
             // The newcomer signs in.
-            sign_in(&browser, &app, "newcomer", "a long enough password").await;
+            browser
+                .sign_in(&app.base, "newcomer", "a long enough password")
+                .await;
         })
         .await;
     browser.close().await;
@@ -137,7 +131,7 @@ async fn an_admin_blocks_a_server_on_the_federation_page_in_the_browser() {
     let browser = Browser::start("admin_federation_journey", false).await;
     browser
         .run(async {
-            sign_in(&browser, &app, "boss", TEST_PASSWORD).await;
+            browser.sign_in(&app.base, "boss", TEST_PASSWORD).await;
             browser
                 .goto(&format!("{}/admin/federation", app.base))
                 .await;
@@ -645,6 +639,21 @@ async fn removing_a_community_reaches_the_servers_of_its_members() {
         text(&b, removed_reason, "town").await.as_deref() == Some("Spam ring")
     })
     .await;
+    // Removed, it takes no new members from other servers either.
+    b.user("dan").await;
+    let dan_id = format!("http://{}/u/dan", host(&b));
+    let dan_key = private_key(&b, "dan").await;
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("http://{}/activities/follow/{}", host(&b), uuid::Uuid::new_v4()),
+        "type": "Follow", "actor": dan_id, "object": group,
+    });
+    let (status, body) = send_signed(&a, &dan_key, &dan_id, follow.to_string().into()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("community_removed")),
+        "{body}"
+    );
 
     // A's federation page shows B in its delivery queue table.
     let page = web.get("/admin/federation").await;
@@ -664,9 +673,18 @@ async fn removing_a_community_reaches_the_servers_of_its_members() {
     })
     .await;
 
-    // B's admin purges the remote community after a confirmation page.
+    // B's admin purges the remote community after a confirmation page, linked from its page
+    // for admins only.
     let b_admin = b.admin("bee").await;
     let mut b_web = Visitor::signed_in(&b, &b_admin).await;
+    let purge_link = format!("href=\"/admin/purge/community/{town}\"");
+    let page = b_web.get(&format!("/c/{town}")).await;
+    assert!(page.body.contains(&purge_link), "{}", page.body);
+    let page = Visitor::signed_in(&b, &bob)
+        .await
+        .get(&format!("/c/{town}"))
+        .await;
+    assert!(!page.body.contains(&purge_link), "not for members");
     let confirm = b_web.get(&format!("/admin/purge/community/{town}")).await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
     assert!(
@@ -737,7 +755,7 @@ async fn the_federation_page_shows_a_server_that_is_down() {
     .await;
     browser
         .run(async {
-            sign_in(&browser, &a, "boss", TEST_PASSWORD).await;
+            browser.sign_in(&a.base, "boss", TEST_PASSWORD).await;
             browser.goto(&format!("{}/admin/federation", a.base)).await;
             browser.wait_for_text("main", &b_host).await;
             let queue = browser.text("main").await;

@@ -17,14 +17,6 @@ async fn sign_up(browser: &Browser, app: &TestApp, name: &str) {
     browser.wait_for_text(".account-nav", name).await;
 }
 
-async fn log_in(browser: &Browser, app: &TestApp, name: &str) {
-    browser.goto(&format!("{}/login", app.base)).await;
-    browser.fill("#username", name).await;
-    browser.fill("#password", TEST_PASSWORD).await;
-    browser.click("main form button[type=submit]").await;
-    browser.wait_for_text(".account-nav", name).await;
-}
-
 /// The score shown by the vote widget matching `css`.
 async fn score(browser: &Browser, css: &str) -> i64 {
     let text = browser.text(&format!("{css} .score")).await;
@@ -560,7 +552,7 @@ async fn the_main_pages_render_in_light_and_dark_themes() {
     .await;
     browser
         .run(async {
-            log_in(&browser, &app, "eli").await;
+            browser.sign_in(&app.base, "eli", TEST_PASSWORD).await;
             let mut backgrounds = Vec::new();
             for theme in ["light", "dark"] {
                 browser.goto(&format!("{}/settings", app.base)).await;
@@ -670,7 +662,7 @@ async fn no_main_page_scrolls_sideways_on_a_phone() {
             ];
             for signed_in in [false, true] {
                 if signed_in {
-                    log_in(&browser, &app, "eli").await;
+                    browser.sign_in(&app.base, "eli", TEST_PASSWORD).await;
                 }
                 let mut all = pages.to_vec();
                 if signed_in {

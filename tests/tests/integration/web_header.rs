@@ -2,6 +2,7 @@
 //! with the count of open reports for moderators and admins only, the Admin link for admins only,
 //! and the public mod log in the footer for everyone.
 
+use crate::federation_network::{create_community, new_post};
 use crate::web_pages::Visitor;
 use hearth_tests::app::TestApp;
 use reqwest::StatusCode;
@@ -13,21 +14,8 @@ async fn moderator_and_admin_links_appear_only_for_those_who_may_use_them() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let root = app.admin("root").await;
-    let (status, _) = app
-        .post_json(
-            "/api/v1/communities",
-            alice.auth(),
-            json!({"name": "cats", "title": "Cats"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (_, post) = app
-        .post_json(
-            "/api/v1/posts",
-            alice.auth(),
-            json!({"community": "cats", "title": "Naps"}),
-        )
-        .await;
+    create_community(&app, &alice, "cats", json!({"title": "Cats"})).await;
+    let post = new_post(&app, &alice, "cats", "Naps").await;
     let (status, report) = app
         .post_json(
             "/api/v1/reports",

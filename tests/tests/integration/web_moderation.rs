@@ -4,48 +4,14 @@
 //! moderator on another server removing a post from its page there.
 
 use crate::federation_network::{
-    create_community, eventually, host, join, membership, post_id, scalar, write_post,
+    create_community, eventually, host, id_of, join, join_local, membership, new_comment, new_post,
+    post_id, scalar, write_post,
 };
 use crate::web_pages::Visitor;
 use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
 use hearth_tests::browser::{Browser, screenshot_dir};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn new_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, p) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title, "body": format!("{title}, in words")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["id"].as_i64().unwrap()
-}
-
-async fn new_comment(app: &TestApp, author: &TestUser, post: i64, body: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/comments",
-            author.auth(),
-            json!({"post_id": post, "body": body}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
-async fn join_local(app: &TestApp, user: &TestUser, community: &str) {
-    let (status, body) = app
-        .post_json(
-            &format!("/api/v1/communities/{community}/join"),
-            user.auth(),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
 
 /// The reports the moderator's API sees, as JSON.
 async fn reports(app: &TestApp, moderator: &TestUser, status: &str) -> Vec<Value> {
@@ -78,9 +44,9 @@ async fn town() -> Town {
     create_community(&app, &alice, "town", json!({})).await;
     join_local(&app, &bob, "town").await;
     join_local(&app, &carol, "town").await;
-    let bob_post = new_post(&app, &bob, "town", "Cheap watches").await;
-    let bob_comment = new_comment(&app, &bob, bob_post, "You are all fools").await;
-    let carol_post = new_post(&app, &carol, "town", "Buy my stuff").await;
+    let bob_post = id_of(&new_post(&app, &bob, "town", "Cheap watches").await);
+    let bob_comment = id_of(&new_comment(&app, &bob, bob_post, None, "You are all fools").await);
+    let carol_post = id_of(&new_post(&app, &carol, "town", "Buy my stuff").await);
     Town {
         app,
         alice,
@@ -121,11 +87,7 @@ async fn a_moderator_removes_bans_and_decides_a_report_in_the_browser() {
     let browser = Browser::start("moderation_journey", false).await;
     browser
         .run(async {
-            browser.goto(&format!("{}/login", app.base)).await;
-            browser.fill("#username", "alice").await;
-            browser.fill("#password", TEST_PASSWORD).await;
-            browser.click("main form button[type=submit]").await;
-            browser.wait_for_text(".account-nav", "alice").await;
+            browser.sign_in(&app.base, "alice", TEST_PASSWORD).await;
 
             // Remove bob's comment with a reason, from the post's page.
             browser.goto(&format!("{}/post/{bob_post}", app.base)).await;

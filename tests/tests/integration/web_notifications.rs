@@ -2,6 +2,7 @@
 //! someone replies to you, the bell shows 1, the page lists it, opening it lands on the reply in
 //! its thread and the bell is gone.
 
+use crate::federation_network::{create_community, new_post};
 use crate::web_pages::Visitor;
 use hearth_tests::app::{TEST_PASSWORD, TestApp};
 use hearth_tests::browser::Browser;
@@ -13,21 +14,8 @@ async fn a_reply_rings_the_bell_and_opening_it_lands_on_the_comment() {
     let app = TestApp::spawn(&[]).await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
-    let (status, _) = app
-        .post_json(
-            "/api/v1/communities",
-            alice.auth(),
-            json!({"name": "cats", "title": "Cats"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (_, post) = app
-        .post_json(
-            "/api/v1/posts",
-            alice.auth(),
-            json!({"community": "cats", "title": "Naps"}),
-        )
-        .await;
+    create_community(&app, &alice, "cats", json!({"title": "Cats"})).await;
+    let post = new_post(&app, &alice, "cats", "Naps").await;
     let post = post["id"].as_i64().unwrap();
     let (_, mine) = app
         .post_json(
@@ -40,11 +28,7 @@ async fn a_reply_rings_the_bell_and_opening_it_lands_on_the_comment() {
     let browser = Browser::start("notifications_journey", false).await;
     browser
         .run(async {
-            browser.goto(&format!("{}/login", app.base)).await;
-            browser.fill("#username", "alice").await;
-            browser.fill("#password", TEST_PASSWORD).await;
-            browser.click("main form button[type=submit]").await;
-            browser.wait_for_text(".account-nav", "alice").await;
+            browser.sign_in(&app.base, "alice", TEST_PASSWORD).await;
             assert!(!browser.exists(".bell-count").await, "nothing unread yet");
 
             let (status, reply) = app

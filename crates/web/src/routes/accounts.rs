@@ -1,8 +1,9 @@
 //! Signing up, signing in and signing out. A successful sign-in stores the token issued by
 //! `hearth_service::auth::login` in the session cookie; signing out revokes it.
 
-use crate::extract::{ClientIp, CsrfForm, NoFields, PageQuery, local_path, user_agent};
+use crate::extract::{ClientIp, CsrfForm, NoFields, PageQuery, user_agent};
 use crate::forms::{FormErrors, errors_with};
+use crate::page::local_path;
 use crate::page::{Layout, PageResult, render, render_status, see_other};
 use crate::session::Session;
 use askama::Template;

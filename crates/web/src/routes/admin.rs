@@ -5,11 +5,11 @@
 //! `require_admin` first, so others get the 403 page and anonymous visitors the sign-in page.
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
-use crate::forms::{Fields, FormErrors};
+use crate::forms::{Fields, FormErrors, by_fields, redirect_or_show_again};
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::routes::front::link;
 use crate::session::Session;
-use crate::views::{self, TimeView};
+use crate::views::{self, TimeView, handle};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -23,6 +23,7 @@ use hearth_service::site::{self, SiteUpdate};
 use hearth_service::{ServiceContext, admin, applications, communities, policy, reports, users};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use std::future::ready;
 
 /// The admin routes, and the password reset page.
 pub fn router() -> Router<ServiceContext> {
@@ -40,11 +41,11 @@ pub fn router() -> Router<ServiceContext> {
         )
         .route(
             "/admin/purge/community/{name}",
-            get(purge_community_confirm).post(purge_community),
+            get(purge_community_confirm).post(purge::<true>),
         )
         .route(
             "/admin/purge/user/{user}",
-            get(purge_user_confirm).post(purge_user),
+            get(purge_user_confirm).post(purge::<false>),
         )
         .route("/admin/people", get(people_page))
         .route("/admin/people/{name}/{action}", post(person_action))
@@ -85,14 +86,6 @@ fn duration(secs: f64) -> String {
         60..3_600 => format!("{} min", secs / 60),
         3_600..86_400 => format!("{} h {} min", secs / 3_600, secs % 3_600 / 60),
         _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3_600),
-    }
-}
-
-/// `name` for local people, `name@host` for remote ones: how forms and paths name them.
-fn handle(name: &str, local: bool, ap_id: &str) -> String {
-    match (local, views::authority(ap_id)) {
-        (false, Some(host)) => format!("{name}@{host}"),
-        _ => name.to_owned(),
     }
 }
 
@@ -217,17 +210,20 @@ async fn remove_community(
     CsrfForm(form): CsrfForm<RemoveCommunityInput>,
 ) -> PageResult {
     let viewer = require_admin(&user)?;
-    match admin::remove_community(&ctx, viewer, &name, form.reason.as_deref()).await {
-        Ok(_) => Ok(see_other("/admin")),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &[("reason", "Reason")])?;
+    let result = admin::remove_community(&ctx, viewer, &name, form.reason.as_deref()).await;
+    redirect_or_show_again(
+        result,
+        "/admin",
+        by_fields(REASON_FIELDS),
+        |status, errors| {
             let form = RemoveCommunityInput {
                 name: Some(name),
                 reason: form.reason,
             };
-            overview_render(&ctx, &user, status, form, errors).await
-        }
-    }
+            overview_render(&ctx, &user, status, form, errors)
+        },
+    )
+    .await
 }
 
 async fn restore_community(
@@ -341,22 +337,25 @@ async fn site_save(
         .await
     }
     .await;
-    match result {
-        Ok(_) => Ok(see_other("/admin/site?saved=1")),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, SITE_FIELDS)?;
-            render_status(
-                status,
-                &SitePage {
-                    layout: layout(&user, "Site settings"),
-                    form,
-                    modes: &REGISTRATION_MODES,
-                    errors,
-                    saved: false,
-                },
-            )
-        }
-    }
+    let show_again = |status, errors| {
+        ready(render_status(
+            status,
+            &SitePage {
+                layout: layout(&user, "Site settings"),
+                form,
+                modes: &REGISTRATION_MODES,
+                errors,
+                saved: false,
+            },
+        ))
+    };
+    redirect_or_show_again(
+        result,
+        "/admin/site?saved=1",
+        by_fields(SITE_FIELDS),
+        show_again,
+    )
+    .await
 }
 
 // --- Registration applications ----------------------------------------------------------------
@@ -433,14 +432,12 @@ async fn approve(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let viewer = require_admin(&user)?;
-    match applications::approve(&ctx, viewer, id).await {
-        Ok(()) => Ok(see_other("/admin/applications")),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &[])?;
-            applications_render(&ctx, &user, status, errors).await
-        }
-    }
+    let result = applications::approve(&ctx, viewer, id).await;
+    after_application_decision(&ctx, &user, result, &[]).await
 }
+
+/// The one field of the remove-a-community and deny forms.
+const REASON_FIELDS: &Fields = &[("reason", "Reason")];
 
 #[derive(Debug, Deserialize)]
 struct ReasonInput {
@@ -454,13 +451,24 @@ async fn deny(
     CsrfForm(form): CsrfForm<ReasonInput>,
 ) -> PageResult {
     let viewer = require_admin(&user)?;
-    match applications::deny(&ctx, viewer, id, form.reason.as_deref()).await {
-        Ok(()) => Ok(see_other("/admin/applications")),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &[("reason", "Reason")])?;
-            applications_render(&ctx, &user, status, errors).await
-        }
-    }
+    let result = applications::deny(&ctx, viewer, id, form.reason.as_deref()).await;
+    after_application_decision(&ctx, &user, result, REASON_FIELDS).await
+}
+
+/// Back to the applications after an approval or denial, or the page again with the error.
+async fn after_application_decision(
+    ctx: &ServiceContext,
+    user: &SignedIn,
+    result: hearth_core::Result<()>,
+    fields: &Fields,
+) -> PageResult {
+    redirect_or_show_again(
+        result,
+        "/admin/applications",
+        by_fields(fields),
+        |status, errors| applications_render(ctx, user, status, errors),
+    )
+    .await
 }
 
 // --- Site bans --------------------------------------------------------------------------------
@@ -599,17 +607,17 @@ async fn ban(
         .await
     }
     .await;
-    match result {
-        Ok(()) => Ok(see_other("/admin/bans")),
-        Err(error) => {
-            let (status, errors) = if error.kind.status() == StatusCode::NOT_FOUND {
-                crate::forms::attach_to_field(error, "not_found", "user")
-            } else {
-                FormErrors::from_error(error, BAN_FIELDS)?
-            };
-            bans_render(&ctx, &user, status, form, errors).await
+    let sort = |error: Error| {
+        if error.kind.status() == StatusCode::NOT_FOUND {
+            Ok(crate::forms::attach_to_field(error, "not_found", "user"))
+        } else {
+            FormErrors::from_error(error, BAN_FIELDS)
         }
-    }
+    };
+    redirect_or_show_again(result, "/admin/bans", sort, |status, errors| {
+        bans_render(&ctx, &user, status, form, errors)
+    })
+    .await
 }
 
 async fn lift_ban(
@@ -787,13 +795,12 @@ async fn federation_save(
         allowed: lines(&form.allowed),
         subscriptions: lines(&form.subscriptions),
     };
-    match policy::set(&ctx, viewer, settings).await {
-        Ok(()) => Ok(see_other("/admin/federation?saved=1")),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, POLICY_FIELDS)?;
-            federation_render(&ctx, &user, status, Some((form, errors)), false).await
-        }
-    }
+    let result = policy::set(&ctx, viewer, settings).await;
+    let done = "/admin/federation?saved=1";
+    redirect_or_show_again(result, done, by_fields(POLICY_FIELDS), |status, errors| {
+        federation_render(&ctx, &user, status, Some((form, errors)), false)
+    })
+    .await
 }
 
 // --- Purging remote communities and people ----------------------------------------------------
@@ -808,6 +815,24 @@ struct PurgePage {
     label: String,
     what_goes: Vec<String>,
     action: String,
+}
+
+/// The confirmation page before purging the `kind` ("community" or "user") `handle`.
+fn purge_page(
+    user: &SignedIn,
+    kind: &'static str,
+    handle: String,
+    label: String,
+    what_goes: Vec<String>,
+) -> PageResult {
+    render(&PurgePage {
+        layout: layout(user, format!("Purge {handle}")),
+        kind,
+        label,
+        what_goes,
+        action: format!("/admin/purge/{kind}/{handle}"),
+        handle,
+    })
 }
 
 fn local_community_refused() -> Error {
@@ -835,35 +860,20 @@ async fn purge_community_confirm(
         return Err(WebError(local_community_refused()));
     }
     let handle = handle(&community.name, false, &community.ap_id);
-    render(&PurgePage {
-        layout: layout(&user, format!("Purge {handle}")),
-        kind: "community",
-        label: community.title.clone(),
-        what_goes: vec![
-            format!(
-                "The community {handle} and its {} posts stored here, with their comments and votes.",
-                community.posts()
-            ),
-            format!(
-                "Its {} memberships, including those of people of this instance.",
-                community.members()
-            ),
-            "Nothing is sent to its server; if someone here looks it up again, it comes back empty.".to_owned(),
-        ],
-        action: format!("/admin/purge/community/{handle}"),
-        handle,
-    })
-}
-
-async fn purge_community(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(name): PagePath<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> PageResult {
-    let viewer = require_admin(&user)?;
-    admin::purge_community(&ctx, viewer, &name).await?;
-    Ok(see_other("/admin"))
+    let label = community.title.clone();
+    let what_goes = vec![
+        format!(
+            "The community {handle} and its {} posts stored here, with their comments and votes.",
+            community.posts()
+        ),
+        format!(
+            "Its {} memberships, including those of people of this instance.",
+            community.members()
+        ),
+        "Nothing is sent to its server; if someone here looks it up again, it comes back empty."
+            .to_owned(),
+    ];
+    purge_page(&user, "community", handle, label, what_goes)
 }
 
 async fn purge_user_confirm(
@@ -877,31 +887,32 @@ async fn purge_user_confirm(
         return Err(WebError(local_user_refused()));
     }
     let handle = handle(&person.name, false, &person.ap_id);
-    render(&PurgePage {
-        layout: layout(&user, format!("Purge {handle}")),
-        kind: "user",
-        label: person
-            .display_name
-            .clone()
-            .unwrap_or_else(|| person.name.clone()),
-        what_goes: vec![
-            format!("The person {handle} as stored here."),
-            "Everything they wrote here: their posts, comments and votes.".to_owned(),
-            "Their memberships and moderator roles on this instance.".to_owned(),
-        ],
-        action: format!("/admin/purge/user/{handle}"),
-        handle,
-    })
+    let label = person
+        .display_name
+        .clone()
+        .unwrap_or_else(|| person.name.clone());
+    let what_goes = vec![
+        format!("The person {handle} as stored here."),
+        "Everything they wrote here: their posts, comments and votes.".to_owned(),
+        "Their memberships and moderator roles on this instance.".to_owned(),
+    ];
+    purge_page(&user, "user", handle, label, what_goes)
 }
 
-async fn purge_user(
+/// Purges the remote community (`COMMUNITY`) or person the path names, then back to the
+/// overview.
+async fn purge<const COMMUNITY: bool>(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
-    PagePath(target): PagePath<String>,
+    PagePath(name): PagePath<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let viewer = require_admin(&user)?;
-    admin::purge_person(&ctx, viewer, &target).await?;
+    if COMMUNITY {
+        admin::purge_community(&ctx, viewer, &name).await?;
+    } else {
+        admin::purge_person(&ctx, viewer, &name).await?;
+    }
     Ok(see_other("/admin"))
 }
 
@@ -1038,21 +1049,16 @@ async fn person_action(
         }
         _ => return Err(WebError::not_found("There is nothing at this address.")),
     };
-    match result {
-        Ok(()) => Ok(see_other(&link(
-            "/admin/people",
-            &[("q", &name), ("done", &action)],
-        ))),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &[])?;
-            let query = PeopleQuery {
-                q: Some(name),
-                after: None,
-                done: None,
-            };
-            people_render(&ctx, &user, status, query, errors).await
-        }
-    }
+    let done = link("/admin/people", &[("q", &name), ("done", &action)]);
+    redirect_or_show_again(result, &done, by_fields(&[]), |status, errors| {
+        let query = PeopleQuery {
+            q: Some(name),
+            after: None,
+            done: None,
+        };
+        people_render(&ctx, &user, status, query, errors)
+    })
+    .await
 }
 
 // --- Password reset (the person's side) -------------------------------------------------------

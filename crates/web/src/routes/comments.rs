@@ -6,8 +6,8 @@ use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::routes::posts::{
-    ReasonFormPage, ReasonInput, THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput,
-    after_reason_form, back_to, comment_removal_reasons, comment_sort_choices, mod_powers,
+    ReasonInput, THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, after_reason_form, back_to,
+    comment_removal_reasons, comment_sort_choices, mod_powers, removal_form,
 };
 use crate::session::Session;
 use crate::views::{self, Choice, CommentView, ModPowers, PostView, ThreadItem};
@@ -31,58 +31,28 @@ pub fn router() -> Router<ServiceContext> {
         .route("/comment/{id}/edit", get(edit_form).post(edit))
         .route("/comment/{id}/delete", post(delete))
         .route("/comment/{id}/vote", post(vote))
-        .route("/comment/{id}/remove", post(remove))
-        .route("/comment/{id}/restore", post(restore))
+        .route("/comment/{id}/remove", post(remove_or_restore::<true>))
+        .route("/comment/{id}/restore", post(remove_or_restore::<false>))
 }
 
-async fn remove_or_restore(
-    ctx: ServiceContext,
+/// Removes the comment (`REMOVED`) or restores it.
+async fn remove_or_restore<const REMOVED: bool>(
+    State(ctx): State<ServiceContext>,
     user: SignedIn,
-    id: i64,
+    PagePath(id): PagePath<i64>,
     headers: HeaderMap,
-    form: ReasonInput,
-    removed: bool,
+    CsrfForm(form): CsrfForm<ReasonInput>,
 ) -> PageResult {
     let result =
-        moderation::remove_comment(&ctx, &user.viewer, id, removed, Some(&form.reason)).await;
-    let (verb, button) = if removed {
-        ("remove", "Remove")
-    } else {
-        ("restore", "Restore")
-    };
-    let heading = format!("{button} the comment");
-    let page = ReasonFormPage {
-        layout: Layout::new(&user.session, heading.clone(), ""),
-        heading,
-        action: format!("/comment/{id}/{verb}"),
-        cancel: format!("/comment/{id}"),
-        button,
-        field: "reason",
-        label: "Reason",
-        reason: form.reason,
-        errors: FormErrors::none(),
-    };
+        moderation::remove_comment(&ctx, &user.viewer, id, REMOVED, Some(&form.reason)).await;
+    let page = removal_form(
+        &user,
+        "the comment",
+        &format!("/comment/{id}"),
+        REMOVED,
+        form.reason,
+    );
     after_reason_form(result, &headers, page)
-}
-
-async fn remove(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ReasonInput>,
-) -> PageResult {
-    remove_or_restore(ctx, user, id, headers, form, true).await
-}
-
-async fn restore(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ReasonInput>,
-) -> PageResult {
-    remove_or_restore(ctx, user, id, headers, form, false).await
 }
 
 const FIELDS: &crate::forms::Fields = &[("body", "Your comment")];

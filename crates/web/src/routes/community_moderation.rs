@@ -3,7 +3,7 @@
 //! join requests (approve, deny), and its bans (list, ban with a reason and expiry, lift).
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
-use crate::forms::{FormErrors, attach_to_field};
+use crate::forms::{FormErrors, attach_to_field, redirect_or_show_again};
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
 use crate::views::{self, ActorView, TimeView};
 use askama::Template;
@@ -19,6 +19,7 @@ use hearth_service::ServiceContext;
 use hearth_service::moderation::{self, BanForm};
 use hearth_service::{communities, membership, moderators};
 use serde::Deserialize;
+use std::future::ready;
 
 /// The community moderation routes.
 pub fn router() -> Router<ServiceContext> {
@@ -166,13 +167,11 @@ async fn add_moderator(
     } else {
         moderators::add(&ctx, &user.viewer, &name, &typed).await
     };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/c/{name}/moderators"))),
-        Err(error) => {
-            let (status, errors) = person_errors(error)?;
-            show_moderators(&ctx, &user, &name, status, typed, errors).await
-        }
-    }
+    let done = format!("/c/{name}/moderators");
+    redirect_or_show_again(result, &done, person_errors, |status, errors| {
+        show_moderators(&ctx, &user, &name, status, typed, errors)
+    })
+    .await
 }
 
 /// Errors about the person a form names go next to its `user` field: an unknown person, one who
@@ -461,29 +460,27 @@ async fn ban(
             .await
         }
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/c/{name}/bans"))),
-        Err(error) => {
-            let (status, errors) = match error.kind.code() {
-                code @ ("not_found" | "is_moderator") => attach_to_field(error, code, "user"),
-                _ => FormErrors::from_error(error, BAN_FIELDS)?,
-            };
-            let tabs = ModTabs::new(&row, "bans");
-            render_status(
-                status,
-                &BanFormPage {
-                    layout: Layout::new(
-                        &user.session,
-                        format!("Ban from {}", tabs.community.label),
-                        "communities",
-                    ),
-                    tabs,
-                    form,
-                    errors,
-                },
-            )
-        }
-    }
+    let sort = |error: Error| match error.kind.code() {
+        code @ ("not_found" | "is_moderator") => Ok(attach_to_field(error, code, "user")),
+        _ => FormErrors::from_error(error, BAN_FIELDS),
+    };
+    let show_again = |status, errors| {
+        let tabs = ModTabs::new(&row, "bans");
+        ready(render_status(
+            status,
+            &BanFormPage {
+                layout: Layout::new(
+                    &user.session,
+                    format!("Ban from {}", tabs.community.label),
+                    "communities",
+                ),
+                tabs,
+                form,
+                errors,
+            },
+        ))
+    };
+    redirect_or_show_again(result, &format!("/c/{name}/bans"), sort, show_again).await
 }
 
 async fn lift(

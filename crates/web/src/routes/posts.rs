@@ -1,8 +1,9 @@
 //! Posts: a post's page with its comment thread, writing, editing and deleting posts, and voting
 //! on them (the vote widget and the way back after a vote serve comments too).
 
-use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn, same_site_referer};
+use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::{FormErrors, errors_with};
+use crate::page::same_site_referer;
 use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
 use crate::session::Session;
 use crate::views::{self, Choice, CommunityView, ModPowers, PostView, ThreadItem, VoteView};
@@ -30,12 +31,12 @@ pub fn router() -> Router<ServiceContext> {
         .route("/post/{id}/edit", get(edit_form).post(edit))
         .route("/post/{id}/delete", post(delete))
         .route("/post/{id}/vote", post(vote))
-        .route("/post/{id}/remove", post(remove))
-        .route("/post/{id}/restore", post(restore))
-        .route("/post/{id}/lock", post(lock))
-        .route("/post/{id}/unlock", post(unlock))
-        .route("/post/{id}/pin", post(pin))
-        .route("/post/{id}/unpin", post(unpin))
+        .route("/post/{id}/remove", post(remove_or_restore::<true>))
+        .route("/post/{id}/restore", post(remove_or_restore::<false>))
+        .route("/post/{id}/lock", post(lock::<true>))
+        .route("/post/{id}/unlock", post(lock::<false>))
+        .route("/post/{id}/pin", post(pin::<true>))
+        .route("/post/{id}/unpin", post(pin::<false>))
 }
 
 /// What the visitor may do as a moderator to the content of `post`'s community.
@@ -162,96 +163,106 @@ pub fn after_reason_form<T>(
     }
 }
 
-async fn remove_or_restore(
-    ctx: ServiceContext,
-    user: SignedIn,
-    id: i64,
-    headers: HeaderMap,
-    form: ReasonInput,
+impl ReasonFormPage {
+    /// The form to `button` ("Remove", "Resolve" …) `what` ("the post"), posting to `action`,
+    /// with "Cancel" going to `cancel` and `reason` typed in the `reason` field (see
+    /// `with_field` for another one).
+    pub fn new(
+        user: &SignedIn,
+        button: &'static str,
+        what: &str,
+        action: String,
+        cancel: String,
+        reason: String,
+    ) -> Self {
+        let heading = format!("{button} {what}");
+        Self {
+            layout: Layout::new(&user.session, heading.clone(), ""),
+            heading,
+            action,
+            cancel,
+            button,
+            field: "reason",
+            label: "Reason",
+            reason,
+            errors: FormErrors::none(),
+        }
+    }
+
+    /// The same form with the typed text in `field`, called `label`.
+    pub fn with_field(self, field: &'static str, label: &'static str) -> Self {
+        Self {
+            field,
+            label,
+            ..self
+        }
+    }
+}
+
+/// The remove (or, when `removed` is false, restore) form of the post or comment at `path`
+/// (`/post/1`), `what` being "the post" or "the comment".
+pub fn removal_form(
+    user: &SignedIn,
+    what: &str,
+    path: &str,
     removed: bool,
-) -> PageResult {
-    let result = moderation::remove_post(&ctx, &user.viewer, id, removed, Some(&form.reason)).await;
+    reason: String,
+) -> ReasonFormPage {
     let (verb, button) = if removed {
         ("remove", "Remove")
     } else {
         ("restore", "Restore")
     };
-    let heading = format!("{button} the post");
-    let page = ReasonFormPage {
-        layout: Layout::new(&user.session, heading.clone(), ""),
-        heading,
-        action: format!("/post/{id}/{verb}"),
-        cancel: format!("/post/{id}"),
+    ReasonFormPage::new(
+        user,
         button,
-        field: "reason",
-        label: "Reason",
-        reason: form.reason,
-        errors: FormErrors::none(),
-    };
+        what,
+        format!("{path}/{verb}"),
+        path.to_owned(),
+        reason,
+    )
+}
+
+/// Removes the post (`REMOVED`) or restores it.
+async fn remove_or_restore<const REMOVED: bool>(
+    State(ctx): State<ServiceContext>,
+    user: SignedIn,
+    PagePath(id): PagePath<i64>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReasonInput>,
+) -> PageResult {
+    let result = moderation::remove_post(&ctx, &user.viewer, id, REMOVED, Some(&form.reason)).await;
+    let page = removal_form(
+        &user,
+        "the post",
+        &format!("/post/{id}"),
+        REMOVED,
+        form.reason,
+    );
     after_reason_form(result, &headers, page)
 }
 
-async fn remove(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ReasonInput>,
-) -> PageResult {
-    remove_or_restore(ctx, user, id, headers, form, true).await
-}
-
-async fn restore(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ReasonInput>,
-) -> PageResult {
-    remove_or_restore(ctx, user, id, headers, form, false).await
-}
-
-async fn lock(
+/// Locks the post (`LOCKED`) or unlocks it.
+async fn lock<const LOCKED: bool>(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(id): PagePath<i64>,
     headers: HeaderMap,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
-    moderation::lock_post(&ctx, &user.viewer, id, true).await?;
+    moderation::lock_post(&ctx, &user.viewer, id, LOCKED).await?;
     Ok(back(&headers, &format!("/post/{id}")))
 }
 
-async fn unlock(
+/// Pins the post (`PINNED`) or unpins it.
+async fn pin<const PINNED: bool>(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(id): PagePath<i64>,
     headers: HeaderMap,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
-    moderation::lock_post(&ctx, &user.viewer, id, false).await?;
-    Ok(back(&headers, &format!("/post/{id}")))
-}
-
-async fn pin(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> PageResult {
-    moderation::pin_post(&ctx, &user.viewer, id, true).await?;
-    Ok(back(&headers, &format!("/post/{id}")))
-}
-
-async fn unpin(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> PageResult {
-    moderation::pin_post(&ctx, &user.viewer, id, false).await?;
+    moderation::pin_post(&ctx, &user.viewer, id, PINNED).await?;
     Ok(back(&headers, &format!("/post/{id}")))
 }
 

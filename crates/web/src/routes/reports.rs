@@ -29,8 +29,8 @@ pub fn router() -> Router<ServiceContext> {
             get(comment_form).post(report_comment),
         )
         .route("/reports", get(queue))
-        .route("/reports/{id}/resolve", post(resolve))
-        .route("/reports/{id}/dismiss", post(dismiss))
+        .route("/reports/{id}/resolve", post(decide::<true>))
+        .route("/reports/{id}/dismiss", post(decide::<false>))
 }
 
 /// What the report form sends.
@@ -364,51 +364,28 @@ struct DecisionInput {
     note: String,
 }
 
-async fn decide(
-    ctx: ServiceContext,
+/// Resolves the report (`RESOLVED`) or dismisses it.
+async fn decide<const RESOLVED: bool>(
+    State(ctx): State<ServiceContext>,
     user: SignedIn,
-    id: i64,
+    PagePath(id): PagePath<i64>,
     headers: HeaderMap,
-    form: DecisionInput,
-    resolved: bool,
+    CsrfForm(form): CsrfForm<DecisionInput>,
 ) -> PageResult {
-    let result = reports::decide(&ctx, &user.viewer, id, resolved, Some(&form.note)).await;
-    let (verb, button) = if resolved {
+    let result = reports::decide(&ctx, &user.viewer, id, RESOLVED, Some(&form.note)).await;
+    let (verb, button) = if RESOLVED {
         ("resolve", "Resolve")
     } else {
         ("dismiss", "Dismiss")
     };
-    let heading = format!("{button} the report");
-    let page = ReasonFormPage {
-        layout: Layout::new(&user.session, heading.clone(), ""),
-        heading,
-        action: format!("/reports/{id}/{verb}"),
-        cancel: "/reports".to_owned(),
+    let page = ReasonFormPage::new(
+        &user,
         button,
-        field: "note",
-        label: "Note",
-        reason: form.note,
-        errors: FormErrors::none(),
-    };
+        "the report",
+        format!("/reports/{id}/{verb}"),
+        "/reports".to_owned(),
+        form.note,
+    )
+    .with_field("note", "Note");
     after_reason_form(result, &headers, page)
-}
-
-async fn resolve(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<DecisionInput>,
-) -> PageResult {
-    decide(ctx, user, id, headers, form, true).await
-}
-
-async fn dismiss(
-    State(ctx): State<ServiceContext>,
-    user: SignedIn,
-    PagePath(id): PagePath<i64>,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<DecisionInput>,
-) -> PageResult {
-    decide(ctx, user, id, headers, form, false).await
 }

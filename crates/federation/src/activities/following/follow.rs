@@ -98,6 +98,10 @@ impl Received for Follow {
             // Following people is not supported; nothing to do.
             return Ok(None);
         };
+        // A community an admin removed takes no new members, from here or elsewhere.
+        hearth_service::content::refuse_removed(cx.data, community.id)
+            .await
+            .map_err(InboxError::Refused)?;
         let follower = ingest::person(&self.actor, cx.data).await?;
         // Once per server: what it runs decides what it is sent.
         if let Err(e) = crate::nodeinfo::ensure_known(cx.data, &self.actor).await {
