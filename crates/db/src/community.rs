@@ -102,6 +102,8 @@ pub struct CommunityRow {
     /// A remote community's posts as its own server counts them (its outbox's `totalItems`),
     /// when known.
     pub home_post_count: Option<i32>,
+    /// An admin removed this (local) community: it takes nothing new until restored.
+    pub removed: bool,
 }
 
 impl CommunityRow {
@@ -154,6 +156,7 @@ struct StoredCommunity {
     last_refreshed_at: DateTime<Utc>,
     home_member_count: Option<i32>,
     home_post_count: Option<i32>,
+    removed: bool,
 }
 
 impl TryFrom<StoredCommunity> for CommunityRow {
@@ -189,6 +192,7 @@ impl TryFrom<StoredCommunity> for CommunityRow {
             last_refreshed_at: c.last_refreshed_at,
             home_member_count: c.home_member_count,
             home_post_count: c.home_post_count,
+            removed: c.removed,
         })
     }
 }
@@ -252,7 +256,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -263,7 +267,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where id = $1", id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where id = $1", id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -304,7 +308,7 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
@@ -322,7 +326,7 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
@@ -341,7 +345,7 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
@@ -408,7 +412,7 @@ pub async fn update(
             rules_html = coalesce($9, rules_html),
             updated_at = now()
          where id = $1
-         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed",
         id,
         patch.title,
         patch.description.map(|d| d.0),
@@ -482,7 +486,7 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where ap_id = $1", ap_id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where ap_id = $1", ap_id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -497,7 +501,7 @@ pub async fn find_remote(
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count from community where not local and lower(name) = lower($1) and host = $2",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
@@ -568,7 +572,7 @@ pub async fn upsert_remote(
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
             followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
          where not community.local
-         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed",
         c.ap_id,
         c.name,
         c.title,

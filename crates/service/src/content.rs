@@ -15,7 +15,7 @@ pub(crate) async fn may_write(
     community: &CommunityRow,
     mods_only: bool,
 ) -> Result<()> {
-    refuse_removed(ctx, community.id).await?;
+    refuse_removed(ctx, community).await?;
     let moderator = is_moderator(ctx, viewer, community).await?;
     if !moderator
         && hearth_db::moderation::is_banned(&ctx.pool, community.id, viewer.person_id).await?
@@ -43,9 +43,13 @@ pub(crate) async fn may_write(
     Ok(())
 }
 
-/// Refuses anything new in a community an admin removed (until it is restored).
-pub async fn refuse_removed(ctx: &ServiceContext, community_id: i64) -> Result<()> {
-    match hearth_db::community_removal::reason(&ctx.pool, community_id).await? {
+/// Refuses anything new in a community an admin removed (until it is restored). The row says
+/// whether it is; only then is the reason read, so the writing paths pay no query for it.
+pub async fn refuse_removed(ctx: &ServiceContext, community: &CommunityRow) -> Result<()> {
+    if !community.removed {
+        return Ok(());
+    }
+    match hearth_db::community_removal::reason(&ctx.pool, community.id).await? {
         Some(reason) => Err(Error::forbidden(
             "community_removed",
             if reason.is_empty() {

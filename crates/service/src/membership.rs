@@ -27,7 +27,7 @@ pub async fn join(
     reference: &str,
 ) -> Result<MembershipChange> {
     let community = find(ctx, reference).await?;
-    crate::content::refuse_removed(ctx, community.id).await?;
+    crate::content::refuse_removed(ctx, &community).await?;
     // A remote community decides: the membership waits for its Accept.
     let state = if community.visibility == Visibility::Approval || !community.local {
         MemberState::Pending

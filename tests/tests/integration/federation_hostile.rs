@@ -1430,3 +1430,73 @@ async fn a_server_cannot_update_or_delete_another_servers_person() {
     .await;
     assert_eq!(deleted, Some(0), "nobody is deleted");
 }
+
+/// A Note sent straight to us because it mentions one of our people is read again from its own
+/// server: a hostile server cannot make us store someone else's comment by naming our user
+/// (forged author, or an id on another server), and its own mentioning comment, sent again and
+/// again, is stored once and notifies once.
+#[tokio::test]
+async fn a_mention_cannot_smuggle_in_another_servers_comment_or_notify_twice() {
+    let a = TestApp::spawn(&[]).await;
+    let b = TestApp::spawn(&[]).await;
+    let evil = Evil::start().await;
+    let alice = a.user("alice").await;
+    b.user("bob").await;
+    let alice_id = format!("http://{}/u/alice", host(&a));
+    let bob_id = format!("http://{}/u/bob", host(&b));
+    let mallory = evil.person("mallory").await;
+    let club = evil.group("club").await;
+    let stall = evil.url("/post/stall");
+    evil.serve_object(page(&stall, &mallory, &club, "Stall", "Fresh fish"));
+    let mention = json!([{"type": "Mention", "href": alice_id, "name": "@alice"}]);
+    let create = |object: &Value| {
+        json!({"id": evil.activity_id("Create"), "type": "Create", "actor": mallory,
+               "to": [PUBLIC], "cc": [club, alice_id], "object": object})
+    };
+    let notified = || async {
+        let (_, list) = a.get_json("/api/v1/notifications", alice.auth()).await;
+        list["items"].as_array().unwrap().len()
+    };
+
+    // Someone else's words: bob's name as author, or an id on bob's server.
+    let mut forged = note(&evil.url("/comment/1"), &bob_id, &stall, &club, "@alice hi");
+    forged["tag"] = mention.clone();
+    let (status, body) = evil.send(&a, "/u/mallory", create(&forged)).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    let mut elsewhere = note(
+        &format!("http://{}/comment/77", host(&b)),
+        &mallory,
+        &stall,
+        &club,
+        "@alice hi",
+    );
+    elsewhere["tag"] = mention.clone();
+    let (status, body) = evil.send(&a, "/u/mallory", create(&elsewhere)).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert_eq!(notified().await, 0);
+    assert_eq!(
+        comment_row(&a, elsewhere["id"].as_str().unwrap()).await,
+        None
+    );
+
+    // Its own comment, in its own group, naming alice: read from Evil, stored, one notification,
+    // however often it is sent.
+    let mut own = note(
+        &evil.url("/comment/2"),
+        &mallory,
+        &stall,
+        &club,
+        "@alice look",
+    );
+    own["tag"] = mention;
+    evil.serve_object(own.clone());
+    for _ in 0..5 {
+        let (status, body) = evil.send(&a, "/u/mallory", create(&own)).await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    assert!(comment_row(&a, own["id"].as_str().unwrap()).await.is_some());
+    assert_eq!(notified().await, 1);
+    for app in [a, b] {
+        app.stop().await;
+    }
+}

@@ -153,6 +153,7 @@ async fn show(
 ) -> PageResult {
     let found = communities::find(&ctx, &name).await?;
     let found_id = found.id;
+    let found_removed = found.removed;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
     let community = CommunityView::new(details, ctx.settings.hostname.as_str());
     let handle = community.actor.handle.clone();
@@ -189,7 +190,12 @@ async fn show(
     let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
     let blocked =
         hearth_service::blocks::blocks_community(&ctx, session.viewer.as_ref(), found_id).await?;
-    let removed = hearth_service::admin::community_removal_reason(&ctx, found_id).await?;
+    // The row says whether it was removed; only then is the reason read.
+    let removed = if found_removed {
+        hearth_service::admin::community_removal_reason(&ctx, found_id).await?
+    } else {
+        None
+    };
     render(&CommunityPage {
         removed,
         layout,

@@ -99,7 +99,7 @@ impl Received for Follow {
             return Ok(None);
         };
         // A community an admin removed takes no new members, from here or elsewhere.
-        hearth_service::content::refuse_removed(cx.data, community.id)
+        hearth_service::content::refuse_removed(cx.data, &community)
             .await
             .map_err(InboxError::Refused)?;
         let follower = ingest::person(&self.actor, cx.data).await?;
