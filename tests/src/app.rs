@@ -1,6 +1,7 @@
 //! Starts a real Hearth instance on port 0 with its own fresh database, as the binary would.
 
 use crate::db::{TestDatabase, fresh_database};
+use crate::s3::{S3Server, Storage};
 use hearth::Application;
 use hearth_core::Settings;
 use reqwest::StatusCode;
@@ -54,8 +55,39 @@ pub struct TestApp {
     /// The first-run setup code this start printed (only while the instance has no
     /// administrator: see `TestApp::spawn_without_admin`).
     pub setup_code: Option<String>,
+    /// What keeps its picture store alive when it was started with one of its own
+    /// (`TestApp::spawn_with_storage`): a temporary directory, or an S3 server.
+    pub media: Option<TestMedia>,
+    /// The data directory of an instance started without one of its own in `overrides` (its
+    /// pictures and spooled uploads), removed when the instance is dropped.
+    _data_dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The picture store of an instance started by `TestApp::spawn_with_storage`, removed when the
+/// instance is dropped.
+pub struct TestMedia {
+    /// Which store it is.
+    pub storage: Storage,
+    /// The instance's data directory (uploads are spooled to its `tmp/`; the fs store keeps
+    /// its files in its `media/`).
+    pub data_dir: tempfile::TempDir,
+    /// The S3 server, for `Storage::S3`.
+    pub s3: Option<S3Server>,
+}
+
+/// The ActivityPub JSON at `url` (any server's), fetched as another server fetches it.
+pub async fn activity_json(url: &str) -> Value {
+    reqwest::Client::new()
+        .get(url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("the answer is JSON")
 }
 
 /// Settings for a test instance: defaults plus `overrides` given as `HEARTH__…` variables.
@@ -112,6 +144,29 @@ impl TestApp {
         Self::spawn_on(fresh_database().await, overrides).await
     }
 
+    /// Starts an instance on a fresh database whose pictures go to a store of its own: a fresh
+    /// data directory (`Storage::Fs`), or a bucket on an S3-compatible server started for it
+    /// (`Storage::S3`), so a test sees exactly the files it made.
+    pub async fn spawn_with_storage(storage: Storage, overrides: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("a data directory");
+        let data_dir_setting = data_dir.path().to_str().expect("a UTF-8 path").to_owned();
+        let s3 = match storage {
+            Storage::Fs => None,
+            Storage::S3 => Some(S3Server::start().await),
+        };
+        let s3_settings = s3.as_ref().map(S3Server::settings).unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("HEARTH__DATA_DIR", &data_dir_setting)];
+        all.extend(s3_settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        all.extend_from_slice(overrides);
+        let mut app = Self::spawn(&all).await;
+        app.media = Some(TestMedia {
+            storage,
+            data_dir,
+            s3,
+        });
+        app
+    }
+
     /// Starts an instance on a fresh database with no administrator: every page leads to the
     /// first-run setup, whose code is in `setup_code`.
     pub async fn spawn_without_admin(overrides: &[(&str, &str)]) -> Self {
@@ -139,6 +194,16 @@ impl TestApp {
             .iter()
             .any(|(k, _)| k.starts_with("HEARTH__SETUP__ADMIN_"));
         let mut overrides = overrides.to_vec();
+        // Each instance keeps its files (pictures, spooled uploads) in a directory of its own,
+        // never in the working directory.
+        let data_dir = (!overrides.iter().any(|(k, _)| *k == "HEARTH__DATA_DIR"))
+            .then(|| tempfile::tempdir().expect("a data directory"));
+        let data_dir_setting = data_dir
+            .as_ref()
+            .map(|d| d.path().to_str().expect("a UTF-8 path").to_owned());
+        if let Some(dir) = &data_dir_setting {
+            overrides.push(("HEARTH__DATA_DIR", dir));
+        }
         if provision == Provision::SetupAdmin && !sets_admin {
             // Ignored by later starts on the same database, as in production.
             overrides.push(("HEARTH__SETUP__ADMIN_USERNAME", SETUP_ADMIN));
@@ -167,6 +232,8 @@ impl TestApp {
             settings,
             client: reqwest::Client::new(),
             setup_code,
+            media: None,
+            _data_dir: data_dir,
             stop: Some(stop),
             server: Some(server),
         }
@@ -308,6 +375,17 @@ impl TestApp {
             name: username.to_string(),
             token,
         }
+    }
+
+    /// A service context on this instance's database and settings (its picture store too), for
+    /// calling use cases directly, as the CLI does.
+    pub async fn context(&self) -> hearth_service::ServiceContext {
+        hearth_service::ServiceContext::new(self.db.pool().await, self.settings.clone())
+    }
+
+    /// This instance's picture store, as its settings choose it.
+    pub fn media_store(&self) -> hearth_media::MediaStore {
+        hearth_media::MediaStore::from_settings(&self.settings)
     }
 
     /// Signs in through the API and returns the token.

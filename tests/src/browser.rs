@@ -173,6 +173,20 @@ impl Browser {
         .await
     }
 
+    /// Starts a browser with JavaScript on, in the 1280×1000 window the README's screenshots
+    /// are taken in.
+    pub async fn start_for_screenshots(test: &str) -> Self {
+        Self::start_with(
+            test,
+            BrowserOptions {
+                javascript: true,
+                width: 1280,
+                height: 1000,
+            },
+        )
+        .await
+    }
+
     /// Starts a browser with `options`.
     pub async fn start_with(test: &str, options: BrowserOptions) -> Self {
         let driver = spawn_driver().await;

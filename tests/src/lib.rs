@@ -10,4 +10,6 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod hostile;
+pub mod pictures;
+pub mod s3;
 pub mod sink;

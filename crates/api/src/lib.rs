@@ -10,10 +10,11 @@ pub mod views;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
-    accounts, admin, comments, communities, moderation, notifications, own_account, posts, reports,
+    accounts, admin, comments, communities, media, moderation, notifications, own_account, posts, reports,
     resolve, search, users,
 };
 use std::sync::Arc;
@@ -39,6 +40,7 @@ use utoipa_axum::routes;
         (name = "posts", description = "Posts, votes on them, feeds"),
         (name = "comments", description = "Threaded comments and votes on them"),
         (name = "notifications", description = "Your replies, mentions and other news"),
+        (name = "media", description = "Picture uploads"),
         (name = "search", description = "Full-text search"),
         (name = "site", description = "The instance"),
         (name = "admin", description = "Instance administration (admins only)"),
@@ -131,6 +133,13 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(admin::approve_application))
         .routes(routes!(admin::deny_application))
         .routes(routes!(admin::get_site, admin::update_site))
+        .routes(routes!(media::mine))
+        .routes(routes!(media::delete))
+        .routes(routes!(media::usage))
+        .routes(routes!(media::purge))
+        // Uploads stream to a temporary file and stop at `media.max_upload_bytes` themselves, so
+        // the JSON requests' body limit does not apply to them.
+        .merge(OpenApiRouter::new().routes(routes!(media::upload)).layer(DefaultBodyLimit::disable()))
         .split_for_parts();
     let document = Arc::new(openapi);
     router.route(

@@ -42,6 +42,9 @@ pub struct PersonSummary {
     pub ap_id: String,
     /// The person deleted their account: show them as "[deleted]" (the display name says so).
     pub deleted: bool,
+    /// The avatar's public URL, when set (and known to the view: member and moderator lists
+    /// leave it out).
+    pub avatar_url: Option<String>,
 }
 
 /// What a deleted account is shown as.
@@ -66,6 +69,7 @@ impl From<ModeratorRow> for PersonSummary {
             ap_id: r.ap_id,
             // Moderator seats end with the account.
             deleted: false,
+            avatar_url: None,
         }
     }
 }
@@ -93,6 +97,11 @@ pub struct PersonView {
     pub created_at: DateTime<Utc>,
     /// The person deleted their account (the display name says "[deleted]").
     pub deleted: bool,
+    /// The avatar's public URL (this server's for uploads here, the home server's for people
+    /// of other servers), when set.
+    pub avatar_url: Option<String>,
+    /// The banner's public URL, when set.
+    pub banner_url: Option<String>,
 }
 
 impl From<PersonRow> for PersonView {
@@ -108,6 +117,8 @@ impl From<PersonRow> for PersonView {
             ap_id: r.ap_id,
             created_at: r.created_at,
             deleted: r.deleted,
+            avatar_url: r.avatar_url,
+            banner_url: r.banner_url,
         }
     }
 }
@@ -247,6 +258,11 @@ pub struct CommunityView {
     pub my_membership: String,
     /// Whether the signed-in viewer moderates it.
     pub am_moderator: bool,
+    /// The icon's public URL (this server's for uploads here, the home server's for
+    /// communities of other servers), when set.
+    pub icon_url: Option<String>,
+    /// The banner's public URL, when set.
+    pub banner_url: Option<String>,
 }
 
 impl From<CommunityDetails> for CommunityView {
@@ -287,6 +303,8 @@ impl From<CommunityRow> for CommunityView {
             },
             my_membership: "none".to_owned(),
             am_moderator: false,
+            icon_url: c.icon_url,
+            banner_url: c.banner_url,
         }
     }
 }
@@ -323,6 +341,7 @@ impl From<MemberRow> for MemberView {
                 ap_id: r.ap_id,
                 // Memberships end with the account.
                 deleted: false,
+                avatar_url: None,
             },
             state: r.state.as_str().to_owned(),
             created_at: r.created_at,
@@ -421,6 +440,8 @@ pub struct CommunitySummary {
     pub local: bool,
     /// The ActivityPub id.
     pub ap_id: String,
+    /// The icon's public URL, when set.
+    pub icon_url: Option<String>,
 }
 
 /// Vote counts.
@@ -479,6 +500,49 @@ pub struct PostView {
     pub comment_count: i32,
     /// The signed-in viewer's vote: 1, 0 or -1.
     pub my_vote: i16,
+    /// The thumbnail's public URL: an image post's first picture's, a link preview's picture,
+    /// or what the post's home server sent.
+    pub thumbnail_url: Option<String>,
+    /// An image post's pictures, in order, with their alt text. Filled where one post is
+    /// answered (`GET /api/v1/posts/{id}`, and writing or editing one); empty in lists.
+    pub images: Vec<ImageView>,
+    /// A link post's preview, read from the linked page once it has been fetched.
+    pub preview: Option<LinkPreviewView>,
+}
+
+/// One picture of an image post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageView {
+    /// The picture's public URL.
+    pub url: String,
+    /// What it shows, for people who cannot see it.
+    pub alt_text: Option<String>,
+}
+
+impl From<hearth_db::media::PostImage> for ImageView {
+    fn from(i: hearth_db::media::PostImage) -> Self {
+        Self {
+            url: i.url,
+            alt_text: i.alt_text,
+        }
+    }
+}
+
+/// A link post's preview: the linked page's title and description.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkPreviewView {
+    /// The page's title.
+    pub title: Option<String>,
+    /// The page's description.
+    pub description: Option<String>,
+}
+
+impl PostView {
+    /// The view with the post's pictures (see `hearth_service::posts::images`).
+    pub fn with_images(mut self, images: Vec<hearth_db::media::PostImage>) -> Self {
+        self.images = images.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 impl From<hearth_db::post::PostRow> for PostView {
@@ -514,6 +578,7 @@ impl From<hearth_db::post::PostRow> for PostView {
                 title: p.community_title,
                 local: p.community_local,
                 ap_id: p.community_ap_id,
+                icon_url: p.community_icon_url,
             },
             author: PersonSummary {
                 id: p.author_id,
@@ -522,6 +587,7 @@ impl From<hearth_db::post::PostRow> for PostView {
                 local: p.author_local,
                 ap_id: p.author_ap_id,
                 deleted: p.author_deleted,
+                avatar_url: p.author_avatar_url,
             },
             counts: VoteCounts {
                 score: p.score,
@@ -530,6 +596,13 @@ impl From<hearth_db::post::PostRow> for PostView {
             },
             comment_count: p.comment_count,
             my_vote: p.my_vote,
+            thumbnail_url: if gone { None } else { p.thumbnail_url },
+            images: Vec::new(),
+            preview: match (p.preview_title, p.preview_description) {
+                _ if gone => None,
+                (None, None) => None,
+                (title, description) => Some(LinkPreviewView { title, description }),
+            },
         }
     }
 }
@@ -597,6 +670,7 @@ impl From<hearth_db::comment::CommentRow> for CommentView {
                 local: c.author_local,
                 ap_id: c.author_ap_id,
                 deleted: c.author_deleted,
+                avatar_url: c.author_avatar_url,
             },
             counts: VoteCounts {
                 score: c.score,
@@ -618,6 +692,7 @@ impl From<PersonRow> for PersonSummary {
             local: r.local,
             ap_id: r.ap_id,
             deleted: r.deleted,
+            avatar_url: r.avatar_url,
         }
     }
 }

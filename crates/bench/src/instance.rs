@@ -48,7 +48,9 @@ pub fn settings(port: u16, overrides: &[(&str, String)]) -> anyhow::Result<Setti
         // Several instances run in one process; none is scraped.
         ("HEARTH__METRICS__BIND".into(), String::new()),
     ];
-    for action in ["REGISTER", "LOGIN", "POST", "COMMENT", "VOTE", "RESOLVE"] {
+    for action in [
+        "REGISTER", "LOGIN", "POST", "COMMENT", "VOTE", "RESOLVE", "UPLOAD",
+    ] {
         env.push((
             format!("HEARTH__RATE_LIMITS__{action}__MAX"),
             "100000000".into(),

@@ -15,6 +15,7 @@ mod instance;
 mod load;
 mod machine;
 mod measure;
+mod media;
 mod pg;
 mod pg_baseline;
 mod queue;
@@ -30,6 +31,10 @@ use cluster::BenchCluster;
 use report::Report;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// The allocator of the `hearth` binary, so the instances measured here behave as the server does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Command-line interface of the harness.
 #[derive(Debug, Parser)]
@@ -77,6 +82,8 @@ enum Command {
     Crash,
     /// Front pages, a community page and a post page of a large instance, JSON and HTML.
     Read,
+    /// 20 phone photos uploaded at once (memory); the upload pipeline against the image crate.
+    Media,
     /// Every scenario, one after another.
     All,
     /// (internal) A loopback sink process: many ports answering 202.
@@ -88,10 +95,13 @@ enum Command {
     /// (internal) A delivery worker process.
     #[command(hide = true)]
     Deliver(deliver::Args),
+    /// (internal) The peak memory of one upload's processing, in a fresh process.
+    #[command(name = "decode-peak", hide = true)]
+    DecodePeak(media::PeakArgs),
 }
 
 /// Every scenario, in the order `all` runs them.
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "crypto",
     "pg_baseline",
     "inbox",
@@ -101,6 +111,7 @@ const SCENARIOS: [&str; 9] = [
     "queue",
     "crash",
     "read",
+    "media",
 ];
 
 /// What every scenario gets: the cluster and the harness options.
@@ -114,7 +125,7 @@ pub struct Bench {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let level = match cli.command {
-        Command::Sink(_) | Command::Load(_) => "error",
+        Command::Sink(_) | Command::Load(_) | Command::DecodePeak(_) => "error",
         _ => "warn",
     };
     if let Err(e) = hearth::telemetry::init(level, std::env::var("RUST_LOG").ok()) {
@@ -144,6 +155,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sink(args) => return sink::serve(args).await,
         Command::Load(args) => return load::serve(args).await,
         Command::Deliver(args) => return deliver::serve(args).await,
+        Command::DecodePeak(args) => return media::decode_peak(args),
         Command::All => SCENARIOS.to_vec(),
         Command::Crypto => vec!["crypto"],
         Command::PgBaseline => vec!["pg_baseline"],
@@ -154,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queue => vec!["queue"],
         Command::Crash => vec!["crash"],
         Command::Read => vec!["read"],
+        Command::Media => vec!["media"],
     };
     let inbox_args = match &cli.command {
         Command::Inbox(args) => args.clone(),
@@ -188,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "queue" => queue::run(&bench).await,
             "crash" => crash::run(&bench).await,
             "read" => read::run(&bench).await,
+            "media" => media::run(&bench).await,
             other => Err(anyhow::anyhow!("unknown scenario {other}")),
         };
         match outcome {

@@ -36,6 +36,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The Prometheus metrics listener.
     pub metrics: MetricsSettings,
+    /// Pictures: where they are stored and the limits of uploads and of the remote image cache.
+    pub media: MediaSettings,
 }
 
 impl Settings {
@@ -214,6 +216,8 @@ pub struct RateLimitSettings {
     pub comment: RateLimit,
     /// Votes per account.
     pub vote: RateLimit,
+    /// Picture uploads per account.
+    pub upload: RateLimit,
     /// Lookups of other servers (`/api/v1/resolve`) per account: each may fetch several
     /// documents from elsewhere.
     pub resolve: RateLimit,
@@ -237,6 +241,83 @@ pub struct RateLimit {
     pub max: u32,
     /// The window's length in seconds.
     pub window_secs: u32,
+}
+
+/// Pictures: the store, upload limits and the cache of other servers' images.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Where files go: `fs` (a directory, `<data_dir>/media` unless `dir` is set) or `s3`.
+    pub storage: MediaStorage,
+    /// The directory of the `fs` store; empty means `<data_dir>/media`.
+    pub dir: PathBuf,
+    /// S3-compatible object storage, used when `storage = "s3"`.
+    pub s3: S3Settings,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// The most pixels (width × height) an image may have; larger ones are refused from their
+    /// header, before anything is decoded.
+    pub max_pixels: u64,
+    /// The longest side of a thumbnail, in pixels.
+    pub thumbnail_px: u32,
+    /// Images decoded at once (each takes width × height × 4 bytes while it is worked on).
+    pub max_concurrent_decodes: usize,
+    /// The longest side of a stored copy of another server's image, in pixels.
+    pub remote_max_px: u32,
+    /// The most bytes the cache of other servers' images keeps; the least recently shown go
+    /// first.
+    pub remote_cache_bytes: u64,
+    /// Full-size images of other servers: `link` (a link to their home) or `proxy` (served from
+    /// here at `remote_max_px`).
+    pub remote_full_size: RemoteFullSize,
+    /// Seconds an upload no post, profile or community uses yet is kept (time to finish the
+    /// form it was made for).
+    pub unattached_grace_secs: u64,
+    /// Seconds a fetch of another server's image or of a linked page may take.
+    pub fetch_timeout_secs: u64,
+    /// Link previews: whether a link post's page is read for its title, description and image.
+    pub link_previews: bool,
+}
+
+/// Where pictures are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStorage {
+    /// A directory on this machine.
+    Fs,
+    /// S3-compatible object storage (several Hearth processes on several machines).
+    S3,
+}
+
+/// How full-size images of other servers are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteFullSize {
+    /// Linked to where they live (the reader's browser goes there only when they click).
+    Link,
+    /// Served from this server's cache.
+    Proxy,
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// The bucket's name.
+    pub bucket: String,
+    /// The service's URL, e.g. `https://s3.eu-central-1.amazonaws.com` or a MinIO/Garage URL.
+    pub endpoint: String,
+    /// The region (`us-east-1` for most S3-compatible services).
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key; prefer `HEARTH__MEDIA__S3__SECRET_ACCESS_KEY`.
+    #[serde(deserialize_with = "empty_secret_is_none")]
+    pub secret_access_key: Option<SecretString>,
+    /// A path prefix inside the bucket, so several instances can share one.
+    pub prefix: String,
+    /// Permits an `http://` endpoint (a service on the same machine or network).
+    pub allow_http: bool,
 }
 
 /// Logging settings.
@@ -286,6 +367,7 @@ impl Settings {
                 "must be between 1 and 1000".to_owned(),
             ));
         }
+        self.media.validate()?;
         if self.http.max_body_bytes < 1024 {
             return Err(("http.max_body_bytes", "must be at least 1024".to_owned()));
         }
@@ -296,6 +378,7 @@ impl Settings {
             ("rate_limits.post", limits.post),
             ("rate_limits.comment", limits.comment),
             ("rate_limits.vote", limits.vote),
+            ("rate_limits.upload", limits.upload),
             ("rate_limits.resolve", limits.resolve),
         ] {
             if limit.max == 0 || limit.window_secs == 0 {
@@ -350,6 +433,66 @@ impl Settings {
                 "setup.admin_password",
                 "setup.admin_username and setup.admin_password must be set together".to_owned(),
             ));
+        }
+        Ok(())
+    }
+}
+
+impl MediaSettings {
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.max_upload_bytes < 1024 {
+            return Err(("media.max_upload_bytes", "must be at least 1024".to_owned()));
+        }
+        if self.max_pixels < 1 {
+            return Err(("media.max_pixels", "must be at least 1".to_owned()));
+        }
+        if !(16..=4096).contains(&self.thumbnail_px) {
+            return Err((
+                "media.thumbnail_px",
+                "must be between 16 and 4096".to_owned(),
+            ));
+        }
+        if !(16..=8192).contains(&self.remote_max_px) {
+            return Err((
+                "media.remote_max_px",
+                "must be between 16 and 8192".to_owned(),
+            ));
+        }
+        if !(1..=64).contains(&self.max_concurrent_decodes) {
+            return Err((
+                "media.max_concurrent_decodes",
+                "must be between 1 and 64".to_owned(),
+            ));
+        }
+        if !(1..=300).contains(&self.fetch_timeout_secs) {
+            return Err((
+                "media.fetch_timeout_secs",
+                "must be between 1 and 300".to_owned(),
+            ));
+        }
+        if self.storage == MediaStorage::S3 {
+            if self.s3.bucket.trim().is_empty() {
+                return Err((
+                    "media.s3.bucket",
+                    "is needed when media.storage = \"s3\"".to_owned(),
+                ));
+            }
+            let endpoint = self.s3.endpoint.trim();
+            if !(endpoint.starts_with("https://")
+                || (self.s3.allow_http && endpoint.starts_with("http://")))
+            {
+                return Err((
+                    "media.s3.endpoint",
+                    "must be an https:// URL (http:// only with media.s3.allow_http)".to_owned(),
+                ));
+            }
+            if self.s3.access_key_id.trim().is_empty() || self.s3.secret_access_key.is_none() {
+                return Err((
+                    "media.s3.access_key_id",
+                    "and media.s3.secret_access_key are needed when media.storage = \"s3\""
+                        .to_owned(),
+                ));
+            }
         }
         Ok(())
     }

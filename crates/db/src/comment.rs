@@ -260,6 +260,8 @@ pub struct CommentRow {
     pub author_deleted: bool,
     /// The viewer's vote.
     pub my_vote: i16,
+    /// The author's avatar's public URL.
+    pub author_avatar_url: Option<String>,
 }
 
 const COMMENT_COLUMNS: &str =
@@ -268,7 +270,7 @@ const COMMENT_COLUMNS: &str =
         k.child_count, k.published_at, k.edited_at,
         a.id as author_id, a.name as author_name, a.display_name as author_display_name,
         a.local as author_local, a.ap_id as author_ap_id, a.deleted as author_deleted,
-        coalesce(v.score, 0::smallint) as my_vote";
+        coalesce(v.score, 0::smallint) as my_vote, a.avatar_url as author_avatar_url";
 
 const COMMENT_FROM: &str = "join person a on a.id = k.author_id
     left join comment_vote v on v.comment_id = k.id and v.person_id = ";

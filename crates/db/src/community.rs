@@ -104,6 +104,10 @@ pub struct CommunityRow {
     pub home_post_count: Option<i32>,
     /// An admin removed this (local) community: it takes nothing new until restored.
     pub removed: bool,
+    /// The icon's public URL (ours for uploads here, the home server's for remote ones).
+    pub icon_url: Option<String>,
+    /// The banner's public URL.
+    pub banner_url: Option<String>,
 }
 
 impl CommunityRow {
@@ -157,6 +161,8 @@ struct StoredCommunity {
     home_member_count: Option<i32>,
     home_post_count: Option<i32>,
     removed: bool,
+    icon_url: Option<String>,
+    banner_url: Option<String>,
 }
 
 impl TryFrom<StoredCommunity> for CommunityRow {
@@ -193,6 +199,8 @@ impl TryFrom<StoredCommunity> for CommunityRow {
             home_member_count: c.home_member_count,
             home_post_count: c.home_post_count,
             removed: c.removed,
+            icon_url: c.icon_url,
+            banner_url: c.banner_url,
         })
     }
 }
@@ -215,6 +223,10 @@ pub struct NewCommunity<'a> {
     pub posting_restricted_to_mods: bool,
     /// Who may join.
     pub visibility: Visibility,
+    /// The icon's public URL.
+    pub icon_url: Option<&'a str>,
+    /// The banner's public URL.
+    pub banner_url: Option<&'a str>,
     /// The RSA public key (PEM).
     pub public_key: &'a str,
     /// The RSA private key (PKCS#8 PEM).
@@ -235,8 +247,9 @@ impl std::fmt::Debug for NewCommunity<'_> {
 pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         "insert into community (ap_id, local, name, title, description, description_html, nsfw,
-                                posting_restricted_to_mods, visibility, public_key, private_key)
-         values ($1, true, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+                                posting_restricted_to_mods, visibility, public_key, private_key,
+                                icon_url, banner_url)
+         values ($1, true, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
         new.ap_id,
         new.name,
         new.title,
@@ -246,7 +259,9 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
         new.posting_restricted_to_mods,
         new.visibility.as_str(),
         new.public_key,
-        new.private_key
+        new.private_key,
+        new.icon_url,
+        new.banner_url
     )
     .fetch_one(db)
     .await
@@ -256,7 +271,7 @@ pub async fn insert_local(db: impl PgExecutor<'_>, new: &NewCommunity<'_>) -> sq
 pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where local and lower(name) = lower($1)",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where local and lower(name) = lower($1)",
         name
     )
     .fetch_optional(db)
@@ -267,7 +282,7 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
 
 /// Finds a community by id.
 pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where id = $1", id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where id = $1", id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -308,7 +323,7 @@ pub async fn list(
         CommunitySort::New => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or id < $2)
@@ -326,7 +341,7 @@ pub async fn list(
         CommunitySort::Members => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (member_count, id) < ($2::bigint, $3::bigint))
@@ -345,7 +360,7 @@ pub async fn list(
         CommunitySort::Active => {
             sqlx::query_as!(
                 StoredCommunity,
-                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community
+                "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community
                  where not removed
                    and ($1::text is null or to_tsvector('simple', name || ' ' || title) @@ to_tsquery('simple', $1))
                    and ($2::bigint is null or (users_active_week, id) < ($2::bigint, $3::bigint))
@@ -391,6 +406,10 @@ pub struct CommunityPatch<'a> {
     pub posting_restricted_to_mods: Option<bool>,
     /// New visibility.
     pub visibility: Option<Visibility>,
+    /// New icon URL; `Some(None)` removes it.
+    pub icon_url: Option<Option<&'a str>>,
+    /// New banner URL; `Some(None)` removes it.
+    pub banner_url: Option<Option<&'a str>>,
 }
 
 /// Applies a partial update and returns the new row.
@@ -410,9 +429,11 @@ pub async fn update(
             visibility = coalesce($7, visibility),
             rules = coalesce($8, rules),
             rules_html = coalesce($9, rules_html),
+            icon_url = case when $10 then $11 else icon_url end,
+            banner_url = case when $12 then $13 else banner_url end,
             updated_at = now()
          where id = $1
-         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url",
         id,
         patch.title,
         patch.description.map(|d| d.0),
@@ -421,7 +442,11 @@ pub async fn update(
         patch.posting_restricted_to_mods,
         patch.visibility.map(Visibility::as_str),
         patch.rules.map(|r| r.0),
-        patch.rules.map(|r| r.1)
+        patch.rules.map(|r| r.1),
+        patch.icon_url.is_some(),
+        patch.icon_url.flatten(),
+        patch.banner_url.is_some(),
+        patch.banner_url.flatten()
     )
     .fetch_one(db)
     .await
@@ -486,7 +511,7 @@ pub async fn find_by_ap_id(
     db: impl PgExecutor<'_>,
     ap_id: &str,
 ) -> sqlx::Result<Option<CommunityRow>> {
-    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where ap_id = $1", ap_id)
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where ap_id = $1", ap_id)
         .fetch_optional(db)
         .await?
         .map(CommunityRow::try_from)
@@ -501,7 +526,7 @@ pub async fn find_remote(
 ) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as!(
         StoredCommunity,
-        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed from community where not local and lower(name) = lower($1) and host = $2",
+        "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where not local and lower(name) = lower($1) and host = $2",
         name,
         host
     )
@@ -551,6 +576,10 @@ pub struct RemoteCommunity<'a> {
     pub shared_inbox_url: Option<&'a str>,
     /// Followers collection.
     pub followers_url: Option<&'a str>,
+    /// Icon, an http(s) URL.
+    pub icon_url: Option<&'a str>,
+    /// Banner, an http(s) URL.
+    pub banner_url: Option<&'a str>,
 }
 
 /// Stores or refreshes a remote community; returns the row.
@@ -562,17 +591,18 @@ pub async fn upsert_remote(
         StoredCommunity,
         "insert into community (ap_id, local, name, title, description, description_html, nsfw,
                                 posting_restricted_to_mods, visibility, host, public_key, inbox_url,
-                                shared_inbox_url, followers_url, last_refreshed_at)
-         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+                                shared_inbox_url, followers_url, icon_url, banner_url, last_refreshed_at)
+         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
          on conflict (ap_id) do update set
             name = excluded.name, title = excluded.title, description = excluded.description,
             description_html = excluded.description_html, nsfw = excluded.nsfw,
             posting_restricted_to_mods = excluded.posting_restricted_to_mods,
             visibility = excluded.visibility, public_key = excluded.public_key,
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
-            followers_url = excluded.followers_url, last_refreshed_at = now(), updated_at = now()
+            followers_url = excluded.followers_url, icon_url = excluded.icon_url,
+            banner_url = excluded.banner_url, last_refreshed_at = now(), updated_at = now()
          where not community.local
-         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed",
+         returning id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url",
         c.ap_id,
         c.name,
         c.title,
@@ -585,7 +615,9 @@ pub async fn upsert_remote(
         c.public_key,
         c.inbox_url,
         c.shared_inbox_url,
-        c.followers_url
+        c.followers_url,
+        c.icon_url,
+        c.banner_url
     )
     .fetch_one(db)
     .await

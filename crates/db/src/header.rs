@@ -1,11 +1,11 @@
 //! What the page header shows a signed-in person, read in one round trip per page: their unread
-//! notifications (with the same block rules as the list), whether they moderate anything, and the
-//! reports waiting for them.
+//! notifications (with the same block rules as the list), whether they moderate anything, the
+//! reports waiting for them, and their avatar.
 
 use sqlx::PgExecutor;
 
 /// The numbers behind the header's bell and moderation badge.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderCounts {
     /// Unread notifications.
     pub unread_notifications: i64,
@@ -13,6 +13,8 @@ pub struct HeaderCounts {
     pub moderates: bool,
     /// Pending reports of the communities they moderate (every pending report, for admins).
     pub open_reports: i64,
+    /// Their avatar's URL, when they have one.
+    pub avatar_url: Option<String>,
 }
 
 /// The header's numbers for `person_id` (`admin`: whether they administer the instance).
@@ -35,7 +37,8 @@ pub async fn counts(
               where r.status = 'pending'
                 and ($2 or exists (select 1 from community_moderator m
                                    where m.community_id = r.community_id and m.person_id = $1)))
-                 as "open_reports!""#,
+                 as "open_reports!",
+             (select avatar_url from person where id = $1) as avatar_url"#,
         person_id,
         admin
     )
@@ -45,5 +48,6 @@ pub async fn counts(
         unread_notifications: row.unread,
         moderates: row.moderates,
         open_reports: row.open_reports,
+        avatar_url: row.avatar_url,
     })
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod federation;
 pub mod header;
 pub mod instance;
+pub mod media;
 pub mod membership;
 pub mod mention;
 pub mod migrations;

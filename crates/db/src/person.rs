@@ -162,6 +162,10 @@ pub struct PersonRow {
     pub created_at: DateTime<Utc>,
     /// The account was deleted (the row stays: the name stays taken).
     pub deleted: bool,
+    /// The avatar's public URL (ours for uploads here, the home server's for remote people).
+    pub avatar_url: Option<String>,
+    /// The banner's public URL.
+    pub banner_url: Option<String>,
 }
 
 /// Finds a local person by name (case-insensitively).
@@ -169,7 +173,8 @@ pub async fn find_local(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Opt
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted,
+                  p.avatar_url, p.banner_url
            from person p left join local_account a on a.person_id = p.id
            where p.local and lower(p.name) = lower($1) and a.approved"#,
         name
@@ -183,7 +188,8 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Perso
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted,
+                  p.avatar_url, p.banner_url
            from person p left join local_account a on a.person_id = p.id
            where p.id = $1"#,
         id
@@ -222,7 +228,8 @@ pub async fn search(
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted,
+                  p.avatar_url, p.banner_url
            from person p left join local_account a on a.person_id = p.id
            where to_tsvector('simple', p.name || ' ' || coalesce(p.display_name, '')) @@ to_tsquery('simple', $1)
              and (not p.local or a.approved) and not p.deleted
@@ -272,6 +279,10 @@ pub struct ActorRow {
     pub updated_at: DateTime<Utc>,
     /// The account was deleted.
     pub deleted: bool,
+    /// The avatar's public URL.
+    pub avatar_url: Option<String>,
+    /// The banner's public URL.
+    pub banner_url: Option<String>,
 }
 
 impl std::fmt::Debug for ActorRow {
@@ -293,7 +304,8 @@ pub async fn actor_by_ap_id(
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted,
+                avatar_url, banner_url
          from person where ap_id = $1",
         ap_id
     )
@@ -306,7 +318,8 @@ pub async fn actor_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted,
+                avatar_url, banner_url
          from person where id = $1",
         id
     )
@@ -319,7 +332,8 @@ pub async fn local_actor(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
     sqlx::query_as!(
         ActorRow,
         "select id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted
+                inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted,
+                avatar_url, banner_url
                   from person
          where local and lower(name) = lower($1)
            and exists (select 1 from local_account a where a.person_id = person.id and a.approved)",
@@ -338,7 +352,7 @@ pub async fn remote_by_name(
     sqlx::query_as!(
         PersonRow,
         r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
-                  false as "admin!", p.created_at, p.deleted
+                  false as "admin!", p.created_at, p.deleted, p.avatar_url, p.banner_url
            from person p where not p.local and lower(p.name) = lower($1) and p.host = $2"#,
         name,
         host
@@ -368,6 +382,10 @@ pub struct RemotePerson<'a> {
     pub inbox_url: &'a str,
     /// Shared inbox.
     pub shared_inbox_url: Option<&'a str>,
+    /// Avatar (`icon`), an http(s) URL.
+    pub avatar_url: Option<&'a str>,
+    /// Banner (`image`), an http(s) URL.
+    pub banner_url: Option<&'a str>,
 }
 
 /// Stores or refreshes a remote person; returns the row.
@@ -378,15 +396,17 @@ pub async fn upsert_remote(
     sqlx::query_as!(
         ActorRow,
         "insert into person (ap_id, local, name, display_name, bio, bio_html, host, public_key, inbox_url,
-                             shared_inbox_url, last_refreshed_at)
-         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, now())
+                             shared_inbox_url, avatar_url, banner_url, last_refreshed_at)
+         values ($1, false, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
          on conflict (ap_id) do update set
             name = excluded.name, display_name = excluded.display_name, bio = excluded.bio,
             bio_html = excluded.bio_html, public_key = excluded.public_key, inbox_url = excluded.inbox_url,
-            shared_inbox_url = excluded.shared_inbox_url, last_refreshed_at = now(), updated_at = now()
+            shared_inbox_url = excluded.shared_inbox_url, avatar_url = excluded.avatar_url,
+            banner_url = excluded.banner_url, last_refreshed_at = now(), updated_at = now()
          where not person.local
          returning id, ap_id, local, name, display_name, bio, bio_html, host, public_key, private_key,
-                   inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted",
+                   inbox_url, shared_inbox_url, last_refreshed_at, created_at, updated_at, deleted,
+                avatar_url, banner_url",
         p.ap_id,
         p.name,
         p.display_name,
@@ -395,10 +415,46 @@ pub async fn upsert_remote(
         p.host,
         p.public_key,
         p.inbox_url,
-        p.shared_inbox_url
+        p.shared_inbox_url,
+        p.avatar_url,
+        p.banner_url
     )
     .fetch_one(db)
     .await
+}
+
+/// A change of a person's avatar and banner; `None` leaves one as it is, `Some(None)` removes
+/// it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ImagesChange<'a> {
+    /// New avatar URL.
+    pub avatar_url: Option<Option<&'a str>>,
+    /// New banner URL.
+    pub banner_url: Option<Option<&'a str>>,
+}
+
+/// Changes a person's avatar and banner; true when either changed.
+pub async fn set_images(
+    db: impl PgExecutor<'_>,
+    person_id: i64,
+    change: &ImagesChange<'_>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update person set
+            avatar_url = case when $2 then $3 else avatar_url end,
+            banner_url = case when $4 then $5 else banner_url end,
+            updated_at = now()
+         where id = $1
+           and (($2 and avatar_url is distinct from $3) or ($4 and banner_url is distinct from $5))",
+        person_id,
+        change.avatar_url.is_some(),
+        change.avatar_url.flatten(),
+        change.banner_url.is_some(),
+        change.banner_url.flatten()
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Local people without a key pair (made before keys existed).
@@ -616,11 +672,12 @@ pub async fn admin_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
 }
 
 /// Marks a person's account deleted: the row stays (its name stays taken, its content may stay
-/// with the author shown as deleted), its display name and bio go. False when it already was.
+/// with the author shown as deleted), its display name, bio, avatar and banner go. False when it
+/// already was.
 pub async fn mark_deleted(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "update person set deleted = true, deleted_at = now(), display_name = null, bio = '',
-                bio_html = '', updated_at = now()
+                bio_html = '', avatar_url = null, banner_url = null, updated_at = now()
          where id = $1 and not deleted",
         person_id
     )
@@ -630,7 +687,7 @@ pub async fn mark_deleted(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Resu
 }
 
 /// Marks everything a person wrote deleted (as if they had deleted each post and comment) and
-/// blanks it: bodies, links, and post titles. Returns how many posts and comments.
+/// blanks it: bodies, links and pictures, and post titles. Returns how many posts and comments.
 pub async fn delete_all_content(
     conn: &mut PgConnection,
     person_id: i64,
@@ -656,8 +713,15 @@ pub async fn delete_all_content(
     }
     sqlx::query!(
         "update post set title = '[deleted]', body = '', body_html = '', url = null,
-                updated_at = now()
+                thumbnail_url = null, preview_title = null, preview_description = null,
+                preview_state = 'none', updated_at = now()
          where author_id = $1",
+        person_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from post_image where post_id in (select id from post where author_id = $1)",
         person_id
     )
     .execute(&mut *conn)

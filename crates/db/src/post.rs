@@ -122,6 +122,34 @@ pub async fn upsert_remote(
     Ok(Some(row.id))
 }
 
+/// Sets what a new or refreshed post shows besides its text: its thumbnail (an image post's
+/// first picture's, or the one its home server sent), and whether its link preview is to be
+/// read by the background fetcher (`preview_state` `pending`, the fetcher woken at commit; a
+/// local link post's, when `media.link_previews` is on).
+pub async fn set_shown(
+    conn: &mut PgConnection,
+    id: i64,
+    thumbnail_url: Option<&str>,
+    preview_pending: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update post set thumbnail_url = $2,
+             preview_state = case when $3 then 'pending' else preview_state end
+         where id = $1",
+        id,
+        thumbnail_url,
+        preview_pending
+    )
+    .execute(&mut *conn)
+    .await?;
+    if preview_pending {
+        sqlx::query("select pg_notify('hearth_link_preview', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A post's id by its ActivityPub id.
 pub async fn id_by_ap_id(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!("select id from post where ap_id = $1", ap_id)
@@ -172,10 +200,15 @@ pub struct PostEdit<'a> {
     pub nsfw: Option<bool>,
     /// New language; `Some(None)` clears it.
     pub language: Option<Option<&'a str>>,
+    /// New thumbnail; `Some(None)` removes it.
+    pub thumbnail_url: Option<Option<&'a str>>,
+    /// The link changed: its old preview goes, and `Some(true)` asks the background fetcher for
+    /// the new link's (`preview_state` `pending`, the fetcher woken at commit).
+    pub preview_pending: Option<bool>,
 }
 
 /// Applies an edit and marks the post edited.
-pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx::Result<()> {
+pub async fn edit(conn: &mut PgConnection, id: i64, edit: &PostEdit<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         "update post set
             title = coalesce($2, title),
@@ -184,6 +217,11 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx
             body_html = coalesce($6, body_html),
             nsfw = coalesce($7, nsfw),
             language = case when $8 then $9 else language end,
+            thumbnail_url = case when $10 then $11 else thumbnail_url end,
+            preview_state = case when $12::boolean is null then preview_state
+                                 when $12 then 'pending' else 'none' end,
+            preview_title = case when $12::boolean is null then preview_title end,
+            preview_description = case when $12::boolean is null then preview_description end,
             edited_at = now(), updated_at = now()
          where id = $1",
         id,
@@ -194,10 +232,18 @@ pub async fn edit(db: impl PgExecutor<'_>, id: i64, edit: &PostEdit<'_>) -> sqlx
         edit.body.map(|b| b.1),
         edit.nsfw,
         edit.language.is_some(),
-        edit.language.flatten()
+        edit.language.flatten(),
+        edit.thumbnail_url.is_some(),
+        edit.thumbnail_url.flatten(),
+        edit.preview_pending
     )
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
+    if edit.preview_pending == Some(true) {
+        sqlx::query("select pg_notify('hearth_link_preview', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -319,6 +365,17 @@ pub struct PostRow {
     pub author_deleted: bool,
     /// The viewer's vote: -1, 0 or 1.
     pub my_vote: i16,
+    /// Its thumbnail's public URL (an image post's first image, a link preview's picture, or
+    /// what its home server sent).
+    pub thumbnail_url: Option<String>,
+    /// The linked page's title, read by the link preview fetcher.
+    pub preview_title: Option<String>,
+    /// The linked page's description, read by the link preview fetcher.
+    pub preview_description: Option<String>,
+    /// The author's avatar's public URL.
+    pub author_avatar_url: Option<String>,
+    /// The community's icon's public URL.
+    pub community_icon_url: Option<String>,
 }
 
 /// The columns of `PostRow`.
@@ -331,7 +388,9 @@ const POST_COLUMNS: &str =
         c.local as community_local, c.ap_id as community_ap_id,
         a.id as author_id, a.name as author_name, a.display_name as author_display_name,
         a.local as author_local, a.ap_id as author_ap_id, a.deleted as author_deleted,
-        coalesce(v.score, 0::smallint) as my_vote";
+        coalesce(v.score, 0::smallint) as my_vote,
+        p.thumbnail_url, p.preview_title, p.preview_description,
+        a.avatar_url as author_avatar_url, c.icon_url as community_icon_url";
 
 /// The joins of `PostRow`, ending where the viewer's person id (or null) is bound.
 const POST_FROM: &str = "from post p

@@ -15,6 +15,7 @@ pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod received;
+pub mod remote_media;
 pub mod resolve;
 pub mod serve;
 pub mod signing;

@@ -73,7 +73,8 @@ pub(crate) async fn record(
                 CreateOrUpdateKind::Update
             };
             let mentions = hearth_db::mention::of_post(&mut *conn, id).await?;
-            let object = serde_json::to_value(page_of(&post, &mentions)?)?;
+            let images = hearth_db::media::post_images(&mut *conn, id).await?;
+            let object = serde_json::to_value(page_of(&post, &mentions, &images)?)?;
             let community = find_community(conn, post.community_id).await?;
             let author = Url::parse(&post.author_ap_id)?;
             let activity = json(&CreateOrUpdate::new(

@@ -140,7 +140,7 @@ async fn community_outbox(
             // remote authors are in our communities too.) So the Pages here carry no Mention
             // tags: a server reading the outbox is backfilling, and the post itself (served at
             // its id, and in the Create that delivered it) has them.
-            let page = crate::objects::post::page_of(&row, &[])?;
+            let page = crate::objects::post::page_of(&row, &[], &[])?;
             items.push(json!({
                 "type": "Announce",
                 "id": urls.activity("announce", &format!("create-post-{post_id}"))?,
@@ -247,8 +247,9 @@ async fn community_featured(
         for id in hearth_db::moderation::featured_posts(&ctx.pool, community.row.id).await? {
             if let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await? {
                 let mentions = hearth_db::mention::of_post(&ctx.pool, id).await?;
+                let images = hearth_db::media::post_images(&ctx.pool, id).await?;
                 items.push(serde_json::to_value(crate::objects::post::page_of(
-                    &post, &mentions,
+                    &post, &mentions, &images,
                 )?)?);
             }
         }

@@ -123,6 +123,14 @@ impl Application {
         let grace = Duration::from_secs(self.ctx.settings.http.shutdown_grace_secs);
         let stop = CancellationToken::new();
         let workers = tokio::spawn(maintenance(self.ctx.clone(), stop.clone()));
+        // Other servers' images and link previews are fetched only by a federating instance
+        // (the same switch that lets it talk to other servers at all).
+        let media_fetcher = self.ctx.settings.federation.enabled.then(|| {
+            tokio::spawn(hearth_federation::remote_media::run(
+                self.ctx.clone(),
+                stop.clone(),
+            ))
+        });
         let federation = &self.ctx.settings.federation;
         let delivery = (federation.enabled && federation.delivery.workers).then(|| {
             tokio::spawn(hearth_federation::delivery::run(
@@ -180,6 +188,11 @@ impl Application {
             && let Err(e) = delivery.await
         {
             tracing::error!(error = %e, "the delivery workers failed");
+        }
+        if let Some(fetcher) = media_fetcher
+            && let Err(e) = fetcher.await
+        {
+            tracing::error!(error = %e, "the media fetcher failed");
         }
         Ok(served??)
     }

@@ -89,6 +89,38 @@ pub enum AdminCommand {
     MakeAdmin(UserArg),
     /// Take administrator rights from a local account.
     UnmakeAdmin(UserArg),
+    /// Pictures: storage used, pruning unused files, purging one picture everywhere.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+/// `hearth admin media …`
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Show the storage pictures use.
+    Usage,
+    /// Remove files no post, profile or community shows any more (and uploads nobody used within
+    /// `media.unattached_grace_secs`), files the database does not know, and evict the cache of
+    /// other servers' images down to `media.remote_cache_bytes`.
+    Prune(PruneArgs),
+    /// Remove a picture everywhere: every avatar, icon, banner and post image showing it, and
+    /// its files (or the cached copy of another server's picture).
+    Purge(PurgeArg),
+}
+
+/// Arguments of `hearth admin media prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep unused uploads younger than this many seconds (default: media.unattached_grace_secs).
+    #[arg(long)]
+    pub grace_secs: Option<u64>,
+}
+
+/// Arguments of `hearth admin media purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArg {
+    /// The picture's URL (ours or another server's) or its 64-digit hash.
+    pub target: String,
 }
 
 /// A user: `name` for local accounts, `name@host` for remote people.
@@ -348,6 +380,43 @@ async fn run_admin(
                 .await
                 .map_err(for_operator)?;
             println!("{} is no longer an administrator", args.user);
+        }
+        AdminCommand::Media(MediaCommand::Usage) => {
+            let usage = hearth_service::media::usage(ctx)
+                .await
+                .map_err(for_operator)?;
+            println!("storage: {}", ctx.media.kind());
+            println!(
+                "uploads: {} files ({} bytes with thumbnails), {} uploads",
+                usage.files, usage.file_bytes, usage.uploads
+            );
+            println!(
+                "other servers' images: {} cached ({} bytes of at most {})",
+                usage.remote_images, usage.remote_bytes, ctx.settings.media.remote_cache_bytes
+            );
+        }
+        AdminCommand::Media(MediaCommand::Prune(args)) => {
+            let pruned = hearth_service::media::prune(ctx, args.grace_secs)
+                .await
+                .map_err(for_operator)?;
+            println!(
+                "removed {} unused files and {} unknown ones; evicted {} cached images",
+                pruned.files, pruned.orphans, pruned.evicted
+            );
+        }
+        AdminCommand::Media(MediaCommand::Purge(args)) => {
+            let purged = hearth_service::media::purge(ctx, &args.target)
+                .await
+                .map_err(for_operator)?;
+            println!(
+                "emptied {} image slots; {}",
+                purged.slots,
+                if purged.removed {
+                    "the files are removed"
+                } else {
+                    "no stored file had this name"
+                }
+            );
         }
         AdminCommand::CreateUser(_) | AdminCommand::Queue => {}
     }

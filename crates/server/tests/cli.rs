@@ -609,4 +609,52 @@ async fn admin_commands_block_ban_and_grant_from_the_command_line() {
     );
     let (code, out, _) = run(&["admin", "applications"]);
     assert_eq!((code, out.trim()), (Some(0), "no applications are waiting"));
+
+    // Pictures: the storage figures, and a prune that removes an unused file (its row and its
+    // three objects) and a file the database never knew, and nothing else.
+    let media = data.join("media");
+    let unused = "a".repeat(64);
+    let unknown = "b".repeat(64);
+    std::fs::create_dir_all(&media).unwrap();
+    for key in [
+        unused.clone(),
+        format!("{unused}.thumbnail"),
+        format!("{unused}.blurred"),
+        unknown.clone(),
+    ] {
+        std::fs::write(media.join(key), b"x").unwrap();
+    }
+    let mut conn = sqlx::PgConnection::connect(url.as_str()).await.unwrap();
+    sqlx::query(
+        "insert into media (hash, content_type, byte_size, width, height, thumbnail_type,
+                            thumbnail_size, blurred_size, created_at)
+         values ($1, 'image/jpeg', 1, 1, 1, 'image/jpeg', 1, 1, now() - interval '2 days')",
+    )
+    .bind(&unused)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (code, out, err) = run(&["admin", "media", "usage"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("storage: fs"), "{out}");
+    assert!(
+        out.contains("uploads: 1 files (3 bytes with thumbnails)"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["admin", "media", "prune", "--grace-secs", "0"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out.trim(),
+        "removed 1 unused files and 1 unknown ones; evicted 0 cached images"
+    );
+    let left: Vec<_> = std::fs::read_dir(&media).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let rows: i64 = sqlx::query_scalar("select count(*) from media")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+    conn.close().await.unwrap();
+    let (code, _, err) = run(&["admin", "media", "purge", "not a picture"]);
+    assert_eq!(code, Some(1), "{err}");
 }

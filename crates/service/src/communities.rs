@@ -65,6 +65,10 @@ pub struct NewCommunityForm {
     pub posting_restricted_to_mods: bool,
     /// Who may join.
     pub visibility: Visibility,
+    /// The icon: a picture uploaded here (`POST /api/v1/media`); `None` or `Some(None)` for none.
+    pub icon_url: Option<Option<String>>,
+    /// The banner, likewise.
+    pub banner_url: Option<Option<String>>,
 }
 
 /// A community with what the viewer needs to know about their relation to it.
@@ -96,6 +100,12 @@ pub async fn create(
     let title = title(&form.title)?;
     let (description, description_html) =
         long_text(form.description.as_deref(), "description", 10_000)?.unwrap_or_default();
+    let icon_url = crate::media::picture_change(ctx, form.icon_url, "icon_url")
+        .await?
+        .flatten();
+    let banner_url = crate::media::picture_change(ctx, form.banner_url, "banner_url")
+        .await?
+        .flatten();
     let ap_id = format!("{}/c/{name}", ctx.settings.public_base_url());
     let (public_key, private_key) = crate::keys::generate().await?;
     let mut tx = ctx.pool.begin().await?;
@@ -110,6 +120,8 @@ pub async fn create(
             nsfw: form.nsfw,
             posting_restricted_to_mods: form.posting_restricted_to_mods,
             visibility: form.visibility,
+            icon_url: icon_url.as_deref(),
+            banner_url: banner_url.as_deref(),
             public_key: &public_key,
             private_key: &private_key,
         },
@@ -247,6 +259,10 @@ pub struct CommunityUpdate {
     pub posting_restricted_to_mods: Option<bool>,
     /// New visibility.
     pub visibility: Option<Visibility>,
+    /// New icon (a picture uploaded here); `Some(None)` removes it.
+    pub icon_url: Option<Option<String>>,
+    /// New banner (a picture uploaded here); `Some(None)` removes it.
+    pub banner_url: Option<Option<String>>,
 }
 
 /// Updates a community (its moderators and the instance's admins).
@@ -268,6 +284,8 @@ pub async fn update(
     let title = update.title.as_deref().map(title).transpose()?;
     let description = long_text(update.description.as_deref(), "description", 10_000)?;
     let rules = long_text(update.rules.as_deref(), "rules", 10_000)?;
+    let icon_url = crate::media::picture_change(ctx, update.icon_url, "icon_url").await?;
+    let banner_url = crate::media::picture_change(ctx, update.banner_url, "banner_url").await?;
     let patch = CommunityPatch {
         title: title.as_deref(),
         description: description.as_ref().map(|(t, h)| (t.as_str(), h.as_str())),
@@ -275,6 +293,8 @@ pub async fn update(
         nsfw: update.nsfw,
         posting_restricted_to_mods: update.posting_restricted_to_mods,
         visibility: update.visibility,
+        icon_url: icon_url.as_ref().map(Option::as_deref),
+        banner_url: banner_url.as_ref().map(Option::as_deref),
     };
     let mut tx = ctx.pool.begin().await?;
     let updated = hearth_db::community::update(&mut *tx, community.id, &patch).await?;

@@ -19,12 +19,22 @@ pub struct ServiceContext {
     pub outbox: Option<Arc<dyn Outbox>>,
     /// This process's copy of the federation policy.
     pub policy: Arc<crate::policy::PolicyCache>,
+    /// Where pictures are kept.
+    pub media: hearth_media::MediaStore,
+    /// Bounds the pictures decoded at once (`media.max_concurrent_decodes`).
+    pub decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl ServiceContext {
     /// Builds the context from its parts, without a resolver.
     pub fn new(pool: PgPool, settings: Arc<Settings>) -> Self {
+        let media = hearth_media::MediaStore::from_settings(&settings);
+        let decodes = Arc::new(tokio::sync::Semaphore::new(
+            settings.media.max_concurrent_decodes,
+        ));
         Self {
+            media,
+            decodes,
             pool,
             settings,
             resolver: None,

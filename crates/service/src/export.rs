@@ -65,6 +65,12 @@ pub struct ExportedProfile {
     pub display_name: Option<String>,
     /// The bio (markdown).
     pub bio: String,
+    /// The avatar's public URL.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// The banner's public URL.
+    #[serde(default)]
+    pub banner_url: Option<String>,
 }
 
 /// The person's preferences.
@@ -181,6 +187,8 @@ pub async fn export(ctx: &ServiceContext, viewer: &Viewer) -> Result<AccountExpo
         exported_at: Utc::now(),
         profile: ExportedProfile {
             handle: full_handle(&person.name, true, &person.ap_id, ours),
+            avatar_url: person.avatar_url,
+            banner_url: person.banner_url,
             name: person.name,
             ap_id: person.ap_id,
             display_name: settings.display_name,

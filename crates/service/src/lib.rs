@@ -16,6 +16,7 @@ pub mod export;
 pub mod keys;
 pub mod maintenance;
 pub mod markdown;
+pub mod media;
 pub mod membership;
 pub mod mentions;
 pub mod moderation;

@@ -6,22 +6,39 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStr
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-fn sanitizer() -> &'static ammonia::Builder<'static> {
-    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    BUILDER.get_or_init(|| {
-        let mut builder = ammonia::Builder::default();
-        // http, https and mailto only: no javascript:, data:, vbscript: or relative tricks.
-        builder
-            .url_schemes(HashSet::from(["http", "https", "mailto"]))
-            .link_rel(Some("nofollow noopener noreferrer ugc"))
-            .add_tags(["del", "sup", "sub", "details", "summary"]);
-        builder
-    })
+/// The sanitiser. Pictures are shown only from `local_media` (this server's uploads, e.g.
+/// `https://hearth.example/media/`): any other `<img>` loses its `src`, so a page never makes a
+/// reader's browser fetch from another server (which would tell it who reads what).
+fn sanitizer(local_media: Option<&str>) -> ammonia::Builder<'static> {
+    let local_media = local_media.map(str::to_owned);
+    let mut builder = ammonia::Builder::default();
+    // http, https and mailto only: no javascript:, data:, vbscript: or relative tricks.
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("nofollow noopener noreferrer ugc"))
+        .add_tags(["del", "sup", "sub", "details", "summary"])
+        .attribute_filter(move |element, attribute, value| {
+            let local = local_media
+                .as_deref()
+                .is_some_and(|prefix| value.starts_with(prefix));
+            match (element, attribute) {
+                ("img", "src") if !local => None,
+                _ => Some(value.into()),
+            }
+        });
+    builder
 }
 
-/// Renders markdown to sanitised HTML.
+/// The sanitiser without any picture of ours allowed (texts from other servers).
+fn foreign_sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| sanitizer(None))
+}
+
+/// Renders markdown to sanitised HTML. Pictures become links to them (pictures of this server
+/// are kept by `render_local`).
 pub fn render(markdown: &str) -> String {
-    render_with_mentions(markdown, |_| None)
+    render_with_mentions(markdown, |_| None, None)
 }
 
 /// A person named in text as `@name` or `@name@host`.
@@ -58,13 +75,53 @@ pub fn mentions(markdown: &str) -> Vec<Handle> {
 }
 
 /// Renders markdown to sanitised HTML, turning each mention `link` knows (it answers the
-/// person's URL) into a link to that person; the others stay text.
-pub fn render_with_mentions(markdown: &str, link: impl Fn(&Handle) -> Option<String>) -> String {
+/// person's URL) into a link to that person; the others stay text. Pictures whose URL starts
+/// with `local_media` (this server's uploads) are shown; any other picture becomes a link to it,
+/// with its alt text.
+pub fn render_with_mentions(
+    markdown: &str,
+    link: impl Fn(&Handle) -> Option<String>,
+    local_media: Option<&str>,
+) -> String {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut outside = Outside::default();
+    // For each open picture: whether it became a link (so its end becomes the link's end).
+    let mut pictures: Vec<bool> = Vec::new();
     for event in TextMergeStream::new(Parser::new_ext(markdown, options())) {
         outside.track(&event);
         match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let local = local_media.is_some_and(|prefix| dest_url.starts_with(prefix));
+                pictures.push(!local);
+                events.push(Event::Start(if local {
+                    Tag::Image {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }
+                } else {
+                    Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }
+                }));
+            }
+            Event::End(TagEnd::Image) => {
+                let became_link = pictures.pop().unwrap_or(false);
+                events.push(Event::End(if became_link {
+                    TagEnd::Link
+                } else {
+                    TagEnd::Image
+                }));
+            }
             Event::Text(text) if outside.plain() => {
                 let mut rest = 0;
                 for (range, handle) in scan_handles(&text) {
@@ -93,7 +150,10 @@ pub fn render_with_mentions(markdown: &str, link: impl Fn(&Handle) -> Option<Str
     }
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events.into_iter());
-    sanitizer().clean(&unsafe_html).to_string()
+    match local_media {
+        None => foreign_sanitizer().clean(&unsafe_html).to_string(),
+        Some(_) => sanitizer(local_media).clean(&unsafe_html).to_string(),
+    }
 }
 
 fn options() -> Options {
@@ -201,7 +261,7 @@ fn scan_handles(text: &str) -> Vec<(std::ops::Range<usize>, Handle)> {
 
 /// Sanitises HTML that arrived as HTML (from another server).
 pub fn sanitize_html(html: &str) -> String {
-    sanitizer().clean(html).to_string()
+    foreign_sanitizer().clean(html).to_string()
 }
 
 #[cfg(test)]
@@ -233,14 +293,38 @@ mod tests {
 
     #[test]
     fn known_mentions_become_links_and_unknown_ones_stay_text() {
-        let html = render_with_mentions("hello @alice and @nobody@else.example", |h| {
-            (h.name == "alice").then(|| "https://here.example/u/alice".to_owned())
-        });
+        let html = render_with_mentions(
+            "hello @alice and @nobody@else.example",
+            |h| (h.name == "alice").then(|| "https://here.example/u/alice".to_owned()),
+            None,
+        );
         assert!(
             html.contains(r#"<a href="https://here.example/u/alice" rel="nofollow noopener noreferrer ugc">@alice</a>"#),
             "{html}"
         );
         assert!(html.contains("and @nobody@else.example</p>"), "{html}");
+    }
+
+    #[test]
+    fn only_pictures_of_this_server_are_shown_others_become_links() {
+        let ours = "https://here.example/media/";
+        let text = "![a lantern](https://here.example/media/abc.jpg) \
+                    ![a tracker](https://elsewhere.example/pixel.png) \
+                    <img src=\"https://elsewhere.example/raw.png\" alt=\"raw\">";
+        let html = render_with_mentions(text, |_| None, Some(ours));
+        assert!(
+            html.contains(r#"<img src="https://here.example/media/abc.jpg" alt="a lantern">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="https://elsewhere.example/pixel.png" rel="nofollow noopener noreferrer ugc">a tracker</a>"#),
+            "{html}"
+        );
+        assert!(!html.contains("src=\"https://elsewhere.example"), "{html}");
+        // Without a server of its own (texts from elsewhere), every picture is a link.
+        let foreign = render(text);
+        assert!(!foreign.contains("<img src="), "{foreign}");
+        assert!(!sanitize_html(r#"<p><img src="https://t.example/x.png"></p>"#).contains("src="));
     }
 
     #[test]

@@ -60,7 +60,12 @@ pub async fn render(ctx: &ServiceContext, markdown: &str) -> hearth_core::Result
             found.insert(handle, person);
         }
     }
-    let html = markdown::render_with_mentions(markdown, |h| found.get(h).map(|p| p.ap_id.clone()));
+    let local_media = crate::media::local_prefix(ctx);
+    let html = markdown::render_with_mentions(
+        markdown,
+        |h| found.get(h).map(|p| p.ap_id.clone()),
+        Some(&local_media),
+    );
     let mut mentioned: Vec<String> = found.into_values().map(|p| p.ap_id).collect();
     mentioned.sort();
     mentioned.dedup();

@@ -6,6 +6,7 @@ use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, communities, content, mentions};
 use chrono::{Duration, Utc};
 use hearth_core::{Error, Result};
+use hearth_db::media::PostImage;
 use hearth_db::post::{
     FeedRequest, FeedScope, NewPost, PostCursor, PostEdit, PostRow, PostSort, PostTarget,
 };
@@ -25,21 +26,120 @@ pub struct NewPostForm {
     pub nsfw: bool,
     /// Language tag.
     pub language: Option<String>,
+    /// Pictures uploaded here (`POST /api/v1/media`), in order: an image post. The first is
+    /// the post's link and thumbnail.
+    pub images: Vec<ImageInput>,
+}
+
+/// One picture of an image post, as its author gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageInput {
+    /// The picture's public URL, as the upload answered it.
+    pub url: String,
+    /// What it shows, for people who cannot see it.
+    pub alt_text: Option<String>,
 }
 
 /// The longest post body accepted.
 pub const MAX_BODY: usize = 50_000;
 
+/// The most pictures one post carries.
+pub const MAX_IMAGES: usize = 10;
+
+/// The longest alt text of a picture, in characters.
+pub const MAX_ALT_TEXT: usize = 1_500;
+
+/// What a post shows besides its text: its link, pictures, thumbnail, and whether its link
+/// preview is to be fetched.
+#[derive(Debug, Default)]
+struct Shown {
+    url: Option<String>,
+    images: Vec<PostImage>,
+    thumbnail_url: Option<String>,
+    preview_pending: bool,
+}
+
+/// Reads a post's link and pictures as its author gives them: pictures must be uploads of ours
+/// (at most `MAX_IMAGES`, alt text at most `MAX_ALT_TEXT`); with pictures the link is the first
+/// one's (an image post), and a link to a picture uploaded here makes an image post too. Any
+/// other link is a link post, whose preview the background fetcher reads when
+/// `media.link_previews` is on.
+async fn shown(ctx: &ServiceContext, url: Option<&str>, images: &[ImageInput]) -> Result<Shown> {
+    if images.len() > MAX_IMAGES {
+        return Err(Error::validation(
+            "images",
+            format!("must be at most {MAX_IMAGES} pictures"),
+        ));
+    }
+    let url = url
+        .filter(|u| !u.trim().is_empty())
+        .map(content::link)
+        .transpose()?;
+    let mut checked = Vec::with_capacity(images.len());
+    for image in images {
+        let alt_text = image
+            .alt_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        if alt_text.is_some_and(|a| a.chars().count() > MAX_ALT_TEXT) {
+            return Err(Error::validation(
+                "images",
+                format!("alt text must be at most {MAX_ALT_TEXT} characters"),
+            ));
+        }
+        let file = crate::media::uploaded_picture(ctx, &image.url, "images").await?;
+        checked.push((file, alt_text.map(str::to_owned)));
+    }
+    if checked.is_empty()
+        && let Some(link) = url.as_deref()
+        && crate::media::local_hash(ctx, link).is_some()
+        && let Ok(file) = crate::media::uploaded_picture(ctx, link, "url").await
+    {
+        checked.push((file, None));
+    }
+    let images: Vec<PostImage> = checked
+        .iter()
+        .map(|(file, alt_text)| PostImage {
+            url: crate::media::file_url(ctx, &file.hash, &file.content_type),
+            alt_text: alt_text.clone(),
+            content_type: Some(file.content_type.clone()),
+        })
+        .collect();
+    match (images.first(), checked.first()) {
+        (Some(first), Some((file, _))) => {
+            if let Some(link) = url.as_deref()
+                && crate::media::local_hash(ctx, link) != Some(file.hash.as_str())
+            {
+                return Err(Error::validation(
+                    "url",
+                    "must be left out, or be the first picture's, in a post with pictures",
+                ));
+            }
+            Ok(Shown {
+                url: Some(first.url.clone()),
+                thumbnail_url: Some(format!(
+                    "{}{}.thumbnail",
+                    crate::media::local_prefix(ctx),
+                    file.hash
+                )),
+                images,
+                preview_pending: false,
+            })
+        }
+        _ => Ok(Shown {
+            preview_pending: url.is_some() && ctx.settings.media.link_previews,
+            url,
+            ..Shown::default()
+        }),
+    }
+}
+
 /// Writes a post in a community.
 #[tracing::instrument(skip_all, fields(author = viewer.person_id, community = %form.community))]
 pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) -> Result<PostRow> {
     let title = content::title(&form.title)?;
-    let url = form
-        .url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .map(content::link)
-        .transpose()?;
+    let shown = shown(ctx, form.url.as_deref(), &form.images).await?;
     let body = content::body(form.body.as_deref().unwrap_or(""), "body", 0, MAX_BODY)?;
     let language = form
         .language
@@ -60,7 +160,7 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
             community_id: community.id,
             author_id: viewer.person_id,
             title: &title,
-            url: url.as_deref(),
+            url: shown.url.as_deref(),
             body: &body,
             body_html: &body_html,
             nsfw: form.nsfw,
@@ -69,6 +169,18 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
         &format!("{}/post/", ctx.settings.public_base_url()),
     )
     .await?;
+    if shown.thumbnail_url.is_some() || shown.preview_pending {
+        hearth_db::post::set_shown(
+            &mut tx,
+            id,
+            shown.thumbnail_url.as_deref(),
+            shown.preview_pending,
+        )
+        .await?;
+    }
+    if !shown.images.is_empty() {
+        hearth_db::media::set_post_images(&mut tx, id, &shown.images).await?;
+    }
     hearth_db::mention::set_for_post(&mut *tx, id, &written.mentioned).await?;
     hearth_db::notification::for_post(&mut *tx, id).await?;
     outbox::record(ctx, &mut tx, Event::PostCreated(id)).await?;
@@ -84,6 +196,14 @@ pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Resu
         .ok_or_else(|| Error::not_found("There is no post with this id."))
 }
 
+/// The pictures of a post, in order (none once it is deleted or removed).
+pub async fn images(ctx: &ServiceContext, post: &PostRow) -> Result<Vec<PostImage>> {
+    if post.deleted || post.removed {
+        return Ok(Vec::new());
+    }
+    Ok(hearth_db::media::post_images(&ctx.pool, post.id).await?)
+}
+
 /// Changes to a post; absent fields stay as they are.
 #[derive(Debug, Default)]
 pub struct PostChanges {
@@ -97,6 +217,8 @@ pub struct PostChanges {
     pub nsfw: Option<bool>,
     /// New language; `Some(None)` clears it.
     pub language: Option<Option<String>>,
+    /// New pictures (uploads of ours), replacing the old; `Some(vec![])` removes them.
+    pub images: Option<Vec<ImageInput>>,
 }
 
 /// Edits a post (its author only).
@@ -112,16 +234,13 @@ pub async fn edit(
         && changes.url.is_none()
         && changes.body.is_none()
         && changes.nsfw.is_none()
-        && changes.language.is_none();
+        && changes.language.is_none()
+        && changes.images.is_none();
     if unchanged {
         return get(ctx, Some(viewer), id).await;
     }
     let title = changes.title.as_deref().map(content::title).transpose()?;
-    let url = match changes.url {
-        Some(Some(u)) if !u.trim().is_empty() => Some(Some(content::link(&u)?)),
-        Some(_) => Some(None),
-        None => None,
-    };
+    let shown = edited_shown(ctx, facts.id, changes.url, changes.images).await?;
     let body = changes
         .body
         .as_deref()
@@ -139,13 +258,18 @@ pub async fn edit(
     };
     let edit = PostEdit {
         title: title.as_deref(),
-        url: url.as_ref().map(|u| u.as_deref()),
+        url: shown.as_ref().map(|s| s.url.as_deref()),
         body: body.as_deref().zip(body_html),
         nsfw: changes.nsfw,
         language: language.as_ref().map(|l| l.as_deref()),
+        thumbnail_url: shown.as_ref().map(|s| s.thumbnail_url.as_deref()),
+        preview_pending: shown.as_ref().map(|s| s.preview_pending),
     };
     let mut tx = ctx.pool.begin().await?;
-    hearth_db::post::edit(&mut *tx, facts.id, &edit).await?;
+    hearth_db::post::edit(&mut tx, facts.id, &edit).await?;
+    if let Some(shown) = &shown {
+        hearth_db::media::set_post_images(&mut tx, facts.id, &shown.images).await?;
+    }
     if let Some(written) = &written {
         hearth_db::mention::set_for_post(&mut *tx, facts.id, &written.mentioned).await?;
         hearth_db::notification::for_post(&mut *tx, facts.id).await?;
@@ -153,6 +277,57 @@ pub async fn edit(
     outbox::record(ctx, &mut tx, Event::PostUpdated(facts.id)).await?;
     tx.commit().await?;
     get(ctx, Some(viewer), id).await
+}
+
+/// What an edit makes of a post's link and pictures; `None` when it leaves both as they are
+/// (a link given again unchanged keeps its preview and pictures).
+async fn edited_shown(
+    ctx: &ServiceContext,
+    post_id: i64,
+    url: Option<Option<String>>,
+    images: Option<Vec<ImageInput>>,
+) -> Result<Option<Shown>> {
+    if url.is_none() && images.is_none() {
+        return Ok(None);
+    }
+    let row = hearth_db::post::find(&ctx.pool, post_id, None)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))?;
+    let held = hearth_db::media::post_images(&ctx.pool, post_id).await?;
+    let image_post = held
+        .first()
+        .is_some_and(|first| row.url.as_ref() == Some(&first.url));
+    match (url, images) {
+        (Some(url), None) => {
+            let url = url.filter(|u| !u.trim().is_empty());
+            let unchanged = match url.as_deref() {
+                Some(u) => row.url.as_deref() == Some(content::link(u)?.as_str()),
+                None => row.url.is_none(),
+            };
+            if unchanged {
+                return Ok(None);
+            }
+            shown(ctx, url.as_deref(), &[]).await.map(Some)
+        }
+        (url, Some(images)) => {
+            // Without a new link, the old one stays unless it was the old first picture.
+            let url = match url {
+                Some(url) => url,
+                None if image_post || !images.is_empty() => None,
+                None => row.url.clone(),
+            };
+            let same_link = match url.as_deref().filter(|u| !u.trim().is_empty()) {
+                Some(u) => row.url.as_deref() == Some(content::link(u)?.as_str()),
+                None => row.url.is_none(),
+            };
+            if images.is_empty() && held.is_empty() && same_link {
+                // Nothing to remove, and the link keeps its preview.
+                return Ok(None);
+            }
+            shown(ctx, url.as_deref(), &images).await.map(Some)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Deletes a post (its author only). The thread stays readable; the post shows as deleted.

@@ -18,6 +18,8 @@ pub enum Action {
     Comment,
     /// Votes, per account.
     Vote,
+    /// Picture uploads, per account.
+    Upload,
     /// Lookups of other servers, per account.
     Resolve,
     /// Reports (`Flag`) received from other servers, per remote actor.
@@ -34,6 +36,7 @@ impl Action {
             Self::Post => "post",
             Self::Comment => "comment",
             Self::Vote => "vote",
+            Self::Upload => "upload",
             Self::Resolve => "resolve",
             Self::RemoteFlag => "remote-flag",
             Self::RemoteActivity => "remote-activity",
@@ -48,6 +51,7 @@ impl Action {
             Self::Post => limits.post,
             Self::Comment => limits.comment,
             Self::Vote => limits.vote,
+            Self::Upload => limits.upload,
             Self::Resolve => limits.resolve,
             Self::RemoteFlag => ctx.settings.federation.inbox.flags,
             Self::RemoteActivity => ctx.settings.federation.inbox.per_instance,

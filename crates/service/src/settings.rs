@@ -108,10 +108,15 @@ pub struct ProfileUpdate {
     pub display_name: Option<String>,
     /// The bio (markdown); empty clears it.
     pub bio: String,
+    /// The avatar: a picture uploaded here (`POST /api/v1/media`); `None` leaves it as it is,
+    /// `Some(None)` removes it.
+    pub avatar_url: Option<Option<String>>,
+    /// The banner, likewise.
+    pub banner_url: Option<Option<String>>,
 }
 
-/// Replaces the account's display name and bio, and tells the servers that know the person
-/// (`Update{Person}`).
+/// Replaces the account's display name and bio, changes its avatar and banner when given, and
+/// tells the servers that know the person (`Update{Person}`).
 #[tracing::instrument(skip_all, fields(person = viewer.person_id))]
 pub async fn update_profile(
     ctx: &ServiceContext,
@@ -124,7 +129,14 @@ pub async fn update_profile(
         MAX_DISPLAY_NAME,
     )?;
     let (bio, bio_html) = long_text(Some(update.bio.trim()), "bio", MAX_BIO)?.unwrap_or_default();
+    let avatar_url = crate::media::picture_change(ctx, update.avatar_url, "avatar_url").await?;
+    let banner_url = crate::media::picture_change(ctx, update.banner_url, "banner_url").await?;
     let mut tx = ctx.pool.begin().await?;
+    let images = hearth_db::person::ImagesChange {
+        avatar_url: avatar_url.as_ref().map(Option::as_deref),
+        banner_url: banner_url.as_ref().map(Option::as_deref),
+    };
+    hearth_db::person::set_images(&mut *tx, viewer.person_id, &images).await?;
     preferences::update_profile(
         &mut *tx,
         viewer.person_id,

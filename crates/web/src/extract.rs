@@ -115,10 +115,7 @@ impl<T: DeserializeOwned> FromRequest<ServiceContext> for CsrfForm<T> {
     async fn from_request(request: Request, ctx: &ServiceContext) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let session = session(&mut parts, ctx).await?;
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let cross_site = cross_site(&parts.headers);
         let bytes = Bytes::from_request(Request::from_parts(parts, body), ctx)
             .await
             .map_err(|rejection| {
@@ -134,13 +131,8 @@ impl<T: DeserializeOwned> FromRequest<ServiceContext> for CsrfForm<T> {
         let sent = url::form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
-        let valid = !cross_site && sent.is_some_and(|token| tokens_match(&token, &session.csrf));
-        if !valid {
-            return Err(WebError(Error::forbidden(
-                "csrf",
-                "This form has expired or did not come from this site. Go back, reload the \
-                 page and try again.",
-            )));
+        if cross_site || !csrf_token_matches(&session, sent.as_deref()) {
+            return Err(csrf_refused());
         }
         serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| {
             WebError(Error::bad_request(
@@ -149,6 +141,27 @@ impl<T: DeserializeOwned> FromRequest<ServiceContext> for CsrfForm<T> {
             ))
         })
     }
+}
+
+/// True when the browser marked the request as coming from another site (`Sec-Fetch-Site`).
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+}
+
+/// True when a form's `csrf_token` field (`sent`) matches the visitor's CSRF cookie.
+pub fn csrf_token_matches(session: &Session, sent: Option<&str>) -> bool {
+    sent.is_some_and(|token| tokens_match(token, &session.csrf))
+}
+
+/// The 403 page of a form whose CSRF token is missing or wrong, or that came from another site.
+pub fn csrf_refused() -> WebError {
+    WebError(Error::forbidden(
+        "csrf",
+        "This form has expired or did not come from this site. Go back, reload the page and \
+         try again.",
+    ))
 }
 
 /// The client's IP address, for the per-address rate limits of sign-in and sign-up: the peer's,

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod middleware;
 pub mod page;
 pub mod paging;
+pub mod pictures;
 pub mod routes;
 pub mod session;
 pub mod views;
@@ -20,5 +21,7 @@ use hearth_service::ServiceContext;
 /// and the first-run setup gate, which reads `ctx`'s database) and the static assets (which
 /// need neither a session nor a database).
 pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
-    routes::router(ctx).merge(assets::router())
+    routes::router(ctx)
+        .merge(assets::router())
+        .merge(routes::media::router())
 }

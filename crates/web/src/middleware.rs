@@ -23,9 +23,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The content security policy of every page: scripts and styles only from our own origin (no
-/// inline script, no inline style), images from anywhere over https (linked thumbnails), forms
-/// only to ourselves, and no framing.
-pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; img-src 'self' https: data:; \
+/// inline script, no inline style), images only from our own origin too (pages show our uploads
+/// and our cached copies of other servers' pictures, never another server's URL, so a reader's
+/// browser asks nobody else for anything), forms only to ourselves, and no framing.
+pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; img-src 'self'; \
      style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'; object-src 'none'";
 
@@ -190,5 +191,15 @@ mod tests {
     #[test]
     fn the_content_security_policy_allows_no_inline_code() {
         assert!(!CONTENT_SECURITY_POLICY_VALUE.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn pages_load_images_from_this_server_only() {
+        let img_src = CONTENT_SECURITY_POLICY_VALUE
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("img-src"))
+            .unwrap();
+        assert_eq!(img_src, "img-src 'self'");
     }
 }

@@ -20,6 +20,8 @@ pub struct Layout {
     pub site_name: String,
     /// The signed-in account's name.
     pub viewer: Option<String>,
+    /// Where the header loads the signed-in account's avatar from.
+    pub viewer_avatar: Option<String>,
     /// The CSRF token for the page's forms.
     pub csrf: String,
     /// `system`, `light` or `dark`.
@@ -62,6 +64,7 @@ impl Layout {
             title: title.into(),
             site_name: session.site.name.clone(),
             viewer: session.viewer_name().map(str::to_owned),
+            viewer_avatar: session.avatar.clone(),
             csrf: session.csrf.clone(),
             theme: session.preferences.theme.as_str(),
             assets: assets::urls(),

@@ -6,10 +6,11 @@
 //! set the cookies that loading it decided on.
 //!
 //! CSRF is a double submit: a random `csrf` cookie (HttpOnly, SameSite=Lax) whose value every
-//! form repeats in a hidden `csrf_token` field; `extract::CsrfForm` refuses a POST whose two
-//! values differ, and one a browser marks as cross-site. Over https both cookies are `Secure` and
-//! carry the `__Host-` prefix, which stops a sibling subdomain from planting its own CSRF cookie;
-//! signing in also replaces the CSRF token.
+//! form repeats in a hidden `csrf_token` field; `extract::CsrfForm` (and, for the forms that
+//! carry pictures, `pictures::PictureForm`) refuses a POST whose two values differ, and one a
+//! browser marks as cross-site. Over https both cookies are `Secure` and carry the `__Host-`
+//! prefix, which stops a sibling subdomain from planting its own CSRF cookie; signing in also
+//! replaces the CSRF token.
 //!
 //! A session ends when its token does (unused for `sessions.idle_lifetime_secs`, or older than
 //! `sessions.absolute_lifetime_secs`): `authenticate` no longer knows it, so the visitor is
@@ -59,6 +60,8 @@ pub struct Session {
     /// The signed-in account's header numbers: unread notifications (the bell), whether they
     /// moderate, open reports (the moderation badge).
     pub header: HeaderCounts,
+    /// Where the header loads the signed-in account's avatar from, when they have one.
+    pub avatar: Option<String>,
     /// The CSRF token every form of the page carries.
     pub csrf: String,
     /// The site.
@@ -223,6 +226,12 @@ async fn load(
         ),
         None => (Preferences::default(), HeaderCounts::default()),
     };
+    // Read with the header's numbers, in the same query.
+    let avatar = header
+        .avatar_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| hearth_service::media::thumbnail_src(ctx, u));
     let site = hearth_service::site::get(ctx).await?;
     let (csrf, new_csrf) = match read_cookie(headers, names.csrf).filter(|t| is_token(t)) {
         Some(token) => (token.to_owned(), None),
@@ -238,6 +247,7 @@ async fn load(
         viewer,
         preferences,
         header,
+        avatar,
         csrf,
         site: SiteFacts {
             name: site.name,
@@ -266,6 +276,7 @@ pub(crate) fn fallback_session(fragment: bool) -> Session {
         viewer: None,
         preferences: Preferences::default(),
         header: HeaderCounts::default(),
+        avatar: None,
         csrf: String::new(),
         site: SiteFacts {
             name: "Hearth".to_owned(),

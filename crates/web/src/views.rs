@@ -1,12 +1,16 @@
 //! What pages show of posts, comments, communities and people: view models built from the
 //! service's rows, with links, handles (`name@host` for remote actors), relative times and link
-//! domains worked out once here, so the templates only lay them out.
+//! domains worked out once here, so the templates only lay them out. Pictures are worked out here
+//! too, always through `hearth_service::media`'s helpers: a page loads our own files and our
+//! cached copies of other servers' pictures, never another server's URL.
 
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use hearth_db::comment::CommentRow;
 use hearth_db::post::PostRow;
+use hearth_service::ServiceContext;
 use hearth_service::communities::{CommunityDetails, Visibility};
+use hearth_service::media;
 use hearth_service::membership::Membership;
 use std::collections::HashMap;
 
@@ -75,9 +79,20 @@ pub struct ActorView {
     pub local: bool,
     /// Their page on their own server, for remote actors ("View on original server").
     pub original: Option<String>,
+    /// Where the page loads their avatar (a person) or icon (a community) from.
+    pub avatar: Option<String>,
 }
 
 impl ActorView {
+    /// The same actor with the avatar or icon whose public URL is `url` (a small copy: the
+    /// thumbnail of our uploads, the cached copy of other servers' pictures).
+    pub fn with_avatar(mut self, ctx: &ServiceContext, url: Option<&str>) -> Self {
+        self.avatar = url
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| media::thumbnail_src(ctx, u));
+        self
+    }
+
     /// The server a remote actor lives on (`host` or `host:port`); `None` for local ones.
     pub fn host(&self) -> Option<&str> {
         if self.local {
@@ -107,6 +122,7 @@ pub fn person(name: &str, display_name: Option<&str>, local: bool, ap_id: &str) 
         handle,
         local,
         original: (!local).then(|| ap_id.to_owned()),
+        avatar: None,
     }
 }
 
@@ -130,6 +146,87 @@ pub fn author(
     view
 }
 
+/// The author of a row with their avatar, unless they deleted their account.
+fn author_with_avatar(
+    ctx: &ServiceContext,
+    view: ActorView,
+    deleted: bool,
+    avatar_url: Option<&str>,
+) -> ActorView {
+    if deleted {
+        view
+    } else {
+        view.with_avatar(ctx, avatar_url)
+    }
+}
+
+/// A post's thumbnail as lists show it.
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    /// Where the page loads it from.
+    pub src: String,
+    /// Whether it is the blurred placeholder of an NSFW picture.
+    pub blurred: bool,
+}
+
+/// What a link post's page said about itself (its OpenGraph or Twitter tags).
+#[derive(Debug, Clone)]
+pub struct LinkPreview {
+    /// The page's title.
+    pub title: Option<String>,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// A picture of an image post, full size, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ImageView {
+    /// Where the page loads it from.
+    pub src: String,
+    /// Where a click on it goes: the full-size picture (see `media::full_size_href`).
+    pub href: String,
+    /// What it shows, for people who cannot see it (empty when the author gave none).
+    pub alt: String,
+    /// Its width and height in pixels, when known, so the page does not jump as it loads.
+    pub size: Option<ImageSize>,
+}
+
+/// A picture's size in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageSize {
+    /// Width.
+    pub width: i32,
+    /// Height.
+    pub height: i32,
+}
+
+/// The pictures of an image post, in order, with the size of those uploaded here.
+pub async fn post_images(
+    ctx: &ServiceContext,
+    post_id: i64,
+) -> hearth_core::Result<Vec<ImageView>> {
+    let rows = hearth_db::media::post_images(&ctx.pool, post_id).await?;
+    let mut images = Vec::with_capacity(rows.len());
+    for row in rows {
+        let size = match media::local_hash(ctx, &row.url) {
+            Some(hash) => hearth_db::media::file(&ctx.pool, hash)
+                .await?
+                .map(|file| ImageSize {
+                    width: file.width,
+                    height: file.height,
+                }),
+            None => None,
+        };
+        images.push(ImageView {
+            src: media::image_src(ctx, &row.url),
+            href: media::full_size_href(ctx, &row.url),
+            alt: row.alt_text.unwrap_or_default(),
+            size,
+        });
+    }
+    Ok(images)
+}
+
 /// A community.
 pub fn community(name: &str, title: &str, local: bool, ap_id: &str) -> ActorView {
     let handle = handle(name, local, ap_id);
@@ -143,6 +240,7 @@ pub fn community(name: &str, title: &str, local: bool, ap_id: &str) -> ActorView
         handle,
         local,
         original: (!local).then(|| ap_id.to_owned()),
+        avatar: None,
     }
 }
 
@@ -221,17 +319,52 @@ pub struct PostView {
     pub author_id: i64,
     /// Its page on the server it was written on, when that is not this one.
     pub original: Option<String>,
+    /// The thumbnail lists show: an image post's picture, a link preview's image. An NSFW
+    /// post's is the blurred placeholder unless the visitor chose to see NSFW posts.
+    pub thumbnail: Option<Thumbnail>,
+    /// The linked page's title and description, once read (link posts).
+    pub preview: Option<LinkPreview>,
 }
 
 impl PostView {
     /// Builds the view of a row for this visitor.
-    pub fn new(row: PostRow, session: &Session, now: DateTime<Utc>) -> Self {
+    pub fn new(ctx: &ServiceContext, row: PostRow, session: &Session, now: DateTime<Utc>) -> Self {
         let gone = row.deleted || row.removed;
+        // An image post's link is its own picture, shown as the picture: not as a link.
+        let url = row
+            .url
+            .clone()
+            .filter(|u| media::local_hash(ctx, u).is_none());
+        let thumbnail = row
+            .thumbnail_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty() && !gone)
+            .and_then(|url| {
+                if row.nsfw && !session.preferences.show_nsfw {
+                    media::blurred_src(ctx, url).map(|src| Thumbnail { src, blurred: true })
+                } else {
+                    Some(Thumbnail {
+                        src: media::thumbnail_src(ctx, url),
+                        blurred: false,
+                    })
+                }
+            });
+        let preview = (url.is_some() && !gone)
+            .then(|| LinkPreview {
+                title: row.preview_title.clone().filter(|t| !t.trim().is_empty()),
+                description: row
+                    .preview_description
+                    .clone()
+                    .filter(|d| !d.trim().is_empty()),
+            })
+            .filter(|p| p.title.is_some() || p.description.is_some());
         Self {
+            thumbnail,
+            preview,
             id: row.id,
             href: format!("/post/{}", row.id),
-            domain: row.url.as_deref().and_then(link_domain),
-            url: row.url,
+            domain: url.as_deref().and_then(link_domain),
+            url,
             title: row.title,
             body_html: row.body_html,
             nsfw: row.nsfw,
@@ -246,13 +379,19 @@ impl PostView {
                 &row.community_title,
                 row.community_local,
                 &row.community_ap_id,
-            ),
-            author: author(
-                &row.author_name,
-                row.author_display_name.as_deref(),
-                row.author_local,
-                &row.author_ap_id,
+            )
+            .with_avatar(ctx, row.community_icon_url.as_deref()),
+            author: author_with_avatar(
+                ctx,
+                author(
+                    &row.author_name,
+                    row.author_display_name.as_deref(),
+                    row.author_local,
+                    &row.author_ap_id,
+                    row.author_deleted,
+                ),
                 row.author_deleted,
+                row.author_avatar_url.as_deref(),
             ),
             published: time(row.published_at, now),
             edited: row.edited_at.map(|at| time(at, now)),
@@ -281,13 +420,17 @@ impl PostView {
 
 /// Builds the views of a page of posts, leaving out NSFW posts unless the visitor wants them.
 /// Returns the views and how many were left out.
-pub fn post_list(rows: Vec<PostRow>, session: &Session) -> (Vec<PostView>, usize) {
+pub fn post_list(
+    ctx: &ServiceContext,
+    rows: Vec<PostRow>,
+    session: &Session,
+) -> (Vec<PostView>, usize) {
     let now = Utc::now();
     let total = rows.len();
     let shown: Vec<PostView> = rows
         .into_iter()
         .filter(|row| session.preferences.show_nsfw || !row.nsfw)
-        .map(|row| PostView::new(row, session, now))
+        .map(|row| PostView::new(ctx, row, session, now))
         .collect();
     let hidden = total - shown.len();
     (shown, hidden)
@@ -332,7 +475,13 @@ pub struct CommentView {
 
 impl CommentView {
     /// Builds the view of a row for this visitor; `op` is the post author's id.
-    pub fn new(row: CommentRow, op: Option<i64>, session: &Session, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        ctx: &ServiceContext,
+        row: CommentRow,
+        op: Option<i64>,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> Self {
         let gone = if row.removed {
             Some("removed by a moderator")
         } else if row.deleted {
@@ -349,12 +498,17 @@ impl CommentView {
             gone,
             removed: row.removed,
             removal_reason: None,
-            author: author(
-                &row.author_name,
-                row.author_display_name.as_deref(),
-                row.author_local,
-                &row.author_ap_id,
+            author: author_with_avatar(
+                ctx,
+                author(
+                    &row.author_name,
+                    row.author_display_name.as_deref(),
+                    row.author_local,
+                    &row.author_ap_id,
+                    row.author_deleted,
+                ),
                 row.author_deleted,
+                row.author_avatar_url.as_deref(),
             ),
             by_op: op == Some(row.author_id),
             published: time(row.published_at, now),
@@ -416,7 +570,12 @@ pub enum ThreadItem {
 /// Lays out comments returned depth first (as `comments::thread` returns them) as a flat list
 /// of opens and closes. A comment whose `child_count` exceeds the replies loaded gets a "more
 /// replies" link to its own page.
-pub fn thread(rows: Vec<CommentRow>, op: Option<i64>, session: &Session) -> Vec<ThreadItem> {
+pub fn thread(
+    ctx: &ServiceContext,
+    rows: Vec<CommentRow>,
+    op: Option<i64>,
+    session: &Session,
+) -> Vec<ThreadItem> {
     let now = Utc::now();
     let mut loaded: HashMap<i64, i32> = HashMap::new();
     for row in &rows {
@@ -445,7 +604,7 @@ pub fn thread(rows: Vec<CommentRow>, op: Option<i64>, session: &Session) -> Vec<
         }
         open.push((row.depth, row.id, row.child_count));
         items.push(ThreadItem::Open(Box::new(CommentView::new(
-            row, op, session, now,
+            ctx, row, op, session, now,
         ))));
     }
     while let Some((_, id, child_count)) = open.pop() {
@@ -502,15 +661,28 @@ pub struct CommunityView {
     pub moderator: bool,
     /// When it was made.
     pub created: TimeView,
+    /// Where the page loads its banner from.
+    pub banner: Option<String>,
+    /// Its icon's public URL, for the edit form.
+    pub icon_url: Option<String>,
+    /// Its banner's public URL, for the edit form.
+    pub banner_url: Option<String>,
 }
 
 impl CommunityView {
-    /// Builds the view of a community; `our_host` is this instance's authority.
-    pub fn new(details: CommunityDetails, our_host: &str) -> Self {
+    /// Builds the view of a community.
+    pub fn new(ctx: &ServiceContext, details: CommunityDetails) -> Self {
+        let our_host = ctx.settings.hostname.as_str();
         let c = details.community;
         // A remote community's own server's counts when known.
         let (member_count, post_count) = (c.members(), c.posts());
-        let actor = community(&c.name, &c.title, c.local, &c.ap_id);
+        let actor =
+            community(&c.name, &c.title, c.local, &c.ap_id).with_avatar(ctx, c.icon_url.as_deref());
+        let banner = c
+            .banner_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| media::image_src(ctx, u));
         let host = if c.local {
             our_host.to_owned()
         } else {
@@ -532,6 +704,9 @@ impl CommunityView {
             membership: details.membership,
             moderator: details.moderator,
             created: time(c.created_at, Utc::now()),
+            banner,
+            icon_url: c.icon_url,
+            banner_url: c.banner_url,
         }
     }
 

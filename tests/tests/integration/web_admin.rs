@@ -9,8 +9,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 /// Every admin page.
-const ADMIN_PAGES: [&str; 8] = [
+const ADMIN_PAGES: [&str; 9] = [
     "/admin",
+    "/admin/media",
     "/admin/site",
     "/admin/applications",
     "/admin/bans",
@@ -21,7 +22,11 @@ const ADMIN_PAGES: [&str; 8] = [
 ];
 
 /// Every admin form, with fields that would pass if the CSRF token and the rights were there.
-const ADMIN_FORMS: [(&str, &[(&str, &str)]); 15] = [
+const ADMIN_FORMS: [(&str, &[(&str, &str)]); 16] = [
+    (
+        "/admin/media/purge",
+        &[("target", "https://elsewhere.example/picture.png")],
+    ),
     (
         "/admin/site",
         &[("name", "Elsewhere"), ("registration_mode", "closed")],

@@ -37,6 +37,10 @@ pub struct CreateCommunityRequest {
     pub posting_restricted_to_mods: bool,
     /// `public` (default) or `approval`.
     pub visibility: Option<String>,
+    /// The icon: a picture uploaded here (`POST /api/v1/media`).
+    pub icon_url: Option<String>,
+    /// The banner: a picture uploaded here.
+    pub banner_url: Option<String>,
 }
 
 /// Creates a community; the creator becomes its first member and moderator.
@@ -70,6 +74,8 @@ pub async fn create(
             nsfw: body.nsfw,
             posting_restricted_to_mods: body.posting_restricted_to_mods,
             visibility: visibility.unwrap_or(Visibility::Public),
+            icon_url: Some(body.icon_url),
+            banner_url: Some(body.banner_url),
         },
     )
     .await?;
@@ -162,6 +168,14 @@ pub struct UpdateCommunityRequest {
     pub posting_restricted_to_mods: Option<bool>,
     /// `public` or `approval`.
     pub visibility: Option<String>,
+    /// A new icon (a picture uploaded here, `POST /api/v1/media`); `null` removes it.
+    #[serde(default, deserialize_with = "crate::routes::posts::present")]
+    #[schema(value_type = Option<String>)]
+    pub icon_url: Option<Option<String>>,
+    /// A new banner (a picture uploaded here); `null` removes it.
+    #[serde(default, deserialize_with = "crate::routes::posts::present")]
+    #[schema(value_type = Option<String>)]
+    pub banner_url: Option<Option<String>>,
 }
 
 /// Updates a community (its moderators and this instance's admins).
@@ -196,6 +210,8 @@ pub async fn update(
             nsfw: body.nsfw,
             posting_restricted_to_mods: body.posting_restricted_to_mods,
             visibility,
+            icon_url: body.icon_url,
+            banner_url: body.banner_url,
         },
     )
     .await?;

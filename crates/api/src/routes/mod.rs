@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod comments;
 pub mod communities;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod own_account;

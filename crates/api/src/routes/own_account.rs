@@ -22,10 +22,20 @@ pub struct ProfileRequest {
     /// The bio as markdown (at most 5,000 characters); empty or absent clears it.
     #[serde(default)]
     pub bio: String,
+    /// The avatar: a picture uploaded here (`POST /api/v1/media`); `null` removes it, absent
+    /// leaves it as it is.
+    #[serde(default, deserialize_with = "crate::routes::posts::present")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    /// The banner, likewise.
+    #[serde(default, deserialize_with = "crate::routes::posts::present")]
+    #[schema(value_type = Option<String>)]
+    pub banner_url: Option<Option<String>>,
 }
 
-/// Replaces the signed-in account's display name and bio; other servers that know the person
-/// get the new profile (`Update{Person}`).
+/// Replaces the signed-in account's display name and bio, and sets or removes its avatar and
+/// banner when given; other servers that know the person get the new profile
+/// (`Update{Person}`).
 #[utoipa::path(put, path = "/api/v1/me/profile", tag = "accounts", security(("bearer" = [])),
     request_body = ProfileRequest,
     responses(
@@ -42,6 +52,8 @@ pub async fn update_profile(
     let update = ProfileUpdate {
         display_name: body.display_name,
         bio: body.bio,
+        avatar_url: body.avatar_url,
+        banner_url: body.banner_url,
     };
     settings::update_profile(&ctx, &viewer, update).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -11,7 +11,7 @@ use hearth_core::{Error, Result};
 use hearth_db::post::PostCursor;
 use hearth_service::ServiceContext;
 use hearth_service::comments;
-use hearth_service::posts::{self, Feed, FeedSort, NewPostForm, PostChanges};
+use hearth_service::posts::{self, Feed, FeedSort, ImageInput, NewPostForm, PostChanges};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,7 +23,9 @@ pub struct CreatePostRequest {
     pub community: String,
     /// 1–200 characters.
     pub title: String,
-    /// An http(s) link (at most 2000 characters), for link posts.
+    /// An http(s) link (at most 2000 characters), for link posts; a picture uploaded here
+    /// (`POST /api/v1/media`) makes an image post. With `images`, leave it out (the first
+    /// picture becomes the link).
     pub url: Option<String>,
     /// Markdown, at most 50,000 characters.
     pub body: Option<String>,
@@ -32,6 +34,35 @@ pub struct CreatePostRequest {
     pub nsfw: bool,
     /// A language tag such as `en`.
     pub language: Option<String>,
+    /// Pictures uploaded here (`POST /api/v1/media`), at most 10: an image post. The first is
+    /// the post's link and thumbnail.
+    #[serde(default)]
+    pub images: Vec<ImageRequest>,
+}
+
+/// A picture of an image post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageRequest {
+    /// The picture's `url`, as `POST /api/v1/media` answered it.
+    pub url: String,
+    /// What it shows, for people who cannot see it (at most 1,500 characters).
+    pub alt_text: Option<String>,
+}
+
+impl From<ImageRequest> for ImageInput {
+    fn from(i: ImageRequest) -> Self {
+        Self {
+            url: i.url,
+            alt_text: i.alt_text,
+        }
+    }
+}
+
+/// A post as one post is answered: with its pictures.
+async fn full_view(ctx: &ServiceContext, post: hearth_db::post::PostRow) -> Result<PostView> {
+    let images = posts::images(ctx, &post).await?;
+    Ok(PostView::from(post).with_images(images))
 }
 
 /// Writes a post.
@@ -60,10 +91,11 @@ pub async fn create(
             body: body.body,
             nsfw: body.nsfw,
             language: body.language,
+            images: body.images.into_iter().map(Into::into).collect(),
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(post.into())))
+    Ok((StatusCode::CREATED, Json(full_view(&ctx, post).await?)))
 }
 
 /// Which posts to list.
@@ -159,11 +191,12 @@ pub async fn show(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostView>> {
     let viewer = viewer.map(|AuthUser(v)| v);
-    Ok(Json(posts::get(&ctx, viewer.as_ref(), id).await?.into()))
+    let post = posts::get(&ctx, viewer.as_ref(), id).await?;
+    Ok(Json(full_view(&ctx, post).await?))
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> std::result::Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -187,6 +220,8 @@ pub struct UpdatePostRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub language: Option<Option<String>>,
+    /// New pictures (uploaded here), replacing the old; `[]` removes them.
+    pub images: Option<Vec<ImageRequest>>,
 }
 
 /// Edits a post (its author).
@@ -208,8 +243,12 @@ pub async fn update(
         body: body.body,
         nsfw: body.nsfw,
         language: body.language,
+        images: body
+            .images
+            .map(|images| images.into_iter().map(Into::into).collect()),
     };
-    Ok(Json(posts::edit(&ctx, &viewer, id, changes).await?.into()))
+    let post = posts::edit(&ctx, &viewer, id, changes).await?;
+    Ok(Json(full_view(&ctx, post).await?))
 }
 
 /// Deletes a post (its author): it stays in its thread, shown as deleted.

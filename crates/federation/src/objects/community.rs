@@ -3,7 +3,7 @@
 use super::freshness;
 use super::person::ApubPerson;
 use crate::protocol::actors::{Endpoints, Group};
-use crate::protocol::{OneOrMany, Source};
+use crate::protocol::{ImageRef, OneOrMany, Source};
 use crate::urls::{Urls, authority};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
@@ -119,8 +119,12 @@ impl Object for ApubCommunity {
             .and_then(|e| e.shared_inbox.as_ref())
             // A shared inbox elsewhere would make our fan-out hit another server.
             .filter(|inbox| crate::urls::same_origin(inbox, &json.id).is_ok());
+        // Pictures other servers show: http(s) only, kept by the cache, never hotlinked.
+        let icon_url = json.icon.as_ref().and_then(ImageRef::kept_url);
+        let banner_url = json.image.as_ref().and_then(ImageRef::kept_url);
+        let mut tx = data.pool.begin().await?;
         let row = hearth_db::community::upsert_remote(
-            &data.pool,
+            &mut *tx,
             &RemoteCommunity {
                 ap_id: json.id.as_str(),
                 host: &host,
@@ -139,9 +143,16 @@ impl Object for ApubCommunity {
                 inbox_url: json.inbox.as_str(),
                 shared_inbox_url: shared_inbox.map(Url::as_str),
                 followers_url: json.followers.as_ref().map(Url::as_str),
+                icon_url,
+                banner_url,
             },
         )
         .await?;
+        let pictures: Vec<&str> = icon_url.into_iter().chain(banner_url).collect();
+        hearth_service::media::want_remote(data, &mut tx, &pictures)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.commit().await?;
         // Its own server's counts and moderators, best effort: a failure keeps what we had.
         learn_home_state(&row, &json, data).await;
         let row = hearth_db::community::find(&data.pool, row.id)
@@ -333,8 +344,8 @@ pub fn group_of(row: &CommunityRow, settings: &hearth_core::Settings) -> anyhow:
         source: Some(summary_markdown(&row.description, &row.rules))
             .filter(|markdown| !markdown.is_empty())
             .map(|markdown| Source::markdown(&markdown)),
-        icon: None,
-        image: None,
+        icon: row.icon_url.as_deref().and_then(ImageRef::image),
+        image: row.banner_url.as_deref().and_then(ImageRef::image),
         inbox: urls.community_part(&name, "inbox")?,
         outbox: Some(urls.community_part(&name, "outbox")?),
         followers: Some(urls.community_part(&name, "followers")?),

@@ -1,8 +1,8 @@
 //! A person (local or remote) as an ActivityPub `Person`.
 
 use super::freshness;
-use crate::protocol::Source;
 use crate::protocol::actors::{Endpoints, Person};
+use crate::protocol::{ImageRef, Source};
 use crate::urls::{Urls, authority};
 use activitypub_federation::config::Data;
 use activitypub_federation::protocol::public_key::PublicKey;
@@ -97,8 +97,12 @@ impl Object for ApubPerson {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
+        // Pictures other servers show: http(s) only, kept by the cache, never hotlinked.
+        let avatar_url = json.icon.as_ref().and_then(ImageRef::kept_url);
+        let banner_url = json.image.as_ref().and_then(ImageRef::kept_url);
+        let mut tx = data.pool.begin().await?;
         let row = hearth_db::person::upsert_remote(
-            &data.pool,
+            &mut *tx,
             &RemotePerson {
                 ap_id: json.id.as_str(),
                 host: &host,
@@ -109,9 +113,16 @@ impl Object for ApubPerson {
                 public_key: &json.public_key.public_key_pem,
                 inbox_url: json.inbox.as_str(),
                 shared_inbox_url: shared_inbox.map(Url::as_str),
+                avatar_url,
+                banner_url,
             },
         )
         .await?;
+        let pictures: Vec<&str> = avatar_url.into_iter().chain(banner_url).collect();
+        hearth_service::media::want_remote(data, &mut tx, &pictures)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.commit().await?;
         Self::new(row, data)
     }
 }
@@ -127,8 +138,8 @@ pub(crate) fn person_of(row: &ActorRow, settings: &Settings) -> anyhow::Result<P
         name: row.display_name.clone(),
         summary: (!row.bio_html.is_empty()).then(|| row.bio_html.clone()),
         source: (!row.bio.is_empty()).then(|| Source::markdown(&row.bio)),
-        icon: None,
-        image: None,
+        icon: row.avatar_url.as_deref().and_then(ImageRef::image),
+        image: row.banner_url.as_deref().and_then(ImageRef::image),
         inbox: urls.person_part(&row.name, "inbox")?,
         outbox: Some(urls.person_part(&row.name, "outbox")?),
         endpoints: Some(Endpoints {

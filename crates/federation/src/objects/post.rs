@@ -6,7 +6,7 @@ use super::community::ApubCommunity;
 use super::freshness;
 use crate::ingest::{self, Admission, Held, Teller, Verdict, is_post_kind};
 use crate::protocol::objects::{Attachment, Page};
-use crate::protocol::{LanguageTag, OneOrMany, PUBLIC, Source, is_public};
+use crate::protocol::{ImageRef, LanguageTag, OneOrMany, PUBLIC, Source, is_public};
 use crate::received::InboxError;
 use crate::urls::same_origin;
 use activitypub_federation::config::Data;
@@ -14,6 +14,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
 use chrono::{DateTime, Utc};
 use hearth_db::community::CommunityRow;
+use hearth_db::media::PostImage;
 use hearth_db::mention::Mentioned;
 use hearth_db::post::{NewPost, PostRow};
 use hearth_service::ServiceContext;
@@ -97,7 +98,8 @@ impl Object for ApubPost {
 
     async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Page> {
         let mentions = hearth_db::mention::of_post(&data.pool, self.row.id).await?;
-        page_of(&self.row, &mentions)
+        let images = hearth_db::media::post_images(&data.pool, self.row.id).await?;
+        page_of(&self.row, &mentions, &images)
     }
 
     async fn verify(
@@ -162,6 +164,12 @@ pub(crate) struct PostWrite {
     updated: Option<DateTime<Utc>>,
     /// The ids its tags, `to` and `cc` name (see `objects::mentioned`).
     mentioned: Vec<String>,
+    /// Its thumbnail (`image`, else its first picture).
+    thumbnail_url: Option<String>,
+    /// Its pictures, in order, with their alt text.
+    images: Vec<PostImage>,
+    /// The pictures among those that live on other servers, for our cache to fetch.
+    wanted: Vec<String>,
 }
 
 impl PostWrite {
@@ -169,6 +177,10 @@ impl PostWrite {
     /// with the people it mentions; local people it mentions are notified (once per post).
     pub(crate) async fn store(&self, conn: &mut sqlx::PgConnection) -> Result<i64, InboxError> {
         let id = self.upsert(conn).await?;
+        hearth_db::post::set_shown(&mut *conn, id, self.thumbnail_url.as_deref(), false).await?;
+        hearth_db::media::set_post_images(&mut *conn, id, &self.images).await?;
+        // Its pictures are shown from our cache, never from their home server.
+        hearth_db::media::want_remote(&mut *conn, &self.wanted).await?;
         hearth_db::mention::set_for_post(&mut *conn, id, &self.mentioned).await?;
         hearth_db::notification::for_post(&mut *conn, id).await?;
         Ok(id)
@@ -272,10 +284,23 @@ impl ApubPost {
             body = untitled_parts(&body_html).1;
             body_html = hearth_service::markdown::render(&body);
         }
+        let (images, thumbnail_url) = pictures_of(&page);
+        // A post of pictures alone (a Mastodon note) links its first, as ours do.
+        let url =
+            link_of(&page).or_else(|| images.first().and_then(|first| Url::parse(&first.url).ok()));
+        let wanted = thumbnail_url
+            .iter()
+            .chain(images.iter().map(|i| &i.url))
+            .filter(|u| hearth_service::media::local_hash(data, u).is_none())
+            .cloned()
+            .collect();
         Ok(Verdict::Write(PostWrite {
             community,
             author_id: author.row.id,
-            url: link_of(&page),
+            url,
+            thumbnail_url,
+            images,
+            wanted,
             language: page.language.as_ref().map(|l| l.identifier.clone()),
             nsfw: page.sensitive.unwrap_or(false),
             // A date in the future would keep the post on top of every feed.
@@ -356,10 +381,37 @@ fn addressees(page: &Page) -> Vec<Url> {
 }
 
 /// A post as a `Page`, as Lemmy emits it, with `Mention` tags for the people it mentions (they
-/// are in `cc` too).
-pub fn page_of(row: &PostRow, mentions: &[Mentioned]) -> anyhow::Result<Page> {
+/// are in `cc` too). Its link (an image post's first picture) is a `Link` attachment, with the
+/// picture's media type and alt text; its other pictures follow as `Image` attachments; its
+/// thumbnail is `image`.
+pub fn page_of(
+    row: &PostRow,
+    mentions: &[Mentioned],
+    images: &[PostImage],
+) -> anyhow::Result<Page> {
     let community = Url::parse(&row.community_ap_id)?;
     let (tag, cc) = super::mention_tags(mentions);
+    let mut attachments = Vec::new();
+    if let Some(href) = row.url.as_deref().map(Url::parse).transpose()? {
+        // The link is the first picture when the post is an image post.
+        let first = images.first().filter(|first| first.url == href.as_str());
+        attachments.push(Attachment::Link {
+            href,
+            media_type: first.and_then(|f| f.content_type.clone()),
+            name: first.and_then(|f| f.alt_text.clone()),
+        });
+    }
+    let further = images
+        .iter()
+        .filter(|image| row.url.as_deref() != Some(image.url.as_str()));
+    for image in further {
+        if let Ok(url) = Url::parse(&image.url) {
+            attachments.push(Attachment::Image {
+                url,
+                name: image.alt_text.clone(),
+            });
+        }
+    }
     Ok(Page {
         kind: "Page".to_owned(),
         id: Url::parse(&row.ap_id)?,
@@ -371,13 +423,8 @@ pub fn page_of(row: &PostRow, mentions: &[Mentioned]) -> anyhow::Result<Page> {
         content: Some(row.body_html.clone()),
         media_type: Some("text/html".to_owned()),
         source: (!row.body.is_empty()).then(|| Source::markdown(&row.body)),
-        attachment: row.url.as_deref().map(Url::parse).transpose()?.map(|href| {
-            OneOrMany::Many(vec![Attachment::Link {
-                href,
-                media_type: None,
-            }])
-        }),
-        image: None,
+        attachment: (!attachments.is_empty()).then_some(OneOrMany::Many(attachments)),
+        image: row.thumbnail_url.as_deref().and_then(ImageRef::image),
         url: None,
         sensitive: Some(row.nsfw),
         language: row.language.clone().map(|identifier| LanguageTag {
@@ -393,6 +440,83 @@ pub fn page_of(row: &PostRow, mentions: &[Mentioned]) -> anyhow::Result<Page> {
             .local
             .then(|| serde_json::Value::String(format!("{}/replies", row.ap_id))),
     })
+}
+
+/// The most pictures kept of one post from another server.
+const MAX_IMAGES: usize = 10;
+
+/// The longest alt text kept, in characters (longer is cut).
+const MAX_ALT_TEXT: usize = 1_500;
+
+/// The pictures of a post from another server, in order, and its thumbnail: `Image`
+/// attachments (Lemmy, Mbin, lotide), `Document`s of an `image/*` type (Mastodon), and a `Link`
+/// that is a picture (its media type says so, it is the post's `image`, or its path ends like
+/// one: Lemmy's image posts). Alt text is the attachment's `name`. Only http(s) URLs are kept,
+/// at most `MAX_IMAGES`; anything else is dropped without refusing the post. The thumbnail is
+/// `image`, else the first picture.
+pub(crate) fn pictures_of(page: &Page) -> (Vec<PostImage>, Option<String>) {
+    let thumbnail = page.image.as_ref().and_then(ImageRef::kept_url);
+    let attachments = page
+        .attachment
+        .clone()
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    let mut images: Vec<PostImage> = Vec::new();
+    for attachment in attachments {
+        let (url, alt_text, content_type) = match attachment {
+            Attachment::Image { url, name } => (url, name, None),
+            Attachment::Document {
+                url,
+                name,
+                media_type,
+            } if media_type
+                .as_deref()
+                .map_or_else(|| looks_like_picture(&url), |t| t.starts_with("image/")) =>
+            {
+                (url, name, media_type)
+            }
+            Attachment::Link {
+                href,
+                media_type,
+                name,
+            } if media_type.as_deref().map_or_else(
+                || thumbnail == Some(href.as_str()) || looks_like_picture(&href),
+                |t| t.starts_with("image/"),
+            ) =>
+            {
+                (href, name, media_type)
+            }
+            _ => continue,
+        };
+        let Some(url) = crate::protocol::kept_image_url(&url) else {
+            continue;
+        };
+        if images.iter().any(|i| i.url == url) {
+            continue;
+        }
+        images.push(PostImage {
+            url: url.to_owned(),
+            alt_text: alt_text
+                .map(|a| a.trim().chars().take(MAX_ALT_TEXT).collect::<String>())
+                .filter(|a| !a.is_empty()),
+            content_type: content_type.filter(|t| t.len() <= 100 && t.starts_with("image/")),
+        });
+        if images.len() == MAX_IMAGES {
+            break;
+        }
+    }
+    let thumbnail = thumbnail
+        .map(str::to_owned)
+        .or_else(|| images.first().map(|i| i.url.clone()));
+    (images, thumbnail)
+}
+
+/// Whether a URL's path ends like a picture's (Lemmy sends image posts as a bare `Link`).
+fn looks_like_picture(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
 }
 
 /// The community a post is in, as its own server says: its `audience`, else the first
@@ -495,4 +619,167 @@ fn href_of(link: &serde_json::Map<String, serde_json::Value>) -> Option<Url> {
     link.get("href")
         .and_then(|h| h.as_str())
         .and_then(|h| Url::parse(h).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(json: &str) -> Page {
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("the fixture reads as a Page: {e}"))
+    }
+
+    fn pictures(page: &Page) -> Vec<(String, Option<String>)> {
+        pictures_of(page)
+            .0
+            .into_iter()
+            .map(|i| (i.url, i.alt_text))
+            .collect()
+    }
+
+    #[test]
+    fn a_lemmy_image_post_is_its_link_and_its_thumbnail() {
+        let lemmy = page(include_str!(
+            "../../../../tests/fixtures/lemmy/page_image.json"
+        ));
+        let picture =
+            "https://lemmy.example/pictrs/image/5b8f3c1e-2d4a-4f6b-9c7e-1a2b3c4d5e6f.jpeg";
+        assert_eq!(pictures(&lemmy), vec![(picture.to_owned(), None)]);
+        assert_eq!(pictures_of(&lemmy).1.as_deref(), Some(picture));
+        assert_eq!(link_of(&lemmy).map(String::from).as_deref(), Some(picture));
+    }
+
+    #[test]
+    fn a_mastodon_note_with_two_pictures_keeps_both_with_their_alt_text() {
+        let note = page(include_str!(
+            "../../../../tests/fixtures/mastodon/note_images.json"
+        ));
+        let (images, thumbnail) = pictures_of(&note);
+        assert_eq!(images.len(), 2);
+        assert_eq!(
+            images[0].alt_text.as_deref(),
+            Some("A kingfisher perched on a mossy branch above the water")
+        );
+        assert_eq!(
+            images[1].alt_text.as_deref(),
+            Some("The second kingfisher diving, a blur of blue")
+        );
+        assert_eq!(images[0].content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(thumbnail.as_deref(), Some(images[0].url.as_str()));
+        assert_eq!(link_of(&note), None, "a note's own page is not its link");
+    }
+
+    #[test]
+    fn an_mbin_image_entry_keeps_its_alt_text() {
+        let mbin = page(include_str!(
+            "../../../../tests/fixtures/mbin/page_image.json"
+        ));
+        assert_eq!(
+            pictures(&mbin),
+            vec![(
+                "https://mbin.example/media/a3/f1/a3f1c2d4e5b6a7c8.jpg".to_owned(),
+                Some("Feathery ice crystals spreading across a pane of glass".to_owned())
+            )]
+        );
+    }
+
+    #[test]
+    fn a_link_posts_thumbnail_is_not_a_picture_of_the_post() {
+        let lemmy = page(include_str!("../../../../tests/fixtures/lemmy/page.json"));
+        let (images, _) = pictures_of(&lemmy);
+        // The fixture links a .jpg: Lemmy's bare `Link` to a picture is an image post.
+        assert_eq!(images.len(), 1);
+        let mut link = lemmy.clone();
+        link.attachment = Some(OneOrMany::Many(vec![Attachment::Link {
+            href: Url::parse("https://news.example/story").unwrap(),
+            media_type: None,
+            name: None,
+        }]));
+        link.image = ImageRef::image("https://lemmy.example/pictrs/image/thumb.webp");
+        let (images, thumbnail) = pictures_of(&link);
+        assert!(images.is_empty());
+        assert_eq!(
+            thumbnail.as_deref(),
+            Some("https://lemmy.example/pictrs/image/thumb.webp")
+        );
+    }
+
+    #[test]
+    fn script_and_data_urls_and_unreadable_attachments_are_dropped_and_the_post_stays() {
+        let hostile = page(
+            &serde_json::json!({
+                "type": "Page",
+                "id": "https://evil.example/post/1",
+                "attributedTo": "https://evil.example/u/mallory",
+                "to": ["https://hearth.example/c/photos"],
+                "name": "Look",
+                "attachment": [
+                    {"type": "Link", "href": "javascript:alert(1)", "mediaType": "image/png"},
+                    {"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo=", "name": "x"},
+                    {"type": "Document", "url": "javascript:alert(2)", "mediaType": "image/jpeg"},
+                    {"type": "Image", "url": 42},
+                    {"type": "Image"},
+                    {"type": "Image", "url": format!("https://evil.example/{}.png", "a".repeat(2100))},
+                    "not an attachment",
+                ],
+                "image": {"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo="},
+            })
+            .to_string(),
+        );
+        assert_eq!(pictures_of(&hostile), (Vec::new(), None));
+        assert_eq!(link_of(&hostile), None);
+        let odd_image = page(
+            &serde_json::json!({
+                "type": "Page", "id": "https://evil.example/post/2",
+                "attributedTo": "https://evil.example/u/mallory", "name": "Odd",
+                "image": {"type": "Image", "url": ["not", "urls"]},
+            })
+            .to_string(),
+        );
+        assert_eq!(odd_image.image, None, "an unreadable image is no image");
+    }
+
+    #[test]
+    fn a_lotide_note_with_an_image_attachment_is_an_image_post() {
+        let lotide = page(
+            &serde_json::json!({
+                "type": "Note", "id": "https://lotide.example/apub/posts/46",
+                "name": "image", "attributedTo": "https://lotide.example/apub/users/3",
+                "to": "https://hearth.example/c/photos",
+                "cc": "https://www.w3.org/ns/activitystreams#Public",
+                "attachment": [{"type": "Image",
+                                "url": "https://lotide.example/api/stable/posts/46/href"}],
+            })
+            .to_string(),
+        );
+        let picture = "https://lotide.example/api/stable/posts/46/href";
+        assert_eq!(pictures(&lotide), vec![(picture.to_owned(), None)]);
+        assert_eq!(pictures_of(&lotide).1.as_deref(), Some(picture));
+    }
+
+    #[test]
+    fn more_than_ten_pictures_keep_the_first_ten_and_long_alt_text_is_cut() {
+        let many: Vec<serde_json::Value> = (0..14)
+            .map(|n| {
+                serde_json::json!({"type": "Image", "url": format!("https://pics.example/{n}.png"),
+                                   "name": "a".repeat(2_000)})
+            })
+            .collect();
+        let page = page(
+            &serde_json::json!({
+                "type": "Note", "id": "https://pics.example/notes/1",
+                "attributedTo": "https://pics.example/u/sam", "attachment": many,
+            })
+            .to_string(),
+        );
+        let (images, thumbnail) = pictures_of(&page);
+        assert_eq!(images.len(), MAX_IMAGES);
+        assert_eq!(images[9].url, "https://pics.example/9.png");
+        assert!(images.iter().all(|i| {
+            i.alt_text
+                .as_ref()
+                .is_some_and(|a| a.chars().count() == MAX_ALT_TEXT)
+        }));
+        assert_eq!(thumbnail.as_deref(), Some("https://pics.example/0.png"));
+    }
 }

@@ -36,10 +36,18 @@ pub struct Group {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
     /// Avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::lenient_image",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub icon: Option<ImageRef>,
     /// Banner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::lenient_image",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub image: Option<ImageRef>,
     /// Inbox.
     pub inbox: Url,
@@ -104,10 +112,18 @@ pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
     /// Avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::lenient_image",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub icon: Option<ImageRef>,
     /// Banner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::lenient_image",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub image: Option<ImageRef>,
     /// Inbox.
     pub inbox: Url,

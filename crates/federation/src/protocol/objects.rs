@@ -10,13 +10,16 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Attachment {
-    /// A link post's target.
+    /// A link post's target (an image post's first picture, as Lemmy sends it).
     Link {
         /// Where it points.
         href: Url,
         /// Its media type, when given.
         #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
         media_type: Option<String>,
+        /// Alt text, when it is a picture.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// An image.
     Image {
@@ -26,17 +29,38 @@ pub enum Attachment {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
     },
-    /// A document (Mastodon media), kept for completeness.
+    /// A document (Mastodon media): a picture when its media type is `image/*`.
     Document {
         /// The file.
         url: Url,
         /// Alt text.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// Its media type, when given.
+        #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+        media_type: Option<String>,
     },
     /// Anything else is carried but ignored.
     #[serde(other)]
     Other,
+}
+
+/// Reads `attachment` item by item: an attachment we cannot read (a malformed URL, a shape we
+/// do not know) is dropped, never a reason to refuse the post.
+fn lenient_attachments<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<OneOrMany<Attachment>>, D::Error> {
+    let items = match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Array(items)) => items,
+        Some(one) => vec![one],
+    };
+    Ok(Some(OneOrMany::Many(
+        items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+    )))
 }
 
 /// A mention or hashtag.
@@ -92,10 +116,18 @@ pub struct Page {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
     /// A link post's link, or images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_attachments",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachment: Option<OneOrMany<Attachment>>,
     /// A thumbnail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::lenient_image",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub image: Option<ImageRef>,
     /// Some servers put a link post's link here.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -121,11 +121,11 @@ async fn show(
     let mut rows = Vec::with_capacity(replies.len() + 1);
     rows.push(comment);
     rows.extend(replies);
-    let mut items = views::thread(rows, Some(post.author_id), &session);
+    let mut items = views::thread(&ctx, rows, Some(post.author_id), &session);
     let replies_open = posts::comment_refusal(&ctx, viewer, &post).await?.is_none();
     let mods = mod_powers(&ctx, &session, &post).await?;
     comment_removal_reasons(&ctx, &mods, &mut items).await?;
-    let post = PostView::new(post, &session, Utc::now());
+    let post = PostView::new(&ctx, post, &session, Utc::now());
     render(&CommentPage {
         layout: Layout::new(&session, format!("Comment on {}", post.title), ""),
         sorts: comment_sort_choices(&format!("/comment/{id}"), sort_name),
@@ -161,12 +161,12 @@ impl Context {
         let parent = match parent_id {
             Some(id) => {
                 let row = comments::get(ctx, viewer, id).await?;
-                Some(CommentView::new(row, Some(op), session, now))
+                Some(CommentView::new(ctx, row, Some(op), session, now))
             }
             None => None,
         };
         Ok(Self {
-            post: PostView::new(post, session, now),
+            post: PostView::new(ctx, post, session, now),
             parent,
         })
     }
@@ -333,7 +333,7 @@ async fn vote(
 ) -> PageResult {
     let row = comments::vote(&ctx, &user.viewer, id, input.score).await?;
     if user.session.fragment {
-        let view = CommentView::new(row, None, &user.session, Utc::now());
+        let view = CommentView::new(&ctx, row, None, &user.session, Utc::now());
         return render(&VoteFragment {
             layout: Layout::new(&user.session, "", ""),
             vote: view.vote,
@@ -385,7 +385,7 @@ async fn create(
             let id = row.id;
             if session.fragment {
                 let post = posts::get(&ctx, Some(&user.viewer), post_id).await?;
-                let items = views::thread(vec![row], Some(post.author_id), session);
+                let items = views::thread(&ctx, vec![row], Some(post.author_id), session);
                 return render(&CommentFragment {
                     layout: Layout::new(session, "", ""),
                     items,

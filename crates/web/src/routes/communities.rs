@@ -1,16 +1,19 @@
-//! Communities: the directory with its search, a community's page (about, moderators, joining,
-//! its posts), creating and editing one, and joining and leaving.
+//! Communities: the directory with its search, a community's page (banner, icon, about,
+//! moderators, joining, its posts), creating and editing one (with its icon and banner), and
+//! joining and leaving.
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
 use crate::paging::{self, PAGE_SIZE};
+use crate::pictures::{self, PictureForm};
 use crate::routes::front::{ListQuery, link, sort_choices};
 use crate::session::Session;
 use crate::views::{self, ActorView, Choice, CommunityView, PostView, Sorts, post_list};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use hearth_core::Error;
 use hearth_db::community::CommunitySort;
@@ -20,13 +23,19 @@ use hearth_service::posts::{self, FeedSort};
 use hearth_service::{membership, moderators};
 use serde::Deserialize;
 
-/// The community routes.
-pub fn router() -> Router<ServiceContext> {
+/// The community routes; the community form takes pictures, with their own body limit.
+pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .route("/communities", get(directory))
-        .route("/create_community", get(new_form).post(create))
+        .route(
+            "/create_community",
+            get(new_form).post(create).layer(pictures::body_limit(ctx)),
+        )
         .route("/c/{name}", get(show))
-        .route("/c/{name}/edit", get(edit_form).post(edit))
+        .route(
+            "/c/{name}/edit",
+            get(edit_form).post(edit).layer(pictures::body_limit(ctx)),
+        )
         .route("/c/{name}/join", post(join))
         .route("/c/{name}/leave", post(leave))
         .route("/c/{name}/block", post(block))
@@ -85,7 +94,6 @@ async fn directory(
         PAGE_SIZE,
     )
     .await?;
-    let host = ctx.settings.hostname.to_string();
     let sort_param = if sort_name == "members" {
         ""
     } else {
@@ -110,7 +118,7 @@ async fn directory(
         sorts,
         communities: rows
             .into_iter()
-            .map(|d| CommunityView::new(d, &host))
+            .map(|d| CommunityView::new(&ctx, d))
             .collect(),
         next_page: next.map(|c| {
             link(
@@ -155,7 +163,7 @@ async fn show(
     let found_id = found.id;
     let found_removed = found.removed;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
-    let community = CommunityView::new(details, ctx.settings.hostname.as_str());
+    let community = CommunityView::new(&ctx, details);
     let handle = community.actor.handle.clone();
     let moderators = moderators::list(&ctx, &handle)
         .await?
@@ -175,7 +183,7 @@ async fn show(
         PAGE_SIZE,
     )
     .await?;
-    let (posts, hidden_nsfw) = post_list(rows, &session);
+    let (posts, hidden_nsfw) = post_list(&ctx, rows, &session);
     let path = community.actor.href.clone();
     let sort_param = if sort_name == "hot" { "" } else { sort_name };
     let layout = Layout::new(&session, community.actor.label.clone(), "communities").with_feed(
@@ -235,6 +243,10 @@ struct CommunityInput {
     posting_restricted_to_mods: Option<String>,
     #[serde(default)]
     visibility: String,
+    /// Ticked: the icon goes (unless a new one was chosen).
+    remove_icon: Option<String>,
+    /// Ticked: the banner goes (unless a new one was chosen).
+    remove_banner: Option<String>,
 }
 
 impl CommunityInput {
@@ -257,6 +269,8 @@ const FIELDS: &crate::forms::Fields = &[
     ("description", "Description"),
     ("rules", "Rules"),
     ("visibility", "Who may join"),
+    ("icon_url", "Icon"),
+    ("banner_url", "Banner"),
 ];
 
 #[derive(Template)]
@@ -269,24 +283,106 @@ struct CommunityFormPage {
     editing: Option<String>,
     action: String,
     host: String,
+    /// Where the form loads the current icon from (editing).
+    icon: Option<String>,
+    /// Where the form loads the current banner from (editing).
+    banner: Option<String>,
+    /// What the file fields accept.
+    picture_hint: String,
+}
+
+impl CommunityFormPage {
+    /// The form to create a community, as sent (`form`) with `errors`.
+    fn creating(
+        ctx: &ServiceContext,
+        user: &SignedIn,
+        form: CommunityInput,
+        errors: FormErrors,
+    ) -> Self {
+        Self {
+            layout: Layout::new(&user.session, "Create a community", "communities"),
+            form,
+            errors,
+            editing: None,
+            action: "/create_community".to_owned(),
+            host: ctx.settings.hostname.to_string(),
+            icon: None,
+            banner: None,
+            picture_hint: pictures::hint(ctx),
+        }
+    }
+
+    /// The form to edit the community `handle`, showing its current pictures.
+    async fn editing(
+        ctx: &ServiceContext,
+        user: &SignedIn,
+        handle: String,
+        form: CommunityInput,
+        errors: FormErrors,
+    ) -> Result<Self, WebError> {
+        let found = communities::find(ctx, &handle).await?;
+        let details = communities::details(ctx, Some(&user.viewer), found).await?;
+        let view = CommunityView::new(ctx, details);
+        Ok(Self {
+            layout: Layout::new(
+                &user.session,
+                format!("Edit {}", view.actor.label),
+                "communities",
+            ),
+            form,
+            errors,
+            action: format!("/c/{handle}/edit"),
+            editing: Some(handle),
+            host: ctx.settings.hostname.to_string(),
+            icon: view.actor.avatar,
+            banner: view.banner,
+            picture_hint: pictures::hint(ctx),
+        })
+    }
 }
 
 async fn new_form(State(ctx): State<ServiceContext>, user: SignedIn) -> PageResult {
-    render(&CommunityFormPage {
-        layout: Layout::new(&user.session, "Create a community", "communities"),
-        form: CommunityInput::default(),
-        errors: FormErrors::none(),
-        editing: None,
-        action: "/create_community".to_owned(),
-        host: ctx.settings.hostname.to_string(),
-    })
+    render(&CommunityFormPage::creating(
+        &ctx,
+        &user,
+        CommunityInput::default(),
+        FormErrors::none(),
+    ))
+}
+
+/// Uploads the icon and banner chosen in the form: the new values of the two slots, or the
+/// form's errors when a picture is refused.
+async fn picture_slots(
+    ctx: &ServiceContext,
+    user: &SignedIn,
+    form: &CommunityInput,
+    files: &mut pictures::Files,
+) -> Result<Result<[Option<Option<String>>; 2], (StatusCode, FormErrors)>, WebError> {
+    let mut slots = [None, None];
+    for (slot, (field, remove)) in slots.iter_mut().zip([
+        ("icon", form.remove_icon.is_some()),
+        ("banner", form.remove_banner.is_some()),
+    ]) {
+        match pictures::slot(ctx, &user.viewer, files, field, remove).await {
+            Ok(value) => *slot = value,
+            Err(error) => return Ok(Err(pictures::refusal(ctx, error, field)?)),
+        }
+    }
+    Ok(Ok(slots))
 }
 
 async fn create(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
-    CsrfForm(form): CsrfForm<CommunityInput>,
+    PictureForm { form, mut files }: PictureForm<CommunityInput>,
 ) -> PageResult {
+    let [icon_url, banner_url] = match picture_slots(&ctx, &user, &form, &mut files).await? {
+        Ok(slots) => slots,
+        Err((status, errors)) => {
+            let page = CommunityFormPage::creating(&ctx, &user, form, errors);
+            return render_status(status, &page);
+        }
+    };
     let result = communities::create(
         &ctx,
         &user.viewer,
@@ -297,6 +393,8 @@ async fn create(
             nsfw: form.nsfw.is_some(),
             posting_restricted_to_mods: form.posting_restricted_to_mods.is_some(),
             visibility: form.visibility(),
+            icon_url,
+            banner_url,
         },
     )
     .await;
@@ -306,14 +404,7 @@ async fn create(
             let (status, errors) = errors_with(error, FIELDS, "name_taken", "name")?;
             render_status(
                 status,
-                &CommunityFormPage {
-                    layout: Layout::new(&user.session, "Create a community", "communities"),
-                    form,
-                    errors,
-                    editing: None,
-                    action: "/create_community".to_owned(),
-                    host: ctx.settings.hostname.to_string(),
-                },
+                &CommunityFormPage::creating(&ctx, &user, form, errors),
             )
         }
     }
@@ -334,32 +425,38 @@ async fn edit_form(
     }
     let c = details.community;
     let handle = c.name.clone();
-    render(&CommunityFormPage {
-        layout: Layout::new(&user.session, format!("Edit {}", c.title), "communities"),
-        form: CommunityInput {
-            name: c.name,
-            title: c.title,
-            description: c.description,
-            rules: c.rules,
-            nsfw: c.nsfw.then(String::new),
-            posting_restricted_to_mods: c.posting_restricted_to_mods.then(String::new),
-            visibility: c.visibility.as_str().to_owned(),
-        },
-        errors: FormErrors::none(),
-        action: format!("/c/{handle}/edit"),
-        editing: Some(handle),
-        host: ctx.settings.hostname.to_string(),
-    })
+    let form = CommunityInput {
+        name: c.name,
+        title: c.title,
+        description: c.description,
+        rules: c.rules,
+        nsfw: c.nsfw.then(String::new),
+        posting_restricted_to_mods: c.posting_restricted_to_mods.then(String::new),
+        visibility: c.visibility.as_str().to_owned(),
+        ..CommunityInput::default()
+    };
+    render(&CommunityFormPage::editing(&ctx, &user, handle, form, FormErrors::none()).await?)
 }
 
 async fn edit(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(name): PagePath<String>,
-    CsrfForm(mut form): CsrfForm<CommunityInput>,
+    PictureForm {
+        mut form,
+        mut files,
+    }: PictureForm<CommunityInput>,
 ) -> PageResult {
     // Someone who may not change it gets the 403 page, not the form with an error.
     moderators::authorize(&ctx, &user.viewer, &name).await?;
+    form.name = name.clone();
+    let [icon_url, banner_url] = match picture_slots(&ctx, &user, &form, &mut files).await? {
+        Ok(slots) => slots,
+        Err((status, errors)) => {
+            let page = CommunityFormPage::editing(&ctx, &user, name, form, errors).await?;
+            return render_status(status, &page);
+        }
+    };
     let update = CommunityUpdate {
         title: Some(form.title.clone()),
         description: Some(form.description.clone()),
@@ -367,23 +464,15 @@ async fn edit(
         nsfw: Some(form.nsfw.is_some()),
         posting_restricted_to_mods: Some(form.posting_restricted_to_mods.is_some()),
         visibility: Some(form.visibility()),
+        icon_url,
+        banner_url,
     };
     match communities::update(&ctx, &user.viewer, &name, update).await {
         Ok(details) => Ok(see_other(&format!("/c/{}", details.community.name))),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, FIELDS)?;
-            form.name = name.clone();
-            render_status(
-                status,
-                &CommunityFormPage {
-                    layout: Layout::new(&user.session, "Edit community", "communities"),
-                    form,
-                    errors,
-                    action: format!("/c/{name}/edit"),
-                    editing: Some(name),
-                    host: ctx.settings.hostname.to_string(),
-                },
-            )
+            let page = CommunityFormPage::editing(&ctx, &user, name, form, errors).await?;
+            render_status(status, &page)
         }
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_media;
 pub mod comments;
 pub mod communities;
 pub mod community_moderation;
 pub mod feeds;
 pub mod front;
+pub mod media;
 pub mod modlog;
 pub mod notifications;
 pub mod posts;
@@ -27,19 +29,20 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .merge(setup::router())
         .merge(front::router())
-        .merge(communities::router())
+        .merge(communities::router(ctx))
         .merge(community_moderation::router())
-        .merge(posts::router())
+        .merge(posts::router(ctx))
         .merge(comments::router())
         .merge(reports::router())
         .merge(modlog::router())
         .merge(users::router())
         .merge(accounts::router())
-        .merge(settings::router())
+        .merge(settings::router(ctx))
         .merge(notifications::router())
         .merge(search::router())
         .merge(feeds::router())
         .merge(admin::router())
+        .merge(admin_media::router())
         .layer(axum::middleware::from_fn_with_state(
             middleware::SetupGate::new(ctx.clone()),
             middleware::first_run_setup,

@@ -1,12 +1,16 @@
-//! Posts: a post's page with its comment thread, writing, editing and deleting posts, and voting
-//! on them (the vote widget and the way back after a vote serve comments too).
+//! Posts: a post's page with its pictures, link preview and comment thread, writing (with an
+//! image and its alt text), editing and deleting posts, and voting on them (the vote widget and
+//! the way back after a vote serve comments too).
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::{FormErrors, errors_with};
 use crate::page::same_site_referer;
 use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
+use crate::pictures::{self, PictureForm};
 use crate::session::Session;
-use crate::views::{self, Choice, CommunityView, ModPowers, PostView, ThreadItem, VoteView};
+use crate::views::{
+    self, Choice, CommunityView, ImageView, ModPowers, PostView, ThreadItem, VoteView,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -20,15 +24,21 @@ use hearth_service::ServiceContext;
 use hearth_service::comments;
 use hearth_service::communities;
 use hearth_service::moderation;
-use hearth_service::posts::{self, NewPostForm, PostChanges};
+use hearth_service::posts::{self, ImageInput, NewPostForm, PostChanges};
 use serde::Deserialize;
 
-/// The post routes.
-pub fn router() -> Router<ServiceContext> {
+/// The post routes; the post form takes a picture, with its own body limit.
+pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .route("/post/{id}", get(show))
-        .route("/create_post", get(new_form).post(create))
-        .route("/post/{id}/edit", get(edit_form).post(edit))
+        .route(
+            "/create_post",
+            get(new_form).post(create).layer(pictures::body_limit(ctx)),
+        )
+        .route(
+            "/post/{id}/edit",
+            get(edit_form).post(edit).layer(pictures::body_limit(ctx)),
+        )
         .route("/post/{id}/delete", post(delete))
         .route("/post/{id}/vote", post(vote))
         .route("/post/{id}/remove", post(remove_or_restore::<true>))
@@ -307,6 +317,8 @@ struct ThreadQuery {
 struct PostPage {
     layout: Layout,
     post: PostView,
+    /// The post's pictures, full size.
+    images: Vec<ImageView>,
     community: CommunityView,
     show_nsfw: bool,
     sorts: Vec<Choice>,
@@ -362,11 +374,16 @@ async fn show(
         .await?
         .is_none();
     let mods = mod_powers(&ctx, &session, &row).await?;
-    let post = PostView::new(row, &session, Utc::now());
+    let post = PostView::new(&ctx, row, &session, Utc::now());
+    let images = if post.gone {
+        Vec::new()
+    } else {
+        views::post_images(&ctx, id).await?
+    };
     let found = communities::find(&ctx, &post.community.handle).await?;
     let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
-    let community = CommunityView::new(details, ctx.settings.hostname.as_str());
-    let mut items = views::thread(rows, Some(post.author_id), &session);
+    let community = CommunityView::new(&ctx, details);
+    let mut items = views::thread(&ctx, rows, Some(post.author_id), &session);
     comment_removal_reasons(&ctx, &mods, &mut items).await?;
     let removal_reason = post_removal_reason(&ctx, &mods, &post).await?;
     let layout = Layout::new(&session, post.title.clone(), "");
@@ -378,6 +395,7 @@ async fn show(
         replies_open,
         layout,
         post,
+        images,
         items,
         more_comments,
         mods,
@@ -401,6 +419,15 @@ struct PostInput {
     #[serde(default)]
     body: String,
     nsfw: Option<String>,
+    /// The picture kept from before: the post's (editing), or one uploaded with a form that
+    /// came back with an error, so it need not be chosen again.
+    #[serde(default)]
+    image_url: String,
+    /// What the picture shows, for people who cannot see it.
+    #[serde(default)]
+    alt_text: String,
+    /// Ticked: the kept picture goes.
+    remove_image: Option<String>,
 }
 
 const FIELDS: &crate::forms::Fields = &[
@@ -408,6 +435,9 @@ const FIELDS: &crate::forms::Fields = &[
     ("title", "Title"),
     ("url", "Link"),
     ("body", "Text"),
+    ("image", "Image"),
+    ("images", "Image"),
+    ("alt_text", "Alt text"),
 ];
 
 #[derive(Template)]
@@ -423,6 +453,98 @@ struct PostFormPage {
     suggestions: Vec<String>,
     /// The picker's choices: the communities the visitor joined.
     targets: Vec<Target>,
+    /// Where the form loads the kept picture from.
+    image: Option<String>,
+    /// What the file field accepts.
+    picture_hint: String,
+}
+
+impl PostFormPage {
+    /// The form to write a post in the community `chosen` (picked or typed).
+    async fn creating(
+        ctx: &ServiceContext,
+        user: &SignedIn,
+        chosen: &str,
+        form: PostInput,
+        errors: FormErrors,
+    ) -> Result<Self, WebError> {
+        Ok(Self {
+            layout: Layout::new(&user.session, "New post", "create"),
+            targets: targets(ctx, user, chosen).await?,
+            image: kept_image(ctx, &form),
+            form,
+            errors,
+            editing: None,
+            action: "/create_post".to_owned(),
+            suggestions: suggestions(ctx, &user.session).await?,
+            picture_hint: pictures::hint(ctx),
+        })
+    }
+
+    /// The form to edit the post `id`.
+    fn editing(
+        ctx: &ServiceContext,
+        user: &SignedIn,
+        id: i64,
+        form: PostInput,
+        errors: FormErrors,
+    ) -> Self {
+        Self {
+            layout: Layout::new(&user.session, "Edit post", ""),
+            image: kept_image(ctx, &form),
+            form,
+            errors,
+            editing: Some(id),
+            action: format!("/post/{id}/edit"),
+            suggestions: Vec::new(),
+            targets: Vec::new(),
+            picture_hint: pictures::hint(ctx),
+        }
+    }
+}
+
+/// Where the form loads the picture it keeps from.
+fn kept_image(ctx: &ServiceContext, form: &PostInput) -> Option<String> {
+    let url = form.image_url.trim();
+    (!url.is_empty()).then(|| hearth_service::media::thumbnail_src(ctx, url))
+}
+
+/// The post's picture as the form says: a new one chosen in the `image` field (uploaded, and
+/// kept in the form from then on), the one kept from before, or none (`remove_image`). A
+/// picture needs its alt text here, as accessibility guidance asks (the API leaves it
+/// optional): without one the form comes back, the picture kept.
+async fn chosen_image(
+    ctx: &ServiceContext,
+    user: &SignedIn,
+    form: &mut PostInput,
+    files: &mut pictures::Files,
+) -> Result<Result<Option<ImageInput>, (StatusCode, FormErrors)>, WebError> {
+    match pictures::upload(ctx, &user.viewer, files, "image").await {
+        Ok(Some(url)) => {
+            form.image_url = url;
+            form.remove_image = None;
+        }
+        Ok(None) => {}
+        Err(error) => return Ok(Err(pictures::refusal(ctx, error, "image")?)),
+    }
+    let url = form.image_url.trim();
+    if url.is_empty() || form.remove_image.is_some() {
+        return Ok(Ok(None));
+    }
+    let alt_text = form.alt_text.trim();
+    if alt_text.is_empty() {
+        return Ok(Err(FormErrors::from_error(
+            Error::validation(
+                "alt_text",
+                "is needed with a picture: describe what it shows for people who cannot see it",
+            ),
+            FIELDS,
+        )?));
+    }
+    Ok(Ok(Some(ImageInput {
+        url: url.to_owned(),
+        alt_text: Some(alt_text.to_owned()),
+    })))
 }
 
 /// A choice of the post form's community picker.
@@ -507,25 +629,30 @@ async fn new_form(
     PageQuery(query): PageQuery<NewPostQuery>,
 ) -> PageResult {
     let community = query.community.unwrap_or_default().trim().to_owned();
-    render(&PostFormPage {
-        layout: Layout::new(&user.session, "New post", "create"),
-        targets: targets(&ctx, &user, &community).await?,
-        form: PostInput {
-            community,
-            ..PostInput::default()
-        },
-        errors: FormErrors::none(),
-        editing: None,
-        action: "/create_post".to_owned(),
-        suggestions: suggestions(&ctx, &user.session).await?,
-    })
+    let form = PostInput {
+        community: community.clone(),
+        ..PostInput::default()
+    };
+    let page = PostFormPage::creating(&ctx, &user, &community, form, FormErrors::none()).await?;
+    render(&page)
 }
 
 async fn create(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
-    CsrfForm(form): CsrfForm<PostInput>,
+    PictureForm {
+        mut form,
+        mut files,
+    }: PictureForm<PostInput>,
 ) -> PageResult {
+    let image = match chosen_image(&ctx, &user, &mut form, &mut files).await? {
+        Ok(image) => image,
+        Err((status, errors)) => {
+            let chosen = form.community.trim().to_owned();
+            let page = PostFormPage::creating(&ctx, &user, &chosen, form, errors).await?;
+            return render_status(status, &page);
+        }
+    };
     let community = form.chosen_community();
     let result = if community.is_empty() {
         // Said here in the form's words: the service's message names the syntax of a handle.
@@ -544,6 +671,7 @@ async fn create(
                 body: Some(form.body.clone()),
                 nsfw: form.nsfw.is_some(),
                 language: None,
+                images: image.into_iter().collect(),
             },
         )
         .await
@@ -553,20 +681,23 @@ async fn create(
         Err(error) => {
             // An unknown community is a 404 from the service; here it is a wrong field value.
             let (status, errors) = errors_with(error, FIELDS, "not_found", "community")?;
-            render_status(
-                status,
-                &PostFormPage {
-                    layout: Layout::new(&user.session, "New post", "create"),
-                    targets: targets(&ctx, &user, form.community.trim()).await?,
-                    form,
-                    errors,
-                    editing: None,
-                    action: "/create_post".to_owned(),
-                    suggestions: suggestions(&ctx, &user.session).await?,
-                },
-            )
+            let chosen = form.community.trim().to_owned();
+            let page = PostFormPage::creating(&ctx, &user, &chosen, form, errors).await?;
+            render_status(status, &page)
         }
     }
+}
+
+/// The post `id`, when the visitor wrote it; anyone else gets the 403 page.
+async fn own_post(ctx: &ServiceContext, user: &SignedIn, id: i64) -> Result<PostRow, WebError> {
+    let row = posts::get(ctx, Some(&user.viewer), id).await?;
+    if row.author_id != user.viewer.person_id {
+        return Err(WebError(Error::forbidden(
+            "not_author",
+            "Only the author may change this post.",
+        )));
+    }
+    Ok(row)
 }
 
 async fn edit_form(
@@ -574,43 +705,91 @@ async fn edit_form(
     user: SignedIn,
     PagePath(id): PagePath<i64>,
 ) -> PageResult {
-    let row = posts::get(&ctx, Some(&user.viewer), id).await?;
-    if row.author_id != user.viewer.person_id {
-        return Err(WebError(Error::forbidden(
-            "not_author",
-            "Only the author may change this post.",
-        )));
-    }
-    render(&PostFormPage {
-        layout: Layout::new(&user.session, "Edit post", ""),
-        form: PostInput {
-            community: row.community_name,
-            title: row.title,
-            url: row.url.unwrap_or_default(),
-            body: row.body,
-            nsfw: row.nsfw.then(String::new),
-            ..PostInput::default()
-        },
-        errors: FormErrors::none(),
-        editing: Some(id),
-        action: format!("/post/{id}/edit"),
-        suggestions: Vec::new(),
-        targets: Vec::new(),
-    })
+    let row = own_post(&ctx, &user, id).await?;
+    // The form edits the first picture; others (sent through the API) stay as they are.
+    let first = hearth_db::media::post_images(&ctx.pool, id)
+        .await
+        .map_err(Error::from)?
+        .into_iter()
+        .next();
+    let form = PostInput {
+        community: row.community_name,
+        title: row.title,
+        // An image post's link is its first picture: the image fields show it, not the link's.
+        url: row
+            .url
+            .filter(|u| hearth_service::media::local_hash(&ctx, u).is_none())
+            .unwrap_or_default(),
+        body: row.body,
+        nsfw: row.nsfw.then(String::new),
+        image_url: first.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
+        alt_text: first.and_then(|i| i.alt_text).unwrap_or_default(),
+        ..PostInput::default()
+    };
+    render(&PostFormPage::editing(
+        &ctx,
+        &user,
+        id,
+        form,
+        FormErrors::none(),
+    ))
 }
 
 async fn edit(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
     PagePath(id): PagePath<i64>,
-    CsrfForm(form): CsrfForm<PostInput>,
+    PictureForm {
+        mut form,
+        mut files,
+    }: PictureForm<PostInput>,
 ) -> PageResult {
+    // Nobody else's pictures are uploaded through someone's post.
+    own_post(&ctx, &user, id).await?;
+    let image = match chosen_image(&ctx, &user, &mut form, &mut files).await? {
+        Ok(image) => image,
+        Err((status, errors)) => {
+            let page = PostFormPage::editing(&ctx, &user, id, form, errors);
+            return render_status(status, &page);
+        }
+    };
+    let current = hearth_db::media::post_images(&ctx.pool, id)
+        .await
+        .map_err(Error::from)?;
+    let had_images = !current.is_empty();
+    let first = current
+        .first()
+        .map(|i| (i.url.as_str(), i.alt_text.as_deref()));
+    let unchanged = first
+        == image
+            .as_ref()
+            .map(|i| (i.url.as_str(), i.alt_text.as_deref()));
+    // The form's picture takes the first place; the others stay. Unchanged: left alone.
+    let images: Option<Vec<ImageInput>> = (!unchanged).then(|| {
+        image
+            .into_iter()
+            .chain(current.into_iter().skip(1).map(|i| ImageInput {
+                url: i.url,
+                alt_text: i.alt_text,
+            }))
+            .collect()
+    });
+    let link = form.url.trim();
+    let url = if !link.is_empty() {
+        Some(Some(link.to_owned()))
+    } else if had_images {
+        // The link of a post with pictures is its first picture's: the service derives it.
+        None
+    } else {
+        Some(None)
+    };
     let changes = PostChanges {
         title: Some(form.title.clone()),
-        url: Some(Some(form.url.clone()).filter(|u| !u.trim().is_empty())),
+        url,
         body: Some(form.body.clone()),
         nsfw: Some(form.nsfw.is_some()),
         language: None,
+        images,
     };
     match posts::edit(&ctx, &user.viewer, id, changes).await {
         Ok(_) => Ok(see_other(&format!("/post/{id}"))),
@@ -618,15 +797,7 @@ async fn edit(
             let (status, errors) = FormErrors::from_error(error, FIELDS)?;
             render_status(
                 status,
-                &PostFormPage {
-                    layout: Layout::new(&user.session, "Edit post", ""),
-                    form,
-                    errors,
-                    editing: Some(id),
-                    action: format!("/post/{id}/edit"),
-                    suggestions: Vec::new(),
-                    targets: Vec::new(),
-                },
+                &PostFormPage::editing(&ctx, &user, id, form, errors),
             )
         }
     }
@@ -676,7 +847,7 @@ async fn vote(
 ) -> PageResult {
     let row = posts::vote(&ctx, &user.viewer, id, input.score).await?;
     if user.session.fragment {
-        let view = PostView::new(row, &user.session, Utc::now());
+        let view = PostView::new(&ctx, row, &user.session, Utc::now());
         return render(&VoteFragment {
             layout: Layout::new(&user.session, "", ""),
             vote: view.vote,

@@ -185,20 +185,19 @@ async fn search_page(
         return render(&page);
     }
     let viewer = session.viewer.as_ref();
-    let host = ctx.settings.hostname.to_string();
     let Some(kind) = kind else {
         let found = search::overview(&ctx, viewer, &text, PAGE_SIZE).await?;
         page.communities = found
             .communities
             .into_iter()
-            .map(|d| CommunityView::new(d, &host))
+            .map(|d| CommunityView::new(&ctx, d))
             .collect();
         page.people = found
             .people
             .iter()
             .map(|p| views::person(&p.name, p.display_name.as_deref(), p.local, &p.ap_id))
             .collect();
-        (page.posts, page.hidden_nsfw) = post_list(found.posts, &session);
+        (page.posts, page.hidden_nsfw) = post_list(&ctx, found.posts, &session);
         page.more_communities = found
             .more_communities
             .then(|| link("/search", &[("q", &text), ("type", "communities")]));
@@ -232,7 +231,7 @@ async fn search_page(
     });
     match results {
         SearchResults::Posts(rows) => {
-            (page.posts, page.hidden_nsfw) = post_list(rows, &session);
+            (page.posts, page.hidden_nsfw) = post_list(&ctx, rows, &session);
         }
         SearchResults::Comments(rows) => {
             page.comments = comments_in_list(&ctx, &session, rows).await?;
@@ -240,7 +239,7 @@ async fn search_page(
         SearchResults::Communities(rows) => {
             page.communities = rows
                 .into_iter()
-                .map(|d| CommunityView::new(d, &host))
+                .map(|d| CommunityView::new(&ctx, d))
                 .collect();
         }
         SearchResults::Users(rows) => {

@@ -1,4 +1,5 @@
-//! The signed-in account's settings page: profile (display name, bio), preferences (NSFW posts,
+//! The signed-in account's settings page: profile (display name, bio, avatar and banner),
+//! preferences (NSFW posts,
 //! theme) and password, each its own form that saves and comes back with a confirmation; the
 //! account's sessions (end one, or all: "sign out everywhere"), its blocks (with unblock
 //! buttons) and the download of its data.
@@ -6,11 +7,12 @@
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
 use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::pictures::{self, PictureForm};
 use crate::views::{self, TimeView};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -20,11 +22,14 @@ use hearth_service::settings::{self, AccountSettings, Preferences, ProfileUpdate
 use secrecy::SecretString;
 use serde::Deserialize;
 
-/// The settings routes.
-pub fn router() -> Router<ServiceContext> {
+/// The settings routes; the profile's form takes pictures, with their own body limit.
+pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .route("/settings", get(show))
-        .route("/settings/profile", post(save_profile))
+        .route(
+            "/settings/profile",
+            post(save_profile).layer(pictures::body_limit(ctx)),
+        )
         .route("/settings/preferences", post(save_preferences))
         .route("/settings/password", post(change_password))
         .route("/settings/delete", post(delete_account))
@@ -47,6 +52,31 @@ struct ProfileInput {
     display_name: String,
     #[serde(default)]
     bio: String,
+    /// Ticked: the avatar goes (unless a new one was chosen).
+    remove_avatar: Option<String>,
+    /// Ticked: the banner goes (unless a new one was chosen).
+    remove_banner: Option<String>,
+}
+
+/// The profile's pictures as the form shows them (where the page loads them from).
+#[derive(Debug, Default)]
+struct ProfilePictures {
+    avatar: Option<String>,
+    banner: Option<String>,
+}
+
+impl ProfilePictures {
+    async fn load(ctx: &ServiceContext, user: &SignedIn) -> Result<Self, WebError> {
+        let person = hearth_service::users::find(ctx, &user.viewer.name, "user").await?;
+        let src = |url: Option<String>| {
+            url.filter(|u| !u.trim().is_empty())
+                .map(|u| hearth_service::media::thumbnail_src(ctx, &u))
+        };
+        Ok(Self {
+            avatar: src(person.avatar_url),
+            banner: src(person.banner_url),
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +109,9 @@ struct SectionErrors {
 struct SettingsPage {
     layout: Layout,
     profile: ProfileInput,
+    pictures: ProfilePictures,
+    /// What the file fields accept.
+    picture_hint: String,
     show_nsfw: bool,
     theme: String,
     themes: [(&'static str, &'static str); 3],
@@ -177,7 +210,10 @@ impl SettingsPage {
             profile: ProfileInput {
                 display_name: current.display_name.unwrap_or_default(),
                 bio: current.bio,
+                ..ProfileInput::default()
             },
+            pictures: ProfilePictures::default(),
+            picture_hint: String::new(),
             show_nsfw: current.preferences.show_nsfw,
             theme: current.preferences.theme.as_str().to_owned(),
             themes: THEMES,
@@ -187,9 +223,11 @@ impl SettingsPage {
         }
     }
 
-    /// The same page with the account's sessions and blocks listed.
+    /// The same page with the account's pictures, sessions and blocks.
     async fn with_lists(mut self, ctx: &ServiceContext, user: &SignedIn) -> Result<Self, WebError> {
         self.account = AccountLists::load(ctx, user).await?;
+        self.pictures = ProfilePictures::load(ctx, user).await?;
+        self.picture_hint = pictures::hint(ctx);
         Ok(self)
     }
 }
@@ -218,28 +256,62 @@ async fn show(
     render(&page)
 }
 
+/// Saves the profile: the pictures chosen are uploaded first (a refused one comes back next to
+/// its field, and nothing is saved), then the profile with their URLs.
 async fn save_profile(
     State(ctx): State<ServiceContext>,
     user: SignedIn,
-    CsrfForm(form): CsrfForm<ProfileInput>,
+    PictureForm { form, mut files }: PictureForm<ProfileInput>,
 ) -> PageResult {
+    let mut slots = Vec::with_capacity(2);
+    for (field, remove) in [
+        ("avatar", form.remove_avatar.is_some()),
+        ("banner", form.remove_banner.is_some()),
+    ] {
+        match pictures::slot(&ctx, &user.viewer, &mut files, field, remove).await {
+            Ok(slot) => slots.push(slot),
+            Err(error) => {
+                let (status, errors) = pictures::refusal(&ctx, error, field)?;
+                return profile_again(&ctx, &user, form, status, errors).await;
+            }
+        }
+    }
+    let mut slots = slots.into_iter();
     let update = ProfileUpdate {
         display_name: Some(form.display_name.clone()),
         bio: form.bio.clone(),
+        avatar_url: slots.next().flatten(),
+        banner_url: slots.next().flatten(),
     };
     match settings::update_profile(&ctx, &user.viewer, update).await {
         Ok(()) => Ok(see_other("/settings?saved=profile")),
         Err(error) => {
-            let fields = [("display_name", "Display name"), ("bio", "Bio")];
+            let fields = [
+                ("display_name", "Display name"),
+                ("bio", "Bio"),
+                ("avatar_url", "Avatar"),
+                ("banner_url", "Banner"),
+            ];
             let (status, errors) = FormErrors::from_error(error, &fields)?;
-            let mut page = SettingsPage::new(&user, settings::get(&ctx, &user.viewer).await?)
-                .with_lists(&ctx, &user)
-                .await?;
-            page.profile = form;
-            page.sections.profile = errors;
-            render_status(status, &page)
+            profile_again(&ctx, &user, form, status, errors).await
         }
     }
+}
+
+/// The settings page with the profile form as it was sent, and its errors.
+async fn profile_again(
+    ctx: &ServiceContext,
+    user: &SignedIn,
+    form: ProfileInput,
+    status: StatusCode,
+    errors: FormErrors,
+) -> PageResult {
+    let mut page = SettingsPage::new(user, settings::get(ctx, &user.viewer).await?)
+        .with_lists(ctx, user)
+        .await?;
+    page.profile = form;
+    page.sections.profile = errors;
+    render_status(status, &page)
 }
 
 async fn save_preferences(

@@ -88,7 +88,7 @@ pub async fn comments_in_list(
         .map(|row| {
             let post_id = row.post_id;
             CommentInList {
-                comment: CommentView::new(row, None, session, now),
+                comment: CommentView::new(ctx, row, None, session, now),
                 post_title: titles.get(&post_id).cloned().unwrap_or_default(),
                 post_href: format!("/post/{post_id}"),
             }
@@ -101,6 +101,8 @@ pub async fn comments_in_list(
 struct ProfilePage {
     layout: Layout,
     person: ActorView,
+    /// Where the page loads the person's banner from.
+    banner: Option<String>,
     bio_html: String,
     admin: bool,
     joined: TimeView,
@@ -128,8 +130,16 @@ async fn show(
         row.local,
         &row.ap_id,
     );
+    let mut banner = None;
     if row.deleted {
         views::DELETED_PERSON.clone_into(&mut person.label);
+    } else {
+        person = person.with_avatar(&ctx, row.avatar_url.as_deref());
+        banner = row
+            .banner_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| hearth_service::media::image_src(&ctx, u));
     }
     let showing_comments = match query.view.as_deref() {
         None | Some("posts") => false,
@@ -164,7 +174,7 @@ async fn show(
             PAGE_SIZE,
         )
         .await?;
-        (posts, hidden_nsfw) = post_list(rows, &session);
+        (posts, hidden_nsfw) = post_list(&ctx, rows, &session);
         next.map(|c| paging::encode_f64(c.key, c.id))
     };
     let tabs = vec![
@@ -198,6 +208,7 @@ async fn show(
             .filter(|c| !c.is_empty())
             .map(|_| link(&path, &[("view", view_param)])),
         person,
+        banner,
         bio_html: row.bio_html,
         admin: row.admin,
         joined: views::time(row.created_at, Utc::now()),

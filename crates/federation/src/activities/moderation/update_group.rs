@@ -123,6 +123,9 @@ impl Received for UpdateGroup {
                 nsfw: group.sensitive,
                 posting_restricted_to_mods: group.posting_restricted_to_mods,
                 visibility: None,
+                // Our communities show only pictures uploaded here (see `media::uploaded_picture`).
+                icon_url: None,
+                banner_url: None,
             };
             hearth_db::community::update(&mut *tx, community.id, &patch).await?;
         }
