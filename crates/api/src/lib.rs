@@ -14,8 +14,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
-    accounts, admin, comments, communities, media, moderation, notifications, own_account, posts, reports,
-    resolve, search, users,
+    accounts, admin, comments, communities, media, moderation, notifications, own_account, posts,
+    reports, resolve, search, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -139,7 +139,11 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(media::purge))
         // Uploads stream to a temporary file and stop at `media.max_upload_bytes` themselves, so
         // the JSON requests' body limit does not apply to them.
-        .merge(OpenApiRouter::new().routes(routes!(media::upload)).layer(DefaultBodyLimit::disable()))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(media::upload))
+                .layer(DefaultBodyLimit::disable()),
+        )
         .split_for_parts();
     let document = Arc::new(openapi);
     router.route(
