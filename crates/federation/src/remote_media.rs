@@ -22,6 +22,15 @@ const MAX_PAGE_BYTES: usize = 512 * 1024;
 /// Redirects followed, each checked like the first URL.
 const MAX_REDIRECTS: usize = 3;
 
+/// What a fetch does with an answer longer than its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Oversize {
+    /// Keep what fits: a page's head is all a preview needs.
+    Truncate,
+    /// Refuse it: a picture must be whole.
+    Refuse,
+}
+
 /// Runs both queues until `stop`, woken by `pg_notify` when there is work and every few seconds
 /// in any case; evicts the image cache down to its size once a minute.
 pub async fn run(ctx: ServiceContext, stop: CancellationToken) {
@@ -102,7 +111,7 @@ async fn fetch_wanted_images(ctx: &ServiceContext, client: &reqwest::Client) -> 
 async fn cache_image(ctx: &ServiceContext, client: &reqwest::Client, image: RemoteImageRow) {
     let outcome = async {
         let max_bytes = usize::try_from(ctx.settings.media.max_upload_bytes).unwrap_or(usize::MAX);
-        let (bytes, _) = fetch(ctx, client, &image.url, max_bytes).await?;
+        let (bytes, _) = fetch(ctx, client, &image.url, max_bytes, Oversize::Refuse).await?;
         let permit = ctx.decodes.clone().acquire_owned().await?;
         let max_px = ctx.settings.media.remote_max_px;
         let max_pixels = ctx.settings.media.max_pixels;
@@ -170,7 +179,8 @@ async fn preview(
     client: &reqwest::Client,
     post: &PendingPreview,
 ) -> anyhow::Result<()> {
-    let (body, final_url) = fetch(ctx, client, &post.url, MAX_PAGE_BYTES).await?;
+    let (body, final_url) =
+        fetch(ctx, client, &post.url, MAX_PAGE_BYTES, Oversize::Truncate).await?;
     let html = String::from_utf8_lossy(&body);
     let found = hearth_media::opengraph::parse(&html, &final_url);
     let debug_local = ctx.settings.federation.debug_local;
@@ -199,12 +209,14 @@ async fn preview(
 }
 
 /// GETs `url` (following a few redirects, each checked like the first) and reads at most
-/// `max_bytes` of a successful answer; returns the body and the URL it finally came from.
+/// `max_bytes` of a successful answer, cutting or refusing a longer one as `oversize` says;
+/// returns the body and the URL it finally came from.
 async fn fetch(
     ctx: &ServiceContext,
     client: &reqwest::Client,
     url: &str,
     max_bytes: usize,
+    oversize: Oversize,
 ) -> anyhow::Result<(Vec<u8>, Url)> {
     let debug_local = ctx.settings.federation.debug_local;
     let mut url = Url::parse(url)?;
@@ -222,17 +234,17 @@ async fn fetch(
             continue;
         }
         let mut response = response.error_for_status()?;
-        if response
-            .content_length()
-            .is_some_and(|n| n > max_bytes as u64)
+        if oversize == Oversize::Refuse
+            && response
+                .content_length()
+                .is_some_and(|n| n > max_bytes as u64)
         {
             anyhow::bail!("larger than {max_bytes} bytes");
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await? {
             if body.len() + chunk.len() > max_bytes {
-                // A page's head is all a preview needs: keep what fits. An image must be whole.
-                if max_bytes == MAX_PAGE_BYTES {
+                if oversize == Oversize::Truncate {
                     body.extend_from_slice(&chunk[..max_bytes - body.len()]);
                     break;
                 }

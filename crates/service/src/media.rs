@@ -485,19 +485,27 @@ pub async fn usage(ctx: &ServiceContext) -> Result<hearth_db::media::Usage> {
     Ok(hearth_db::media::usage(&ctx.pool).await?)
 }
 
-/// Records the other servers' pictures among `urls` (those not uploaded here) for the cache to
-/// fetch: called wherever a remote object's image slots are stored.
+/// The pictures among `urls` that live on other servers (http(s), not uploads here): what the
+/// cache fetches.
+pub fn remote_urls<'u>(
+    ctx: &ServiceContext,
+    urls: impl IntoIterator<Item = &'u str>,
+) -> Vec<String> {
+    urls.into_iter()
+        .filter(|u| local_hash(ctx, u).is_none())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Records the other servers' pictures among `urls` for the cache to fetch: called wherever a
+/// remote object's image slots are stored.
 pub async fn want_remote(
     ctx: &ServiceContext,
     db: &mut sqlx::PgConnection,
     urls: &[&str],
 ) -> Result<()> {
-    let remote: Vec<String> = urls
-        .iter()
-        .filter(|u| local_hash(ctx, u).is_none())
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .map(|u| (*u).to_owned())
-        .collect();
+    let remote = remote_urls(ctx, urls.iter().copied());
     hearth_db::media::want_remote(&mut *db, &remote).await?;
     Ok(())
 }

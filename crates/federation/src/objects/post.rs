@@ -288,12 +288,13 @@ impl ApubPost {
         // A post of pictures alone (a Mastodon note) links its first, as ours do.
         let url =
             link_of(&page).or_else(|| images.first().and_then(|first| Url::parse(&first.url).ok()));
-        let wanted = thumbnail_url
-            .iter()
-            .chain(images.iter().map(|i| &i.url))
-            .filter(|u| hearth_service::media::local_hash(data, u).is_none())
-            .cloned()
-            .collect();
+        let wanted = hearth_service::media::remote_urls(
+            data,
+            thumbnail_url
+                .iter()
+                .chain(images.iter().map(|i| &i.url))
+                .map(String::as_str),
+        );
         Ok(Verdict::Write(PostWrite {
             community,
             author_id: author.row.id,
