@@ -1,8 +1,8 @@
 //! Helper processes: the harness re-executes itself with a hidden subcommand (`sink`, `load`,
-//! `deliver`, `decode-peak`) so that sinks and load generators do not run on the measured
-//! process's threads, so that a sender can be killed, and so that one upload's memory can be
-//! measured in a process that has done nothing else. A helper says it is ready with one line on
-//! stdout and stops when its stdin closes, so none outlives the harness.
+//! `deliver`, `decode-peak`, `upload-burst`) so that sinks and load generators do not run on the
+//! measured process's threads, so that a sender can be killed, and so that one upload's memory
+//! can be measured in a process that has done nothing else. A helper says it is ready with one
+//! line on stdout and stops when its stdin closes, so none outlives the harness.
 
 use std::process::Stdio;
 use std::time::Duration;

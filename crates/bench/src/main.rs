@@ -98,6 +98,9 @@ enum Command {
     /// (internal) The peak memory of one upload's processing, in a fresh process.
     #[command(name = "decode-peak", hide = true)]
     DecodePeak(media::PeakArgs),
+    /// (internal) Uploads sent at once from a process of their own.
+    #[command(name = "upload-burst", hide = true)]
+    UploadBurst(media::BurstArgs),
 }
 
 /// Every scenario, in the order `all` runs them.
@@ -125,7 +128,9 @@ pub struct Bench {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let level = match cli.command {
-        Command::Sink(_) | Command::Load(_) | Command::DecodePeak(_) => "error",
+        Command::Sink(_) | Command::Load(_) | Command::DecodePeak(_) | Command::UploadBurst(_) => {
+            "error"
+        }
         _ => "warn",
     };
     if let Err(e) = hearth::telemetry::init(level, std::env::var("RUST_LOG").ok()) {
@@ -156,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Load(args) => return load::serve(args).await,
         Command::Deliver(args) => return deliver::serve(args).await,
         Command::DecodePeak(args) => return media::decode_peak(args),
+        Command::UploadBurst(args) => return media::upload_burst(args).await,
         Command::All => SCENARIOS.to_vec(),
         Command::Crypto => vec!["crypto"],
         Command::PgBaseline => vec!["pg_baseline"],

@@ -1,11 +1,12 @@
 //! The `media` scenario: what an upload costs. First memory: a real instance receives 20 phone
 //! photos (4000×3000 JPEG, about 8 MiB, with EXIF and GPS tags) through `POST /api/v1/media` at
-//! once, and the process's peak resident memory growth is read from /proc (bodies are spooled
-//! to disk and decodes bounded by `media.max_concurrent_decodes`, so it must stay under
-//! 150 MiB). Then speed: the whole upload pipeline (`hearth_media::pipeline::process`: sniff,
-//! header checks, decode, orientation, re-encode without metadata, thumbnail, blurred
-//! placeholder) per second on that photo, against the `image` crate alone doing the same decode,
-//! JPEG re-encode and 512 px thumbnail in the same run (goal ≥ 0.8 ×).
+//! once from a helper process, and the server process's peak resident memory growth is read
+//! from /proc (bodies are spooled to disk and decodes bounded by `media.max_concurrent_decodes`,
+//! so it must stay under 150 MiB). Then speed: the whole upload pipeline
+//! (`hearth_media::pipeline::process`: sniff, header checks, decode, orientation, re-encode
+//! without metadata, thumbnail, blurred placeholder) per second on that photo, against the
+//! `image` crate alone doing the same decode, JPEG re-encode and 512 px thumbnail in the same run
+//! (goal ≥ 0.8 ×).
 
 use crate::Bench;
 use crate::children;
@@ -174,7 +175,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         outcome,
     )
     .note(format!(
-        "Memory: the instance runs in the harness process with the default media settings (max_upload_bytes 10 MiB, max_concurrent_decodes {}, fs store in the run's scratch directory); the {UPLOADS} requests come from the same process over loopback, sharing one in-memory body. Growth is VmHWM after the burst minus VmRSS before it (the peak mark reset just before).",
+        "Memory: the instance runs in the harness process with the default media settings (max_upload_bytes 10 MiB, max_concurrent_decodes {}, fs store in the run's scratch directory); the {UPLOADS} requests come over loopback from a helper process (`hearth_bench upload-burst`, each on its own connection), so the harness process's memory is the server's alone. Growth is VmHWM after the burst minus VmRSS before it (the peak mark reset just before).",
         memory.max_concurrent_decodes
     ))
     .note("Speed: one photo at a time on one thread of work, the two sides alternating in rounds so that both see the same machine; both use the same `image` crate build (JPEG quality 85 for the original, 80 for the thumbnail, Triangle filter). The pipeline also sniffs the format, reads the header twice (size, pixel limit), applies the EXIF orientation and makes a 32 px blurred placeholder.")
@@ -293,19 +294,30 @@ async fn memory_phase(bench: &Bench, photo: &[u8]) -> anyhow::Result<Memory> {
     .await?;
     let max_concurrent_decodes = instance.settings.media.max_concurrent_decodes;
     let user = instance.user("photographer", false).await?;
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(photo);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let body = bytes::Bytes::from(body);
-    let client = reqwest::Client::new();
+    let photo_file = bench.cluster.scratch().join("burst-photo.jpg");
+    std::fs::write(&photo_file, photo)?;
     let url = format!("{}/api/v1/media", instance.base);
+    let burst = |count: usize| {
+        vec![
+            "upload-burst".to_owned(),
+            "--url".to_owned(),
+            url.clone(),
+            "--token".to_owned(),
+            user.token.clone(),
+            "--photo".to_owned(),
+            photo_file.display().to_string(),
+            "--count".to_owned(),
+            count.to_string(),
+        ]
+    };
 
     // One warm-up upload (first-use allocations of the decoder, the pool, the runtime), then
     // settle before the mark.
-    send(&client, &url, &user.token, body.clone()).await?;
+    let warmed = children::run(&burst(1), Duration::from_secs(120)).await?;
+    anyhow::ensure!(
+        warmed.trim() == "1",
+        "the warm-up upload failed: {warmed:?}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let before = measure::rss();
@@ -323,12 +335,69 @@ async fn memory_phase(bench: &Bench, photo: &[u8]) -> anyhow::Result<Memory> {
         }
     });
     let started = Instant::now();
+    // The uploads come from a helper process, so that the client's buffers are not counted as
+    // the server's.
+    let answered = children::run(&burst(UPLOADS), Duration::from_secs(600)).await?;
+    let created = answered
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| anyhow::anyhow!("upload-burst said {answered:?}"))?;
+    let wall = started.elapsed();
+    sampling.store(false, Ordering::Relaxed);
+    sampler.await?;
+    let peak = measure::peak_rss();
+    let after = measure::rss();
+    instance.stop().await?;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let _ = std::fs::remove_file(&photo_file);
+    Ok(Memory {
+        created,
+        wall,
+        before,
+        peak,
+        growth: peak.saturating_sub(before),
+        sampled_max: sampled_max.load(Ordering::Relaxed),
+        after,
+        max_concurrent_decodes,
+    })
+}
+
+/// Arguments of the hidden `upload-burst` subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BurstArgs {
+    /// `POST /api/v1/media` of the instance.
+    #[arg(long)]
+    url: String,
+    /// A bearer token of the uploader.
+    #[arg(long)]
+    token: String,
+    /// The photo to upload.
+    #[arg(long)]
+    photo: std::path::PathBuf,
+    /// How many uploads to send at once.
+    #[arg(long)]
+    count: usize,
+}
+
+/// The hidden `upload-burst` subcommand: sends `count` uploads of the photo at once (each its
+/// own connection, all sharing one body in memory), reports failures on stderr and prints how
+/// many were answered 201.
+pub async fn upload_burst(args: &BurstArgs) -> anyhow::Result<()> {
+    let photo = std::fs::read(&args.photo)?;
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&photo);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let body = bytes::Bytes::from(body);
+    let client = reqwest::Client::new();
     let mut requests = tokio::task::JoinSet::new();
-    for _ in 0..UPLOADS {
+    for _ in 0..args.count {
         let (client, url, token, body) = (
             client.clone(),
-            url.clone(),
-            user.token.clone(),
+            args.url.clone(),
+            args.token.clone(),
             body.clone(),
         );
         requests.spawn(async move { send(&client, &url, &token, body).await });
@@ -340,23 +409,8 @@ async fn memory_phase(bench: &Bench, photo: &[u8]) -> anyhow::Result<Memory> {
             Err(e) => eprintln!("hearth_bench: an upload failed: {e:#}"),
         }
     }
-    let wall = started.elapsed();
-    sampling.store(false, Ordering::Relaxed);
-    sampler.await?;
-    let peak = measure::peak_rss();
-    let after = measure::rss();
-    instance.stop().await?;
-    let _ = std::fs::remove_dir_all(&data_dir);
-    Ok(Memory {
-        created,
-        wall,
-        before,
-        peak,
-        growth: peak.saturating_sub(before),
-        sampled_max: sampled_max.load(Ordering::Relaxed),
-        after,
-        max_concurrent_decodes,
-    })
+    println!("{created}");
+    Ok(())
 }
 
 async fn send(
