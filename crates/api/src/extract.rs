@@ -2,13 +2,12 @@
 //! plain-text rejections: JSON bodies, query strings, paths, the client's IP address.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use hearth_core::{Error, ErrorKind};
 use hearth_service::ServiceContext;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 
 /// A JSON body. Malformed JSON is 400 `malformed_json`; JSON of the wrong shape (wrong types,
 /// unknown or missing fields) is 422 `invalid_body` naming the field; a body over the cap is 413.
@@ -126,33 +125,11 @@ impl FromRequestParts<ServiceContext> for ClientIp {
         parts: &mut Parts,
         ctx: &ServiceContext,
     ) -> Result<Self, Self::Rejection> {
-        let header = ctx.settings.http.client_ip_header.trim();
-        if !header.is_empty()
-            && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
-                        // The last entry is the one the nearest (our) proxy added; clients choose the ones
-            // before it.
-            && let Some(first) = value
-                .rsplit(',')
-                .next()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(Self(first.to_owned()));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(Self(peer))
+        Ok(Self(hearth_core::client::client_ip(&ctx.settings, parts)))
     }
 }
 
 /// The client's `User-Agent`, to label tokens in the token list.
-pub fn user_agent(parts: &axum::http::HeaderMap) -> String {
-    parts
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    hearth_core::client::user_agent(headers)
 }

@@ -4,7 +4,7 @@
 use crate::page::{WebError, encode_query_value, same_site_referer, see_other};
 use crate::session::{Session, session, tokens_match};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -13,7 +13,6 @@ use hearth_core::Error;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 
 /// The name of the hidden field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -175,26 +174,7 @@ impl FromRequestParts<ServiceContext> for ClientIp {
         parts: &mut Parts,
         ctx: &ServiceContext,
     ) -> Result<Self, Self::Rejection> {
-        let header = ctx.settings.http.client_ip_header.trim();
-        if !header.is_empty()
-            && let Some(first) = parts
-                .headers
-                .get(header)
-                .and_then(|v| v.to_str().ok())
-                // The last entry is the one the nearest (our) proxy added; clients
-                // choose the ones before it.
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(Self(first.to_owned()));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(Self(peer))
+        Ok(Self(hearth_core::client::client_ip(&ctx.settings, parts)))
     }
 }
 
