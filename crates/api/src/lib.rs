@@ -15,7 +15,7 @@ use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
     accounts, admin, comments, communities, media, moderation, notifications, own_account, posts,
-    reports, resolve, search, users,
+    reports, resolve, saved, search, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -99,6 +99,11 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(comments::create))
         .routes(routes!(comments::show, comments::update, comments::delete))
         .routes(routes!(comments::vote))
+        .routes(routes!(saved::save_post, saved::unsave_post))
+        .routes(routes!(saved::save_comment, saved::unsave_comment))
+        .routes(routes!(saved::mark_read))
+        .routes(routes!(saved::saved_posts))
+        .routes(routes!(saved::saved_comments))
         .routes(routes!(moderation::remove_post))
         .routes(routes!(moderation::restore_post))
         .routes(routes!(moderation::lock_post))

@@ -500,6 +500,12 @@ pub struct PostView {
     pub comment_count: i32,
     /// The signed-in viewer's vote: 1, 0 or -1.
     pub my_vote: i16,
+    /// The signed-in viewer saved it (`PUT /api/v1/posts/{id}/save`); false for anonymous
+    /// readers.
+    pub saved: bool,
+    /// The signed-in viewer has read it (opened its page, or `POST /api/v1/posts/read`); false
+    /// for anonymous readers.
+    pub read: bool,
     /// The thumbnail's public URL: an image post's first picture's, a link preview's picture,
     /// or what the post's home server sent.
     pub thumbnail_url: Option<String>,
@@ -596,6 +602,9 @@ impl From<hearth_db::post::PostRow> for PostView {
             },
             comment_count: p.comment_count,
             my_vote: p.my_vote,
+            // Filled in by the route, one lookup per list (`routes::saved::mark_posts`).
+            saved: false,
+            read: false,
             thumbnail_url: if gone { None } else { p.thumbnail_url },
             images: Vec::new(),
             preview: match (p.preview_title, p.preview_description) {
@@ -644,6 +653,9 @@ pub struct CommentView {
     pub child_count: i32,
     /// The signed-in viewer's vote: 1, 0 or -1.
     pub my_vote: i16,
+    /// The signed-in viewer saved it (`PUT /api/v1/comments/{id}/save`); false for anonymous
+    /// readers.
+    pub saved: bool,
 }
 
 impl From<hearth_db::comment::CommentRow> for CommentView {
@@ -679,6 +691,8 @@ impl From<hearth_db::comment::CommentRow> for CommentView {
             },
             child_count: c.child_count,
             my_vote: c.my_vote,
+            // Filled in by the route, one lookup per list (`routes::saved::mark_comments`).
+            saved: false,
         }
     }
 }

@@ -264,7 +264,7 @@ pub struct CommentRow {
     pub author_avatar_url: Option<String>,
 }
 
-const COMMENT_COLUMNS: &str =
+pub(crate) const COMMENT_COLUMNS: &str =
     "k.id, k.ap_id, k.local, k.post_id, k.parent_id, k.path, k.depth, k.body,
         k.body_html, k.language, k.deleted, k.removed, k.score, k.upvotes, k.downvotes,
         k.child_count, k.published_at, k.edited_at,
@@ -272,7 +272,7 @@ const COMMENT_COLUMNS: &str =
         a.local as author_local, a.ap_id as author_ap_id, a.deleted as author_deleted,
         coalesce(v.score, 0::smallint) as my_vote, a.avatar_url as author_avatar_url";
 
-const COMMENT_FROM: &str = "join person a on a.id = k.author_id
+pub(crate) const COMMENT_FROM: &str = "join person a on a.id = k.author_id
     left join comment_vote v on v.comment_id = k.id and v.person_id = ";
 
 /// One comment as a view row.

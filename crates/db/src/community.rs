@@ -289,6 +289,16 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Commu
         .transpose()
 }
 
+/// Communities by id, in no particular order (missing ids are left out).
+pub async fn find_many(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<CommunityRow>> {
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where id = any($1)", ids)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(CommunityRow::try_from)
+        .collect()
+}
+
 /// The orders communities can be listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommunitySort {

@@ -1,11 +1,14 @@
 //! PostgreSQL access for Hearth: the connection pool, the migrations, every SQL query (one module
 //! per table family) and the private PostgreSQL cluster Hearth runs when no database URL is set.
 
+pub mod admin_views;
 pub mod application;
 pub mod block;
 pub mod comment;
 pub mod community;
+pub mod community_facts;
 pub mod community_removal;
+pub mod content_facts;
 pub mod embedded;
 pub mod export;
 pub mod federation;
@@ -18,6 +21,7 @@ pub mod migrations;
 pub mod moderation;
 pub mod moderator;
 pub mod notification;
+pub mod overview;
 pub mod password_reset;
 pub mod person;
 pub mod policy;
@@ -25,9 +29,12 @@ pub mod post;
 pub mod preferences;
 pub mod rate_limit;
 pub mod report;
+pub mod saved;
+pub mod secret;
 pub mod setup;
 pub mod site;
 pub mod token;
+pub mod vote_list;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -104,7 +104,8 @@ pub struct Credentials {
     pub ban_reason: Option<String>,
 }
 
-/// Finds the credentials of a local account by name (case-insensitively).
+/// Finds the credentials of a local account by name or by email address (case-insensitively;
+/// names cannot hold `@`, so one text never matches two accounts).
 pub async fn credentials(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<Credentials>> {
     sqlx::query_as!(
         Credentials,
@@ -116,7 +117,7 @@ pub async fn credentials(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Op
            from person p
            join local_account a on a.person_id = p.id
            left join registration_application r on r.person_id = p.id
-           where p.local and lower(p.name) = lower($1) and not p.deleted"#,
+           where p.local and (lower(p.name) = lower($1) or lower(a.email) = lower($1)) and not p.deleted"#,
         name
     )
     .fetch_optional(db)
@@ -195,6 +196,33 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Perso
         id
     )
     .fetch_optional(db)
+    .await
+}
+
+/// People by id, in no particular order (missing ids are left out).
+pub async fn find_many(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<PersonRow>> {
+    sqlx::query_as!(
+        PersonRow,
+        r#"select p.id, p.ap_id, p.local, p.name, p.display_name, p.bio, p.bio_html,
+                  coalesce(a.admin, false) as "admin!", p.created_at, p.deleted,
+                  p.avatar_url, p.banner_url
+           from person p left join local_account a on a.person_id = p.id
+           where p.id = any($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Which of these people are banned from this instance right now.
+pub async fn site_banned_among(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"select id as "id!" from person
+           where id = any($1) and site_banned
+             and (site_ban_expires_at is null or site_ban_expires_at > now())"#,
+        ids
+    )
+    .fetch_all(db)
     .await
 }
 

@@ -380,7 +380,7 @@ pub struct PostRow {
 
 /// The columns of `PostRow`.
 // A post in an NSFW community is NSFW whatever its own flag says.
-const POST_COLUMNS: &str =
+pub(crate) const POST_COLUMNS: &str =
     "p.id, p.ap_id, p.local, p.title, p.url, p.body, p.body_html, (p.nsfw or c.nsfw) as nsfw,
         p.language, p.deleted, p.removed, p.locked, p.featured, p.score, p.upvotes, p.downvotes, p.comment_count,
         p.hot_rank, p.active_rank, p.controversy_rank, p.published_at, p.edited_at,
@@ -393,7 +393,7 @@ const POST_COLUMNS: &str =
         a.avatar_url as author_avatar_url, c.icon_url as community_icon_url";
 
 /// The joins of `PostRow`, ending where the viewer's person id (or null) is bound.
-const POST_FROM: &str = "from post p
+pub(crate) const POST_FROM: &str = "from post p
     join community c on c.id = p.community_id
     join person a on a.id = p.author_id
     left join post_vote v on v.post_id = p.id and v.person_id = ";

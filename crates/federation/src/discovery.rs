@@ -152,7 +152,19 @@ async fn nodeinfo(state: &FederationState, version: &str) -> anyhow::Result<Valu
             "localPosts": usage.local_posts,
             "localComments": usage.local_comments,
         },
-        "metadata": { "nodeName": site.name },
+        "metadata": {
+            "nodeName": site.name,
+            // Where clients find the APIs: Hearth's own, and Lemmy 0.19's for the apps made
+            // for Lemmy.
+            "apis": [
+                { "name": "hearth", "path": "/api/v1", "openapi": "/api/v1/openapi.json" },
+                {
+                    "name": "lemmy",
+                    "path": "/api/v3",
+                    "version": hearth_core::client::LEMMY_API_VERSION,
+                },
+            ],
+        },
     }))
 }
 

@@ -282,6 +282,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(hearth_api::router())
+        .merge(hearth_lemmy::router(&ctx))
         .merge(hearth_web::router(&ctx))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -90,6 +90,8 @@ pub async fn retire(
     }
     hand_over_communities(ctx, tx, person_id).await?;
     hearth_db::person::leave_all_communities(&mut *tx, person_id).await?;
+    // The row stays (as "[deleted]"), so the cascade of saved and read marks does not run.
+    hearth_db::saved::forget_person(&mut *tx, person_id).await?;
     // Token ids start at 1: keeping id 0 keeps none.
     hearth_db::preferences::revoke_other_tokens(&mut *tx, person_id, 0).await?;
     Ok(true)

@@ -133,6 +133,20 @@ pub async fn login(
     password: SecretString,
     label: &str,
 ) -> Result<IssuedToken> {
+    let person_id = check_credentials(ctx, username, password).await?;
+    let issued = issue(&ctx.pool, person_id, label).await?;
+    tracing::info!(person_id, token_id = issued.id, "signed in");
+    Ok(issued)
+}
+
+/// Checks a username (or the account's email address) and password and returns the person's
+/// id, refusing banned, pending and denied accounts. Unknown users and wrong passwords get the
+/// same error after the same amount of work.
+pub async fn check_credentials(
+    ctx: &ServiceContext,
+    username: &str,
+    password: SecretString,
+) -> Result<i64> {
     let wrong = || Error::unauthorized("invalid_credentials", "Wrong username or password.");
     let found = person::credentials(&ctx.pool, username.trim()).await?;
     let Some(credentials) = found else {
@@ -161,14 +175,7 @@ pub async fn login(
             _ => Error::forbidden("account_not_approved", "This account is not approved."),
         });
     }
-    let issued = issue(&ctx.pool, credentials.person_id, label).await?;
-    let id = issued.id;
-    tracing::info!(
-        person_id = credentials.person_id,
-        token_id = id,
-        "signed in"
-    );
-    Ok(issued)
+    Ok(credentials.person_id)
 }
 
 /// Issues a new token for an account (within the caller's transaction, if any).
@@ -188,9 +195,101 @@ pub async fn issue(
     })
 }
 
+/// Issues a token for the Lemmy-compatible API's login: a JWT as Lemmy issues it (HS256 with a
+/// key of this instance, `sub` the person's id, `iss` this host, `iat`), because Lemmy apps
+/// decode it. It is otherwise a token like the others: stored as a digest, listed, revoked and
+/// ended by the same rules, and accepted by the JSON API too. A random `jti` makes it as
+/// unguessable as a plain token, so checking the stored digest is what authenticates it.
+pub async fn issue_jwt(ctx: &ServiceContext, person_id: i64, label: &str) -> Result<IssuedToken> {
+    let mut conn = ctx.pool.acquire().await?;
+    issue_jwt_in(ctx, &mut conn, person_id, label).await
+}
+
+/// [`issue_jwt`] within the caller's transaction.
+pub async fn issue_jwt_in(
+    ctx: &ServiceContext,
+    conn: &mut sqlx::PgConnection,
+    person_id: i64,
+    label: &str,
+) -> Result<IssuedToken> {
+    let mut candidate = [0u8; 32];
+    rand::rng().fill_bytes(&mut candidate);
+    let key = hearth_db::secret::get_or_create(&mut *conn, JWT_KEY, &candidate).await?;
+    let mut jti = [0u8; 32];
+    rand::rng().fill_bytes(&mut jti);
+    let claims = JwtClaims {
+        sub: person_id.to_string(),
+        iss: ctx.settings.hostname.to_string(),
+        iat: chrono::Utc::now().timestamp(),
+        jti: hex(&jti),
+    };
+    let signing = jsonwebtoken::EncodingKey::from_secret(&key)
+        .map_err(|e| anyhow::anyhow!("unusable JWT key: {e}"))?;
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &signing,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot sign a JWT: {e}"))?;
+    let label: String = label.chars().take(200).collect();
+    let id = hearth_db::token::insert(&mut *conn, person_id, &digest(&token), &label).await?;
+    Ok(IssuedToken {
+        id,
+        token: SecretString::from(token),
+    })
+}
+
+/// Which kind of token a use case that signs someone in hands out: a plain one (the JSON API,
+/// the pages) or a JWT (the Lemmy-compatible API, whose apps decode it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// 64 hex digits.
+    Plain,
+    /// A JWT ([`issue_jwt`]).
+    Jwt,
+}
+
+/// Issues a token of `kind` within the caller's transaction.
+pub async fn issue_kind(
+    ctx: &ServiceContext,
+    conn: &mut sqlx::PgConnection,
+    person_id: i64,
+    label: &str,
+    kind: TokenKind,
+) -> Result<IssuedToken> {
+    match kind {
+        TokenKind::Plain => issue(&mut *conn, person_id, label).await,
+        TokenKind::Jwt => issue_jwt_in(ctx, conn, person_id, label).await,
+    }
+}
+
+/// The name of the JWT signing key in the `secret` table.
+const JWT_KEY: &str = "jwt_hs256";
+
+/// The claims of a JWT issued by [`issue_jwt`].
+#[derive(serde::Serialize)]
+struct JwtClaims {
+    sub: String,
+    iss: String,
+    iat: i64,
+    jti: String,
+}
+
+/// Whether a presented token has the shape of one this instance issues: 64 hex digits, or a JWT
+/// (three base64url parts) of sane length.
+fn plausible_token(token: &str) -> bool {
+    let plain = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let jwt = token.len() <= 1024
+        && token.split('.').count() == 3
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    plain || jwt
+}
+
 /// The account behind a bearer token, or `None` for an unknown, revoked or malformed token.
 pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Viewer>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !plausible_token(token) {
         return Ok(None);
     }
     let found = hearth_db::token::owner(&ctx.pool, &digest(token), lifetimes(ctx)).await?;

@@ -4,13 +4,16 @@
 pub mod account_deletion;
 pub mod accounts;
 pub mod admin;
+pub mod admin_views;
 pub mod applications;
 pub mod auth;
 pub mod blocks;
 pub mod comments;
 pub mod communities;
+pub mod community_facts;
 pub mod constraint;
 pub mod content;
+pub mod content_facts;
 pub mod context;
 pub mod export;
 pub mod keys;
@@ -23,6 +26,7 @@ pub mod moderation;
 pub mod moderators;
 pub mod notifications;
 pub mod outbox;
+pub mod overview;
 pub mod paging;
 pub mod password;
 pub mod policy;
@@ -30,11 +34,13 @@ pub mod posts;
 pub mod rate_limit;
 pub mod reports;
 pub mod resolve;
+pub mod saved;
 pub mod search;
 pub mod settings;
 pub mod setup;
 pub mod site;
 pub mod users;
+pub mod vote_list;
 
 pub use context::ServiceContext;
 

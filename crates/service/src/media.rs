@@ -30,6 +30,8 @@ pub struct Uploaded {
     pub height: i32,
     /// Size in bytes.
     pub byte_size: i64,
+    /// When it was uploaded.
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The object keys of a file's three parts.
@@ -249,6 +251,7 @@ fn uploaded(ctx: &ServiceContext, upload: &UploadRow, file: &MediaRow) -> Upload
         width: file.width,
         height: file.height,
         byte_size: file.byte_size,
+        uploaded_at: upload.created_at,
     }
 }
 

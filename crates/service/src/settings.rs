@@ -172,7 +172,8 @@ pub async fn update_preferences(
 
 /// Changes the account's password after checking the current one, and signs out every session
 /// and token of the account, the one that made the change included: a thief holding that
-/// session's token is out too. Returns a fresh token for the person who made the change.
+/// session's token is out too. Returns a fresh token (of `kind`) for the person who made the
+/// change.
 #[tracing::instrument(skip_all, fields(person = viewer.person_id))]
 pub async fn change_password(
     ctx: &ServiceContext,
@@ -180,6 +181,7 @@ pub async fn change_password(
     current: SecretString,
     new: SecretString,
     label: &str,
+    kind: crate::auth::TokenKind,
 ) -> Result<crate::auth::IssuedToken> {
     // A stolen session must not become a way to guess the password at leisure.
     rate_limit::check(
@@ -203,7 +205,7 @@ pub async fn change_password(
     preferences::set_password_hash(&mut *tx, viewer.person_id, &hash).await?;
     // Token ids start at 1: keeping id 0 keeps none.
     let revoked = preferences::revoke_other_tokens(&mut *tx, viewer.person_id, 0).await?;
-    let fresh = crate::auth::issue(&mut *tx, viewer.person_id, label).await?;
+    let fresh = crate::auth::issue_kind(ctx, &mut tx, viewer.person_id, label, kind).await?;
     tx.commit().await?;
     tracing::info!(revoked, "password changed");
     Ok(fresh)

@@ -324,6 +324,9 @@ pub struct PostView {
     pub thumbnail: Option<Thumbnail>,
     /// The linked page's title and description, once read (link posts).
     pub preview: Option<LinkPreview>,
+    /// The visitor saved it; filled in by the pages that show the Save button
+    /// (`routes::saved::mark_post`).
+    pub saved: bool,
 }
 
 impl PostView {
@@ -406,6 +409,7 @@ impl PostView {
             mine: session.is(row.author_id),
             author_id: row.author_id,
             original: (!row.local).then_some(row.ap_id),
+            saved: false,
         }
     }
 
@@ -471,6 +475,9 @@ pub struct CommentView {
     pub child_count: i32,
     /// Its page on the server it was written on, when that is not this one.
     pub original: Option<String>,
+    /// The visitor saved it; filled in by the pages that show the Save button
+    /// (`routes::saved::mark_thread`).
+    pub saved: bool,
 }
 
 impl CommentView {
@@ -524,6 +531,7 @@ impl CommentView {
             mine: session.is(row.author_id),
             child_count: row.child_count,
             original: (!row.local).then_some(row.ap_id),
+            saved: false,
         }
     }
 

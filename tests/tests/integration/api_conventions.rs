@@ -245,6 +245,11 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/reports", &["get", "post"]),
         ("/api/v1/reports/{id}/resolve", &["post"]),
         ("/api/v1/reports/{id}/dismiss", &["post"]),
+        ("/api/v1/posts/{id}/save", &["put", "delete"]),
+        ("/api/v1/comments/{id}/save", &["put", "delete"]),
+        ("/api/v1/posts/read", &["post"]),
+        ("/api/v1/account/saved/posts", &["get"]),
+        ("/api/v1/account/saved/comments", &["get"]),
     ];
     let raw: Value = serde_json::from_str(&text).unwrap();
     for (path, methods) in expected {

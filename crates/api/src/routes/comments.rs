@@ -3,12 +3,15 @@
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath};
 use crate::routes::posts::VoteRequest;
+use crate::routes::saved;
 use crate::views::{CommentView, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hearth_core::Result;
+use hearth_db::comment::CommentRow;
 use hearth_service::ServiceContext;
+use hearth_service::auth::Viewer;
 use hearth_service::comments;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -23,6 +26,18 @@ pub struct CreateCommentRequest {
     pub parent_id: Option<i64>,
     /// Markdown, 1–10,000 characters.
     pub body: String,
+}
+
+/// A comment as it is answered: with the viewer's saved mark.
+async fn marked_view(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    comment: CommentRow,
+) -> Result<CommentView> {
+    let mut view = [CommentView::from(comment)];
+    saved::mark_comments(ctx, viewer, &mut view).await?;
+    let [view] = view;
+    Ok(view)
 }
 
 /// Writes a comment on a post, or a reply to a comment.
@@ -53,7 +68,8 @@ pub async fn show(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CommentView>> {
     let viewer = viewer.map(|AuthUser(v)| v);
-    Ok(Json(comments::get(&ctx, viewer.as_ref(), id).await?.into()))
+    let comment = comments::get(&ctx, viewer.as_ref(), id).await?;
+    Ok(Json(marked_view(&ctx, viewer.as_ref(), comment).await?))
 }
 
 /// A comment's new body.
@@ -76,9 +92,8 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateCommentRequest>,
 ) -> Result<Json<CommentView>> {
-    Ok(Json(
-        comments::edit(&ctx, &viewer, id, &body.body).await?.into(),
-    ))
+    let comment = comments::edit(&ctx, &viewer, id, &body.body).await?;
+    Ok(Json(marked_view(&ctx, Some(&viewer), comment).await?))
 }
 
 /// Deletes a comment (its author); its replies stay visible.
@@ -91,7 +106,8 @@ pub async fn delete(
     AuthUser(viewer): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CommentView>> {
-    Ok(Json(comments::delete(&ctx, &viewer, id).await?.into()))
+    let comment = comments::delete(&ctx, &viewer, id).await?;
+    Ok(Json(marked_view(&ctx, Some(&viewer), comment).await?))
 }
 
 /// Votes on a comment.
@@ -107,7 +123,6 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<VoteRequest>,
 ) -> Result<Json<CommentView>> {
-    Ok(Json(
-        comments::vote(&ctx, &viewer, id, body.score).await?.into(),
-    ))
+    let comment = comments::vote(&ctx, &viewer, id, body.score).await?;
+    Ok(Json(marked_view(&ctx, Some(&viewer), comment).await?))
 }

@@ -12,5 +12,6 @@ pub mod own_account;
 pub mod posts;
 pub mod reports;
 pub mod resolve;
+pub mod saved;
 pub mod search;
 pub mod users;

@@ -3,6 +3,7 @@
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
+use crate::routes::saved;
 use crate::views::{CommentView, ErrorBody, List, Page, PostView};
 use axum::Json;
 use axum::extract::State;
@@ -10,6 +11,7 @@ use axum::http::StatusCode;
 use hearth_core::{Error, Result};
 use hearth_db::post::PostCursor;
 use hearth_service::ServiceContext;
+use hearth_service::auth::Viewer;
 use hearth_service::comments;
 use hearth_service::posts::{self, Feed, FeedSort, ImageInput, NewPostForm, PostChanges};
 use serde::{Deserialize, Deserializer};
@@ -59,10 +61,29 @@ impl From<ImageRequest> for ImageInput {
     }
 }
 
-/// A post as one post is answered: with its pictures.
-async fn full_view(ctx: &ServiceContext, post: hearth_db::post::PostRow) -> Result<PostView> {
+/// A post as one post is answered: with its pictures and the viewer's saved and read marks.
+async fn full_view(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    post: hearth_db::post::PostRow,
+) -> Result<PostView> {
     let images = posts::images(ctx, &post).await?;
-    Ok(PostView::from(post).with_images(images))
+    let mut view = [PostView::from(post).with_images(images)];
+    saved::mark_posts(ctx, viewer, &mut view).await?;
+    let [view] = view;
+    Ok(view)
+}
+
+/// A post as a change to it is answered: with the viewer's saved and read marks.
+async fn marked_view(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    post: hearth_db::post::PostRow,
+) -> Result<PostView> {
+    let mut view = [PostView::from(post)];
+    saved::mark_posts(ctx, Some(viewer), &mut view).await?;
+    let [view] = view;
+    Ok(view)
 }
 
 /// Writes a post.
@@ -95,7 +116,10 @@ pub async fn create(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(full_view(&ctx, post).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(full_view(&ctx, Some(&viewer), post).await?),
+    ))
 }
 
 /// Which posts to list.
@@ -146,8 +170,10 @@ pub async fn list(
         let viewer = viewer.map(|AuthUser(v)| v);
         let (rows, next) =
             posts::community_feed(&ctx, viewer.as_ref(), reference, sort, after, limit).await?;
+        let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
+        saved::mark_posts(&ctx, viewer.as_ref(), &mut items).await?;
         return Ok(Json(Page {
-            items: rows.into_iter().map(Into::into).collect(),
+            items,
             next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
         }));
     }
@@ -175,8 +201,10 @@ pub(crate) async fn page_of_posts(
     let after = paging::decode_f64(cursor)?.map(|(key, id)| PostCursor { key, id });
     let viewer = viewer.map(|AuthUser(v)| v);
     let (rows, next) = posts::feed(ctx, viewer.as_ref(), feed, sort, after, limit).await?;
+    let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
+    saved::mark_posts(ctx, viewer.as_ref(), &mut items).await?;
     Ok(Json(Page {
-        items: rows.into_iter().map(Into::into).collect(),
+        items,
         next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
     }))
 }
@@ -192,7 +220,7 @@ pub async fn show(
 ) -> Result<Json<PostView>> {
     let viewer = viewer.map(|AuthUser(v)| v);
     let post = posts::get(&ctx, viewer.as_ref(), id).await?;
-    Ok(Json(full_view(&ctx, post).await?))
+    Ok(Json(full_view(&ctx, viewer.as_ref(), post).await?))
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
@@ -248,7 +276,7 @@ pub async fn update(
             .map(|images| images.into_iter().map(Into::into).collect()),
     };
     let post = posts::edit(&ctx, &viewer, id, changes).await?;
-    Ok(Json(full_view(&ctx, post).await?))
+    Ok(Json(full_view(&ctx, Some(&viewer), post).await?))
 }
 
 /// Deletes a post (its author): it stays in its thread, shown as deleted.
@@ -261,7 +289,8 @@ pub async fn delete(
     AuthUser(viewer): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostView>> {
-    Ok(Json(posts::delete(&ctx, &viewer, id).await?.into()))
+    let post = posts::delete(&ctx, &viewer, id).await?;
+    Ok(Json(marked_view(&ctx, &viewer, post).await?))
 }
 
 /// A vote.
@@ -285,9 +314,8 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<VoteRequest>,
 ) -> Result<Json<PostView>> {
-    Ok(Json(
-        posts::vote(&ctx, &viewer, id, body.score).await?.into(),
-    ))
+    let post = posts::vote(&ctx, &viewer, id, body.score).await?;
+    Ok(Json(marked_view(&ctx, &viewer, post).await?))
 }
 
 /// Which part of a thread to load.
@@ -327,7 +355,7 @@ pub async fn thread(
         query.limit.unwrap_or(200),
     )
     .await?;
-    Ok(Json(List {
-        items: rows.into_iter().map(Into::into).collect(),
-    }))
+    let mut items: Vec<CommentView> = rows.into_iter().map(Into::into).collect();
+    saved::mark_comments(&ctx, viewer.as_ref(), &mut items).await?;
+    Ok(Json(List { items }))
 }

@@ -125,6 +125,7 @@ async fn show(
     let replies_open = posts::comment_refusal(&ctx, viewer, &post).await?.is_none();
     let mods = mod_powers(&ctx, &session, &post).await?;
     comment_removal_reasons(&ctx, &mods, &mut items).await?;
+    crate::routes::saved::mark_thread(&ctx, &session, &mut items).await?;
     let post = PostView::new(&ctx, post, &session, Utc::now());
     render(&CommentPage {
         layout: Layout::new(&session, format!("Comment on {}", post.title), ""),

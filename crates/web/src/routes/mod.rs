@@ -14,6 +14,7 @@ pub mod modlog;
 pub mod notifications;
 pub mod posts;
 pub mod reports;
+pub mod saved;
 pub mod search;
 pub mod settings;
 pub mod setup;
@@ -34,6 +35,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(posts::router(ctx))
         .merge(comments::router())
         .merge(reports::router())
+        .merge(saved::router())
         .merge(modlog::router())
         .merge(users::router())
         .merge(accounts::router())

@@ -7,6 +7,7 @@ use crate::forms::{FormErrors, errors_with};
 use crate::page::same_site_referer;
 use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
 use crate::pictures::{self, PictureForm};
+use crate::routes::saved;
 use crate::session::Session;
 use crate::views::{
     self, Choice, CommunityView, ImageView, ModPowers, PostView, ThreadItem, VoteView,
@@ -374,7 +375,8 @@ async fn show(
         .await?
         .is_none();
     let mods = mod_powers(&ctx, &session, &row).await?;
-    let post = PostView::new(&ctx, row, &session, Utc::now());
+    let mut post = PostView::new(&ctx, row, &session, Utc::now());
+    saved::open_post(&ctx, &session, &mut post).await?;
     let images = if post.gone {
         Vec::new()
     } else {
@@ -385,6 +387,7 @@ async fn show(
     let community = CommunityView::new(&ctx, details);
     let mut items = views::thread(&ctx, rows, Some(post.author_id), &session);
     comment_removal_reasons(&ctx, &mods, &mut items).await?;
+    saved::mark_thread(&ctx, &session, &mut items).await?;
     let removal_reason = post_removal_reason(&ctx, &mods, &post).await?;
     let layout = Layout::new(&session, post.title.clone(), "");
     render(&PostPage {

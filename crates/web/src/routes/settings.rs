@@ -360,6 +360,7 @@ async fn change_password(
             SecretString::from(form.current_password),
             SecretString::from(form.new_password),
             &format!("web: {}", crate::extract::user_agent(&headers)),
+            hearth_service::auth::TokenKind::Plain,
         )
         .await
     };
