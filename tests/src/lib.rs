@@ -10,6 +10,7 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod hostile;
+pub mod lemmy;
 pub mod pictures;
 pub mod s3;
 pub mod sink;

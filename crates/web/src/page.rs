@@ -199,6 +199,15 @@ pub fn back(headers: &HeaderMap, fallback: &str) -> Response {
     see_other(location.as_deref().unwrap_or(fallback))
 }
 
+/// Where a button on an item (a vote, a save) sends the visitor back to: the page it came from,
+/// at that item.
+pub fn back_to(headers: &HeaderMap, fallback: String, anchor: &str) -> String {
+    let page = same_site_referer(headers)
+        .map(|p| p.split('#').next().unwrap_or("/").to_owned())
+        .unwrap_or(fallback);
+    format!("{page}#{anchor}")
+}
+
 /// The path (and query) of the page a form was posted from, when the `Referer` is a page of
 /// this site: where a vote or a join sends the visitor back to.
 pub fn same_site_referer(headers: &HeaderMap) -> Option<String> {

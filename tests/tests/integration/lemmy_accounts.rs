@@ -5,23 +5,9 @@
 
 use base64::Engine;
 use hearth_tests::app::{TEST_PASSWORD, TestApp};
+use hearth_tests::lemmy::v3_jwt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// Signs in through v3 and returns the jwt.
-async fn v3_login(app: &TestApp, name: &str) -> String {
-    let (status, body) = app
-        .post_json(
-            "/api/v3/user/login",
-            None,
-            json!({"username_or_email": name, "password": TEST_PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "v3 login of {name}: {body}");
-    assert_eq!(body["registration_created"], json!(false));
-    assert_eq!(body["verify_email_sent"], json!(false));
-    body["jwt"].as_str().expect("a jwt").to_owned()
-}
 
 /// The claims of a JWT (its middle part), decoded without checking the signature, as apps do.
 fn claims(jwt: &str) -> Value {
@@ -73,7 +59,7 @@ async fn an_app_reads_the_site_signs_in_with_a_jwt_and_signs_out() {
     assert_eq!(site["all_languages"][0]["code"], json!("und"));
 
     // Login by name and by email address; the jwt is a JWT with sub and iss.
-    let jwt = v3_login(&app, "ada").await;
+    let jwt = v3_jwt(&app, "ada").await;
     let claims = claims(&jwt);
     assert_eq!(claims["sub"], json!(member.id.to_string()));
     assert_eq!(claims["iss"], json!(app.settings.hostname.to_string()));
@@ -386,8 +372,8 @@ async fn apps_upload_pictures_at_lemmys_path_and_post_them() {
     let app = TestApp::spawn(&[]).await;
     app.user("ada").await;
     app.user("eve").await;
-    let jwt = v3_login(&app, "ada").await;
-    let eve = v3_login(&app, "eve").await;
+    let jwt = v3_jwt(&app, "ada").await;
+    let eve = v3_jwt(&app, "eve").await;
 
     let (status, body) =
         pictrs_upload(&app, None, hearth_tests::pictures::gradient_png(40, 30)).await;
@@ -523,7 +509,7 @@ async fn apps_upload_pictures_at_lemmys_path_and_post_them() {
 async fn apps_change_the_profile_the_password_and_delete_the_account() {
     let app = TestApp::spawn(&[]).await;
     let ada = app.user("ada").await;
-    let jwt = v3_login(&app, "ada").await;
+    let jwt = v3_jwt(&app, "ada").await;
 
     // An avatar uploaded at Lemmy's path and set by its /pictrs/image/ URL, as apps do.
     let (_, uploaded) = pictrs_upload(

@@ -4,35 +4,14 @@
 //! Lemmy's error names and statuses.
 
 use hearth_tests::app::{SETUP_ADMIN, TEST_PASSWORD, TestApp, TestUser};
-use reqwest::{Method, StatusCode};
+use hearth_tests::lemmy::{
+    PERSON, Shape, assert_community_view, assert_error, assert_person_view, assert_shape, get, ok,
+    post, put, v3_login,
+};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Keys of lemmy-js-client 0.19.9's types: (required, optional).
-type Shape = (&'static [&'static str], &'static [&'static str]);
-
-const PERSON_VIEW: Shape = (&["person", "counts", "is_admin"], &[]);
-const PERSON: Shape = (
-    &[
-        "id",
-        "name",
-        "banned",
-        "published",
-        "actor_id",
-        "local",
-        "deleted",
-        "bot_account",
-        "instance_id",
-    ],
-    &[
-        "display_name",
-        "avatar",
-        "updated",
-        "bio",
-        "banner",
-        "matrix_user_id",
-        "ban_expires",
-    ],
-);
+/// Keys of lemmy-js-client 0.19.9's types that only these tests check: (required, optional).
 const SITE_VIEW: Shape = (
     &["site", "local_site", "local_site_rate_limit", "counts"],
     &[],
@@ -74,42 +53,6 @@ const LOCAL_USER: Shape = (
     ],
     &["email"],
 );
-const COMMUNITY_VIEW: Shape = (
-    &[
-        "community",
-        "subscribed",
-        "blocked",
-        "counts",
-        "banned_from_community",
-    ],
-    &[],
-);
-
-/// Asserts that `value` is an object with every required key, and no key but those and the
-/// optional ones (Lemmy leaves out empty optionals rather than sending null).
-fn assert_shape(value: &Value, (required, optional): Shape, what: &str) {
-    let object = value
-        .as_object()
-        .unwrap_or_else(|| panic!("{what} is an object: {value}"));
-    for key in required {
-        assert!(object.contains_key(*key), "{what} lacks {key}: {value}");
-    }
-    for (key, field) in object {
-        assert!(
-            required.contains(&key.as_str()) || optional.contains(&key.as_str()),
-            "{what} has a key Lemmy does not: {key}"
-        );
-        assert!(
-            !field.is_null(),
-            "{what}.{key} is null rather than left out"
-        );
-    }
-}
-
-fn assert_person_view(view: &Value) {
-    assert_shape(view, PERSON_VIEW, "PersonView");
-    assert_shape(&view["person"], PERSON, "Person");
-}
 
 fn assert_application_view(view: &Value) {
     assert_shape(view, APPLICATION_VIEW, "RegistrationApplicationView");
@@ -122,76 +65,6 @@ fn assert_application_view(view: &Value) {
     assert_shape(&view["creator"], PERSON, "Person");
     if let Some(admin) = view.get("admin") {
         assert_shape(admin, PERSON, "Person");
-    }
-}
-
-/// A v3 call; `GET` forms go in the query string (`path` carries it).
-async fn v3(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let token = who.map(|u| u.token.as_str());
-    let body = (method != Method::GET).then_some(body);
-    app.call(method, &format!("/api/v3/{path}"), token, body)
-        .await
-}
-
-async fn get(app: &TestApp, path: &str, who: Option<&TestUser>) -> (StatusCode, Value) {
-    v3(app, Method::GET, path, who, Value::Null).await
-}
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    v3(app, Method::POST, path, who, body).await
-}
-
-async fn put(
-    app: &TestApp,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    v3(app, Method::PUT, path, who, body).await
-}
-
-/// Asserts a success and gives its body.
-fn ok(answer: (StatusCode, Value)) -> Value {
-    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
-    answer.1
-}
-
-/// Asserts a Lemmy error: its status and `error` name.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, name: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"], name, "{}", answer.1);
-}
-
-/// Signs `user` in through v3 (`user/login`) and gives them the jwt as their token.
-async fn v3_login(app: &TestApp, name: &str) -> TestUser {
-    let (status, body) = app
-        .post_json(
-            "/api/v3/user/login",
-            None,
-            json!({"username_or_email": name, "password": TEST_PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let jwt = body["jwt"].as_str().expect("a jwt").to_owned();
-    let (_, site) = app
-        .call(Method::GET, "/api/v3/site", Some(&jwt), None)
-        .await;
-    let person = &site["my_user"]["local_user_view"]["person"];
-    TestUser {
-        id: person["id"].as_i64().expect("my person id"),
-        name: name.to_owned(),
-        token: jwt,
     }
 }
 
@@ -954,7 +827,7 @@ async fn lemmy_admins_purge_list_media_and_remove_communities() {
         (&["community_view", "discussion_languages"], &[]),
         "CommunityResponse",
     );
-    assert_shape(&answer["community_view"], COMMUNITY_VIEW, "CommunityView");
+    assert_community_view(&answer["community_view"]);
     assert_eq!(answer["community_view"]["community"]["removed"], true);
     let again = ok(post(&app, "community/remove", Some(&boss), remove.clone()).await);
     assert_eq!(again["community_view"]["community"]["removed"], true);

@@ -3,78 +3,14 @@
 //! there) with Lemmy's error names and statuses.
 
 use hearth_tests::app::{TestApp, TestUser};
-use reqwest::{Method, StatusCode};
+use hearth_tests::lemmy::{
+    PERSON, Shape, assert_community_view, assert_error, assert_person_view, assert_shape,
+    community, get, ok, post, put, write_comment, write_post,
+};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Keys of lemmy-js-client 0.19.9's types: (required, optional).
-type Shape = (&'static [&'static str], &'static [&'static str]);
-
-const COMMUNITY_VIEW: Shape = (
-    &[
-        "community",
-        "subscribed",
-        "blocked",
-        "counts",
-        "banned_from_community",
-    ],
-    &[],
-);
-const COMMUNITY: Shape = (
-    &[
-        "id",
-        "name",
-        "title",
-        "removed",
-        "published",
-        "deleted",
-        "nsfw",
-        "actor_id",
-        "local",
-        "hidden",
-        "posting_restricted_to_mods",
-        "instance_id",
-        "visibility",
-    ],
-    &["description", "updated", "icon", "banner"],
-);
-const COMMUNITY_COUNTS: Shape = (
-    &[
-        "community_id",
-        "subscribers",
-        "posts",
-        "comments",
-        "published",
-        "users_active_day",
-        "users_active_week",
-        "users_active_month",
-        "users_active_half_year",
-        "subscribers_local",
-    ],
-    &[],
-);
-const PERSON_VIEW: Shape = (&["person", "counts", "is_admin"], &[]);
-const PERSON: Shape = (
-    &[
-        "id",
-        "name",
-        "banned",
-        "published",
-        "actor_id",
-        "local",
-        "deleted",
-        "bot_account",
-        "instance_id",
-    ],
-    &[
-        "display_name",
-        "avatar",
-        "updated",
-        "bio",
-        "banner",
-        "matrix_user_id",
-        "ban_expires",
-    ],
-);
+/// Keys of lemmy-js-client 0.19.9's types that only these tests check: (required, optional).
 const COMMENT_REPLY_VIEW: Shape = (
     &[
         "comment_reply",
@@ -173,127 +109,6 @@ const COMMENT_REPORT_VIEW: Shape = (
     ],
     &["my_vote", "resolver"],
 );
-
-/// Asserts that `value` is an object with every required key, and no key but those and the
-/// optional ones (Lemmy leaves out empty optionals rather than sending null).
-fn assert_shape(value: &Value, (required, optional): Shape, what: &str) {
-    let object = value
-        .as_object()
-        .unwrap_or_else(|| panic!("{what} is an object: {value}"));
-    for key in required {
-        assert!(object.contains_key(*key), "{what} lacks {key}: {value}");
-    }
-    for (key, field) in object {
-        assert!(
-            required.contains(&key.as_str()) || optional.contains(&key.as_str()),
-            "{what} has a key Lemmy does not: {key}"
-        );
-        assert!(
-            !field.is_null(),
-            "{what}.{key} is null rather than left out"
-        );
-    }
-}
-
-fn assert_community_view(view: &Value) {
-    assert_shape(view, COMMUNITY_VIEW, "CommunityView");
-    assert_shape(&view["community"], COMMUNITY, "Community");
-    assert_shape(&view["counts"], COMMUNITY_COUNTS, "CommunityAggregates");
-}
-
-fn assert_person_view(view: &Value) {
-    assert_shape(view, PERSON_VIEW, "PersonView");
-    assert_shape(&view["person"], PERSON, "Person");
-    assert_shape(
-        &view["counts"],
-        (&["person_id", "post_count", "comment_count"], &[]),
-        "PersonAggregates",
-    );
-}
-
-/// A v3 call; `GET` forms go in the query string (`path` carries it).
-async fn v3(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let token = who.map(|u| u.token.as_str());
-    let body = (method != Method::GET).then_some(body);
-    app.call(method, &format!("/api/v3/{path}"), token, body)
-        .await
-}
-
-async fn get(app: &TestApp, path: &str, who: Option<&TestUser>) -> (StatusCode, Value) {
-    v3(app, Method::GET, path, who, Value::Null).await
-}
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    v3(app, Method::POST, path, who, body).await
-}
-
-async fn put(
-    app: &TestApp,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    v3(app, Method::PUT, path, who, body).await
-}
-
-/// Asserts a success and gives its body.
-fn ok(answer: (StatusCode, Value)) -> Value {
-    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
-    answer.1
-}
-
-/// Asserts a Lemmy error: its status and `error` name.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, name: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"], name, "{}", answer.1);
-}
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
-async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, p) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title, "body": "Some text."}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["id"].as_i64().unwrap()
-}
-
-async fn write_comment(app: &TestApp, author: &TestUser, post_id: i64, body: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/comments",
-            author.auth(),
-            json!({"post_id": post_id, "body": body}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
 
 fn ids(list: &Value, path: &[&str]) -> Vec<i64> {
     list.as_array()

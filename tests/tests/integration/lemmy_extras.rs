@@ -2,47 +2,10 @@
 //! and back in, finishing a password reset by token, and Lemmy's errors for what Hearth does
 //! not have.
 
-use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::app::TestApp;
+use hearth_tests::lemmy::{assert_error, community, ok, v3};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// A v3 call; `GET` forms go in the query string (`path` carries it).
-async fn v3(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let token = who.map(|u| u.token.as_str());
-    let body = (method != Method::GET).then_some(body);
-    app.call(method, &format!("/api/v3/{path}"), token, body)
-        .await
-}
-
-/// Asserts a Lemmy error: its status and `error` name, and a message.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, name: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"], name, "{}", answer.1);
-    assert!(answer.1["message"].is_string(), "{}", answer.1);
-}
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
-
-fn ok(answer: (StatusCode, Value)) -> Value {
-    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
-    answer.1
-}
 
 /// The sorted keys of a JSON object.
 fn keys(value: &Value) -> Vec<String> {

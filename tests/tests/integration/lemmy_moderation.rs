@@ -4,9 +4,12 @@
 
 use crate::federation_network::{eventually, host, post_id, scalar, write_post};
 use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::lemmy;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// A v3 call by `who` that must succeed; gives its body (the harness's call, with the path named
+/// when it fails, as these steps are many).
 async fn v3(
     app: &TestApp,
     method: Method,
@@ -14,9 +17,8 @@ async fn v3(
     who: &TestUser,
     body: Option<Value>,
 ) -> Value {
-    let (status, answer) = app
-        .call(method, &format!("/api/v3/{path}"), who.auth(), body)
-        .await;
+    let (status, answer) =
+        lemmy::v3(app, method, path, Some(who), body.unwrap_or(Value::Null)).await;
     assert_eq!(status, StatusCode::OK, "{path}: {answer}");
     answer
 }

@@ -3,12 +3,13 @@
 //! nothing there) with Lemmy's error names.
 
 use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::lemmy::{Shape, assert_error, assert_shape, community, v3};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// The keys of `PostView`, `Post`, `PostAggregates`, `CommentView`, `Comment` and
 /// `CommentAggregates` as lemmy-js-client 0.19.9 declares them: (required, optional).
-const POST_VIEW: (&[&str], &[&str]) = (
+const POST_VIEW: Shape = (
     &[
         "post",
         "creator",
@@ -27,7 +28,7 @@ const POST_VIEW: (&[&str], &[&str]) = (
     ],
     &["image_details", "my_vote"],
 );
-const POST: (&[&str], &[&str]) = (
+const POST: Shape = (
     &[
         "id",
         "name",
@@ -56,7 +57,7 @@ const POST: (&[&str], &[&str]) = (
         "alt_text",
     ],
 );
-const POST_COUNTS: (&[&str], &[&str]) = (
+const POST_COUNTS: Shape = (
     &[
         "post_id",
         "comments",
@@ -68,7 +69,7 @@ const POST_COUNTS: (&[&str], &[&str]) = (
     ],
     &[],
 );
-const COMMENT_VIEW: (&[&str], &[&str]) = (
+const COMMENT_VIEW: Shape = (
     &[
         "comment",
         "creator",
@@ -85,7 +86,7 @@ const COMMENT_VIEW: (&[&str], &[&str]) = (
     ],
     &["my_vote"],
 );
-const COMMENT: (&[&str], &[&str]) = (
+const COMMENT: Shape = (
     &[
         "id",
         "creator_id",
@@ -102,7 +103,7 @@ const COMMENT: (&[&str], &[&str]) = (
     ],
     &["updated"],
 );
-const COMMENT_COUNTS: (&[&str], &[&str]) = (
+const COMMENT_COUNTS: Shape = (
     &[
         "comment_id",
         "score",
@@ -113,27 +114,6 @@ const COMMENT_COUNTS: (&[&str], &[&str]) = (
     ],
     &[],
 );
-
-/// Asserts that `value` is an object with every required key, and no key but those and the
-/// optional ones (Lemmy leaves out empty optionals rather than sending null).
-fn assert_shape(value: &Value, (required, optional): (&[&str], &[&str]), what: &str) {
-    let object = value
-        .as_object()
-        .unwrap_or_else(|| panic!("{what} is an object: {value}"));
-    for key in required {
-        assert!(object.contains_key(*key), "{what} lacks {key}: {value}");
-    }
-    for (key, field) in object {
-        assert!(
-            required.contains(&key.as_str()) || optional.contains(&key.as_str()),
-            "{what} has a key Lemmy does not: {key}"
-        );
-        assert!(
-            !field.is_null(),
-            "{what}.{key} is null rather than left out"
-        );
-    }
-}
 
 fn assert_post_view(view: &Value) {
     assert_shape(view, POST_VIEW, "PostView");
@@ -149,42 +129,6 @@ fn assert_comment_view(view: &Value) {
     assert_shape(&view["comment"], COMMENT, "Comment");
     assert_shape(&view["counts"], COMMENT_COUNTS, "CommentAggregates");
     assert_shape(&view["post"], POST, "Post");
-}
-
-/// A v3 call; `GET` forms go in the query string.
-async fn v3(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: Option<&TestUser>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let token = who.map(|u| u.token.as_str());
-    if method == Method::GET {
-        app.call(method, &format!("/api/v3/{path}"), token, None)
-            .await
-    } else {
-        app.call(method, &format!("/api/v3/{path}"), token, Some(body))
-            .await
-    }
-}
-
-/// Asserts a Lemmy error: its status and `error` name.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, name: &str) {
-    assert_eq!(answer.0, status, "{}", answer.1);
-    assert_eq!(answer.1["error"], name, "{}", answer.1);
-}
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
 }
 
 async fn create_post(app: &TestApp, who: &TestUser, community_id: i64, name: &str) -> Value {

@@ -3,44 +3,10 @@
 //! Saved page.
 
 use crate::web_pages::Visitor;
-use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
+use hearth_tests::app::{TEST_PASSWORD, TestApp};
+use hearth_tests::lemmy::{community, write_comment, write_post};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-}
-
-async fn post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, p) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title, "body": "Some text."}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["id"].as_i64().unwrap()
-}
-
-async fn comment(app: &TestApp, author: &TestUser, post_id: i64, body: &str) -> i64 {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/comments",
-            author.auth(),
-            json!({"post_id": post_id, "body": body}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    c["id"].as_i64().unwrap()
-}
 
 /// PUT (save) or DELETE (unsave) `/api/v1/{what}/{id}/save`.
 async fn save(
@@ -80,9 +46,9 @@ async fn saved_posts_and_comments_are_listed_newest_first_and_shown_only_to_thei
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     community(&app, &alice, "books").await;
-    let first = post(&app, &alice, "books", "First").await;
-    let second = post(&app, &alice, "books", "Second").await;
-    let reply = comment(&app, &alice, first, "A comment worth keeping").await;
+    let first = write_post(&app, &alice, "books", "First").await;
+    let second = write_post(&app, &alice, "books", "Second").await;
+    let reply = write_comment(&app, &alice, first, "A comment worth keeping").await;
 
     let (status, view) = save(&app, bob.auth(), "posts", first, true).await;
     assert_eq!(status, StatusCode::OK, "{view}");
@@ -210,8 +176,8 @@ async fn read_marks_show_on_the_readers_post_views_and_a_call_takes_at_most_100_
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     community(&app, &alice, "news").await;
-    let read = post(&app, &alice, "news", "Read me").await;
-    let other = post(&app, &alice, "news", "Not yet").await;
+    let read = write_post(&app, &alice, "news", "Read me").await;
+    let other = write_post(&app, &alice, "news", "Not yet").await;
 
     // Unknown ids are ignored.
     let (status, body) = app
@@ -279,8 +245,8 @@ async fn deleting_an_account_forgets_what_it_saved_and_read() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     community(&app, &alice, "garden").await;
-    let kept = post(&app, &alice, "garden", "Roses").await;
-    let reply = comment(&app, &alice, kept, "Prune in spring").await;
+    let kept = write_post(&app, &alice, "garden", "Roses").await;
+    let reply = write_comment(&app, &alice, kept, "Prune in spring").await;
     assert_eq!(
         save(&app, bob.auth(), "posts", kept, true).await.0,
         StatusCode::OK
@@ -341,8 +307,8 @@ async fn a_member_saves_with_the_buttons_and_finds_them_on_the_saved_page() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     community(&app, &alice, "cooking").await;
-    let soup = post(&app, &alice, "cooking", "Pumpkin soup").await;
-    let tip = comment(&app, &alice, soup, "Roast the pumpkin first").await;
+    let soup = write_post(&app, &alice, "cooking", "Pumpkin soup").await;
+    let tip = write_comment(&app, &alice, soup, "Roast the pumpkin first").await;
 
     let mut visitor = Visitor::signed_in(&app, &bob).await;
     let page = visitor.get(&format!("/post/{soup}")).await;

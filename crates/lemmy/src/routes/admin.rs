@@ -13,6 +13,7 @@ use crate::routes::community::reference_of as community_reference;
 use crate::routes::person::reference_of as person_reference;
 use crate::routes::site::{GetSiteResponse, LocalUser, SiteView, local_user, site_response};
 use crate::views::community::{CommunityView, community_view};
+use crate::views::media::{ListMedia, ListMediaResponse, LocalImageView};
 use crate::views::person::{PersonView, person_view, person_views};
 use crate::views::{Person, SuccessResponse, time};
 use axum::extract::State;
@@ -591,36 +592,6 @@ async fn purge_comment(
     Ok(Json(SuccessResponse::OK))
 }
 
-/// `ListMedia`.
-#[derive(Deserialize)]
-struct ListMedia {
-    page: Option<i64>,
-    limit: Option<i64>,
-}
-
-/// `ListMediaResponse`.
-#[derive(Serialize)]
-struct ListMediaResponse {
-    images: Vec<LocalImageView>,
-}
-
-/// `LocalImageView`.
-#[derive(Serialize)]
-struct LocalImageView {
-    local_image: LocalImage,
-    person: Person,
-}
-
-/// `LocalImage`: the alias is the file name of the upload's URL, the delete token the upload's
-/// id (what `account/list_media` gives too).
-#[derive(Serialize)]
-struct LocalImage {
-    local_user_id: i64,
-    pictrs_alias: String,
-    pictrs_delete_token: String,
-    published: String,
-}
-
 /// `GET /admin/list_all_media`: every upload of the instance, newest first.
 async fn list_all_media(
     State(ctx): State<ServiceContext>,
@@ -638,16 +609,12 @@ async fn list_all_media(
             .filter_map(|upload| {
                 let person = people.get(&upload.uploader_id)?.clone();
                 let url = hearth_service::media::file_url(&ctx, &upload.hash, &upload.content_type);
-                let alias = url.rsplit('/').next().unwrap_or(&upload.hash).to_owned();
-                Some(LocalImageView {
-                    local_image: LocalImage {
-                        local_user_id: upload.uploader_id,
-                        pictrs_alias: alias,
-                        pictrs_delete_token: upload.id.to_string(),
-                        published: time(upload.created_at),
-                    },
+                Some(LocalImageView::new(
                     person,
-                })
+                    upload.id,
+                    &url,
+                    upload.created_at,
+                ))
             })
             .collect(),
     }))

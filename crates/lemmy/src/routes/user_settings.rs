@@ -7,7 +7,8 @@ use crate::auth::LemmyUser;
 use crate::error::{LemmyError, LemmyResult};
 use crate::extract::{LemmyJson, LemmyQuery};
 use crate::pictrs;
-use crate::views::{Person, SuccessResponse, time};
+use crate::views::media::{ListMedia, ListMediaResponse, LocalImageView};
+use crate::views::{Person, SuccessResponse};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
@@ -206,32 +207,6 @@ async fn password_reset(LemmyJson(_form): LemmyJson<PasswordReset>) -> LemmyErro
     )
 }
 
-/// `ListMedia`.
-#[derive(Deserialize)]
-struct ListMedia {
-    page: Option<i64>,
-    limit: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct ListMediaResponse {
-    images: Vec<LocalImageView>,
-}
-
-#[derive(Serialize)]
-struct LocalImageView {
-    local_image: LocalImage,
-    person: Person,
-}
-
-#[derive(Serialize)]
-struct LocalImage {
-    local_user_id: i64,
-    pictrs_alias: String,
-    pictrs_delete_token: String,
-    published: String,
-}
-
 async fn list_media(
     State(ctx): State<ServiceContext>,
     LemmyUser(viewer): LemmyUser,
@@ -249,19 +224,8 @@ async fn list_media(
             .into_iter()
             .skip(skip)
             .take(take)
-            .map(|upload| LocalImageView {
-                local_image: LocalImage {
-                    local_user_id: viewer.person_id,
-                    pictrs_alias: upload
-                        .url
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(&upload.hash)
-                        .to_owned(),
-                    pictrs_delete_token: upload.id.to_string(),
-                    published: time(upload.uploaded_at),
-                },
-                person: me.clone(),
+            .map(|upload| {
+                LocalImageView::new(me.clone(), upload.id, &upload.url, upload.uploaded_at)
             })
             .collect(),
     }))

@@ -4,6 +4,7 @@
 
 pub mod comment;
 pub mod community;
+pub mod media;
 pub mod moderation;
 pub mod person;
 pub mod post;

@@ -4,9 +4,9 @@
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::FormErrors;
-use crate::page::{Layout, PageResult, WebError, render, render_status, see_other};
+use crate::page::{Layout, PageResult, WebError, back_to, render, render_status, see_other};
 use crate::routes::posts::{
-    ReasonInput, THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, after_reason_form, back_to,
+    ReasonInput, THREAD_DEPTH, THREAD_LIMIT, VoteFragment, VoteInput, after_reason_form,
     comment_removal_reasons, comment_sort_choices, mod_powers, removal_form,
 };
 use crate::session::Session;

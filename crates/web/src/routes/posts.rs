@@ -4,8 +4,7 @@
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
 use crate::forms::{FormErrors, errors_with};
-use crate::page::same_site_referer;
-use crate::page::{Layout, PageResult, WebError, back, render, render_status, see_other};
+use crate::page::{Layout, PageResult, WebError, back, back_to, render, render_status, see_other};
 use crate::pictures::{self, PictureForm};
 use crate::routes::saved;
 use crate::session::Session;
@@ -831,14 +830,6 @@ pub struct VoteFragment {
     pub layout: Layout,
     /// The widget.
     pub vote: VoteView,
-}
-
-/// Where a vote sends the visitor back to: the page it came from, at the voted item.
-pub fn back_to(headers: &HeaderMap, fallback: String, anchor: &str) -> String {
-    let page = same_site_referer(headers)
-        .map(|p| p.split('#').next().unwrap_or("/").to_owned())
-        .unwrap_or(fallback);
-    format!("{page}#{anchor}")
 }
 
 async fn vote(

@@ -3,10 +3,9 @@
 //! read mark a signed-in visitor leaves by opening a post.
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
-use crate::page::{Layout, PageResult, WebError, render, see_other};
+use crate::page::{Layout, PageResult, WebError, back_to, render, see_other};
 use crate::paging::PAGE_SIZE;
 use crate::routes::front::link;
-use crate::routes::posts::back_to;
 use crate::routes::users::{CommentInList, comments_in_list};
 use crate::session::Session;
 use crate::views::{Choice, PostView, ThreadItem, post_list};
