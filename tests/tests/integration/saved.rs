@@ -123,6 +123,23 @@ async fn saved_posts_and_comments_are_listed_newest_first_and_shown_only_to_thei
         .get_json(&format!("/api/v1/comments/{reply}"), bob.auth())
         .await;
     assert_eq!(shown["saved"], true, "{shown}");
+    // ... in the author's comment list and in search results too.
+    let (_, listed) = app
+        .get_json("/api/v1/users/alice/comments", bob.auth())
+        .await;
+    assert_eq!(item(&listed, reply)["saved"], true, "{listed}");
+    let (_, listed) = app
+        .get_json("/api/v1/users/alice/comments", alice.auth())
+        .await;
+    assert_eq!(item(&listed, reply)["saved"], false, "{listed}");
+    let (_, found) = app
+        .get_json("/api/v1/search?q=worth&type=comments", bob.auth())
+        .await;
+    assert_eq!(found["comments"][0]["id"], reply, "{found}");
+    assert_eq!(found["comments"][0]["saved"], true, "{found}");
+    let (_, found) = app.get_json("/api/v1/search?q=first", bob.auth()).await;
+    assert_eq!(found["posts"][0]["id"], first, "{found}");
+    assert_eq!(found["posts"][0]["saved"], true, "{found}");
 
     // What does not exist, or is asked for without a token.
     let (status, body) = save(&app, bob.auth(), "posts", 999_999, true).await;

@@ -72,12 +72,9 @@ pub async fn comments(
     let viewer = viewer.map(|AuthUser(v)| v);
     let rows =
         hearth_service::comments::by_author(&ctx, viewer.as_ref(), &user, after, limit + 1).await?;
-    Ok(Json(paging::page_by_id(
-        rows,
-        limit,
-        |c| c.id,
-        CommentView::from,
-    )))
+    let mut page = paging::page_by_id(rows, limit, |c| c.id, CommentView::from);
+    super::saved::mark_comments(&ctx, viewer.as_ref(), &mut page.items).await?;
+    Ok(Json(page))
 }
 
 /// Blocks a person for the signed-in account: their posts and comments are hidden from it
