@@ -181,6 +181,22 @@ impl serde::Serialize for Authority {
     }
 }
 
+/// The authority of a URL: its host, lowercased, plus the port when one is given. Servers are
+/// told apart by it everywhere (pages, both client APIs, federation), so `localhost:8001` and
+/// `localhost:8002` are two servers.
+pub fn url_authority(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// [`url_authority`] of a URL given as text (an ActivityPub id); `None` when it is not a URL.
+pub fn authority_of(ap_id: &str) -> Option<String> {
+    url_authority(&url::Url::parse(ap_id).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

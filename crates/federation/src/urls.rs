@@ -64,11 +64,7 @@ impl Urls<'_> {
 /// library's `verify_domains_match` ignores ports, which would merge `localhost:8001` and
 /// `localhost:8002`).
 pub fn authority(url: &Url) -> Option<String> {
-    let host = url.host_str()?.to_ascii_lowercase();
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    hearth_core::names::url_authority(url)
 }
 
 /// True when both URLs live on one authority.

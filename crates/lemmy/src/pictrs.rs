@@ -141,14 +141,15 @@ async fn upload(
 
 /// The file, where Hearth serves it (`/media/<file>`; `?thumbnail=…` asks for the thumbnail).
 async fn file(
+    State(ctx): State<ServiceContext>,
     Path(file): Path<String>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let hash = file.split('.').next().unwrap_or("");
-    let valid = hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if !valid {
+    // The file is what `/media/<file>` serves: the one rule of what names an upload here.
+    let media_url = format!("{}{file}", media::local_prefix(&ctx));
+    let Some(hash) = media::local_hash(&ctx, &media_url) else {
         return LemmyError::new("not_found", "There is no such picture.").into_response();
-    }
+    };
     let thumbnail = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("thumbnail=")));

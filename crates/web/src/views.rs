@@ -51,12 +51,7 @@ pub fn time(at: DateTime<Utc>, now: DateTime<Utc>) -> TimeView {
 
 /// The authority (`host` or `host:port`) of an ActivityPub id.
 pub fn authority(ap_id: &str) -> Option<String> {
-    let url = url::Url::parse(ap_id).ok()?;
-    let host = url.host_str()?.to_ascii_lowercase();
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    hearth_core::names::authority_of(ap_id)
 }
 
 /// The host a link points to, as shown next to a link post's title (without `www.`).

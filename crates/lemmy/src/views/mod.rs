@@ -26,15 +26,7 @@ pub fn instance_id(authority: &str) -> i32 {
 
 /// The authority (host[:port]) of an ActivityPub id; empty when it is not a URL.
 pub fn authority_of(ap_id: &str) -> String {
-    url::Url::parse(ap_id)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })
-        })
-        .unwrap_or_default()
+    hearth_core::names::authority_of(ap_id).unwrap_or_default()
 }
 
 /// FNV-1a over the text, folded into a positive i32 (never 0). Not a security measure: only a
