@@ -45,11 +45,17 @@ pub enum NotificationKind {
     ApplicationApproved,
     /// An admin turned your registration down.
     ApplicationDenied,
+    /// An event you answered was cancelled.
+    EventCancelled,
+    /// The time of an event you are going to changed.
+    EventChanged,
+    /// An event you are going to starts within the hour.
+    EventReminder,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the API documents them.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 19] = [
         Self::Reply,
         Self::Mention,
         Self::PostRemoved,
@@ -66,6 +72,9 @@ impl NotificationKind {
         Self::JoinDenied,
         Self::ApplicationApproved,
         Self::ApplicationDenied,
+        Self::EventCancelled,
+        Self::EventChanged,
+        Self::EventReminder,
     ];
 
     /// The stored name, which the API shows and filters by as it is.
@@ -87,6 +96,9 @@ impl NotificationKind {
             Self::JoinDenied => "join_denied",
             Self::ApplicationApproved => "application_approved",
             Self::ApplicationDenied => "application_denied",
+            Self::EventCancelled => "event_cancelled",
+            Self::EventChanged => "event_changed",
+            Self::EventReminder => "event_reminder",
         }
     }
 }

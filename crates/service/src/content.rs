@@ -143,7 +143,7 @@ pub async fn may_vote(
 }
 
 /// Whether `viewer` moderates `community` (admins moderate this instance's communities).
-async fn is_moderator(
+pub async fn is_moderator(
     ctx: &ServiceContext,
     viewer: &Viewer,
     community: &CommunityRow,

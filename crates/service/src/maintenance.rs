@@ -6,7 +6,8 @@ use hearth_core::Result;
 /// One round of housekeeping: takes in the communities' pending post and comment count changes,
 /// refreshes the time-dependent ranks of recent posts and comments and the communities'
 /// activity counts, drops rate-limit windows that ended long ago, and deletes sign-in tokens
-/// that have ended (unused for too long, or too old).
+/// that have ended (unused for too long, or too old), and reminds people going to events that
+/// start within the hour.
 pub async fn run(ctx: &ServiceContext) -> Result<()> {
     hearth_db::community::fold_count_changes(&ctx.pool).await?;
     let posts = hearth_db::post::refresh_ranks(&ctx.pool).await?;
@@ -14,12 +15,14 @@ pub async fn run(ctx: &ServiceContext) -> Result<()> {
     let communities = hearth_db::community::refresh_activity(&ctx.pool).await?;
     let pruned = hearth_db::rate_limit::prune(&ctx.pool).await?;
     let ended_tokens = crate::auth::delete_ended_tokens(ctx).await?;
+    let reminders = crate::events::remind(ctx).await?;
     tracing::debug!(
         posts,
         comments,
         communities,
         pruned,
         ended_tokens,
+        reminders,
         "maintenance done"
     );
     Ok(())

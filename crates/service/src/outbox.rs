@@ -188,6 +188,37 @@ pub enum Event {
         /// Why ("" when not given).
         reason: String,
     },
+    /// A local person answered another server's event, changed or took back the answer
+    /// (`Join`/`Leave`, or `Accept`/`TentativeAccept`/`Reject` of the event, as the event's
+    /// server understands them).
+    EventAnswered {
+        /// The event's post.
+        post_id: i64,
+        /// The local person.
+        person_id: i64,
+        /// The answer now (`None`: taken back).
+        answer: Option<hearth_db::event::Answer>,
+    },
+    /// The organiser of one of our events admitted or turned down a remote person's `Join`
+    /// (`Accept{Join}` / `Reject{Join}`, as Mobilizon answers).
+    EventAnswerDecided {
+        /// The event's post.
+        post_id: i64,
+        /// The remote person.
+        person_id: i64,
+        /// Admitted (else turned down).
+        accepted: bool,
+    },
+    /// A local person voted in another server's poll (a `Create{Note}` with the option's
+    /// `name` for each choice, to the poll's author).
+    PollVoted {
+        /// The poll's post.
+        post_id: i64,
+        /// The local person.
+        person_id: i64,
+    },
+    /// The counts of one of our polls changed (`Update{Question}` to the community's members).
+    PollCountsChanged(i64),
     /// A local person changed their public profile (`Update{Person}`, to every server that
     /// knows them through a community).
     PersonUpdated(i64),

@@ -1,7 +1,9 @@
 //! Posts: writing, editing and deleting them, voting on them, and the feeds that list them.
 
 use crate::auth::Viewer;
+use crate::events::{self, EventInput};
 use crate::outbox::{self, Event};
+use crate::polls::{self, PollInput};
 use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, communities, content, mentions};
 use chrono::{Duration, Utc};
@@ -29,6 +31,10 @@ pub struct NewPostForm {
     /// Pictures uploaded here (`POST /api/v1/media`), in order: an image post. The first is
     /// the post's link and thumbnail.
     pub images: Vec<ImageInput>,
+    /// The post is an event (see `events`).
+    pub event: Option<EventInput>,
+    /// The post carries a poll (see `polls`).
+    pub poll: Option<PollInput>,
 }
 
 /// One picture of an image post, as its author gives it.
@@ -146,6 +152,18 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
         .as_deref()
         .map(content::language)
         .transpose()?;
+    let now = Utc::now();
+    if form.event.is_some() && form.poll.is_some() {
+        return Err(Error::validation(
+            "poll",
+            "A post is an event or carries a poll, not both.",
+        ));
+    }
+    let event = form
+        .event
+        .map(|e| events::check(e, true, now))
+        .transpose()?;
+    let poll = form.poll.map(|p| polls::check(p, now)).transpose()?;
     let community = communities::find(ctx, &form.community).await?;
     content::may_post(ctx, viewer, &community).await?;
     rate_limit::check(ctx, Action::Post, &viewer.person_id.to_string()).await?;
@@ -180,6 +198,20 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
     }
     if !shown.images.is_empty() {
         hearth_db::media::set_post_images(&mut tx, id, &shown.images).await?;
+    }
+    if let Some(event) = &event {
+        hearth_db::event::upsert(&mut *tx, id, event, None, None).await?;
+    }
+    if let Some(poll) = &poll {
+        hearth_db::poll::insert(
+            &mut tx,
+            id,
+            poll.multiple,
+            poll.ends_at,
+            poll.results_after_end,
+            &poll.options,
+        )
+        .await?;
     }
     hearth_db::mention::set_for_post(&mut *tx, id, &written.mentioned).await?;
     hearth_db::notification::for_post(&mut *tx, id).await?;
@@ -219,6 +251,8 @@ pub struct PostChanges {
     pub language: Option<Option<String>>,
     /// New pictures (uploads of ours), replacing the old; `Some(vec![])` removes them.
     pub images: Option<Vec<ImageInput>>,
+    /// New event fields (an event post only): people going hear of a new time.
+    pub event: Option<EventInput>,
 }
 
 /// Edits a post (its author only).
@@ -235,11 +269,16 @@ pub async fn edit(
         && changes.body.is_none()
         && changes.nsfw.is_none()
         && changes.language.is_none()
-        && changes.images.is_none();
+        && changes.images.is_none()
+        && changes.event.is_none();
     if unchanged {
         return get(ctx, Some(viewer), id).await;
     }
     let title = changes.title.as_deref().map(content::title).transpose()?;
+    let event = changes
+        .event
+        .map(|e| events::check(e, false, Utc::now()))
+        .transpose()?;
     let shown = edited_shown(ctx, facts.id, changes.url, changes.images).await?;
     let body = changes
         .body
@@ -273,6 +312,9 @@ pub async fn edit(
     if let Some(written) = &written {
         hearth_db::mention::set_for_post(&mut *tx, facts.id, &written.mentioned).await?;
         hearth_db::notification::for_post(&mut *tx, facts.id).await?;
+    }
+    if let Some(event) = &event {
+        events::edited(&mut tx, facts.id, event, viewer.person_id).await?;
     }
     outbox::record(ctx, &mut tx, Event::PostUpdated(facts.id)).await?;
     tx.commit().await?;

@@ -113,6 +113,8 @@ pub async fn create(
             nsfw: body.nsfw,
             language: body.language,
             images: body.images.into_iter().map(Into::into).collect(),
+            event: None,
+            poll: None,
         },
     )
     .await?;
@@ -274,6 +276,7 @@ pub async fn update(
         images: body
             .images
             .map(|images| images.into_iter().map(Into::into).collect()),
+        event: None,
     };
     let post = posts::edit(&ctx, &viewer, id, changes).await?;
     Ok(Json(full_view(&ctx, Some(&viewer), post).await?))

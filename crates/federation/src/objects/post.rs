@@ -440,6 +440,21 @@ pub fn page_of(
         replies: row
             .local
             .then(|| serde_json::Value::String(format!("{}/replies", row.ap_id))),
+        start_time: None,
+        end_time: None,
+        timezone: None,
+        location: None,
+        join_mode: None,
+        maximum_attendee_capacity: None,
+        remaining_attendee_capacity: None,
+        participant_count: None,
+        anonymous_participation_enabled: None,
+        is_online: None,
+        ical_status: None,
+        one_of: None,
+        any_of: None,
+        closed: None,
+        voters_count: None,
     })
 }
 

@@ -153,6 +153,170 @@ pub struct Page {
     /// The post's comments as a collection (a newly joined server backfills the thread).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replies: Option<serde_json::Value>,
+    /// An `Event`'s start (Mobilizon).
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_time: Option<DateTime<Utc>>,
+    /// An `Event`'s end, or when a `Question` closes.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub end_time: Option<DateTime<Utc>>,
+    /// An `Event`'s IANA time zone (Mobilizon's `timezone`).
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timezone: Option<String>,
+    /// An `Event`'s place.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub location: Option<Place>,
+    /// An `Event`'s `joinMode`: `free`, `restricted` (the organiser approves) or `invite`.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub join_mode: Option<String>,
+    /// An `Event`'s capacity (Mobilizon sends 0 for none).
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub maximum_attendee_capacity: Option<i64>,
+    /// An `Event`'s places left.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remaining_attendee_capacity: Option<i64>,
+    /// How many are going to an `Event`.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub participant_count: Option<i64>,
+    /// Whether people without an account may answer an `Event` (never, here).
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub anonymous_participation_enabled: Option<bool>,
+    /// Whether an `Event` happens online.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_online: Option<bool>,
+    /// An `Event`'s iCalendar status: `CONFIRMED`, `TENTATIVE`, `CANCELLED`.
+    #[serde(
+        rename = "ical:status",
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ical_status: Option<String>,
+    /// A single-choice `Question`'s options.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub one_of: Option<Vec<PollChoice>>,
+    /// A multiple-choice `Question`'s options.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub any_of: Option<Vec<PollChoice>>,
+    /// When a `Question` closed (Mastodon sends a time; some send `true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<serde_json::Value>,
+    /// How many people voted in a `Question`.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub voters_count: Option<i64>,
+}
+
+/// Where an event happens (`Place`, with a schema.org `PostalAddress` or a plain string).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    /// `Place`.
+    #[serde(rename = "type", default = "place_kind")]
+    pub kind: String,
+    /// The place's name.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// Its address: a `PostalAddress` object or a line of text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<serde_json::Value>,
+}
+
+fn place_kind() -> String {
+    "Place".to_owned()
+}
+
+/// One option of a `Question`: a `Note` whose `name` is the option, its votes in `replies`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollChoice {
+    /// `Note`.
+    #[serde(rename = "type", default = "note_kind")]
+    pub kind: String,
+    /// What the option says.
+    pub name: String,
+    /// `{type: Collection, totalItems}`: the option's votes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<VoteCount>,
+}
+
+fn note_kind() -> String {
+    "Note".to_owned()
+}
+
+/// A `Collection` that only says how many items it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteCount {
+    /// `Collection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// How many.
+    #[serde(default, deserialize_with = "lenient")]
+    pub total_items: Option<i64>,
+}
+
+/// Reads a field that other servers fill in many ways: a value that does not fit is `None`,
+/// never a reason to refuse the object that carries it.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(Option::<serde_json::Value>::deserialize(d)?
+        .and_then(|value| serde_json::from_value(value).ok()))
 }
 
 /// A comment.

@@ -459,6 +459,8 @@ async fn create_post(
             nsfw: form.nsfw.unwrap_or(false),
             language: None,
             images,
+            event: None,
+            poll: None,
         },
     )
     .await?;
@@ -491,6 +493,7 @@ async fn edit_post(
         nsfw: form.nsfw,
         language: None,
         images: None,
+        event: None,
     };
     let row = posts::edit(&ctx, &viewer, form.post_id, changes)
         .await

@@ -190,5 +190,12 @@ fn headline(n: &NotificationRow) -> String {
         NotificationKind::JoinDenied => format!("Your request to join {community} was declined"),
         NotificationKind::ApplicationApproved => "Your registration was approved".to_owned(),
         NotificationKind::ApplicationDenied => "Your registration was declined".to_owned(),
+        NotificationKind::EventCancelled => {
+            format!("An event you answered in {community} was cancelled")
+        }
+        NotificationKind::EventChanged => format!("The time of an event in {community} changed"),
+        NotificationKind::EventReminder => {
+            format!("An event in {community} starts within the hour")
+        }
     }
 }

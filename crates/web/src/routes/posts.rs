@@ -674,6 +674,8 @@ async fn create(
                 nsfw: form.nsfw.is_some(),
                 language: None,
                 images: image.into_iter().collect(),
+                event: None,
+                poll: None,
             },
         )
         .await
@@ -792,6 +794,7 @@ async fn edit(
         nsfw: Some(form.nsfw.is_some()),
         language: None,
         images,
+        event: None,
     };
     match posts::edit(&ctx, &user.viewer, id, changes).await {
         Ok(_) => Ok(see_other(&format!("/post/{id}"))),

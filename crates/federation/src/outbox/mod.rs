@@ -6,6 +6,9 @@
 //! activity came from); in a remote community the activity goes to that community's inbox, and
 //! the community announces it to everyone else.
 
+mod events;
+mod polls;
+
 use crate::activities::announce::Announce;
 use crate::activities::content::CreateOrUpdate;
 use crate::activities::content::create_or_update::CreateOrUpdateKind;
@@ -605,6 +608,12 @@ pub(crate) async fn record(
         } => {
             let community = find_community(conn, community_id).await?;
             announce_to(conn, settings, activity, &community, &inboxes).await
+        }
+        Event::EventAnswered { .. } | Event::EventAnswerDecided { .. } => {
+            events::record(conn, settings, event).await
+        }
+        Event::PollVoted { .. } | Event::PollCountsChanged(_) => {
+            polls::record(conn, settings, event).await
         }
     }
 }
