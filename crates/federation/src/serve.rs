@@ -130,6 +130,12 @@ async fn community_outbox(
         )
         .await?;
         let more = posts.len() > usize::try_from(OUTBOX_POSTS)?;
+        // Events and polls of the whole page in a few queries, so backfilled events stay events.
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let mut extras = {
+            let mut conn = data.pool.acquire().await?;
+            crate::objects::post::PostExtras::load_many(&mut conn, &ids).await?
+        };
         let mut items = Vec::with_capacity(posts.len());
         let mut last_id = None;
         for row in posts.into_iter().take(usize::try_from(OUTBOX_POSTS)?) {
@@ -140,7 +146,12 @@ async fn community_outbox(
             // remote authors are in our communities too.) So the Pages here carry no Mention
             // tags: a server reading the outbox is backfilling, and the post itself (served at
             // its id, and in the Create that delivered it) has them.
-            let page = crate::objects::post::page_of(&row, &[], &[])?;
+            let page = crate::objects::post::page_of(
+                &row,
+                &[],
+                &[],
+                &extras.remove(&post_id).unwrap_or_default(),
+            )?;
             items.push(json!({
                 "type": "Announce",
                 "id": urls.activity("announce", &format!("create-post-{post_id}"))?,
@@ -248,8 +259,10 @@ async fn community_featured(
             if let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await? {
                 let mentions = hearth_db::mention::of_post(&ctx.pool, id).await?;
                 let images = hearth_db::media::post_images(&ctx.pool, id).await?;
+                let mut conn = ctx.pool.acquire().await?;
+                let extras = crate::objects::post::PostExtras::load(&mut conn, id).await?;
                 items.push(serde_json::to_value(crate::objects::post::page_of(
-                    &post, &mentions, &images,
+                    &post, &mentions, &images, &extras,
                 )?)?);
             }
         }

@@ -4,8 +4,10 @@
 pub mod actor;
 pub mod comment;
 pub mod community;
+pub mod event;
 pub mod instance;
 pub mod person;
+pub mod poll;
 pub mod post;
 
 use chrono::{DateTime, Duration, Utc};

@@ -99,7 +99,9 @@ impl Object for ApubPost {
     async fn into_json(self, data: &Data<ServiceContext>) -> anyhow::Result<Page> {
         let mentions = hearth_db::mention::of_post(&data.pool, self.row.id).await?;
         let images = hearth_db::media::post_images(&data.pool, self.row.id).await?;
-        page_of(&self.row, &mentions, &images)
+        let mut conn = data.pool.acquire().await?;
+        let extras = PostExtras::load(&mut conn, self.row.id).await?;
+        page_of(&self.row, &mentions, &images, &extras)
     }
 
     async fn verify(
@@ -170,6 +172,10 @@ pub(crate) struct PostWrite {
     images: Vec<PostImage>,
     /// The pictures among those that live on other servers, for our cache to fetch.
     wanted: Vec<String>,
+    /// It is an event: its time and place.
+    event: Option<super::event::ReceivedEvent>,
+    /// It carries a poll.
+    poll: Option<super::poll::ReceivedPoll>,
 }
 
 impl PostWrite {
@@ -183,6 +189,12 @@ impl PostWrite {
         hearth_db::media::want_remote(&mut *conn, &self.wanted).await?;
         hearth_db::mention::set_for_post(&mut *conn, id, &self.mentioned).await?;
         hearth_db::notification::for_post(&mut *conn, id).await?;
+        if let Some(event) = &self.event {
+            super::event::store(&mut *conn, id, event).await?;
+        }
+        if let Some(poll) = &self.poll {
+            super::poll::store(&mut *conn, id, poll).await?;
+        }
         Ok(id)
     }
 
@@ -296,6 +308,8 @@ impl ApubPost {
                 .map(String::as_str),
         );
         Ok(Verdict::Write(PostWrite {
+            event: super::event::read(&page),
+            poll: super::poll::read(&page),
             community,
             author_id: author.row.id,
             url,
@@ -389,6 +403,7 @@ pub fn page_of(
     row: &PostRow,
     mentions: &[Mentioned],
     images: &[PostImage],
+    extras: &PostExtras,
 ) -> anyhow::Result<Page> {
     let community = Url::parse(&row.community_ap_id)?;
     let (tag, cc) = super::mention_tags(mentions);
@@ -413,7 +428,7 @@ pub fn page_of(
             });
         }
     }
-    Ok(Page {
+    let mut page = Page {
         kind: "Page".to_owned(),
         id: Url::parse(&row.ap_id)?,
         attributed_to: Url::parse(&row.author_ap_id)?,
@@ -455,7 +470,50 @@ pub fn page_of(
         any_of: None,
         closed: None,
         voters_count: None,
-    })
+    };
+    if let Some(event) = &extras.event {
+        super::event::dress(&mut page, event);
+    }
+    if let Some(poll) = &extras.poll {
+        super::poll::dress(&mut page, poll);
+    }
+    Ok(page)
+}
+
+/// What a post may be besides a `Page`: an event, or a post with a poll.
+#[derive(Debug, Clone, Default)]
+pub struct PostExtras {
+    /// Its event.
+    pub event: Option<hearth_db::event::EventRow>,
+    /// Its poll.
+    pub poll: Option<hearth_db::poll::PollRow>,
+}
+
+impl PostExtras {
+    /// One post's event and poll.
+    pub async fn load(conn: &mut sqlx::PgConnection, post_id: i64) -> anyhow::Result<Self> {
+        Ok(Self::load_many(conn, &[post_id])
+            .await?
+            .remove(&post_id)
+            .unwrap_or_default())
+    }
+
+    /// The events and polls of a page of posts, in three queries.
+    pub async fn load_many(
+        conn: &mut sqlx::PgConnection,
+        post_ids: &[i64],
+    ) -> anyhow::Result<std::collections::HashMap<i64, Self>> {
+        let mut found: std::collections::HashMap<i64, Self> = std::collections::HashMap::new();
+        for event in hearth_db::event::find_many(&mut *conn, post_ids).await? {
+            let id = event.post_id;
+            found.entry(id).or_default().event = Some(event);
+        }
+        for poll in hearth_db::poll::find_many(&mut *conn, post_ids).await? {
+            let id = poll.post_id;
+            found.entry(id).or_default().poll = Some(poll);
+        }
+        Ok(found)
+    }
 }
 
 /// The most pictures kept of one post from another server.

@@ -28,8 +28,9 @@ use crate::activities::reports::resolve::Resolve;
 use crate::activities::site::block::SiteBan;
 use crate::activities::votes::{Vote, VoteKind};
 use crate::activities::{Addressing, Undo, new_id};
+use crate::objects::comment::note_of;
 use crate::objects::person::person_of;
-use crate::objects::{comment::note_of, post::page_of};
+use crate::objects::post::{PostExtras, page_of};
 use crate::protocol::PUBLIC;
 use crate::urls::authority;
 use hearth_core::Settings;
@@ -77,7 +78,8 @@ pub(crate) async fn record(
             };
             let mentions = hearth_db::mention::of_post(&mut *conn, id).await?;
             let images = hearth_db::media::post_images(&mut *conn, id).await?;
-            let object = serde_json::to_value(page_of(&post, &mentions, &images)?)?;
+            let extras = PostExtras::load(conn, id).await?;
+            let object = serde_json::to_value(page_of(&post, &mentions, &images, &extras)?)?;
             let community = find_community(conn, post.community_id).await?;
             let author = Url::parse(&post.author_ap_id)?;
             let activity = json(&CreateOrUpdate::new(
