@@ -35,7 +35,20 @@ pub fn context() -> Value {
             "identifier": "sc:identifier",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "discoverable": "toot:discoverable",
-            "toot": "http://joinmastodon.org/ns#"
+            "toot": "http://joinmastodon.org/ns#",
+            "votersCount": "toot:votersCount",
+            "mz": "https://joinmobilizon.org/ns#",
+            "ical": "http://www.w3.org/2002/12/cal/ical#",
+            "joinMode": "mz:joinMode",
+            "timezone": "mz:timezone",
+            "isOnline": "mz:isOnline",
+            "participantCount": "mz:participantCount",
+            "anonymousParticipationEnabled": "mz:anonymousParticipationEnabled",
+            "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+            "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+            "PostalAddress": "sc:PostalAddress",
+            "address": "sc:address",
+            "streetAddress": "sc:streetAddress"
         }
     ])
 }
