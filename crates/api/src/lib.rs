@@ -14,8 +14,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
-    accounts, admin, comments, communities, media, moderation, notifications, own_account, posts,
-    reports, resolve, saved, search, users,
+    accounts, admin, comments, communities, events, media, moderation, notifications, own_account,
+    polls, posts, reports, resolve, saved, search, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -38,6 +38,8 @@ use utoipa_axum::routes;
         (name = "communities", description = "Communities, membership, moderators"),
         (name = "users", description = "Profiles and what people wrote"),
         (name = "posts", description = "Posts, votes on them, feeds"),
+        (name = "events", description = "Event posts: answers, cancelling, attendees, upcoming"),
+        (name = "polls", description = "Polls on posts: voting"),
         (name = "comments", description = "Threaded comments and votes on them"),
         (name = "notifications", description = "Your replies, mentions and other news"),
         (name = "media", description = "Picture uploads"),
@@ -96,6 +98,12 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(posts::show, posts::update, posts::delete))
         .routes(routes!(posts::vote))
         .routes(routes!(posts::thread))
+        .routes(routes!(events::rsvp))
+        .routes(routes!(events::cancel))
+        .routes(routes!(events::attendees))
+        .routes(routes!(events::approve))
+        .routes(routes!(events::upcoming))
+        .routes(routes!(polls::vote))
         .routes(routes!(comments::create))
         .routes(routes!(comments::show, comments::update, comments::delete))
         .routes(routes!(comments::vote))

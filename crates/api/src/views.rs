@@ -514,6 +514,12 @@ pub struct PostView {
     pub images: Vec<ImageView>,
     /// A link post's preview, read from the linked page once it has been fetched.
     pub preview: Option<LinkPreviewView>,
+    /// The event this post is (its time, place and answers); `null` unless it is one, and once
+    /// the post is deleted or removed.
+    pub event: Option<EventView>,
+    /// The poll this post carries; `null` unless it has one, and once the post is deleted or
+    /// removed.
+    pub poll: Option<PollView>,
 }
 
 /// One picture of an image post.
@@ -612,6 +618,158 @@ impl From<hearth_db::post::PostRow> for PostView {
                 (None, None) => None,
                 (title, description) => Some(LinkPreviewView { title, description }),
             },
+            // Filled in by the route, one lookup per list (`routes::posts::complete`).
+            event: None,
+            poll: None,
+        }
+    }
+}
+
+/// An event's place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceView {
+    /// The place's name.
+    pub name: Option<String>,
+    /// Its address, one line.
+    pub address: Option<String>,
+}
+
+/// How many answered an event, per answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventCounts {
+    /// Going (approved). For another server's event, its own figure when that is larger.
+    pub going: i64,
+    /// Interested.
+    pub interested: i64,
+    /// Not going.
+    pub not_going: i64,
+    /// `going` answers waiting for the organiser's approval.
+    pub pending: i64,
+}
+
+/// An event: when and where, how many places are left, and the viewer's own answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// When it starts (UTC).
+    pub starts_at: DateTime<Utc>,
+    /// When it ends (UTC).
+    pub ends_at: DateTime<Utc>,
+    /// The organiser's IANA time zone (`Europe/Berlin`), for showing the times as they meant
+    /// them.
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: String,
+    /// Where to join online.
+    pub online_url: Option<String>,
+    /// Where it takes place; `null` when no place was given.
+    pub place: Option<PlaceView>,
+    /// How many may be going; `null`: no limit.
+    pub capacity: Option<i32>,
+    /// How many more may go; `null`: no limit.
+    pub places_left: Option<i64>,
+    /// The organiser approves each `going`.
+    pub needs_approval: bool,
+    /// The organiser (or a moderator) cancelled it: no more answers.
+    pub cancelled: bool,
+    /// It is over: no more answers.
+    pub ended: bool,
+    /// Answers.
+    pub counts: EventCounts,
+    /// The signed-in viewer's answer: `going`, `interested`, `not_going`, or `null`.
+    #[schema(example = "going")]
+    pub my_answer: Option<String>,
+    /// Whether the viewer's answer is approved (`false` while a `going` waits for the
+    /// organiser); `null` without an answer.
+    pub my_answer_approved: Option<bool>,
+}
+
+impl EventView {
+    /// The view of an event as the service shows it to a viewer, at `now`.
+    pub fn new(view: hearth_service::events::EventView, now: DateTime<Utc>) -> Self {
+        let places_left = view.places_left();
+        let ended = view.ended(now);
+        let e = view.event;
+        let going = e.going_total();
+        Self {
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            timezone: e.timezone,
+            online_url: e.online_url,
+            place: match (e.place_name, e.place_address) {
+                (None, None) => None,
+                (name, address) => Some(PlaceView { name, address }),
+            },
+            capacity: e.capacity,
+            places_left,
+            needs_approval: e.needs_approval,
+            cancelled: e.cancelled,
+            ended,
+            counts: EventCounts {
+                going,
+                interested: e.interested,
+                not_going: e.not_going,
+                pending: e.pending,
+            },
+            my_answer: view.mine.as_ref().map(|r| r.answer.as_str().to_owned()),
+            my_answer_approved: view.mine.map(|r| r.approved),
+        }
+    }
+}
+
+/// One option of a poll.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PollOptionView {
+    /// Its place in the list, from 0: what `PUT /api/v1/posts/{id}/poll/vote` takes.
+    pub position: i16,
+    /// What it says.
+    pub name: String,
+    /// Its votes; `null` while the results are hidden from the viewer.
+    pub votes: Option<i64>,
+}
+
+/// A poll: its options, whether it is still open, and (when the viewer may see them) the
+/// counts. Who voted for what is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PollView {
+    /// A voter may choose several options.
+    pub multiple: bool,
+    /// When voting ends.
+    pub ends_at: DateTime<Utc>,
+    /// Voting has ended.
+    pub closed: bool,
+    /// The organiser hides the results until the end (else voters see them once they voted).
+    pub results_after_end: bool,
+    /// Whether the viewer sees the counts now (after the end; after voting unless hidden until
+    /// the end; always for the poll's author).
+    pub results_visible: bool,
+    /// How many people voted; `null` while the results are hidden from the viewer.
+    pub voters: Option<i64>,
+    /// The options, in order.
+    pub options: Vec<PollOptionView>,
+    /// The positions the signed-in viewer chose (empty: not voted).
+    pub my_choices: Vec<i16>,
+}
+
+impl From<hearth_service::polls::PollView> for PollView {
+    fn from(view: hearth_service::polls::PollView) -> Self {
+        let visible = view.results_visible;
+        let poll = view.poll;
+        Self {
+            multiple: poll.multiple,
+            ends_at: poll.ends_at,
+            closed: view.closed,
+            results_after_end: poll.results_after_end,
+            results_visible: visible,
+            voters: visible.then_some(poll.voters),
+            options: poll
+                .options
+                .into_iter()
+                .map(|o| PollOptionView {
+                    position: o.position,
+                    name: o.name,
+                    votes: visible.then_some(o.votes),
+                })
+                .collect(),
+            my_choices: view.mine,
         }
     }
 }

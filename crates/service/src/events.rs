@@ -605,10 +605,7 @@ mod tests {
         ];
         for (case, field) in cases {
             let error = check(case, true, now).expect_err(field);
-            assert!(
-                format!("{error:?}").contains(field),
-                "{field}: {error:?}"
-            );
+            assert!(format!("{error:?}").contains(field), "{field}: {error:?}");
         }
     }
 

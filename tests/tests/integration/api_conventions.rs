@@ -250,6 +250,15 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/posts/read", &["post"]),
         ("/api/v1/account/saved/posts", &["get"]),
         ("/api/v1/account/saved/comments", &["get"]),
+        ("/api/v1/posts/{id}/rsvp", &["put"]),
+        ("/api/v1/posts/{id}/event/cancel", &["post"]),
+        ("/api/v1/posts/{id}/event/attendees", &["get"]),
+        (
+            "/api/v1/posts/{id}/event/attendees/{person_id}/approve",
+            &["post"],
+        ),
+        ("/api/v1/communities/{name}/events", &["get"]),
+        ("/api/v1/posts/{id}/poll/vote", &["put"]),
     ];
     let raw: Value = serde_json::from_str(&text).unwrap();
     for (path, methods) in expected {

@@ -36,7 +36,8 @@ macro_rules! post_action {
             ApiPath(id): ApiPath<i64>,
         ) -> Result<Json<PostView>> {
             let call = $call;
-            Ok(Json(call(&ctx, &viewer, id).await?.into()))
+            let post = call(&ctx, &viewer, id).await?;
+            Ok(Json(super::posts::one_view(&ctx, Some(&viewer), post).await?))
         }
     };
 }
@@ -53,7 +54,9 @@ pub async fn remove_post(
     ApiJson(body): ApiJson<ReasonRequest>,
 ) -> Result<Json<PostView>> {
     let post = moderation::remove_post(&ctx, &viewer, id, true, body.reason.as_deref()).await?;
-    Ok(Json(post.into()))
+    Ok(Json(
+        super::posts::one_view(&ctx, Some(&viewer), post).await?,
+    ))
 }
 
 /// Restores a removed post (moderators).
@@ -67,7 +70,9 @@ pub async fn restore_post(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostView>> {
     let post = moderation::remove_post(&ctx, &viewer, id, false, None).await?;
-    Ok(Json(post.into()))
+    Ok(Json(
+        super::posts::one_view(&ctx, Some(&viewer), post).await?,
+    ))
 }
 
 post_action!(

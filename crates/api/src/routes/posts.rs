@@ -4,15 +4,18 @@ use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
 use crate::routes::saved;
-use crate::views::{CommentView, ErrorBody, List, Page, PostView};
+use crate::views::{CommentView, ErrorBody, EventView, List, Page, PostView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use hearth_core::{Error, Result};
 use hearth_db::post::PostCursor;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use hearth_service::comments;
+use hearth_service::events::{self, EventInput};
+use hearth_service::polls::{self, PollInput};
 use hearth_service::posts::{self, Feed, FeedSort, ImageInput, NewPostForm, PostChanges};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
@@ -40,6 +43,79 @@ pub struct CreatePostRequest {
     /// the post's link and thumbnail.
     #[serde(default)]
     pub images: Vec<ImageRequest>,
+    /// Makes the post an event (not together with `poll`).
+    pub event: Option<EventRequest>,
+    /// Gives the post a poll (not together with `event`).
+    pub poll: Option<PollRequest>,
+}
+
+/// An event, as its organiser writes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    /// When it starts: RFC 3339 with an offset (`2027-01-15T19:00:00+01:00`), stored in UTC. A
+    /// new event may not start more than an hour ago.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends: not before the start, at most 31 days later.
+    pub ends_at: DateTime<Utc>,
+    /// The organiser's IANA time zone (`Europe/Berlin`), for showing the times; `UTC` when
+    /// left out.
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: Option<String>,
+    /// Where to join online: an http(s) link.
+    pub online_url: Option<String>,
+    /// The place's name (at most 500 characters).
+    pub place_name: Option<String>,
+    /// The place's address, one line (at most 500 characters).
+    pub place_address: Option<String>,
+    /// How many may be going (1–1,000,000); left out: no limit.
+    pub capacity: Option<i32>,
+    /// The organiser approves each `going` (default false).
+    #[serde(default)]
+    pub needs_approval: bool,
+}
+
+impl From<EventRequest> for EventInput {
+    fn from(e: EventRequest) -> Self {
+        Self {
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            timezone: e.timezone.unwrap_or_default(),
+            online_url: e.online_url,
+            place_name: e.place_name,
+            place_address: e.place_address,
+            capacity: e.capacity,
+            needs_approval: e.needs_approval,
+        }
+    }
+}
+
+/// A poll, as its author writes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PollRequest {
+    /// 2–20 different options of 1–200 characters, in order.
+    pub options: Vec<String>,
+    /// A voter may choose several options (default false).
+    #[serde(default)]
+    pub multiple: bool,
+    /// When voting ends: between five minutes and a year from now.
+    pub ends_at: DateTime<Utc>,
+    /// Hide the results from everyone but the author until the end (default false: voters
+    /// see them once they voted).
+    #[serde(default)]
+    pub results_after_end: bool,
+}
+
+impl From<PollRequest> for PollInput {
+    fn from(p: PollRequest) -> Self {
+        Self {
+            options: p.options,
+            multiple: p.multiple,
+            ends_at: p.ends_at,
+            results_after_end: p.results_after_end,
+        }
+    }
 }
 
 /// A picture of an image post.
@@ -61,7 +137,49 @@ impl From<ImageRequest> for ImageInput {
     }
 }
 
-/// A post as one post is answered: with its pictures and the viewer's saved and read marks.
+/// Fills in what a list of post views lacks from their rows: the viewer's saved and read marks,
+/// and the events and polls among them as the viewer sees them. A few queries for the whole
+/// list, never one per post; deleted and removed posts keep neither event nor poll.
+pub async fn complete(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    views: &mut [PostView],
+) -> Result<()> {
+    saved::mark_posts(ctx, viewer, views).await?;
+    let shown: Vec<(i64, i64)> = views
+        .iter()
+        .filter(|v| !v.deleted)
+        .map(|v| (v.id, v.author.id))
+        .collect();
+    if shown.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
+    let mut events = events::for_posts(ctx, viewer, &ids).await?;
+    let mut polls = polls::for_posts(ctx, viewer, &shown).await?;
+    let now = Utc::now();
+    for view in views.iter_mut().filter(|v| !v.deleted) {
+        view.event = events
+            .remove(&view.id)
+            .map(|event| EventView::new(event, now));
+        view.poll = polls.remove(&view.id).map(Into::into);
+    }
+    Ok(())
+}
+
+/// One post as a change to it is answered, from its row: completed as in lists.
+pub async fn one_view(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    post: hearth_db::post::PostRow,
+) -> Result<PostView> {
+    let mut view = [PostView::from(post)];
+    complete(ctx, viewer, &mut view).await?;
+    let [view] = view;
+    Ok(view)
+}
+
+/// A post as one post is answered: with its pictures, completed as in lists.
 async fn full_view(
     ctx: &ServiceContext,
     viewer: Option<&Viewer>,
@@ -69,21 +187,18 @@ async fn full_view(
 ) -> Result<PostView> {
     let images = posts::images(ctx, &post).await?;
     let mut view = [PostView::from(post).with_images(images)];
-    saved::mark_posts(ctx, viewer, &mut view).await?;
+    complete(ctx, viewer, &mut view).await?;
     let [view] = view;
     Ok(view)
 }
 
-/// A post as a change to it is answered: with the viewer's saved and read marks.
+/// A post as a change to it is answered.
 async fn marked_view(
     ctx: &ServiceContext,
     viewer: &Viewer,
     post: hearth_db::post::PostRow,
 ) -> Result<PostView> {
-    let mut view = [PostView::from(post)];
-    saved::mark_posts(ctx, Some(viewer), &mut view).await?;
-    let [view] = view;
-    Ok(view)
+    one_view(ctx, Some(viewer), post).await
 }
 
 /// Writes a post.
@@ -113,8 +228,8 @@ pub async fn create(
             nsfw: body.nsfw,
             language: body.language,
             images: body.images.into_iter().map(Into::into).collect(),
-            event: None,
-            poll: None,
+            event: body.event.map(Into::into),
+            poll: body.poll.map(Into::into),
         },
     )
     .await?;
@@ -173,7 +288,7 @@ pub async fn list(
         let (rows, next) =
             posts::community_feed(&ctx, viewer.as_ref(), reference, sort, after, limit).await?;
         let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-        saved::mark_posts(&ctx, viewer.as_ref(), &mut items).await?;
+        complete(&ctx, viewer.as_ref(), &mut items).await?;
         return Ok(Json(Page {
             items,
             next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
@@ -204,7 +319,7 @@ pub(crate) async fn page_of_posts(
     let viewer = viewer.map(|AuthUser(v)| v);
     let (rows, next) = posts::feed(ctx, viewer.as_ref(), feed, sort, after, limit).await?;
     let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-    saved::mark_posts(ctx, viewer.as_ref(), &mut items).await?;
+    complete(ctx, viewer.as_ref(), &mut items).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
@@ -252,6 +367,9 @@ pub struct UpdatePostRequest {
     pub language: Option<Option<String>>,
     /// New pictures (uploaded here), replacing the old; `[]` removes them.
     pub images: Option<Vec<ImageRequest>>,
+    /// An event post's new event fields, all of them (an event stays an event: this cannot
+    /// make a post one). People going or interested are told of a new time.
+    pub event: Option<EventRequest>,
 }
 
 /// Edits a post (its author).
@@ -276,7 +394,7 @@ pub async fn update(
         images: body
             .images
             .map(|images| images.into_iter().map(Into::into).collect()),
-        event: None,
+        event: body.event.map(Into::into),
     };
     let post = posts::edit(&ctx, &viewer, id, changes).await?;
     Ok(Json(full_view(&ctx, Some(&viewer), post).await?))

@@ -79,11 +79,8 @@ pub async fn resolve(
         }
         Resolved::Post(id) => {
             view.kind = "post".to_owned();
-            view.post = Some(
-                hearth_service::posts::get(&ctx, Some(&viewer), id)
-                    .await?
-                    .into(),
-            );
+            let row = hearth_service::posts::get(&ctx, Some(&viewer), id).await?;
+            view.post = Some(super::posts::one_view(&ctx, Some(&viewer), row).await?);
         }
         Resolved::Comment(id) => {
             view.kind = "comment".to_owned();

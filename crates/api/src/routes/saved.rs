@@ -55,10 +55,8 @@ pub async fn mark_comments(
 
 /// One post as the viewer sees it after saving or unsaving it.
 async fn post_view(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<PostView> {
-    let mut view = [PostView::from(posts::get(ctx, Some(viewer), id).await?)];
-    mark_posts(ctx, Some(viewer), &mut view).await?;
-    let [view] = view;
-    Ok(view)
+    crate::routes::posts::one_view(ctx, Some(viewer), posts::get(ctx, Some(viewer), id).await?)
+        .await
 }
 
 /// One comment as the viewer sees it after saving or unsaving it.
@@ -179,7 +177,7 @@ pub async fn saved_posts(
     let after = saved::decode_cursor(query.cursor.as_deref())?;
     let (rows, next) = saved::saved_posts(&ctx, &viewer, after, limit).await?;
     let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-    mark_posts(&ctx, Some(&viewer), &mut items).await?;
+    crate::routes::posts::complete(&ctx, Some(&viewer), &mut items).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(saved::encode_cursor),

@@ -82,7 +82,7 @@ pub async fn search(
         }
     }
     .to_owned();
-    super::saved::mark_posts(&ctx, viewer.as_ref(), &mut view.posts).await?;
+    super::posts::complete(&ctx, viewer.as_ref(), &mut view.posts).await?;
     super::saved::mark_comments(&ctx, viewer.as_ref(), &mut view.comments).await?;
     Ok(Json(view))
 }
