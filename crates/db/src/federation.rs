@@ -99,6 +99,11 @@ pub enum Audience {
     GroupAware,
     /// Members on microblog servers (Mastodon and the like).
     Microblog,
+    /// `GroupAware` without the [`crate::instance::PAGE_ONLY`] servers: those that read `Event` and `Question`
+    /// (Hearth, PieFed, Friendica, unknown software).
+    EventAware,
+    /// Members on [`crate::instance::PAGE_ONLY`] servers: they get events and polls rewritten as a `Page`.
+    PageOnly,
 }
 
 /// Adds a delivery to each remote member of a community in `audience`, one per inbox (a shared
@@ -116,6 +121,17 @@ pub async fn fan_out_to_members(
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+    let page_only_software: Vec<String> = crate::instance::PAGE_ONLY
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    // `None`: every Group-aware member; `Some(true)`: those on page-only software only;
+    // `Some(false)`: the others.
+    let page_only = match audience {
+        Audience::GroupAware | Audience::Microblog => None,
+        Audience::EventAware => Some(false),
+        Audience::PageOnly => Some(true),
+    };
     let done = sqlx::query!(
         "insert into delivery (activity_id, inbox, authority, ordering_key)
          select distinct $1::bigint, coalesce(p.shared_inbox_url, p.inbox_url), p.host, $6::text
@@ -125,13 +141,16 @@ pub async fn fan_out_to_members(
            and p.host is not null and coalesce(p.shared_inbox_url, p.inbox_url) is not null
            and p.host is distinct from $3
            and (coalesce(i.software = any($4), false) = $5)
+           and ($7::boolean is null or coalesce(i.software = any($8), false) = $7)
          on conflict do nothing",
         activity_id,
         community_id,
         skip_authority,
         &microblog,
         audience == Audience::Microblog,
-        ordering_key
+        ordering_key,
+        page_only,
+        &page_only_software
     )
     .execute(db)
     .await?;

@@ -34,6 +34,20 @@ pub const MICROBLOG: &[&str] = &[
     "mitra",
 ];
 
+/// Group-aware software that reads posts as `Page`, `Article` or `Note` only: an `Event` or a
+/// `Question` from a community is dropped there (Lemmy and its family, Mbin and kbin, NodeBB,
+/// Discourse), so they get such posts as a `Page` whose body says when, where and what to
+/// choose.
+pub const PAGE_ONLY: &[&str] = &[
+    "lemmy",
+    "lotide",
+    "sublinks",
+    "mbin",
+    "kbin",
+    "nodebb",
+    "discourse",
+];
+
 /// The software recorded for an authority, and whether it is known at all.
 pub async fn software(
     db: impl PgExecutor<'_>,

@@ -236,16 +236,25 @@ fn site_url(settings: &Settings) -> String {
 /// Periodic housekeeping until `stop`: every half second the communities' post and comment
 /// counts take in what writers recorded (`hearth_db::community::fold_count_changes`); every five
 /// minutes ranks, activity counts and expired rate-limit windows (`service::maintenance`).
+/// Every ten seconds our polls whose votes changed send their new counts to followers (the
+/// service sends each poll at most once a minute).
 async fn maintenance(ctx: ServiceContext, stop: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     let mut counts = tokio::time::interval(Duration::from_millis(500));
     counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut poll_counts = tokio::time::interval(Duration::from_secs(10));
+    poll_counts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = counts.tick() => {
                 if let Err(e) = hearth_db::community::fold_count_changes(&ctx.pool).await {
                     tracing::warn!(error = %e, "cannot fold community counts; retrying shortly");
+                }
+            }
+            _ = poll_counts.tick() => {
+                if let Err(e) = hearth_service::polls::send_changed_counts(&ctx).await {
+                    tracing::warn!(error = ?e, "cannot send poll counts; retrying shortly");
                 }
             }
             _ = tick.tick() => {

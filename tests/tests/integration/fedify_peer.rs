@@ -2,7 +2,9 @@
 //! community, receives a post and replies to it, and the test checks both sides, so Hearth's
 //! signatures and JSON are judged by an ActivityPub implementation that is not Hearth's own.
 
-use crate::federation_network::{comment_id, create_community, eventually, host, text, write_post};
+use crate::federation_network::{
+    comment_id, create_community, eventually, host, scalar, text, write_post,
+};
 use hearth_tests::app::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,18 +24,18 @@ fn peer_dir() -> PathBuf {
 }
 
 /// A running Fedify peer (killed when dropped) and a client for its control API.
-struct FedifyPeer {
+pub(crate) struct FedifyPeer {
     _process: Child,
     /// `http://localhost:<port>`, the authority Hearth sees it at.
-    origin: String,
+    pub(crate) origin: String,
     /// `http://127.0.0.1:<port>/control`, where the test drives it (the address it listens on).
-    control: String,
-    client: reqwest::Client,
+    pub(crate) control: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl FedifyPeer {
     /// Starts `node peer.mjs` on a free port and waits for its `READY <port>` line.
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = peer_dir();
         assert!(
             dir.join("node_modules/@fedify/fedify").is_dir(),
@@ -75,12 +77,12 @@ impl FedifyPeer {
     }
 
     /// The peer's one actor.
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         format!("{}/users/peer", self.origin)
     }
 
     /// Runs a control command; the peer answers 200 with JSON when it did it.
-    async fn command(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn command(&self, path: &str, body: Value) -> Value {
         let response = self
             .client
             .post(format!("{}/{path}", self.control))
@@ -99,7 +101,7 @@ impl FedifyPeer {
 
     /// `{received, unverified}`: every activity the peer's inbox accepted, as Fedify read it,
     /// and every one it refused for its signature.
-    async fn inbox(&self) -> Value {
+    pub(crate) async fn inbox(&self) -> Value {
         self.client
             .get(format!("{}/received", self.control))
             .send()
@@ -110,8 +112,28 @@ impl FedifyPeer {
             .expect("control answers are JSON")
     }
 
+    /// Has the peer follow the community `name` of `app` and waits until Hearth records it as a
+    /// joined member; returns the community's id.
+    pub(crate) async fn joins(&self, app: &TestApp, name: &str) -> String {
+        let group = format!("http://{}/c/{name}", host(app));
+        self.command("follow", json!({ "group": group })).await;
+        let actor = self.actor();
+        eventually("Hearth records the peer as a joined member", || async {
+            scalar(
+                app,
+                "select count(*) from community_member m join person p on p.id = m.person_id
+                 where m.state = 'joined' and p.ap_id = $1",
+                &actor,
+            )
+            .await
+                == Some(1)
+        })
+        .await;
+        group
+    }
+
     /// Whether the peer's inbox accepted an activity that `matches`.
-    async fn received(&self, matches: impl Fn(&Value) -> bool) -> bool {
+    pub(crate) async fn received(&self, matches: impl Fn(&Value) -> bool) -> bool {
         self.inbox().await["received"]
             .as_array()
             .is_some_and(|activities| activities.iter().any(matches))

@@ -6,7 +6,8 @@
 use super::moderation::ban::Block;
 use super::site::block::SiteBan;
 use super::{
-    Context, Undo, announce, apply, content, following, moderation, people, read, reports, votes,
+    Context, Undo, announce, apply, content, events, following, moderation, people, read, reports,
+    votes,
 };
 use crate::received::{InboxError, Via, id_of};
 use serde_json::Value;
@@ -18,7 +19,15 @@ pub(crate) async fn dispatch(cx: &Context<'_>) -> Result<(), InboxError> {
     let direct = matches!(cx.via, Via::Direct);
     match kind {
         "Follow" if direct => apply(read::<following::Follow>(raw)?, cx).await,
-        "Accept" | "Reject" if direct => apply(read::<following::Answer>(raw)?, cx).await,
+        // An Accept or Reject answers a Follow, one of our people's Join of an event, or (from
+        // Friendica) is itself an answer to an event.
+        "Accept" | "Reject" if direct => match events::answered(raw, cx).await? {
+            events::Answered::Follow => apply(read::<following::Answer>(raw)?, cx).await,
+            events::Answered::Join => apply(read::<events::decision::JoinDecision>(raw)?, cx).await,
+            events::Answered::Event => apply(read::<events::rsvp::Rsvp>(raw)?, cx).await,
+        },
+        "TentativeAccept" if direct => apply(read::<events::rsvp::Rsvp>(raw)?, cx).await,
+        "Join" | "Leave" if direct => apply(read::<events::join::Join>(raw)?, cx).await,
         "Announce" if direct => {
             let Some(carried) = read::<announce::Announce>(raw)?.carried(cx).await? else {
                 return Ok(());
@@ -81,6 +90,15 @@ async fn undo(cx: &Context<'_>) -> Result<(), InboxError> {
         Some("Like" | "Dislike") => apply(read::<Undo<votes::Vote>>(raw)?, cx).await,
         Some("Follow") if matches!(cx.via, Via::Direct) => {
             apply(read::<Undo<following::Follow>>(raw)?, cx).await
+        }
+        Some("Join") if matches!(cx.via, Via::Direct) => {
+            apply(read::<Undo<events::join::Join>>(raw)?, cx).await
+        }
+        Some("Accept" | "TentativeAccept" | "Reject")
+            if matches!(cx.via, Via::Direct)
+                && matches!(events::answered(inner, cx).await?, events::Answered::Event) =>
+        {
+            apply(read::<Undo<events::rsvp::Rsvp>>(raw)?, cx).await
         }
         Some("Delete")
             if moderation::delete_group::DeleteGroup::is_about_group(inner, cx).await? =>

@@ -8,10 +8,12 @@
 
 pub(crate) mod announce;
 pub(crate) mod content;
+pub(crate) mod events;
 pub(crate) mod following;
 pub(crate) mod incoming;
 pub(crate) mod moderation;
 pub(crate) mod people;
+pub(crate) mod polls;
 pub(crate) mod reports;
 pub(crate) mod site;
 pub(crate) mod votes;

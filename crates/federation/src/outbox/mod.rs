@@ -7,6 +7,7 @@
 //! the community announces it to everyone else.
 
 mod events;
+mod page_fallback;
 mod polls;
 
 use crate::activities::announce::Announce;
@@ -716,25 +717,36 @@ pub async fn announce(
     community: &CommunityRow,
     skip_authority: Option<&str>,
 ) -> anyhow::Result<()> {
+    // Lemmy and its family drop an `Event` or a `Question`: their members get it as a `Page`
+    // that says when and where, or lists the options (`page_fallback`); everyone else Group-aware
+    // gets the activity as it is.
+    let page_only = page_fallback::for_page_only(&activity);
+    let audience = if page_only.is_some() {
+        Audience::EventAware
+    } else {
+        Audience::GroupAware
+    };
     let announce = json(&Announce::new(settings, community, activity, true)?)?;
-    let (id, key) = insert(conn, &announce, &community.ap_id).await?;
-    let mut sent = hearth_db::federation::fan_out_to_members(
-        &mut *conn,
-        id,
-        key.as_deref(),
-        community.id,
-        skip_authority,
-        Audience::GroupAware,
-    )
-    .await?;
-    if sent == 0 {
-        // No member elsewhere: nothing to store, nobody to wake.
-        hearth_db::federation::delete_activity(&mut *conn, id).await?;
+    let mut sent = fan_out_announce(conn, &announce, community, skip_authority, audience).await?;
+    if let Some(rewritten) = page_only {
+        let as_page = json(&Announce::new(settings, community, rewritten, true)?)?;
+        sent += fan_out_announce(
+            conn,
+            &as_page,
+            community,
+            skip_authority,
+            Audience::PageOnly,
+        )
+        .await?;
     }
     // Microblogs (Mastodon and the like) show an Announce as a boost in home timelines: they
-    // get new top-level posts, as `Announce{Page}`, and nothing else.
-    let top_level_post =
-        announce["object"]["type"] == "Create" && announce["object"]["object"]["type"] == "Page";
+    // get new top-level posts, as `Announce{Page}` (an event as `Announce{Event}`, a poll as
+    // `Announce{Question}`: Mastodon shows both), and nothing else.
+    let top_level_post = announce["object"]["type"] == "Create"
+        && matches!(
+            announce["object"]["object"]["type"].as_str(),
+            Some("Page" | "Event" | "Question")
+        );
     if top_level_post {
         let boost = json(&Announce::new(
             settings,
@@ -742,26 +754,39 @@ pub async fn announce(
             announce["object"]["object"].clone(),
             true,
         )?)?;
-        let (id, key) = insert(conn, &boost, &community.ap_id).await?;
-        let boosted = hearth_db::federation::fan_out_to_members(
-            &mut *conn,
-            id,
-            key.as_deref(),
-            community.id,
-            skip_authority,
-            Audience::Microblog,
-        )
-        .await?;
-        if boosted == 0 {
-            // No member on a microblog: the boost is not needed.
-            hearth_db::federation::delete_activity(&mut *conn, id).await?;
-        }
-        sent += boosted;
+        sent +=
+            fan_out_announce(conn, &boost, community, skip_authority, Audience::Microblog).await?;
     }
     if sent > 0 {
         notify(conn).await?;
     }
     Ok(())
+}
+
+/// Stores our community's `Announce` with one delivery per inbox of its remote members in
+/// `audience`; returns how many (none: the activity is not kept).
+async fn fan_out_announce(
+    conn: &mut PgConnection,
+    announce: &Value,
+    community: &CommunityRow,
+    skip_authority: Option<&str>,
+    audience: Audience,
+) -> anyhow::Result<u64> {
+    let (id, key) = insert(conn, announce, &community.ap_id).await?;
+    let sent = hearth_db::federation::fan_out_to_members(
+        &mut *conn,
+        id,
+        key.as_deref(),
+        community.id,
+        skip_authority,
+        audience,
+    )
+    .await?;
+    if sent == 0 {
+        // No member there: nothing to store, nobody to wake.
+        hearth_db::federation::delete_activity(&mut *conn, id).await?;
+    }
+    Ok(sent)
 }
 
 /// Our community relays an activity, in an `Announce`, to chosen inboxes (reports go to the
@@ -859,9 +884,8 @@ fn ordering_key(activity: &Value) -> Option<String> {
     };
     let object = id_of(&inner["object"])?;
     match inner["type"].as_str()? {
-        "Like" | "Dislike" | "Follow" | "Block" | "Accept" | "Reject" => {
-            Some(format!("{} {object}", id_of(&inner["actor"])?))
-        }
+        "Like" | "Dislike" | "Follow" | "Block" | "Accept" | "Reject" | "TentativeAccept"
+        | "Join" | "Leave" => Some(format!("{} {object}", id_of(&inner["actor"])?)),
         "Announce" => None,
         _ => Some(object),
     }

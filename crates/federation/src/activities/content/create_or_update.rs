@@ -3,6 +3,7 @@
 //! `ApubComment::judge`) and one of our communities announces what it applied; sent, the
 //! author's activity wraps our `Page` or `Note`.
 
+use crate::activities::polls::{self, Ballot, Reading};
 use crate::activities::{Addressing, Context, Received, new_id, object_json};
 use crate::ingest::{Teller, Verdict};
 use crate::objects::comment::{ApubComment, CommentWrite};
@@ -99,9 +100,11 @@ impl CreateOrUpdate {
 /// A post or comment that passed the gate.
 pub(crate) enum Written {
     /// A post.
-    Post(PostWrite),
+    Post(Box<PostWrite>),
     /// A comment.
-    Comment(CommentWrite),
+    Comment(Box<CommentWrite>),
+    /// A vote in one of our polls (a `Note` with a `name` and no content).
+    Vote(Ballot),
 }
 
 #[async_trait::async_trait]
@@ -110,6 +113,15 @@ impl Received for CreateOrUpdate {
 
     async fn verify(&self, cx: &Context<'_>) -> Result<Option<Written>, InboxError> {
         let object = object_json(&self.object, cx.data).await?;
+        if self.kind == CreateOrUpdateKind::Create && polls::looks_like_vote(&object) {
+            // Votes are addressed to the poll's author only, so they come before the check for
+            // public content; they are counted, never stored as comments.
+            match polls::read_vote(&self.actor, &object, cx).await? {
+                Reading::Vote(ballot) => return Ok(Some(Written::Vote(ballot))),
+                Reading::Ignored => return Ok(None),
+                Reading::NotAVote => {}
+            }
+        }
         if !is_addressed_publicly(&object) && !is_addressed_publicly(cx.raw) {
             // Direct messages and followers-only notes are not community content.
             return Ok(None);
@@ -159,7 +171,7 @@ impl Received for CreateOrUpdate {
                 verdict = ApubComment::judge(note, teller, cx.data).await?;
             }
             Ok(match verdict {
-                Verdict::Write(write) => Some(Written::Comment(write)),
+                Verdict::Write(write) => Some(Written::Comment(Box::new(write))),
                 Verdict::NeedsParent(_) => return Err(not_yet()),
                 Verdict::Ignore | Verdict::Keep(_) => None,
             })
@@ -184,13 +196,16 @@ impl Received for CreateOrUpdate {
                 return Ok(None);
             }
             Ok(match verdict {
-                Verdict::Write(write) => Some(Written::Post(write)),
+                Verdict::Write(write) => Some(Written::Post(Box::new(write))),
                 Verdict::Ignore | Verdict::Keep(_) | Verdict::NeedsParent(_) => None,
             })
         }
     }
 
     async fn receive(self, written: Written, cx: &Context<'_>) -> Result<(), InboxError> {
+        if let Written::Vote(ballot) = written {
+            return ballot.count(cx).await;
+        }
         let Some(mut tx) = cx.receipt.begin(cx.data).await? else {
             return Ok(());
         };
@@ -203,6 +218,8 @@ impl Received for CreateOrUpdate {
                 write.store(&mut tx).await?;
                 (&write.community, &write.author)
             }
+            // Counted above, before this transaction.
+            Written::Vote(_) => return Ok(()),
         };
         // Sent to us, the gate lets content into our own communities only: announce it.
         let announce = matches!(cx.via, Via::Direct);
