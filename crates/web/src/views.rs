@@ -322,6 +322,10 @@ pub struct PostView {
     /// The visitor saved it; filled in by the pages that show the Save button
     /// (`routes::saved::mark_post`).
     pub saved: bool,
+    /// "Event · 12 Dec 19:00" for an event; filled in by `routes::events::mark_badges`.
+    pub event_badge: Option<String>,
+    /// "Poll" for a post with a poll; filled in by `routes::events::mark_badges`.
+    pub poll_badge: Option<&'static str>,
 }
 
 impl PostView {
@@ -405,6 +409,8 @@ impl PostView {
             author_id: row.author_id,
             original: (!row.local).then_some(row.ap_id),
             saved: false,
+            event_badge: None,
+            poll_badge: None,
         }
     }
 

@@ -254,4 +254,62 @@
   document.querySelectorAll("button[data-copy][hidden]").forEach(function (button) {
     button.hidden = false;
   });
+
+  // Events: the page says when in the organiser's zone; a reader elsewhere also sees it in
+  // their own. The event form starts in the reader's zone rather than UTC.
+  var readerZone = "";
+  try {
+    readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {
+    readerZone = "";
+  }
+  function localRange(start, end) {
+    var day = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
+    var clock = { hour: "2-digit", minute: "2-digit", hour12: false };
+    var sameDay = start.toDateString() === end.toDateString();
+    var text = start.toLocaleDateString(undefined, day) + ", " +
+      start.toLocaleTimeString(undefined, clock) + (sameDay ? "–" : " – ");
+    if (!sameDay) {
+      text += end.toLocaleDateString(undefined, day) + ", ";
+    }
+    return text + end.toLocaleTimeString(undefined, clock);
+  }
+  document.querySelectorAll("time[data-event-start]").forEach(function (time) {
+    var zone = time.getAttribute("data-event-zone");
+    var start = new Date(time.getAttribute("data-event-start"));
+    var end = new Date(time.getAttribute("data-event-end"));
+    if (!readerZone || readerZone === zone || isNaN(start) || isNaN(end)) {
+      return;
+    }
+    var local = document.createElement("span");
+    local.className = "event-when-local";
+    local.textContent = localRange(start, end) + " your time (" + readerZone + ")";
+    time.insertAdjacentElement("afterend", local);
+  });
+  document.querySelectorAll("time[data-local-time]").forEach(function (time) {
+    var at = new Date(time.getAttribute("datetime"));
+    if (!readerZone || isNaN(at)) {
+      return;
+    }
+    time.title = time.textContent;
+    time.textContent = at.toLocaleString(undefined, {
+      weekday: "short", day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short"
+    });
+  });
+  document.querySelectorAll("select[data-time-zone]").forEach(function (select) {
+    if (!readerZone || select.value !== "UTC" || select.closest("form").querySelector("#starts_at").value) {
+      return;
+    }
+    var known = Array.prototype.some.call(select.options, function (option) {
+      return option.value === readerZone;
+    });
+    if (!known) {
+      var option = document.createElement("option");
+      option.value = readerZone;
+      option.textContent = readerZone;
+      select.insertBefore(option, select.firstChild);
+    }
+    select.value = readerZone;
+  });
 })();

@@ -183,7 +183,8 @@ async fn show(
         PAGE_SIZE,
     )
     .await?;
-    let (posts, hidden_nsfw) = post_list(&ctx, rows, &session);
+    let (mut posts, hidden_nsfw) = post_list(&ctx, rows, &session);
+    crate::routes::events::mark_badges(&ctx, &session, &mut posts).await?;
     let path = community.actor.href.clone();
     let sort_param = if sort_name == "hot" { "" } else { sort_name };
     let layout = Layout::new(&session, community.actor.label.clone(), "communities").with_feed(

@@ -133,7 +133,8 @@ async fn front(
     let after = paging::decode_post(query.cursor.as_deref())?;
     let (rows, next) =
         posts::feed(&ctx, session.viewer.as_ref(), feed, sort, after, PAGE_SIZE).await?;
-    let (posts, hidden_nsfw) = post_list(&ctx, rows, &session);
+    let (mut posts, hidden_nsfw) = post_list(&ctx, rows, &session);
+    crate::routes::events::mark_badges(&ctx, &session, &mut posts).await?;
     let feed_param = if feed_name == "all" { "" } else { feed_name };
     let sort_param = if sort_name == "hot" { "" } else { sort_name };
     let mut feeds = Vec::new();

@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_media;
+pub mod calendar;
 pub mod comments;
 pub mod communities;
 pub mod community_moderation;
+pub mod events;
 pub mod feeds;
 pub mod front;
 pub mod media;
@@ -33,6 +35,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(communities::router(ctx))
         .merge(community_moderation::router())
         .merge(posts::router(ctx))
+        .merge(events::router())
         .merge(comments::router())
         .merge(reports::router())
         .merge(saved::router())
@@ -43,6 +46,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(notifications::router())
         .merge(search::router())
         .merge(feeds::router())
+        .merge(calendar::router())
         .merge(admin::router())
         .merge(admin_media::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -3,9 +3,10 @@
 //! the way back after a vote serve comments too).
 
 use crate::extract::{CsrfForm, NoFields, PagePath, PageQuery, SignedIn};
-use crate::forms::{FormErrors, errors_with};
+use crate::forms::FormErrors;
 use crate::page::{Layout, PageResult, WebError, back, back_to, render, render_status, see_other};
 use crate::pictures::{self, PictureForm};
+use crate::routes::events::{self, EventBlock, ExtrasInput, PollBlock};
 use crate::routes::saved;
 use crate::session::Session;
 use crate::views::{
@@ -310,6 +311,8 @@ pub fn comment_sort_choices(path: &str, current: &str) -> Vec<Choice> {
 struct ThreadQuery {
     sort: Option<String>,
     limit: Option<i64>,
+    /// The code of a refused answer or vote, explained above the event or poll.
+    notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -332,6 +335,12 @@ struct PostPage {
     mods: ModPowers,
     /// Why the post was removed (moderators only).
     removal_reason: Option<String>,
+    /// The post's event, when it is one.
+    event: Option<EventBlock>,
+    /// The post's poll, when it has one.
+    poll: Option<PollBlock>,
+    /// Why the last answer or vote was refused.
+    notice: Option<&'static str>,
 }
 
 async fn show(
@@ -374,7 +383,16 @@ async fn show(
         .await?
         .is_none();
     let mods = mod_powers(&ctx, &session, &row).await?;
+    let (event, poll) = if row.deleted || row.removed {
+        (None, None)
+    } else {
+        (
+            events::event_block(&ctx, &session, &row, mods.moderate).await?,
+            events::poll_of(&ctx, &session, &row).await?,
+        )
+    };
     let mut post = PostView::new(&ctx, row, &session, Utc::now());
+    events::mark_badges(&ctx, &session, std::slice::from_mut(&mut post)).await?;
     saved::open_post(&ctx, &session, &mut post).await?;
     let images = if post.gone {
         Vec::new()
@@ -402,6 +420,9 @@ async fn show(
         more_comments,
         mods,
         removal_reason,
+        event,
+        poll,
+        notice: events::notice(query.notice.as_deref()),
     })
 }
 
@@ -430,6 +451,9 @@ struct PostInput {
     alt_text: String,
     /// Ticked: the kept picture goes.
     remove_image: Option<String>,
+    /// The event and poll sections.
+    #[serde(flatten)]
+    extras: ExtrasInput,
 }
 
 const FIELDS: &crate::forms::Fields = &[
@@ -459,6 +483,12 @@ struct PostFormPage {
     image: Option<String>,
     /// What the file field accepts.
     picture_hint: String,
+    /// Whether the event section is shown: always when writing, when editing an event.
+    event_section: bool,
+    /// Whether the poll section is shown (writing only: a poll is not edited).
+    poll_section: bool,
+    /// The time zones the event section offers.
+    zones: Vec<String>,
 }
 
 impl PostFormPage {
@@ -480,16 +510,21 @@ impl PostFormPage {
             action: "/create_post".to_owned(),
             suggestions: suggestions(ctx, &user.session).await?,
             picture_hint: pictures::hint(ctx),
-        })
+            event_section: true,
+            poll_section: true,
+            zones: Vec::new(),
+        }
+        .with_zones())
     }
 
-    /// The form to edit the post `id`.
+    /// The form to edit the post `id` (`event`: the post is an event, whose fields it edits).
     fn editing(
         ctx: &ServiceContext,
         user: &SignedIn,
         id: i64,
         form: PostInput,
         errors: FormErrors,
+        event: bool,
     ) -> Self {
         Self {
             layout: Layout::new(&user.session, "Edit post", ""),
@@ -501,7 +536,42 @@ impl PostFormPage {
             suggestions: Vec::new(),
             targets: Vec::new(),
             picture_hint: pictures::hint(ctx),
+            event_section: event,
+            poll_section: false,
+            zones: Vec::new(),
         }
+        .with_zones()
+    }
+
+    /// Fills in the time zones the event section offers.
+    fn with_zones(self) -> Self {
+        Self {
+            zones: self.form.extras.zones(),
+            ..self
+        }
+    }
+
+    /// Whether the event section starts open (something was written in it).
+    fn event_open(&self) -> bool {
+        self.form.extras.has_event() || self.editing.is_some()
+    }
+
+    /// Whether the poll section starts open.
+    fn poll_open(&self) -> bool {
+        self.form.extras.has_poll()
+    }
+}
+
+/// Which field of the form an error of the service belongs to: a poll's end is its length's
+/// business when the post is no event (the service calls both `ends_at`).
+fn form_error_field(error: Error, form: &PostInput) -> Error {
+    match &error.kind {
+        hearth_core::ErrorKind::Validation { field, reason }
+            if field == "ends_at" && !form.extras.has_event() =>
+        {
+            Error::validation("poll_duration", reason.clone())
+        }
+        _ => error,
     }
 }
 
@@ -656,12 +726,15 @@ async fn create(
         }
     };
     let community = form.chosen_community();
+    let event = form.extras.event();
     let result = if community.is_empty() {
         // Said here in the form's words: the service's message names the syntax of a handle.
         Err(Error::validation(
             "community",
             "is missing: choose one of yours, or type one's name",
         ))
+    } else if let Err(error) = event {
+        Err(error)
     } else {
         posts::create(
             &ctx,
@@ -674,8 +747,8 @@ async fn create(
                 nsfw: form.nsfw.is_some(),
                 language: None,
                 images: image.into_iter().collect(),
-                event: None,
-                poll: None,
+                event: event.ok().flatten(),
+                poll: form.extras.poll(Utc::now()),
             },
         )
         .await
@@ -683,8 +756,8 @@ async fn create(
     match result {
         Ok(row) => Ok(see_other(&format!("/post/{}", row.id))),
         Err(error) => {
-            // An unknown community is a 404 from the service; here it is a wrong field value.
-            let (status, errors) = errors_with(error, FIELDS, "not_found", "community")?;
+            let error = form_error_field(error, &form);
+            let (status, errors) = events::sort_post_error(error, FIELDS)?;
             let chosen = form.community.trim().to_owned();
             let page = PostFormPage::creating(&ctx, &user, &chosen, form, errors).await?;
             render_status(status, &page)
@@ -710,6 +783,9 @@ async fn edit_form(
     PagePath(id): PagePath<i64>,
 ) -> PageResult {
     let row = own_post(&ctx, &user, id).await?;
+    let event = hearth_service::events::for_posts(&ctx, Some(&user.viewer), &[id])
+        .await?
+        .remove(&id);
     // The form edits the first picture; others (sent through the API) stay as they are.
     let first = hearth_db::media::post_images(&ctx.pool, id)
         .await
@@ -728,6 +804,10 @@ async fn edit_form(
         nsfw: row.nsfw.then(String::new),
         image_url: first.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
         alt_text: first.and_then(|i| i.alt_text).unwrap_or_default(),
+        extras: match &event {
+            Some(view) => ExtrasInput::from_event(view),
+            None => ExtrasInput::default(),
+        },
         ..PostInput::default()
     };
     render(&PostFormPage::editing(
@@ -736,6 +816,7 @@ async fn edit_form(
         id,
         form,
         FormErrors::none(),
+        event.is_some(),
     ))
 }
 
@@ -750,12 +831,28 @@ async fn edit(
 ) -> PageResult {
     // Nobody else's pictures are uploaded through someone's post.
     own_post(&ctx, &user, id).await?;
+    let is_event = !hearth_service::events::for_posts(&ctx, Some(&user.viewer), &[id])
+        .await?
+        .is_empty();
     let image = match chosen_image(&ctx, &user, &mut form, &mut files).await? {
         Ok(image) => image,
         Err((status, errors)) => {
-            let page = PostFormPage::editing(&ctx, &user, id, form, errors);
+            let page = PostFormPage::editing(&ctx, &user, id, form, errors, is_event);
             return render_status(status, &page);
         }
+    };
+    // An event's fields are edited with it; other posts do not become events here.
+    let event = if is_event {
+        match form.extras.event() {
+            Ok(event) => event,
+            Err(error) => {
+                let (status, errors) = events::sort_post_error(error, FIELDS)?;
+                let page = PostFormPage::editing(&ctx, &user, id, form, errors, is_event);
+                return render_status(status, &page);
+            }
+        }
+    } else {
+        None
     };
     let current = hearth_db::media::post_images(&ctx.pool, id)
         .await
@@ -794,15 +891,15 @@ async fn edit(
         nsfw: Some(form.nsfw.is_some()),
         language: None,
         images,
-        event: None,
+        event,
     };
     match posts::edit(&ctx, &user.viewer, id, changes).await {
         Ok(_) => Ok(see_other(&format!("/post/{id}"))),
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, FIELDS)?;
+            let (status, errors) = events::sort_post_error(error, FIELDS)?;
             render_status(
                 status,
-                &PostFormPage::editing(&ctx, &user, id, form, errors),
+                &PostFormPage::editing(&ctx, &user, id, form, errors, is_event),
             )
         }
     }

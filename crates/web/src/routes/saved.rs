@@ -161,6 +161,7 @@ async fn show(
     } else {
         let (rows, next) = saved::saved_posts(&ctx, &user.viewer, after, PAGE_SIZE).await?;
         (posts, hidden_nsfw) = post_list(&ctx, rows, session);
+        crate::routes::events::mark_badges(&ctx, session, &mut posts).await?;
         for post in &mut posts {
             post.saved = true;
         }

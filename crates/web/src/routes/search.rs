@@ -198,6 +198,7 @@ async fn search_page(
             .map(|p| views::person(&p.name, p.display_name.as_deref(), p.local, &p.ap_id))
             .collect();
         (page.posts, page.hidden_nsfw) = post_list(&ctx, found.posts, &session);
+        crate::routes::events::mark_badges(&ctx, &session, &mut page.posts).await?;
         page.more_communities = found
             .more_communities
             .then(|| link("/search", &[("q", &text), ("type", "communities")]));
@@ -232,6 +233,7 @@ async fn search_page(
     match results {
         SearchResults::Posts(rows) => {
             (page.posts, page.hidden_nsfw) = post_list(&ctx, rows, &session);
+            crate::routes::events::mark_badges(&ctx, &session, &mut page.posts).await?;
         }
         SearchResults::Comments(rows) => {
             page.comments = comments_in_list(&ctx, &session, rows).await?;

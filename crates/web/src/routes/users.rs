@@ -175,6 +175,7 @@ async fn show(
         )
         .await?;
         (posts, hidden_nsfw) = post_list(&ctx, rows, &session);
+        crate::routes::events::mark_badges(&ctx, &session, &mut posts).await?;
         next.map(|c| paging::encode_f64(c.key, c.id))
     };
     let tabs = vec![
