@@ -608,7 +608,7 @@ impl From<hearth_db::post::PostRow> for PostView {
             },
             comment_count: p.comment_count,
             my_vote: p.my_vote,
-            // Filled in by the route, one lookup per list (`routes::saved::mark_posts`).
+            // Filled in by the route, one lookup per list (`routes::completion::mark_posts`).
             saved: false,
             read: false,
             thumbnail_url: if gone { None } else { p.thumbnail_url },
@@ -618,7 +618,7 @@ impl From<hearth_db::post::PostRow> for PostView {
                 (None, None) => None,
                 (title, description) => Some(LinkPreviewView { title, description }),
             },
-            // Filled in by the route, one lookup per list (`routes::posts::complete`).
+            // Filled in by the route, one lookup per list (`routes::completion::complete`).
             event: None,
             poll: None,
         }
@@ -849,7 +849,7 @@ impl From<hearth_db::comment::CommentRow> for CommentView {
             },
             child_count: c.child_count,
             my_vote: c.my_vote,
-            // Filled in by the route, one lookup per list (`routes::saved::mark_comments`).
+            // Filled in by the route, one lookup per list (`routes::completion::mark_comments`).
             saved: false,
         }
     }

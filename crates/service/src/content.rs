@@ -6,6 +6,7 @@ use crate::auth::Viewer;
 use hearth_core::{Error, Result};
 use hearth_db::community::{CommunityRow, Visibility};
 use hearth_db::membership::MemberState;
+use hearth_db::post::PostRow;
 
 /// Refuses a write into `community` by `viewer` when they are banned from it, when the community
 /// restricts posting to its moderators (`mods_only`), or when it admits only approved members.
@@ -140,6 +141,14 @@ pub async fn may_vote(
         ));
     }
     Ok(())
+}
+
+/// One post as the viewer sees it; 404 when there is none. Posts, events and polls read a
+/// post by id through here (`posts::get` for everyone else).
+pub async fn post(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Result<PostRow> {
+    hearth_db::post::find(&ctx.pool, id, viewer.map(|v| v.person_id))
+        .await?
+        .ok_or_else(|| Error::not_found("There is no post with this id."))
 }
 
 /// Whether `viewer` moderates `community` (admins moderate this instance's communities).

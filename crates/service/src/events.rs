@@ -226,7 +226,7 @@ pub async fn for_posts(
 /// One post's event as the viewer sees it; 404 when the post is not an event or the viewer
 /// cannot read it.
 pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, post_id: i64) -> Result<EventView> {
-    let post = crate::posts::get(ctx, viewer, post_id).await?;
+    let post = content::post(ctx, viewer, post_id).await?;
     for_posts(ctx, viewer, &[post.id])
         .await?
         .remove(&post.id)
@@ -281,7 +281,7 @@ pub async fn answer(
     post_id: i64,
     answer: Option<Answer>,
 ) -> Result<EventView> {
-    let post = crate::posts::get(ctx, Some(viewer), post_id).await?;
+    let post = content::post(ctx, Some(viewer), post_id).await?;
     let community = crate::community_facts::community(ctx, post.community_id).await?;
     content::may_vote(ctx, viewer, &community, post.deleted || post.removed, 1).await?;
     let mut tx = ctx.pool.begin().await?;
@@ -332,7 +332,7 @@ pub async fn answer(
 /// hears of it, and the change goes out as the post's update.
 #[tracing::instrument(skip_all, fields(post = post_id))]
 pub async fn cancel(ctx: &ServiceContext, viewer: &Viewer, post_id: i64) -> Result<EventView> {
-    let post = crate::posts::get(ctx, Some(viewer), post_id).await?;
+    let post = content::post(ctx, Some(viewer), post_id).await?;
     let community = crate::community_facts::community(ctx, post.community_id).await?;
     let organiser = post.author_id == viewer.person_id;
     if !(post.local && (organiser || content::is_moderator(ctx, viewer, &community).await?)) {
@@ -425,7 +425,7 @@ pub async fn attendees(
     post_id: i64,
     answer: Answer,
 ) -> Result<Vec<Attendee>> {
-    let post = crate::posts::get(ctx, Some(viewer), post_id).await?;
+    let post = content::post(ctx, Some(viewer), post_id).await?;
     let community = crate::community_facts::community(ctx, post.community_id).await?;
     let member = hearth_db::membership::state(&ctx.pool, community.id, viewer.person_id)
         .await?
@@ -453,7 +453,7 @@ pub async fn approve(
     post_id: i64,
     person_id: i64,
 ) -> Result<EventView> {
-    let post = crate::posts::get(ctx, Some(viewer), post_id).await?;
+    let post = content::post(ctx, Some(viewer), post_id).await?;
     if !post.local || post.author_id != viewer.person_id {
         return Err(Error::forbidden(
             "not_organiser",

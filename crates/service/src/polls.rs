@@ -151,7 +151,7 @@ pub async fn for_posts(
 
 /// One post's poll as the viewer sees it; 404 when the post has none or cannot be read.
 pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, post_id: i64) -> Result<PollView> {
-    let post = crate::posts::get(ctx, viewer, post_id).await?;
+    let post = content::post(ctx, viewer, post_id).await?;
     for_posts(ctx, viewer, &[(post.id, post.author_id)])
         .await?
         .remove(&post.id)
@@ -200,7 +200,7 @@ pub async fn vote(
     post_id: i64,
     positions: &[i16],
 ) -> Result<PollView> {
-    let post = crate::posts::get(ctx, Some(viewer), post_id).await?;
+    let post = content::post(ctx, Some(viewer), post_id).await?;
     let community = crate::community_facts::community(ctx, post.community_id).await?;
     content::may_vote(ctx, viewer, &community, post.deleted || post.removed, 1).await?;
     let mut tx = ctx.pool.begin().await?;

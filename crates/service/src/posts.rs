@@ -223,9 +223,7 @@ pub async fn create(ctx: &ServiceContext, viewer: &Viewer, form: NewPostForm) ->
 
 /// One post, as the viewer sees it.
 pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Result<PostRow> {
-    hearth_db::post::find(&ctx.pool, id, viewer.map(|v| v.person_id))
-        .await?
-        .ok_or_else(|| Error::not_found("There is no post with this id."))
+    content::post(ctx, viewer, id).await
 }
 
 /// The pictures of a post, in order (none once it is deleted or removed).

@@ -3,7 +3,6 @@
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath};
 use crate::routes::posts::VoteRequest;
-use crate::routes::saved;
 use crate::views::{CommentView, ErrorBody};
 use axum::Json;
 use axum::extract::State;
@@ -35,7 +34,7 @@ async fn marked_view(
     comment: CommentRow,
 ) -> Result<CommentView> {
     let mut view = [CommentView::from(comment)];
-    saved::mark_comments(ctx, viewer, &mut view).await?;
+    super::completion::mark_comments(ctx, viewer, &mut view).await?;
     let [view] = view;
     Ok(view)
 }

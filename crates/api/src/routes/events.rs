@@ -4,7 +4,6 @@
 
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::routes::saved;
 use crate::views::{ErrorBody, EventView, PersonSummary, PostView};
 use axum::Json;
 use axum::extract::State;
@@ -181,6 +180,6 @@ pub async fn upcoming(
         })
         .collect();
     // The events came with the posts; only the saved and read marks are missing.
-    saved::mark_posts(&ctx, viewer.as_ref(), &mut posts).await?;
+    super::completion::mark_posts(&ctx, viewer.as_ref(), &mut posts).await?;
     Ok(Json(UpcomingView { posts }))
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod comments;
 pub mod communities;
+pub mod completion;
 pub mod events;
 pub mod media;
 pub mod moderation;

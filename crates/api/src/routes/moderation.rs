@@ -37,7 +37,7 @@ macro_rules! post_action {
         ) -> Result<Json<PostView>> {
             let call = $call;
             let post = call(&ctx, &viewer, id).await?;
-            Ok(Json(super::posts::one_view(&ctx, Some(&viewer), post).await?))
+            Ok(Json(super::completion::one_view(&ctx, Some(&viewer), post).await?))
         }
     };
 }
@@ -55,7 +55,7 @@ pub async fn remove_post(
 ) -> Result<Json<PostView>> {
     let post = moderation::remove_post(&ctx, &viewer, id, true, body.reason.as_deref()).await?;
     Ok(Json(
-        super::posts::one_view(&ctx, Some(&viewer), post).await?,
+        super::completion::one_view(&ctx, Some(&viewer), post).await?,
     ))
 }
 
@@ -71,7 +71,7 @@ pub async fn restore_post(
 ) -> Result<Json<PostView>> {
     let post = moderation::remove_post(&ctx, &viewer, id, false, None).await?;
     Ok(Json(
-        super::posts::one_view(&ctx, Some(&viewer), post).await?,
+        super::completion::one_view(&ctx, Some(&viewer), post).await?,
     ))
 }
 

@@ -1,10 +1,10 @@
 //! Posts: writing, reading, editing, deleting, voting, and the feeds.
 
+use super::completion;
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
-use crate::routes::saved;
-use crate::views::{CommentView, ErrorBody, EventView, List, Page, PostView};
+use crate::views::{CommentView, ErrorBody, List, Page, PostView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,8 +14,8 @@ use hearth_db::post::PostCursor;
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use hearth_service::comments;
-use hearth_service::events::{self, EventInput};
-use hearth_service::polls::{self, PollInput};
+use hearth_service::events::EventInput;
+use hearth_service::polls::PollInput;
 use hearth_service::posts::{self, Feed, FeedSort, ImageInput, NewPostForm, PostChanges};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
@@ -137,48 +137,6 @@ impl From<ImageRequest> for ImageInput {
     }
 }
 
-/// Fills in what a list of post views lacks from their rows: the viewer's saved and read marks,
-/// and the events and polls among them as the viewer sees them. A few queries for the whole
-/// list, never one per post; deleted and removed posts keep neither event nor poll.
-pub async fn complete(
-    ctx: &ServiceContext,
-    viewer: Option<&Viewer>,
-    views: &mut [PostView],
-) -> Result<()> {
-    saved::mark_posts(ctx, viewer, views).await?;
-    let shown: Vec<(i64, i64)> = views
-        .iter()
-        .filter(|v| !v.deleted)
-        .map(|v| (v.id, v.author.id))
-        .collect();
-    if shown.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
-    let mut events = events::for_posts(ctx, viewer, &ids).await?;
-    let mut polls = polls::for_posts(ctx, viewer, &shown).await?;
-    let now = Utc::now();
-    for view in views.iter_mut().filter(|v| !v.deleted) {
-        view.event = events
-            .remove(&view.id)
-            .map(|event| EventView::new(event, now));
-        view.poll = polls.remove(&view.id).map(Into::into);
-    }
-    Ok(())
-}
-
-/// One post as a change to it is answered, from its row: completed as in lists.
-pub async fn one_view(
-    ctx: &ServiceContext,
-    viewer: Option<&Viewer>,
-    post: hearth_db::post::PostRow,
-) -> Result<PostView> {
-    let mut view = [PostView::from(post)];
-    complete(ctx, viewer, &mut view).await?;
-    let [view] = view;
-    Ok(view)
-}
-
 /// A post as one post is answered: with its pictures, completed as in lists.
 async fn full_view(
     ctx: &ServiceContext,
@@ -187,7 +145,7 @@ async fn full_view(
 ) -> Result<PostView> {
     let images = posts::images(ctx, &post).await?;
     let mut view = [PostView::from(post).with_images(images)];
-    complete(ctx, viewer, &mut view).await?;
+    completion::complete(ctx, viewer, &mut view).await?;
     let [view] = view;
     Ok(view)
 }
@@ -198,7 +156,7 @@ async fn marked_view(
     viewer: &Viewer,
     post: hearth_db::post::PostRow,
 ) -> Result<PostView> {
-    one_view(ctx, Some(viewer), post).await
+    completion::one_view(ctx, Some(viewer), post).await
 }
 
 /// Writes a post.
@@ -288,7 +246,7 @@ pub async fn list(
         let (rows, next) =
             posts::community_feed(&ctx, viewer.as_ref(), reference, sort, after, limit).await?;
         let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-        complete(&ctx, viewer.as_ref(), &mut items).await?;
+        completion::complete(&ctx, viewer.as_ref(), &mut items).await?;
         return Ok(Json(Page {
             items,
             next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
@@ -319,7 +277,7 @@ pub(crate) async fn page_of_posts(
     let viewer = viewer.map(|AuthUser(v)| v);
     let (rows, next) = posts::feed(ctx, viewer.as_ref(), feed, sort, after, limit).await?;
     let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-    complete(ctx, viewer.as_ref(), &mut items).await?;
+    completion::complete(ctx, viewer.as_ref(), &mut items).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
@@ -477,6 +435,6 @@ pub async fn thread(
     )
     .await?;
     let mut items: Vec<CommentView> = rows.into_iter().map(Into::into).collect();
-    saved::mark_comments(&ctx, viewer.as_ref(), &mut items).await?;
+    completion::mark_comments(&ctx, viewer.as_ref(), &mut items).await?;
     Ok(Json(List { items }))
 }

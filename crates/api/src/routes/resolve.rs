@@ -80,7 +80,7 @@ pub async fn resolve(
         Resolved::Post(id) => {
             view.kind = "post".to_owned();
             let row = hearth_service::posts::get(&ctx, Some(&viewer), id).await?;
-            view.post = Some(super::posts::one_view(&ctx, Some(&viewer), row).await?);
+            view.post = Some(super::completion::one_view(&ctx, Some(&viewer), row).await?);
         }
         Resolved::Comment(id) => {
             view.kind = "comment".to_owned();

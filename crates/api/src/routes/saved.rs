@@ -1,6 +1,5 @@
-//! Saved posts and comments, and read marks: saving and unsaving, marking posts read, your
-//! saved lists, and the `saved` / `read` fields every post and comment view carries for a
-//! signed-in viewer (filled with one lookup per list, never one per row).
+//! Saved posts and comments, and read marks: saving and unsaving, marking posts read, and your
+//! saved lists. The `saved` / `read` fields of every view are filled in by `completion`.
 
 use crate::auth::AuthUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -16,47 +15,9 @@ use hearth_service::{comments, posts, saved};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-/// Fills in the viewer's `saved` and `read` marks of a list of posts: one query for the list,
-/// none for an anonymous reader.
-pub async fn mark_posts(
-    ctx: &ServiceContext,
-    viewer: Option<&Viewer>,
-    views: &mut [PostView],
-) -> Result<()> {
-    let Some(viewer) = viewer else {
-        return Ok(());
-    };
-    let ids: Vec<i64> = views.iter().map(|v| v.id).collect();
-    let marks = saved::post_marks(ctx, viewer.person_id, &ids).await?;
-    for view in views {
-        view.saved = marks.saved.contains(&view.id);
-        view.read = marks.read.contains(&view.id);
-    }
-    Ok(())
-}
-
-/// Fills in the viewer's `saved` mark of a list of comments: one query for the list, none for
-/// an anonymous reader.
-pub async fn mark_comments(
-    ctx: &ServiceContext,
-    viewer: Option<&Viewer>,
-    views: &mut [CommentView],
-) -> Result<()> {
-    let Some(viewer) = viewer else {
-        return Ok(());
-    };
-    let ids: Vec<i64> = views.iter().map(|v| v.id).collect();
-    let saved_ids = saved::saved_comment_ids(ctx, viewer.person_id, &ids).await?;
-    for view in views {
-        view.saved = saved_ids.contains(&view.id);
-    }
-    Ok(())
-}
-
 /// One post as the viewer sees it after saving or unsaving it.
 async fn post_view(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<PostView> {
-    crate::routes::posts::one_view(ctx, Some(viewer), posts::get(ctx, Some(viewer), id).await?)
-        .await
+    super::completion::one_view(ctx, Some(viewer), posts::get(ctx, Some(viewer), id).await?).await
 }
 
 /// One comment as the viewer sees it after saving or unsaving it.
@@ -64,7 +25,7 @@ async fn comment_view(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Result<
     let mut view = [CommentView::from(
         comments::get(ctx, Some(viewer), id).await?,
     )];
-    mark_comments(ctx, Some(viewer), &mut view).await?;
+    super::completion::mark_comments(ctx, Some(viewer), &mut view).await?;
     let [view] = view;
     Ok(view)
 }
@@ -177,7 +138,7 @@ pub async fn saved_posts(
     let after = saved::decode_cursor(query.cursor.as_deref())?;
     let (rows, next) = saved::saved_posts(&ctx, &viewer, after, limit).await?;
     let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-    crate::routes::posts::complete(&ctx, Some(&viewer), &mut items).await?;
+    super::completion::complete(&ctx, Some(&viewer), &mut items).await?;
     Ok(Json(Page {
         items,
         next_cursor: next.map(saved::encode_cursor),

@@ -82,7 +82,7 @@ pub async fn search(
         }
     }
     .to_owned();
-    super::posts::complete(&ctx, viewer.as_ref(), &mut view.posts).await?;
-    super::saved::mark_comments(&ctx, viewer.as_ref(), &mut view.comments).await?;
+    super::completion::complete(&ctx, viewer.as_ref(), &mut view.posts).await?;
+    super::completion::mark_comments(&ctx, viewer.as_ref(), &mut view.comments).await?;
     Ok(Json(view))
 }

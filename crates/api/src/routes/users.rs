@@ -73,7 +73,7 @@ pub async fn comments(
     let rows =
         hearth_service::comments::by_author(&ctx, viewer.as_ref(), &user, after, limit + 1).await?;
     let mut page = paging::page_by_id(rows, limit, |c| c.id, CommentView::from);
-    super::saved::mark_comments(&ctx, viewer.as_ref(), &mut page.items).await?;
+    super::completion::mark_comments(&ctx, viewer.as_ref(), &mut page.items).await?;
     Ok(Json(page))
 }
 
