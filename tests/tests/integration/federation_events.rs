@@ -426,7 +426,8 @@ fn mobilizon_event(evil: &Evil, app: &TestApp, community: &str, days: i64) -> Va
     event
 }
 
-fn activity(evil: &Evil, kind: &str, actor: &str, object: Value) -> Value {
+/// An activity of `kind` from `actor` on a test server, addressed to the public.
+pub(crate) fn activity(evil: &Evil, kind: &str, actor: &str, object: Value) -> Value {
     json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": evil.activity_id(kind),

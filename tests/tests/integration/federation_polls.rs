@@ -276,7 +276,8 @@ fn create_of(evil: &Evil, object: &Value) -> Value {
 /// The acceptance line: a Mastodon-shaped `Question` arriving in a community is shown as a poll
 /// with its options and counts; a local member votes and the vote goes to its origin as a
 /// `Create{Note}` with `name`; voting again is refused. An `Update{Question}` with new counts
-/// only (no newer `updated`, as Mastodon sends them) refreshes them.
+/// only (no newer `updated`, as Mastodon sends them) refreshes them. A member on Lemmy, which
+/// reads no `Question`, gets the poll as a `Page` that lists the options and where to vote.
 #[tokio::test]
 async fn federation_polls_a_mastodon_question_is_a_poll_our_members_vote_in() {
     let app = TestApp::spawn(&[]).await;
@@ -286,6 +287,13 @@ async fn federation_polls_a_mastodon_question_is_a_poll_our_members_vote_in() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     create_community(&app, &alice, "garden", json!({})).await;
+    let lemmy = Evil::start().await;
+    lemmy.set_software("lemmy");
+    let larry = lemmy.person("larry").await;
+    let group = format!("http://{}/c/garden", host(&app));
+    let follow = crate::federation_events::activity(&lemmy, "Follow", &larry, json!(group));
+    let (status, body) = lemmy.send(&app, "/u/larry", follow).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let question = mastodon_question(&evil, &app, "garden");
     let id = question["id"].as_str().expect("an id").to_owned();
     let (status, body) = evil.send(&app, "/u/sam", create_of(&evil, &question)).await;
@@ -306,6 +314,25 @@ async fn federation_polls_a_mastodon_question_is_a_poll_our_members_vote_in() {
     )
     .await;
     assert_eq!(title, Some(1), "Mastodon's first line is the title");
+
+    // Larry's Lemmy gets the poll as a Page: its options, and where to vote.
+    eventually("the Lemmy member receives the poll", || async {
+        !lemmy.delivered_of("Announce").is_empty()
+    })
+    .await;
+    let announced = lemmy.delivered_of("Announce");
+    assert_eq!(announced.len(), 1, "one Announce for Lemmy: the Page");
+    let page = &announced[0]["object"]["object"];
+    assert_eq!(page["type"], "Page", "{page}");
+    assert_eq!(page["id"], id.as_str());
+    assert!(page.get("oneOf").is_none(), "{page}");
+    let content = page["content"].as_str().expect("content");
+    assert!(
+        content.contains("<li>Runner beans</li>")
+            && content.contains("<li>Broad beans</li>")
+            && content.contains("Vote on the web"),
+        "{content}"
+    );
 
     // Bob votes: counted at once here, and sent to sam as Mastodon takes votes.
     let ctx = context(&app).await;
