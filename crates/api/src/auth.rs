@@ -28,6 +28,27 @@ impl FromRequestParts<ServiceContext> for AuthUser {
     }
 }
 
+/// A signed-in administrator; 401 as for [`AuthUser`], 403 `not_admin` for anyone else.
+///
+/// Put it before any body extractor: axum runs extractors in argument order, so the caller's
+/// right to use the route is decided before their body is read, and a non-admin learns
+/// "forbidden" rather than what is wrong with a body they may not send at all.
+pub struct AdminUser(pub Viewer);
+
+impl FromRequestParts<ServiceContext> for AdminUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        let AuthUser(viewer) =
+            <AuthUser as FromRequestParts<ServiceContext>>::from_request_parts(parts, ctx).await?;
+        hearth_service::require_admin(&viewer)?;
+        Ok(Self(viewer))
+    }
+}
+
 /// `Option<AuthUser>`: anonymous without a token, still 401 with a bad one (a client that
 /// thinks it is signed in should learn that it is not).
 impl OptionalFromRequestParts<ServiceContext> for AuthUser {

@@ -104,3 +104,7 @@ mod tests {
         assert!(decode_f64(Some("NaN_1")).is_err() && decode_f64(Some("1_x")).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "paging_proptests.rs"]
+mod proptests;

@@ -268,3 +268,7 @@ impl fmt::Display for UnknownName {
 }
 
 impl std::error::Error for UnknownName {}
+
+#[cfg(test)]
+#[path = "names_proptests.rs"]
+mod proptests;

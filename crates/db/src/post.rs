@@ -857,3 +857,7 @@ mod tests {
         assert_eq!(cursor_time(f64::NAN).timestamp(), 0);
     }
 }
+
+#[cfg(test)]
+#[path = "post_proptests.rs"]
+mod proptests;

@@ -266,3 +266,7 @@ impl Activity for IncomingActivity {
         crate::activities::incoming::dispatch(&cx).await
     }
 }
+
+#[cfg(test)]
+#[path = "inbox_proptests.rs"]
+mod proptests;

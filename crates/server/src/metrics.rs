@@ -189,11 +189,18 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         .latency
         .get_or_create(&RouteLabels {
             method: method.clone(),
-            route,
+            route: route.clone(),
         })
         .observe(elapsed.as_secs_f64());
+    // A path that is itself a secret (a password reset link, `/reset_password/{token}`) is
+    // logged as its route template, so the log never holds a link that works.
+    let logged_path = if route.contains("{token}") {
+        &route
+    } else {
+        &path
+    };
     tracing::info!(
-        "{method} {path} {status} {:.1}ms",
+        "{method} {logged_path} {status} {:.1}ms",
         elapsed.as_secs_f64() * 1000.0
     );
     response

@@ -407,3 +407,7 @@ mod tests {
         assert!(out.contains("nofollow"), "{out}");
     }
 }
+
+#[cfg(test)]
+#[path = "markdown_proptests.rs"]
+mod proptests;

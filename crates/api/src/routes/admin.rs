@@ -1,6 +1,6 @@
 //! Instance administration: registration applications and site settings.
 
-use crate::auth::AuthUser;
+use crate::auth::AdminUser;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
 use crate::views::{ApplicationView, ErrorBody, Page, SiteView};
@@ -32,7 +32,7 @@ pub struct ApplicationsQuery {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not_admin")))]
 pub async fn list_applications(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiQuery(query): ApiQuery<ApplicationsQuery>,
 ) -> Result<Json<Page<ApplicationView>>> {
     let status = match query.status.as_deref() {
@@ -74,7 +74,7 @@ pub struct DecisionView {
         (status = 409, body = ErrorBody, description = "already_decided")))]
 pub async fn approve_application(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DecisionView>> {
     applications::approve(&ctx, &viewer, id).await?;
@@ -101,7 +101,7 @@ pub struct DenyRequest {
         (status = 409, body = ErrorBody, description = "already_decided")))]
 pub async fn deny_application(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(id): ApiPath<i64>,
     body: Option<ApiJson<DenyRequest>>,
 ) -> Result<Json<DecisionView>> {
@@ -119,7 +119,7 @@ pub async fn deny_application(
         (status = 403, body = ErrorBody, description = "not_admin")))]
 pub async fn get_site(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
 ) -> Result<Json<SiteView>> {
     hearth_service::require_admin(&viewer)?;
     Ok(Json(site::get(&ctx).await?.into()))
@@ -152,7 +152,7 @@ pub struct UpdateSiteRequest {
         (status = 403, body = ErrorBody, description = "not_admin"), (status = 422, body = ErrorBody)))]
 pub async fn update_site(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiJson(body): ApiJson<UpdateSiteRequest>,
 ) -> Result<Json<SiteView>> {
     let updated = site::update(
@@ -244,7 +244,7 @@ pub struct QueueView {
         (status = 403, body = ErrorBody, description = "not_admin")))]
 pub async fn federation_queue(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
 ) -> Result<Json<QueueView>> {
     let rows = hearth_service::outbox::queue(&ctx, &viewer).await?;
     let mut totals = QueueTotals::default();
@@ -302,7 +302,7 @@ pub struct SiteBanRequest {
         (status = 403, body = ErrorBody, description = "not_admin, is_admin"), (status = 404, body = ErrorBody)))]
 pub async fn ban(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiJson(body): ApiJson<SiteBanRequest>,
 ) -> Result<axum::http::StatusCode> {
     let form = hearth_service::admin::SiteBanForm {
@@ -322,7 +322,7 @@ pub async fn ban(
         (status = 403, body = ErrorBody, description = "not_admin"), (status = 404, body = ErrorBody)))]
 pub async fn unban(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(user): ApiPath<String>,
 ) -> Result<axum::http::StatusCode> {
     hearth_service::admin::unban(&ctx, &viewer, &user).await?;
@@ -336,7 +336,7 @@ pub async fn unban(
         (status = 403, body = ErrorBody, description = "not_admin, local_community"), (status = 404, body = ErrorBody)))]
 pub async fn purge_community(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(name): ApiPath<String>,
 ) -> Result<axum::http::StatusCode> {
     hearth_service::admin::purge_community(&ctx, &viewer, &name).await?;
@@ -350,7 +350,7 @@ pub async fn purge_community(
         (status = 403, body = ErrorBody, description = "not_admin, local_user"), (status = 404, body = ErrorBody)))]
 pub async fn purge_user(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(user): ApiPath<String>,
 ) -> Result<axum::http::StatusCode> {
     hearth_service::admin::purge_person(&ctx, &viewer, &user).await?;
@@ -374,6 +374,31 @@ pub struct PolicyBody {
     /// fetched now and daily.
     #[serde(default)]
     pub subscriptions: Vec<String>,
+}
+
+/// A new federation policy: [`PolicyBody`]'s fields, plus GET's read-only `subscription_state`
+/// accepted and ignored, so that the document GET returns can be edited and sent back as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRequest {
+    /// `open` (everyone not blocked) or `allowlist` (only the allowed).
+    pub mode: String,
+    /// Domains blocked here (`example.org`, or `host:port`); subdomains are blocked too.
+    #[serde(default)]
+    pub blocked: Vec<String>,
+    /// Domains allowed: the list in `allowlist` mode; in `open` mode, exceptions to subscribed
+    /// blocklists.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// URLs of blocklists to follow (a plain list of domains, or Mastodon's CSV export),
+    /// fetched now and daily.
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
+    /// Read-only, ignored: each subscription's state as GET reports it (fetch times and counts
+    /// are the server's to know, not the client's to set).
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>, read_only)]
+    pub subscription_state: Option<serde::de::IgnoredAny>,
 }
 
 /// A subscribed blocklist's state.
@@ -405,7 +430,7 @@ pub struct PolicyView {
         (status = 403, body = ErrorBody, description = "not_admin")))]
 pub async fn get_policy(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
 ) -> Result<Json<PolicyView>> {
     let (policy, subscriptions) = hearth_service::policy::get(&ctx, &viewer).await?;
     Ok(Json(PolicyView {
@@ -429,13 +454,13 @@ pub async fn get_policy(
 
 /// Replaces the federation policy (admins); it applies within a second, without a restart.
 #[utoipa::path(put, path = "/api/v1/admin/federation/policy", tag = "admin", security(("bearer" = [])),
-    request_body = PolicyBody,
+    request_body = PolicyRequest,
     responses((status = 200, body = PolicyView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "not_admin")))]
 pub async fn put_policy(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
-    ApiJson(body): ApiJson<PolicyBody>,
+    AdminUser(viewer): AdminUser,
+    ApiJson(body): ApiJson<PolicyRequest>,
 ) -> Result<Json<PolicyView>> {
     let settings = hearth_service::policy::PolicySettings {
         mode: body.mode,
@@ -444,7 +469,7 @@ pub async fn put_policy(
         subscriptions: body.subscriptions,
     };
     hearth_service::policy::set(&ctx, &viewer, settings).await?;
-    get_policy(State(ctx), AuthUser(viewer)).await
+    get_policy(State(ctx), AdminUser(viewer)).await
 }
 
 /// Why a community is removed.
@@ -473,7 +498,7 @@ pub struct CommunityRemovalView {
         (status = 409, body = ErrorBody, description = "already_removed")))]
 pub async fn remove_community(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(name): ApiPath<String>,
     body: Option<ApiJson<RemoveCommunityRequest>>,
 ) -> Result<Json<CommunityRemovalView>> {
@@ -494,7 +519,7 @@ pub async fn remove_community(
         (status = 409, body = ErrorBody, description = "not_removed")))]
 pub async fn restore_community(
     State(ctx): State<ServiceContext>,
-    AuthUser(viewer): AuthUser,
+    AdminUser(viewer): AdminUser,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<CommunityRemovalView>> {
     let name = hearth_service::admin::restore_community(&ctx, &viewer, &name).await?;

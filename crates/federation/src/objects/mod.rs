@@ -201,3 +201,6 @@ mod tests {
         assert_eq!(html_to_text("<p>a<br>b<br />c</p>"), "a\nb\nc");
     }
 }
+
+#[cfg(test)]
+mod proptests;
