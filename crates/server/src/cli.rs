@@ -92,6 +92,19 @@ pub enum AdminCommand {
     /// Pictures: storage used, pruning unused files, purging one picture everywhere.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Back up the database (a consistent pg_dump, beside a running server) and the picture
+    /// directory into DIR, which must be empty or not exist; a manifest.json is written last.
+    Backup(BackupDir),
+    /// Restore a backup made by `hearth admin backup`: into a data directory with no database
+    /// yet (the embedded cluster is created for it), or into the empty database at database.url.
+    Restore(BackupDir),
+}
+
+/// The directory of `hearth admin backup` and `hearth admin restore`.
+#[derive(Debug, Args)]
+pub struct BackupDir {
+    /// The backup directory.
+    pub dir: PathBuf,
 }
 
 /// `hearth admin media …`
@@ -214,6 +227,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             match admin.command {
                 AdminCommand::CreateUser(args) => create_user(settings, missing, args).await,
                 AdminCommand::Queue => queue(settings, missing).await,
+                AdminCommand::Backup(args) => {
+                    let manifest = crate::backup::backup(&settings, &args.dir).await?;
+                    println!(
+                        "backed up schema {} and {} files to {}",
+                        manifest.schema.unwrap_or(0),
+                        manifest.files.len(),
+                        args.dir.display()
+                    );
+                    Ok(())
+                }
+                AdminCommand::Restore(args) => {
+                    let manifest = crate::backup::restore(&settings, &args.dir).await?;
+                    println!(
+                        "restored the backup of {} (schema {}); start Hearth with `hearth serve`",
+                        manifest.created_at.format("%Y-%m-%d %H:%M UTC"),
+                        manifest.schema.unwrap_or(0)
+                    );
+                    Ok(())
+                }
                 command => administer(settings, missing, command).await,
             }
         }
@@ -232,6 +264,7 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
     let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let status = hearth_db::migrations::status(&db.pool).await;
     let result = async {
+        hearth_db::migrations::check_not_newer(&db.pool).await?;
         let status = status?;
         anyhow::ensure!(
             status.applied == status.expected,
@@ -418,7 +451,10 @@ async fn run_admin(
                 }
             );
         }
-        AdminCommand::CreateUser(_) | AdminCommand::Queue => {}
+        AdminCommand::CreateUser(_)
+        | AdminCommand::Queue
+        | AdminCommand::Backup(_)
+        | AdminCommand::Restore(_) => {}
     }
     Ok(())
 }

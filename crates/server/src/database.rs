@@ -74,6 +74,11 @@ impl Database {
         })
     }
 
+    /// The embedded cluster, when Hearth runs its own (for `pg_dump` and `pg_restore`).
+    pub fn cluster(&self) -> Option<&EmbeddedCluster> {
+        self.cluster.as_ref()
+    }
+
     /// Closes the pool, then stops the embedded cluster if this process started it.
     pub async fn close(self) -> anyhow::Result<()> {
         self.pool.close().await;

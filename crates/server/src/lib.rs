@@ -3,6 +3,7 @@
 //! same `Application` the binary does.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod database;
