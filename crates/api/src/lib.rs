@@ -15,7 +15,7 @@ use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
     accounts, admin, comments, communities, events, media, moderation, notifications, own_account,
-    polls, posts, reports, resolve, saved, search, users,
+    polls, posts, reports, resolve, saved, search, two_factor, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -79,6 +79,12 @@ pub fn router() -> Router<ServiceContext> {
         .routes(routes!(communities::block, communities::unblock))
         .routes(routes!(own_account::update_profile))
         .routes(routes!(own_account::delete_account))
+        .routes(routes!(
+            two_factor::status,
+            two_factor::begin,
+            two_factor::disable
+        ))
+        .routes(routes!(two_factor::confirm))
         .routes(routes!(communities::create, communities::list))
         .routes(routes!(communities::show, communities::update))
         .routes(routes!(communities::join))

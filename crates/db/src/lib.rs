@@ -36,6 +36,7 @@ pub mod secret;
 pub mod setup;
 pub mod site;
 pub mod token;
+pub mod two_factor;
 pub mod vote_list;
 
 use sqlx::PgPool;

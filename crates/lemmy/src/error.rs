@@ -117,6 +117,8 @@ fn lemmy_name(kind: &ErrorKind) -> &'static str {
         _ => match kind.code() {
             "not_signed_in" | "invalid_token" => "not_logged_in",
             "invalid_credentials" | "wrong_password" => "incorrect_login",
+            "totp_required" => "missing_totp_token",
+            "totp_invalid" => "incorrect_totp_token",
             "banned" => "site_ban",
             "banned_from_community" => "banned_from_community",
             "account_not_approved" | "application_pending" => "registration_application_is_pending",

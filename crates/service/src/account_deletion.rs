@@ -94,6 +94,8 @@ pub async fn retire(
     hearth_db::saved::forget_person(&mut *tx, person_id).await?;
     // Token ids start at 1: keeping id 0 keeps none.
     hearth_db::preferences::revoke_other_tokens(&mut *tx, person_id, 0).await?;
+    // Nothing signs in as a deleted account: its TOTP secret and recovery codes go.
+    hearth_db::two_factor::delete(&mut *tx, person_id).await?;
     Ok(true)
 }
 

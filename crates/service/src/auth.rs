@@ -3,6 +3,7 @@
 //! for `sessions.idle_lifetime_secs` or older than `sessions.absolute_lifetime_secs`; an ended
 //! token is unknown from then on, exactly like a revoked one.
 
+use crate::two_factor::SecondFactor;
 use crate::{ServiceContext, password};
 use hearth_core::settings::RegistrationMode;
 use hearth_core::{Error, Result, Username};
@@ -125,7 +126,8 @@ pub struct IssuedToken {
 }
 
 /// Checks a username and password and issues a token. Unknown users and wrong passwords get
-/// the same error after the same amount of work.
+/// the same error after the same amount of work. An account with two-factor sign-in is refused
+/// (401 `totp_required`): such sign-ins go through [`login_with`].
 #[tracing::instrument(skip_all)]
 pub async fn login(
     ctx: &ServiceContext,
@@ -133,7 +135,19 @@ pub async fn login(
     password: SecretString,
     label: &str,
 ) -> Result<IssuedToken> {
-    let person_id = check_credentials(ctx, username, password).await?;
+    login_with(ctx, username, password, &SecondFactor::none(), label).await
+}
+
+/// [`login`] with the second factor the client sent, if any (see [`check_credentials_with`]).
+#[tracing::instrument(skip_all)]
+pub async fn login_with(
+    ctx: &ServiceContext,
+    username: &str,
+    password: SecretString,
+    second_factor: &SecondFactor,
+    label: &str,
+) -> Result<IssuedToken> {
+    let person_id = check_credentials_with(ctx, username, password, second_factor).await?;
     let issued = issue(&ctx.pool, person_id, label).await?;
     tracing::info!(person_id, token_id = issued.id, "signed in");
     Ok(issued)
@@ -141,8 +155,31 @@ pub async fn login(
 
 /// Checks a username (or the account's email address) and password and returns the person's
 /// id, refusing banned, pending and denied accounts. Unknown users and wrong passwords get the
-/// same error after the same amount of work.
+/// same error after the same amount of work. An account with two-factor sign-in is refused with
+/// 401 `totp_required`; callers that take a code use [`check_credentials_with`].
 pub async fn check_credentials(
+    ctx: &ServiceContext,
+    username: &str,
+    password: SecretString,
+) -> Result<i64> {
+    check_credentials_with(ctx, username, password, &SecondFactor::none()).await
+}
+
+/// [`check_credentials`], then the second factor when the account has two-factor sign-in on
+/// (401 `totp_required` without a code, `totp_invalid` with a wrong or used one). The factor is
+/// checked only after the password, so codes cannot be tried without it.
+pub async fn check_credentials_with(
+    ctx: &ServiceContext,
+    username: &str,
+    password: SecretString,
+    second_factor: &SecondFactor,
+) -> Result<i64> {
+    let person_id = check_password(ctx, username, password).await?;
+    crate::two_factor::verify_at_login(ctx, person_id, second_factor).await?;
+    Ok(person_id)
+}
+
+async fn check_password(
     ctx: &ServiceContext,
     username: &str,
     password: SecretString,

@@ -41,6 +41,7 @@ pub mod search;
 pub mod settings;
 pub mod setup;
 pub mod site;
+pub mod two_factor;
 pub mod users;
 pub mod vote_list;
 

@@ -250,6 +250,8 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/posts/read", &["post"]),
         ("/api/v1/account/saved/posts", &["get"]),
         ("/api/v1/account/saved/comments", &["get"]),
+        ("/api/v1/account/two_factor", &["get", "post", "delete"]),
+        ("/api/v1/account/two_factor/confirm", &["post"]),
         ("/api/v1/posts/{id}/rsvp", &["put"]),
         ("/api/v1/posts/{id}/event/cancel", &["post"]),
         ("/api/v1/posts/{id}/event/attendees", &["get"]),

@@ -15,6 +15,7 @@ use hearth_service::blocks;
 use hearth_service::export::AccountExport;
 use hearth_service::export::AccountImport;
 use hearth_service::rate_limit::{self, Action};
+use hearth_service::two_factor::SecondFactor;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,13 +86,17 @@ pub struct LoginRequest {
     pub username: String,
     /// The password.
     pub password: String,
+    /// The authenticator app's current code, for an account with two-factor sign-in.
+    pub totp_code: Option<String>,
+    /// One of the account's recovery codes, instead of `totp_code` (each works once).
+    pub recovery_code: Option<String>,
 }
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = TokenView),
-        (status = 401, body = ErrorBody, description = "invalid_credentials"),
+        (status = 401, body = ErrorBody, description = "invalid_credentials; totp_required (two-factor sign-in is on and no code was sent), totp_invalid (a wrong or already used code)"),
         (status = 403, body = ErrorBody, description = "application_pending, application_denied"),
         (status = 429, body = ErrorBody, description = "rate_limited"),
     ))]
@@ -102,10 +107,15 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenView>> {
     rate_limit::check(&ctx, Action::Login, &ip).await?;
-    let issued = auth::login(
+    let second_factor = SecondFactor {
+        totp_code: body.totp_code,
+        recovery_code: body.recovery_code,
+    };
+    let issued = auth::login_with(
         &ctx,
         &body.username,
         SecretString::from(body.password),
+        &second_factor,
         &user_agent(&headers),
     )
     .await?;

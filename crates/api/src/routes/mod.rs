@@ -17,4 +17,5 @@ pub mod reports;
 pub mod resolve;
 pub mod saved;
 pub mod search;
+pub mod two_factor;
 pub mod users;

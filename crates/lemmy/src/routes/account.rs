@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use hearth_service::ServiceContext;
 use hearth_service::auth::{self, Registration};
 use hearth_service::rate_limit::{self, Action};
+use hearth_service::two_factor::SecondFactor;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -48,9 +49,9 @@ impl FromRequestParts<ServiceContext> for Client {
 struct Login {
     username_or_email: String,
     password: String,
-    /// Hearth has no two-factor sign-in yet; a code sent anyway is ignored.
-    #[serde(rename = "totp_2fa_token")]
-    _totp_2fa_token: Option<String>,
+    /// The authenticator app's code, for an account with two-factor sign-in (Lemmy's name);
+    /// a recovery code is accepted here too.
+    totp_2fa_token: Option<String>,
 }
 
 /// `LoginResponse`.
@@ -68,10 +69,27 @@ async fn login(
     LemmyJson(form): LemmyJson<Login>,
 ) -> LemmyResult<Json<LoginResponse>> {
     rate_limit::check(&ctx, Action::Login, &client.ip).await?;
-    let person_id = auth::check_credentials(
+    // Lemmy apps have one field for the code; a recovery code (longer, with letters) fits it too.
+    let code = form.totp_2fa_token;
+    let is_totp = code
+        .as_deref()
+        .is_some_and(|c| c.trim().chars().all(|ch| ch.is_ascii_digit()));
+    let second_factor = if is_totp {
+        SecondFactor {
+            totp_code: code,
+            recovery_code: None,
+        }
+    } else {
+        SecondFactor {
+            totp_code: None,
+            recovery_code: code,
+        }
+    };
+    let person_id = auth::check_credentials_with(
         &ctx,
         &form.username_or_email,
         SecretString::from(form.password),
+        &second_factor,
     )
     .await?;
     let issued = auth::issue_jwt(&ctx, person_id, &session_label(&client)).await?;

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use hearth_service::ServiceContext;
 use hearth_service::auth::{self, Registration};
 use hearth_service::rate_limit::{self, Action};
+use hearth_service::two_factor::SecondFactor;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -39,6 +40,8 @@ struct LoginPage {
     username: String,
     next: String,
     errors: FormErrors,
+    /// The account uses two-factor sign-in: show the code field.
+    ask_code: bool,
 }
 
 async fn login_form(session: Session, PageQuery(query): PageQuery<NextQuery>) -> PageResult {
@@ -51,6 +54,7 @@ async fn login_form(session: Session, PageQuery(query): PageQuery<NextQuery>) ->
         username: String::new(),
         next,
         errors: FormErrors::none(),
+        ask_code: false,
     })
 }
 
@@ -60,6 +64,9 @@ struct LoginInput {
     username: String,
     #[serde(default)]
     password: String,
+    /// The second step of a two-factor sign-in: the app's code or a recovery code.
+    #[serde(default)]
+    code: String,
     next: Option<String>,
 }
 
@@ -91,10 +98,11 @@ async fn login(
     let next = local_path(form.next.as_deref());
     let result = match rate_limit::check(&ctx, Action::Login, &ip).await {
         Ok(()) => {
-            auth::login(
+            auth::login_with(
                 &ctx,
                 &form.username,
                 SecretString::from(form.password),
+                &second_factor(&form.code),
                 &token_label(&headers),
             )
             .await
@@ -104,6 +112,7 @@ async fn login(
     match result {
         Ok(token) => Ok(signed_in_redirect(&session, &token, &next)),
         Err(error) => {
+            let ask_code = matches!(error.kind.code(), "totp_required" | "totp_invalid");
             let (status, errors) = FormErrors::from_error(error, &[("username", "Username")])?;
             render_status(
                 status,
@@ -112,8 +121,28 @@ async fn login(
                     username: form.username,
                     next,
                     errors,
+                    ask_code,
                 },
             )
+        }
+    }
+}
+
+/// The login form's code field as a second factor: six digits are the authenticator app's code,
+/// anything longer a recovery code.
+fn second_factor(code: &str) -> SecondFactor {
+    let code = code.trim();
+    if code.is_empty() {
+        SecondFactor::none()
+    } else if code.chars().all(|c| c.is_ascii_digit() || c == ' ') {
+        SecondFactor {
+            totp_code: Some(code.to_owned()),
+            recovery_code: None,
+        }
+    } else {
+        SecondFactor {
+            totp_code: None,
+            recovery_code: Some(code.to_owned()),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod saved;
 pub mod search;
 pub mod settings;
 pub mod setup;
+pub mod two_factor;
 pub mod users;
 
 use crate::middleware;
@@ -43,6 +44,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(users::router())
         .merge(accounts::router())
         .merge(settings::router(ctx))
+        .merge(two_factor::router())
         .merge(notifications::router())
         .merge(search::router())
         .merge(feeds::router())
