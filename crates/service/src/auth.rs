@@ -13,18 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-/// The signed-in account a request acts for.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    /// The account's person id.
-    pub person_id: i64,
-    /// The account's name.
-    pub name: String,
-    /// Whether the account administers the instance.
-    pub admin: bool,
-    /// The token the request used.
-    pub token_id: i64,
-}
+pub use crate::viewer::Viewer;
 
 /// What a sign-up form or API call sends.
 #[derive(Debug)]

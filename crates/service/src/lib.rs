@@ -43,6 +43,7 @@ pub mod setup;
 pub mod site;
 pub mod two_factor;
 pub mod users;
+pub mod viewer;
 pub mod vote_list;
 
 pub use context::ServiceContext;

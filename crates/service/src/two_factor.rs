@@ -11,8 +11,8 @@
 //! guesses are rate-limited per account as well as per address, so spreading guesses over many
 //! addresses does not help either.
 
-use crate::auth::Viewer;
 use crate::rate_limit::{self, Action};
+use crate::viewer::Viewer;
 use crate::{ServiceContext, password};
 use hearth_core::{Error, Result};
 use hearth_db::two_factor;

@@ -1,0 +1,16 @@
+//! Who a request acts for: the signed-in account behind a token, as every use case takes it.
+//! (Re-exported as `auth::Viewer`, which recognises it; kept apart so the modules `auth` itself
+//! uses, such as `two_factor`, can name it without a circle.)
+
+/// The signed-in account a request acts for.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The account's person id.
+    pub person_id: i64,
+    /// The account's name.
+    pub name: String,
+    /// Whether the account administers the instance.
+    pub admin: bool,
+    /// The token the request used.
+    pub token_id: i64,
+}
