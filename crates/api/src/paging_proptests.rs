@@ -1,7 +1,7 @@
 //! Property tests of the cursors clients send back: no text makes a decoder panic, and every
 //! cursor the server gives out decodes to what it encoded.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md.
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! Property tests of the name parsers (usernames, community names, authorities, `name@host`
 //! references): no input makes them panic, and what they accept formats and parses back.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md for the
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests") for the
 //! longer local run.
 
 use super::*;

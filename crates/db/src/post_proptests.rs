@@ -1,7 +1,7 @@
 //! Property tests of the `New` feed's cursor key: any key a client makes up names a time
 //! PostgreSQL accepts, and the key of any post's time reads back to that very microsecond.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md.
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
 use proptest::prelude::*;

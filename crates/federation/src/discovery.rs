@@ -49,40 +49,7 @@ async fn webfinger(
             "resource: is required (acct:name@host or an actor URL)",
         ));
     };
-    // `acct:name@host`, or an actor URL of ours.
-    let (name, subject) = if let Some(acct) = resource.strip_prefix("acct:") {
-        let Some((name, host)) = acct
-            .trim_start_matches('@')
-            .rsplit_once('@')
-            .filter(|(name, host)| !name.is_empty() && !host.is_empty())
-        else {
-            return Err(invalid_resource("resource: must be acct:name@host"));
-        };
-        if !host.eq_ignore_ascii_case(&ours) {
-            return Err(Error::not_found(
-                "That account does not live on this instance.",
-            ));
-        }
-        (name.to_owned(), format!("acct:{name}@{ours}"))
-    } else if let Ok(url) = url::Url::parse(&resource) {
-        if authority(&url).as_deref() != Some(ours.as_str()) {
-            return Err(Error::not_found(
-                "That actor does not live on this instance.",
-            ));
-        }
-        let segments: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
-        match segments.as_slice() {
-            ["c" | "u", name] => ((*name).to_owned(), format!("acct:{name}@{ours}")),
-            [""] | [] => (ours.clone(), format!("acct:{ours}@{ours}")),
-            _ => {
-                return Err(Error::not_found("That is not an actor of this instance."));
-            }
-        }
-    } else {
-        return Err(invalid_resource(
-            "resource: must be acct:name@host or an actor URL",
-        ));
-    };
+    let (name, subject) = resource_name(&resource, &ours)?;
     let urls = Urls(&ctx.settings);
     let mut links: Vec<Value> = Vec::new();
     // The instance actor answers to acct:host@host.
@@ -106,6 +73,43 @@ async fn webfinger(
         HeaderValue::from_static("application/jrd+json"),
     );
     Ok(response)
+}
+
+/// What a WebFinger `resource` names on this instance (`ours`): `acct:name@host` (a leading `@`
+/// tolerated) or one of our actor URLs; the name to look up and the `subject` to answer with.
+/// 404 for another instance's account, 400 for anything unreadable.
+fn resource_name(resource: &str, ours: &str) -> Result<(String, String)> {
+    if let Some(acct) = resource.strip_prefix("acct:") {
+        let Some((name, host)) = acct
+            .trim_start_matches('@')
+            .rsplit_once('@')
+            .filter(|(name, host)| !name.is_empty() && !host.is_empty())
+        else {
+            return Err(invalid_resource("resource: must be acct:name@host"));
+        };
+        if !host.eq_ignore_ascii_case(ours) {
+            return Err(Error::not_found(
+                "That account does not live on this instance.",
+            ));
+        }
+        Ok((name.to_owned(), format!("acct:{name}@{ours}")))
+    } else if let Ok(url) = url::Url::parse(resource) {
+        if authority(&url).as_deref() != Some(ours) {
+            return Err(Error::not_found(
+                "That actor does not live on this instance.",
+            ));
+        }
+        let segments: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
+        match segments.as_slice() {
+            ["c" | "u", name] => Ok(((*name).to_owned(), format!("acct:{name}@{ours}"))),
+            [""] | [] => Ok((ours.to_owned(), format!("acct:{ours}@{ours}"))),
+            _ => Err(Error::not_found("That is not an actor of this instance.")),
+        }
+    } else {
+        Err(invalid_resource(
+            "resource: must be acct:name@host or an actor URL",
+        ))
+    }
 }
 
 fn self_link(href: &str, kind: &str) -> Value {
@@ -197,4 +201,58 @@ async fn host_meta(State(state): State<FederationState>) -> Response {
         xml,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Property tests of the WebFinger `resource` reading: no input panics, and every account
+    //! name of ours reads back from `acct:name@host` and from its actor URLs. Cases:
+    //! `PROPTEST_CASES` (256 by default), see CONTRIBUTING.md ("Property tests").
+
+    use super::resource_name;
+    use proptest::prelude::*;
+
+    const OURS: &str = "hearth.example";
+
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(256);
+        ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn no_resource_makes_it_panic(resource in any::<String>()) {
+            let _ = resource_name(&resource, OURS);
+            let _ = resource_name(&format!("acct:{resource}"), OURS);
+            let _ = resource_name(&format!("http://{OURS}/{resource}"), OURS);
+        }
+
+        #[test]
+        fn our_names_read_back_from_acct_and_from_actor_urls(name in "[a-z0-9_]{1,30}") {
+            let subject = format!("acct:{name}@{OURS}");
+            let from_acct = resource_name(&subject, OURS).expect("an acct: of ours");
+            prop_assert_eq!(&from_acct, &(name.clone(), subject.clone()));
+            let upper = format!("acct:@{name}@{}", OURS.to_uppercase());
+            prop_assert_eq!(resource_name(&upper, OURS).expect("case-blind host"), from_acct.clone());
+            for kind in ["c", "u"] {
+                let url = format!("https://{OURS}/{kind}/{name}");
+                prop_assert_eq!(resource_name(&url, OURS).expect("an actor URL"), from_acct.clone());
+            }
+        }
+
+        #[test]
+        fn other_hosts_are_not_ours(name in "[a-z0-9_]{1,30}", host in "[a-z]{1,20}\\.test") {
+            let error = resource_name(&format!("acct:{name}@{host}"), OURS).expect_err("not ours");
+            prop_assert_eq!(error.kind.code(), "not_found");
+        }
+    }
 }

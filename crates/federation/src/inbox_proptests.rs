@@ -2,7 +2,7 @@
 //! `keyId`, and the envelope (id and actor) of a body, bounded in nesting and length. No input
 //! makes them panic; a well-formed header gives back the key's owner.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md.
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
 use axum::http::HeaderValue;

@@ -1,7 +1,7 @@
 //! Property tests of markdown rendering, mention finding and the sanitiser: no text makes them
 //! panic, what they produce carries no script, and every mention found was written in the text.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md.
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
 use proptest::prelude::*;

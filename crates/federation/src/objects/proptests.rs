@@ -2,7 +2,7 @@
 //! JSON, and the HTML-to-text paths (`html_to_text`, `content_text`, titles of untitled posts)
 //! on any text. No input makes them panic; text made from markdown carries no tags.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default); see docs/TESTING.md.
+//! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
 use crate::activities::{self, read};
