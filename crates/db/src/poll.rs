@@ -305,6 +305,20 @@ pub async fn claim_changed_counts(
     .await
 }
 
+/// The inboxes (shared when they have one) of the people on other servers who voted in a poll:
+/// where its new counts go besides its community.
+pub async fn voter_inboxes(db: impl PgExecutor<'_>, post_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"select distinct coalesce(p.shared_inbox_url, p.inbox_url) as "inbox!"
+           from poll_vote v join person p on p.id = v.person_id
+           where v.post_id = $1 and not p.local
+             and coalesce(p.shared_inbox_url, p.inbox_url) is not null"#,
+        post_id
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Sets the id of the Note that carried a local member's vote in a remote poll.
 pub async fn set_vote_ap_id(
     conn: &mut PgConnection,

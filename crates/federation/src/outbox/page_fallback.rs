@@ -4,6 +4,7 @@
 //! poll's options with a link to vote on the web. The rewriting works on the activity's JSON,
 //! so it serves our own posts and the ones our communities relay alike.
 
+use crate::protocol::Source;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -59,10 +60,7 @@ pub(super) fn for_page_only(activity: &Value) -> Option<Value> {
         .unwrap_or_default();
     fields.insert(
         "source".to_owned(),
-        serde_json::json!({
-            "content": format!("{}{source}", preface.markdown),
-            "mediaType": "text/markdown",
-        }),
+        serde_json::to_value(Source::markdown(&format!("{}{source}", preface.markdown))).ok()?,
     );
     let mut rewritten = activity.clone();
     rewritten["object"] = page;

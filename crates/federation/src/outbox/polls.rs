@@ -11,12 +11,12 @@
 use super::{announce, community_inbox, find_community, find_person, find_post, json, store};
 use crate::activities::content::CreateOrUpdate;
 use crate::activities::content::create_or_update::CreateOrUpdateKind;
+use crate::activities::polls::VoteNote;
 use crate::activities::{Addressing, new_id};
 use crate::objects::post::{PostExtras, page_of};
 use crate::protocol::context;
 use hearth_core::Settings;
 use hearth_service::outbox::Event;
-use serde_json::json;
 use sqlx::PgConnection;
 use url::Url;
 
@@ -64,14 +64,14 @@ async fn vote(
             continue;
         };
         let note_id = new_id(settings, "vote")?;
-        let note = json!({
-            "type": "Note",
-            "id": note_id,
-            "attributedTo": voter.ap_id,
-            "to": [author.ap_id],
-            "name": option.name,
-            "inReplyTo": post.ap_id,
-        });
+        let note = serde_json::to_value(VoteNote {
+            kind: "Note".to_owned(),
+            id: note_id.clone(),
+            attributed_to: voter_id.clone(),
+            to: vec![Url::parse(&author.ap_id)?],
+            name: option.name.clone(),
+            in_reply_to: Url::parse(&post.ap_id)?,
+        })?;
         let create = CreateOrUpdate {
             context: context(),
             id: new_id(settings, "create")?,
@@ -119,7 +119,7 @@ async fn counts(conn: &mut PgConnection, settings: &Settings, post_id: i64) -> a
         &community,
         object,
     )?)?;
-    let mut inboxes = voter_inboxes(conn, post_id).await?;
+    let mut inboxes = hearth_db::poll::voter_inboxes(&mut *conn, post_id).await?;
     if community.local {
         if !inboxes.is_empty() {
             store(conn, &update, &post.author_ap_id, &inboxes).await?;
@@ -132,17 +132,4 @@ async fn counts(conn: &mut PgConnection, settings: &Settings, post_id: i64) -> a
         inboxes.dedup();
         store(conn, &update, &post.author_ap_id, &inboxes).await
     }
-}
-
-/// The inboxes (shared when they have one) of the people on other servers who voted in a poll.
-async fn voter_inboxes(conn: &mut PgConnection, post_id: i64) -> anyhow::Result<Vec<String>> {
-    Ok(sqlx::query_scalar::<_, String>(
-        "select distinct coalesce(p.shared_inbox_url, p.inbox_url)
-         from poll_vote v join person p on p.id = v.person_id
-         where v.post_id = $1 and not p.local
-           and coalesce(p.shared_inbox_url, p.inbox_url) is not null",
-    )
-    .bind(post_id)
-    .fetch_all(&mut *conn)
-    .await?)
 }

@@ -17,8 +17,29 @@ use crate::received::{InboxError, Via};
 use crate::urls::authority;
 use chrono::Utc;
 use hearth_core::Error;
+use serde::Serialize;
 use serde_json::Value;
 use url::Url;
+
+/// A vote as we send ours, shaped as Mastodon sends its own: a `Note` whose `name` is the
+/// chosen option, in reply to the poll, addressed to the poll's author only, with no content.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VoteNote {
+    /// `Note`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// Its id.
+    pub(crate) id: Url,
+    /// The voter.
+    pub(crate) attributed_to: Url,
+    /// The poll's author.
+    pub(crate) to: Vec<Url>,
+    /// The chosen option.
+    pub(crate) name: String,
+    /// The poll.
+    pub(crate) in_reply_to: Url,
+}
 
 /// Whether a created object is shaped as a poll vote: a `Note` with a `name`, an `inReplyTo`
 /// and no (or empty) `content`. Whether it is one is decided by what it answers
