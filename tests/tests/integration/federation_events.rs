@@ -554,6 +554,17 @@ async fn federation_events_a_mobilizon_event_lands_and_our_answers_go_home() {
     assert_eq!(notifications(&app, "bob", "event_cancelled").await, 1);
     assert_eq!(notifications(&app, "bob", "event_changed").await, 1);
 
+    // Another server cannot decide who goes to the organiser's event: larry's Lemmy rejecting
+    // bob's Join is refused and bob's answer stays.
+    let forged = activity(&lemmy, "Reject", &larry, join_sent.clone());
+    let (status, body) = lemmy.send(&app, "/u/larry", forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "not_organiser", "{body}");
+    assert!(
+        answer_of(&app, &id, &bob_id).await.is_some(),
+        "bob's answer stays"
+    );
+
     // The organiser refuses bob's Join: his answer is taken back.
     let reject = activity(&mobilizon, "Reject", &org, join_sent.clone());
     let (status, body) = mobilizon.send(&app, "/u/org", reject).await;
