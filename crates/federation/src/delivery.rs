@@ -256,7 +256,7 @@ pub async fn run(
             }
             let room = slots.available_permits().saturating_sub(claimed.len());
             if room > 0 {
-                let (hosts, counts) = in_flight.snapshot();
+                let (mut hosts, mut counts) = in_flight.snapshot();
                 let limit = i64::try_from(room.min(500)).unwrap_or(500);
                 // Round the hosts: on from where the last claim stopped, then from the start.
                 let mut rows = Vec::new();
@@ -273,7 +273,21 @@ pub async fn run(
                     )
                     .await
                     {
-                        Ok(found) => rows.extend(found),
+                        Ok(found) => {
+                            // The second pass walks the hosts again from the start: what this
+                            // pass claimed counts as in flight there, or a host could get twice
+                            // its share.
+                            for row in &found {
+                                match hosts.iter().position(|h| *h == row.authority) {
+                                    Some(i) => counts[i] += 1,
+                                    None => {
+                                        hosts.push(row.authority.clone());
+                                        counts.push(1);
+                                    }
+                                }
+                            }
+                            rows.extend(found);
+                        }
                         Err(e) => tracing::warn!(error = %e, "cannot claim deliveries; retrying"),
                     }
                     if start.is_empty() || i64::try_from(rows.len()).unwrap_or(limit) >= limit {
