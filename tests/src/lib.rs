@@ -12,5 +12,6 @@ pub mod db;
 pub mod hostile;
 pub mod lemmy;
 pub mod pictures;
+pub mod python;
 pub mod s3;
 pub mod sink;
