@@ -5,12 +5,14 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use hearth_core::nul::{NUL_MESSAGE, json_has_nul, urlencoded_has_nul};
 use hearth_core::{Error, ErrorKind};
 use hearth_service::ServiceContext;
 use serde::de::DeserializeOwned;
 
 /// A JSON body. Malformed JSON is 400 `malformed_json`; JSON of the wrong shape (wrong types,
-/// unknown or missing fields) is 422 `invalid_body` naming the field; a body over the cap is 413.
+/// unknown or missing fields, text with U+0000) is 422 `invalid_body` naming the field; a body
+/// over the cap is 413; one that is not JSON (by its `Content-Type`) is 415.
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -21,11 +23,50 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !is_json(req.headers()) {
+            return Err(Error::new(ErrorKind::UnsupportedMediaType));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::new(ErrorKind::PayloadTooLarge)
+                } else {
+                    Error::bad_request("unreadable_body", clean(&rejection.body_text()))
+                }
+            })?;
+        // PostgreSQL's text cannot hold U+0000, so a string with one would fail deep in the
+        // database (a 500); it is refused here, for every endpoint at once.
+        if json_has_nul(&bytes) {
+            return Err(Error::new(ErrorKind::Unprocessable {
+                code: "invalid_body",
+                message: NUL_MESSAGE.to_owned(),
+            }));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
+}
+
+/// `Content-Type: application/json`, or another JSON type (`application/…+json`), as axum's
+/// `Json` accepts them.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// `Option<ApiJson<T>>`: no body at all (no `Content-Type`, nothing sent) is `None`, so that
@@ -78,7 +119,7 @@ fn clean(text: &str) -> String {
     format!("The request is not valid: {text}")
 }
 
-/// A query string; a malformed one is 400 `invalid_query`.
+/// A query string; a malformed one (or one with `%00`) is 400 `invalid_query`.
 pub struct ApiQuery<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiQuery<T>
@@ -89,6 +130,13 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts
+            .uri
+            .query()
+            .is_some_and(|q| urlencoded_has_nul(q.as_bytes()))
+        {
+            return Err(Error::bad_request("invalid_query", NUL_MESSAGE));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
@@ -96,7 +144,8 @@ where
     }
 }
 
-/// Path parameters; ones that do not parse (an id that is not a number) are 400 `invalid_path`.
+/// Path parameters; ones that do not parse (an id that is not a number, a `%00`) are 400
+/// `invalid_path`.
 pub struct ApiPath<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiPath<T>
@@ -107,6 +156,9 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if urlencoded_has_nul(parts.uri.path().as_bytes()) {
+            return Err(Error::bad_request("invalid_path", NUL_MESSAGE));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
@@ -132,4 +184,27 @@ impl FromRequestParts<ServiceContext> for ClientIp {
 /// The client's `User-Agent`, to label tokens in the token list.
 pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
     hearth_core::client::user_agent(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_are_told_from_others() {
+        let with = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                value.parse().expect("a header value"),
+            );
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/activity+json"));
+        assert!(!with("text/json"));
+        assert!(!with("text/plain"));
+        assert!(!is_json(&axum::http::HeaderMap::new()));
+    }
 }

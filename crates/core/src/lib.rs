@@ -4,6 +4,7 @@
 pub mod client;
 pub mod error;
 pub mod names;
+pub mod nul;
 pub mod settings;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,9 +1,11 @@
 //! Request extractors whose failures answer in Lemmy's error shape: a query string (GET) and a
-//! JSON body (POST/PUT) that cannot be read become `invalid_query` with the reason.
+//! JSON body (POST/PUT) that cannot be read (or that holds U+0000) become `invalid_query` with
+//! the reason.
 
 use crate::error::LemmyError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use hearth_core::nul::{NUL_MESSAGE, json_has_nul, urlencoded_has_nul};
 use serde::de::DeserializeOwned;
 
 /// The query string of a GET, as lemmy-js-client sends its forms.
@@ -18,6 +20,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        if urlencoded_has_nul(query.as_bytes()) {
+            return Err(LemmyError::new("invalid_query", NUL_MESSAGE));
+        }
         serde_urlencoded::from_str(query)
             .map(Self)
             .map_err(|e| LemmyError::new("invalid_query", format!("The query is invalid: {e}.")))
@@ -46,6 +51,9 @@ where
         } else {
             &bytes
         };
+        if json_has_nul(body) {
+            return Err(LemmyError::new("invalid_query", NUL_MESSAGE));
+        }
         serde_json::from_slice(body)
             .map(Self)
             .map_err(|e| LemmyError::new("invalid_query", format!("The body is invalid: {e}.")))

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use hearth_core::Error;
+use hearth_core::nul::{NUL_MESSAGE, urlencoded_has_nul};
 use hearth_service::ServiceContext;
 use hearth_service::auth::Viewer;
 use serde::de::DeserializeOwned;
@@ -77,6 +78,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        if urlencoded_has_nul(query.as_bytes()) {
+            return Err(WebError(Error::bad_request("invalid_query", NUL_MESSAGE)));
+        }
         serde_urlencoded::from_str(query).map(Self).map_err(|_| {
             WebError(Error::bad_request(
                 "invalid_query",
@@ -93,6 +97,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePat
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if urlencoded_has_nul(parts.uri.path().as_bytes()) {
+            return Err(WebError::not_found("There is nothing at this address."));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
@@ -132,6 +139,9 @@ impl<T: DeserializeOwned> FromRequest<ServiceContext> for CsrfForm<T> {
             .map(|(_, v)| v.into_owned());
         if cross_site || !csrf_token_matches(&session, sent.as_deref()) {
             return Err(csrf_refused());
+        }
+        if urlencoded_has_nul(&bytes) {
+            return Err(WebError(Error::bad_request("unreadable_form", NUL_MESSAGE)));
         }
         serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| {
             WebError(Error::bad_request(

@@ -151,6 +151,12 @@ impl<T: DeserializeOwned> FromRequest<ServiceContext> for PictureForm<T> {
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&pairs)
             .finish();
+        if hearth_core::nul::urlencoded_has_nul(encoded.as_bytes()) {
+            return Err(WebError(Error::bad_request(
+                "unreadable_form",
+                hearth_core::nul::NUL_MESSAGE,
+            )));
+        }
         let form = serde_urlencoded::from_str(&encoded).map_err(|_| unreadable())?;
         Ok(Self { form, files })
     }

@@ -228,7 +228,8 @@ fn membership_view(change: MembershipChange) -> Json<MembershipView> {
 /// Joins a community (`state: joined`), or asks to join one that approves members (`pending`).
 #[utoipa::path(post, path = "/api/v1/communities/{name}/join", tag = "communities", security(("bearer" = [])),
     params(("name" = String, Path, description = "`name` or `name@host`")),
-    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "community_removed"), (status = 404, body = ErrorBody)))]
 pub async fn join(
     State(ctx): State<ServiceContext>,
     AuthUser(viewer): AuthUser,

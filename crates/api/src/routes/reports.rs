@@ -116,7 +116,8 @@ pub struct ReportsQuery {
 #[utoipa::path(get, path = "/api/v1/reports", tag = "moderation", security(("bearer" = [])),
     params(ReportsQuery),
     responses((status = 200, body = Page<ReportView>), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not_moderator")))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not_moderator"),
+        (status = 404, body = ErrorBody, description = "no such community (`community`)")))]
 pub async fn list(
     State(ctx): State<ServiceContext>,
     AuthUser(viewer): AuthUser,

@@ -18,15 +18,18 @@ use utoipa::IntoParams;
 pub struct SearchQuery {
     /// The words to find (1–200 characters). Posts and comments: web-search syntax with
     /// stemming (`"exact phrase"`, `-excluded`, `or`); communities and people: name prefixes.
+    #[param(required = true, min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// `posts` (default), `comments`, `communities` or `users`.
     #[serde(rename = "type")]
+    #[param(pattern = "^(posts|comments|communities|users)$")]
     pub kind: Option<String>,
     /// Narrow posts and comments to one community (`name` or `name@host`).
     pub community: Option<String>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
