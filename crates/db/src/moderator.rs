@@ -18,6 +18,17 @@ pub async fn is_moderator(
     Ok(found)
 }
 
+/// True when the person moderates at least one community.
+pub async fn moderates_any(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<bool> {
+    let found = sqlx::query_scalar!(
+        r#"select exists (select 1 from community_moderator where person_id = $1) as "found!""#,
+        person_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}
+
 /// Which of these communities the person moderates.
 pub async fn moderated_among(
     db: impl PgExecutor<'_>,

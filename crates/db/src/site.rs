@@ -49,6 +49,8 @@ pub struct SiteRow {
     pub community_creation_admin_only: bool,
     /// Whether downvotes are accepted.
     pub downvotes_enabled: bool,
+    /// Whether admins and moderators must use two-factor sign-in for staff actions.
+    pub require_staff_two_factor: bool,
 }
 
 /// The site row as stored: the registration mode is text until `TryFrom` reads it.
@@ -62,6 +64,7 @@ struct StoredSite {
     application_question: String,
     community_creation_admin_only: bool,
     downvotes_enabled: bool,
+    require_staff_two_factor: bool,
 }
 
 impl TryFrom<StoredSite> for SiteRow {
@@ -78,6 +81,7 @@ impl TryFrom<StoredSite> for SiteRow {
             application_question: stored.application_question,
             community_creation_admin_only: stored.community_creation_admin_only,
             downvotes_enabled: stored.downvotes_enabled,
+            require_staff_two_factor: stored.require_staff_two_factor,
         })
     }
 }
@@ -87,7 +91,8 @@ pub async fn get(db: impl PgExecutor<'_>) -> sqlx::Result<SiteRow> {
     sqlx::query_as!(
         StoredSite,
         "select name, description, description_html, rules, rules_html, registration_mode,
-                application_question, community_creation_admin_only, downvotes_enabled
+                application_question, community_creation_admin_only, downvotes_enabled,
+                require_staff_two_factor
          from site"
     )
     .fetch_one(db)
@@ -112,6 +117,8 @@ pub struct SitePatch<'a> {
     pub community_creation_admin_only: Option<bool>,
     /// New downvote switch.
     pub downvotes_enabled: Option<bool>,
+    /// New two-factor requirement for staff.
+    pub require_staff_two_factor: Option<bool>,
 }
 
 /// Applies a partial update and returns the new row.
@@ -128,9 +135,11 @@ pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Res
             application_question = coalesce($7, application_question),
             community_creation_admin_only = coalesce($8, community_creation_admin_only),
             downvotes_enabled = coalesce($9, downvotes_enabled),
+            require_staff_two_factor = coalesce($10, require_staff_two_factor),
             updated_at = now()
          returning name, description, description_html, rules, rules_html, registration_mode,
-                   application_question, community_creation_admin_only, downvotes_enabled",
+                   application_question, community_creation_admin_only, downvotes_enabled,
+                   require_staff_two_factor",
         patch.name,
         patch.description.map(|d| d.0),
         patch.description.map(|d| d.1),
@@ -139,7 +148,8 @@ pub async fn update(db: impl PgExecutor<'_>, patch: &SitePatch<'_>) -> sqlx::Res
         patch.registration_mode.map(RegistrationMode::as_str),
         patch.application_question,
         patch.community_creation_admin_only,
-        patch.downvotes_enabled
+        patch.downvotes_enabled,
+        patch.require_staff_two_factor
     )
     .fetch_one(db)
     .await?

@@ -47,6 +47,8 @@ pub struct TokenOwner {
     pub last_used_at: DateTime<Utc>,
     /// The account is banned from this instance right now.
     pub banned: bool,
+    /// The site requires two-factor sign-in of staff and this account has not turned it on.
+    pub second_factor_missing: bool,
 }
 
 /// Finds the approved, not deleted account that owns the live token with this digest. Deleting
@@ -61,7 +63,11 @@ pub async fn owner(
         TokenOwner,
         "select t.id as token_id, t.person_id, p.name, a.admin, t.last_used_at,
                 (p.site_banned and (p.site_ban_expires_at is null or p.site_ban_expires_at > now()))
-                    as \"banned!\"
+                    as \"banned!\",
+                (coalesce((select s.require_staff_two_factor from site s), false)
+                 and not exists (select 1 from two_factor f
+                                 where f.person_id = t.person_id and f.enabled_at is not null))
+                    as \"second_factor_missing!\"
          from auth_token t
          join person p on p.id = t.person_id
          join local_account a on a.person_id = t.person_id

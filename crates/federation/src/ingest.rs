@@ -252,6 +252,8 @@ pub(crate) fn viewer_for(person: &ApubPerson) -> Viewer {
         name: person.row.name.clone(),
         admin: false,
         token_id: 0,
+        // The site's two-factor rule is for our own accounts; a remote person signs.
+        second_factor_missing: false,
     }
 }
 

@@ -30,6 +30,31 @@ impl FromRequestParts<ServiceContext> for LemmyUser {
     }
 }
 
+/// A signed-in administrator: Lemmy's `not_an_admin` otherwise, decided before the body is read
+/// (as Lemmy does), so a non-admin learns nothing about which ids exist and gets no body errors
+/// for a request they may not make at all.
+pub struct LemmyAdmin(pub Viewer);
+
+impl FromRequestParts<ServiceContext> for LemmyAdmin {
+    type Rejection = LemmyError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &ServiceContext,
+    ) -> Result<Self, Self::Rejection> {
+        let LemmyUser(viewer) =
+            <LemmyUser as FromRequestParts<ServiceContext>>::from_request_parts(parts, ctx).await?;
+        if !viewer.admin {
+            return Err(LemmyError::new(
+                "not_an_admin",
+                "Only administrators may do this.",
+            ));
+        }
+        hearth_service::require_staff_second_factor(&viewer)?;
+        Ok(Self(viewer))
+    }
+}
+
 /// `Option<LemmyUser>`: anonymous without a token. A token that is no longer valid is treated as
 /// none, as Lemmy does for reads, so an app with a stale login still shows the front page.
 impl OptionalFromRequestParts<ServiceContext> for LemmyUser {

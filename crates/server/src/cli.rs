@@ -320,6 +320,8 @@ async fn administer(
             name,
             admin: true,
             token_id: 0,
+            // Whoever runs the command line has the machine; no second factor is asked.
+            second_factor_missing: false,
         };
         run_admin(&ctx, &admin, command).await
     }

@@ -128,6 +128,7 @@ pub async fn reports(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ReportEntry>> {
+    crate::require_staff_second_factor_anywhere(ctx, viewer).await?;
     let filter = ReportFilter {
         moderator_id: (!viewer.admin).then_some(viewer.person_id),
         ..filter

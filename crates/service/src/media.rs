@@ -293,6 +293,9 @@ pub async fn delete_upload(ctx: &ServiceContext, viewer: &Viewer, id: i64) -> Re
             "Only the person who uploaded a picture (or an admin) can delete it.",
         ));
     }
+    if upload.uploader_id != viewer.person_id {
+        crate::require_staff_second_factor(viewer)?;
+    }
     let prefix = local_prefix(ctx);
     let mut tx = ctx.pool.begin().await?;
     hearth_db::media::delete_upload(&mut *tx, id).await?;

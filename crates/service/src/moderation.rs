@@ -37,7 +37,9 @@ async fn post_facts(ctx: &ServiceContext, id: i64) -> Result<hearth_db::post::Po
 async fn may_remove(ctx: &ServiceContext, viewer: &Viewer, community_id: i64) -> Result<bool> {
     match can_moderate(ctx, viewer, community_id).await {
         Ok(()) => Ok(true),
-        Err(_) if viewer.admin => Ok(false),
+        // An admin who may not moderate here still removes from this instance, unless the site
+        // wants a second factor they lack.
+        Err(_) if viewer.admin => crate::require_staff_second_factor(viewer).map(|()| false),
         Err(e) => Err(e),
     }
 }

@@ -28,12 +28,23 @@ pub struct SiteUpdate {
     pub community_creation_admin_only: Option<bool>,
     /// Whether downvotes are accepted.
     pub downvotes_enabled: Option<bool>,
+    /// Whether admins and moderators must use two-factor sign-in for staff actions.
+    pub require_staff_two_factor: Option<bool>,
 }
 
 /// Updates the site's settings (admins only).
 #[tracing::instrument(skip_all, fields(admin = viewer.person_id))]
 pub async fn update(ctx: &ServiceContext, viewer: &Viewer, update: SiteUpdate) -> Result<SiteRow> {
     require_admin(viewer)?;
+    // Requiring it without having it would shut the admin who asked out of this very page.
+    if update.require_staff_two_factor == Some(true)
+        && !crate::two_factor::enabled(ctx, viewer.person_id).await?
+    {
+        return Err(Error::conflict(
+            "two_factor_required",
+            "Turn on two-factor sign-in for your own account before requiring it of staff.",
+        ));
+    }
     let site = write(&ctx.pool, &update).await?;
     tracing::info!("site settings updated");
     Ok(site)
@@ -67,6 +78,7 @@ pub(crate) async fn write(db: impl sqlx::PgExecutor<'_>, update: &SiteUpdate) ->
         application_question: question.as_deref(),
         community_creation_admin_only: update.community_creation_admin_only,
         downvotes_enabled: update.downvotes_enabled,
+        require_staff_two_factor: update.require_staff_two_factor,
     };
     Ok(hearth_db::site::update(db, &patch).await?)
 }

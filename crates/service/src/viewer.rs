@@ -13,4 +13,8 @@ pub struct Viewer {
     pub admin: bool,
     /// The token the request used.
     pub token_id: i64,
+    /// The site requires two-factor sign-in of admins and moderators and this account has not
+    /// turned it on: its staff actions are refused until it does (`require_admin`,
+    /// `can_moderate`).
+    pub second_factor_missing: bool,
 }

@@ -52,7 +52,7 @@ pub async fn comment_votes(
 /// Admins see every vote they hold (as Lemmy's admins do); others must moderate the community.
 async fn may_see_votes(ctx: &ServiceContext, viewer: &Viewer, community_id: i64) -> Result<()> {
     if viewer.admin {
-        return Ok(());
+        return crate::require_staff_second_factor(viewer);
     }
     crate::can_moderate(ctx, viewer, community_id).await
 }

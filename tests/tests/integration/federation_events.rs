@@ -34,6 +34,7 @@ fn viewer(user: &TestUser) -> Viewer {
         name: user.name.clone(),
         admin: false,
         token_id: 0,
+        second_factor_missing: false,
     }
 }
 

@@ -144,6 +144,21 @@ async fn lemmy_admins_edit_the_site_and_give_and_leave_admin_rights() {
         StatusCode::BAD_REQUEST,
         "not_an_admin",
     );
+    // Who may ask is decided before the body is read: a malformed body from a non-admin is
+    // still `not_an_admin`, on every admin route.
+    for (path, body) in [
+        ("site", json!({"name": 7})),
+        ("admin/add", json!({"person_id": "x"})),
+        ("admin/purge/post", json!({})),
+        ("user/ban", json!({"ban": "maybe"})),
+    ] {
+        let answer = if path == "site" {
+            put(&app, path, Some(&ada), body).await
+        } else {
+            post(&app, path, Some(&ada), body).await
+        };
+        assert_error(&answer, StatusCode::BAD_REQUEST, "not_an_admin");
+    }
     assert_error(
         &put(&app, "site", None, edit.clone()).await,
         StatusCode::BAD_REQUEST,

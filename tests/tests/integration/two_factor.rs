@@ -2,7 +2,7 @@
 //! (the otpauth URL and QR code, a wrong and a right confirmation code, the recovery codes),
 //! signing in with a code the test computes itself from the otpauth URL with the crate's
 //! generator, a missing, wrong and replayed code refused, recovery codes working once, and
-//! turning it off with the password.
+//! turning it off with the password; and the site rule that requires it of admins and moderators.
 
 use hearth_tests::app::{TEST_PASSWORD, TestApp};
 use reqwest::{Method, StatusCode};
@@ -234,4 +234,147 @@ async fn totp_enrol_sign_in_replay_recovery_codes_and_disable() {
     .unwrap();
     assert_eq!(left, 0, "the secret and the recovery codes are gone");
     pool.close().await;
+}
+
+/// Begins and confirms two-factor sign-in for `token`'s account; answers the authenticator.
+async fn enrol(app: &TestApp, token: Option<&str>) -> totp_rs::Totp {
+    let (status, enrolment) = app
+        .post_json("/api/v1/account/two_factor", token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enrolment}");
+    let app_side = totp_rs::Totp::from_url(enrolment["otpauth_url"].as_str().unwrap())
+        .expect("a valid otpauth URL");
+    let (status, body) = app
+        .post_json(
+            "/api/v1/account/two_factor/confirm",
+            token,
+            json!({"code": app_side.generate(now()).to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app_side
+}
+
+#[tokio::test]
+async fn admins_can_require_it_of_staff_who_are_refused_staff_actions_until_they_enrol() {
+    let app = TestApp::spawn(&[]).await;
+    let root = app.admin("root").await;
+    let other_admin = app.admin("ops").await;
+    let moderator = app.user("mona").await;
+    let member = app.user("mel").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/communities",
+            moderator.auth(),
+            json!({"name": "garden", "title": "Garden"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, post) = app
+        .post_json(
+            "/api/v1/posts",
+            member.auth(),
+            json!({"community": "garden", "title": "Slugs", "body": "Beer traps?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let post_id = post["id"].as_i64().unwrap();
+    let remove = format!("/api/v1/posts/{post_id}/remove");
+
+    // Requiring it without having it would lock the asking admin out: refused.
+    let require = json!({"require_staff_two_factor": true});
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(require.clone()),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "two_factor_required");
+    let (_, site) = app.get_json("/api/v1/admin/site", root.auth()).await;
+    assert_eq!(site["require_staff_two_factor"], false, "{site}");
+
+    enrol(&app, root.auth()).await;
+    let (status, site) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(require),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    assert_eq!(site["require_staff_two_factor"], true, "{site}");
+
+    // Staff without a second factor: every staff action refused with the code that says what
+    // to do, before a body is looked at (an admin route with a broken body is still 403).
+    let (status, body) = app.get_json("/api/v1/admin/site", other_admin.auth()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "two_factor_required");
+    assert!(
+        body["message"].as_str().unwrap().contains("two-factor"),
+        "{body}"
+    );
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/admin/site",
+            other_admin.auth(),
+            Some(json!({"name": 7})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "two_factor_required");
+    let (status, body) = app
+        .post_json(&remove, moderator.auth(), json!({"reason": "spam"}))
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "two_factor_required");
+    let (status, body) = app.get_json("/api/v1/reports", moderator.auth()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "two_factor_required");
+    // An admin acting on a community they do not moderate is refused too, not let through as
+    // a local-only removal.
+    let (status, body) = app
+        .post_json(&remove, other_admin.auth(), json!({"reason": "spam"}))
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "two_factor_required");
+    let (_, fetched) = app
+        .get_json(&format!("/api/v1/posts/{post_id}"), member.auth())
+        .await;
+    assert_eq!(fetched["removed"], false, "{fetched}");
+
+    // Everyone else, and staff outside staff work, carry on as before.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/posts",
+            moderator.auth(),
+            json!({"community": "garden", "title": "Snails", "body": "Copper tape."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app.get_json("/api/v1/reports", member.auth()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.get_json("/api/v1/admin/site", member.auth()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_admin");
+
+    // Once the moderator turns it on, the same token moderates again.
+    enrol(&app, moderator.auth()).await;
+    let (status, body) = app
+        .post_json(&remove, moderator.auth(), json!({"reason": "spam"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["removed"], true, "{body}");
+    let (status, body) = app.get_json("/api/v1/reports", moderator.auth()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Lifting the requirement lets the other admin back in without a second factor.
+    let (status, site) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(json!({"require_staff_two_factor": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    let (status, body) = app.get_json("/api/v1/admin/site", other_admin.auth()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -5,7 +5,7 @@
 //! error for the action, and purging a post or comment removes it (Hearth purges only remote
 //! people and communities).
 
-use crate::auth::LemmyUser;
+use crate::auth::{LemmyAdmin, LemmyUser};
 use crate::error::{LemmyError, LemmyResult};
 use crate::extract::{LemmyJson, LemmyQuery};
 use crate::listing::page_window;
@@ -61,19 +61,6 @@ pub fn routes() -> Router<ServiceContext> {
         .route("/community/transfer", post(transfer_community))
 }
 
-/// Lemmy's `not_an_admin`, checked before anything is looked up (as Lemmy does), so a
-/// non-admin learns nothing about which ids exist.
-fn require_admin(viewer: &Viewer) -> LemmyResult<()> {
-    if viewer.admin {
-        Ok(())
-    } else {
-        Err(LemmyError::new(
-            "not_an_admin",
-            "Only administrators may do this.",
-        ))
-    }
-}
-
 /// `SiteResponse`.
 #[derive(Serialize)]
 struct SiteResponse {
@@ -90,10 +77,9 @@ struct CreateSite {
 
 /// `POST /site`: Hearth's site is made when the first admin is, so it always exists.
 async fn create_site(
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(_admin): LemmyAdmin,
     LemmyJson(_form): LemmyJson<CreateSite>,
 ) -> LemmyResult<Json<SiteResponse>> {
-    require_admin(&viewer)?;
     Err(LemmyError::new(
         "site_already_exists",
         "This server is already set up; change it with `PUT /site`.",
@@ -125,10 +111,9 @@ struct EditSite {
 /// there, or its short `description` when no sidebar is sent.
 async fn edit_site(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<EditSite>,
 ) -> LemmyResult<Json<SiteResponse>> {
-    require_admin(&viewer)?;
     let update = hearth_service::site::SiteUpdate {
         name: form.name,
         description: form.sidebar.or(form.description),
@@ -141,6 +126,8 @@ async fn edit_site(
         application_question: form.application_question,
         community_creation_admin_only: form.community_creation_admin_only,
         downvotes_enabled: form.enable_downvotes,
+        // Lemmy's site form has no such switch; it is set in Hearth's own API and pages.
+        require_staff_two_factor: None,
     };
     hearth_service::site::update(&ctx, &viewer, update)
         .await
@@ -170,10 +157,9 @@ struct AddAdminResponse {
 /// `POST /admin/add`: gives or takes admin rights (local accounts; the last admin stays).
 async fn add_admin(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<AddAdmin>,
 ) -> LemmyResult<Json<AddAdminResponse>> {
-    require_admin(&viewer)?;
     let person = community_facts::person(&ctx, form.person_id).await?;
     if !person.local {
         return Err(LemmyError::new(
@@ -193,9 +179,8 @@ async fn add_admin(
 /// `POST /user/leave_admin`: the viewer gives up their rights, unless they are the last admin.
 async fn leave_admin(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
 ) -> LemmyResult<Json<GetSiteResponse>> {
-    require_admin(&viewer)?;
     hearth_service::users::set_admin(&ctx, &viewer, &viewer.name, false)
         .await
         .map_err(|e| LemmyError::from(e).rename("no_admins", "cannot_leave_admin"))?;
@@ -215,9 +200,8 @@ struct ApplicationCountResponse {
 /// `GET /admin/registration_application/count`: the applications waiting for a decision.
 async fn application_count(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
 ) -> LemmyResult<Json<ApplicationCountResponse>> {
-    require_admin(&viewer)?;
     Ok(Json(ApplicationCountResponse {
         registration_applications: admin_views::pending_application_count(&ctx, &viewer).await?,
     }))
@@ -313,10 +297,9 @@ struct ListRegistrationApplicationsResponse {
 /// `GET /admin/registration_application/list`: newest first; `unread_only` keeps the pending.
 async fn list_applications(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyQuery(form): LemmyQuery<ListRegistrationApplications>,
 ) -> LemmyResult<Json<ListRegistrationApplicationsResponse>> {
-    require_admin(&viewer)?;
     let (limit, offset) = page_window(form.page, form.limit)?;
     let pending_only = form.unread_only.unwrap_or(false);
     let entries = admin_views::applications(&ctx, &viewer, pending_only, limit, offset).await?;
@@ -354,10 +337,9 @@ struct GetRegistrationApplication {
 /// `GET /admin/registration_application`: the applicant's latest application.
 async fn get_application(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyQuery(form): LemmyQuery<GetRegistrationApplication>,
 ) -> LemmyResult<Json<RegistrationApplicationResponse>> {
-    require_admin(&viewer)?;
     let entry = admin_views::application_of(&ctx, &viewer, form.person_id).await?;
     application_response(&ctx, entry).await
 }
@@ -374,10 +356,9 @@ struct ApproveRegistrationApplication {
 /// (Hearth decides an application once; deciding it again is refused).
 async fn approve_application(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<ApproveRegistrationApplication>,
 ) -> LemmyResult<Json<RegistrationApplicationResponse>> {
-    require_admin(&viewer)?;
     let decided = if form.approve {
         hearth_service::applications::approve(&ctx, &viewer, form.id).await
     } else {
@@ -415,10 +396,9 @@ struct BanPersonResponse {
 /// not there succeeds, as on Lemmy).
 async fn ban_person(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<BanPerson>,
 ) -> LemmyResult<Json<BanPersonResponse>> {
-    require_admin(&viewer)?;
     let expires_at = match form.expires {
         None => None,
         Some(secs) => Some(DateTime::<Utc>::from_timestamp(secs, 0).ok_or_else(|| {
@@ -468,9 +448,8 @@ struct BannedPersonsResponse {
 /// `GET /user/banned`: everyone banned from the instance now, with when their ban ends.
 async fn banned_people(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
 ) -> LemmyResult<Json<BannedPersonsResponse>> {
-    require_admin(&viewer)?;
     let bans = hearth_service::admin::bans(&ctx, &viewer).await?;
     let expiries: HashMap<i64, Option<DateTime<Utc>>> =
         bans.iter().map(|ban| (ban.id, ban.expires_at)).collect();
@@ -495,10 +474,9 @@ struct PurgePerson {
 /// banned (with `remove_data`) instead; purging one is refused.
 async fn purge_person(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<PurgePerson>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    require_admin(&viewer)?;
     let person = community_facts::person(&ctx, form.person_id).await?;
     if person.local {
         return Err(LemmyError::new(
@@ -524,10 +502,9 @@ struct PurgeCommunity {
 /// communities are removed (`community/remove`) instead; purging one is refused.
 async fn purge_community(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<PurgeCommunity>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    require_admin(&viewer)?;
     let community = community_facts::community(&ctx, form.community_id).await?;
     if community.local {
         return Err(LemmyError::new(
@@ -552,10 +529,9 @@ struct PurgePost {
 /// federated, restorable) is what it does instead.
 async fn purge_post(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<PurgePost>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    require_admin(&viewer)?;
     hearth_service::moderation::remove_post(
         &ctx,
         &viewer,
@@ -577,10 +553,9 @@ struct PurgeComment {
 /// `POST /admin/purge/comment`: removes the comment, as `purge/post` does for posts.
 async fn purge_comment(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<PurgeComment>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    require_admin(&viewer)?;
     hearth_service::moderation::remove_comment(
         &ctx,
         &viewer,
@@ -595,10 +570,9 @@ async fn purge_comment(
 /// `GET /admin/list_all_media`: every upload of the instance, newest first.
 async fn list_all_media(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyQuery(form): LemmyQuery<ListMedia>,
 ) -> LemmyResult<Json<ListMediaResponse>> {
-    require_admin(&viewer)?;
     let (limit, offset) = page_window(form.page, form.limit)?;
     let uploads = admin_views::uploads(&ctx, &viewer, limit, offset).await?;
     let uploader_ids: Vec<i64> = uploads.iter().map(|u| u.uploader_id).collect();
@@ -639,10 +613,9 @@ struct RemoveCommunity {
 /// already has succeeds, as on Lemmy).
 async fn remove_community(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(viewer): LemmyAdmin,
     LemmyJson(form): LemmyJson<RemoveCommunity>,
 ) -> LemmyResult<Json<CommunityResponse>> {
-    require_admin(&viewer)?;
     let community = community_facts::community(&ctx, form.community_id).await?;
     if !community.local {
         return Err(LemmyError::new(
@@ -702,10 +675,9 @@ struct HideCommunity {
 /// `PUT /community/hide`: Hearth has no hidden communities.
 async fn hide_community(
     State(ctx): State<ServiceContext>,
-    LemmyUser(viewer): LemmyUser,
+    LemmyAdmin(_admin): LemmyAdmin,
     LemmyJson(form): LemmyJson<HideCommunity>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    require_admin(&viewer)?;
     community_facts::community(&ctx, form.community_id).await?;
     Err(LemmyError::unsupported(
         "couldnt_update_community_hidden_status",

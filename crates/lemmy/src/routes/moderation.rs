@@ -234,6 +234,7 @@ async fn feature_post(
                 "Only administrators may pin posts to the front page.",
             ));
         }
+        hearth_service::require_staff_second_factor(&viewer)?;
         return Err(LemmyError::unsupported(
             "couldnt_update_post",
             "Pinning a post to the instance's front page",

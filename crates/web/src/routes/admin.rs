@@ -254,6 +254,7 @@ struct SiteInput {
     application_question: String,
     community_creation_admin_only: Option<String>,
     downvotes_enabled: Option<String>,
+    require_staff_two_factor: Option<String>,
 }
 
 const SITE_FIELDS: &Fields = &[
@@ -306,6 +307,7 @@ async fn site_form(
             application_question: s.application_question,
             community_creation_admin_only: s.community_creation_admin_only.then(String::new),
             downvotes_enabled: s.downvotes_enabled.then(String::new),
+            require_staff_two_factor: s.require_staff_two_factor.then(String::new),
         },
         modes: &REGISTRATION_MODES,
         errors: FormErrors::none(),
@@ -332,6 +334,7 @@ async fn site_save(
                 application_question: Some(form.application_question.clone()),
                 community_creation_admin_only: Some(form.community_creation_admin_only.is_some()),
                 downvotes_enabled: Some(form.downvotes_enabled.is_some()),
+                require_staff_two_factor: Some(form.require_staff_two_factor.is_some()),
             },
         )
         .await
