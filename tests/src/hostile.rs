@@ -70,6 +70,8 @@ struct Inner {
     documents: Mutex<HashMap<String, Document>>,
     served: Mutex<Vec<Served>>,
     delivered: Mutex<Vec<Delivered>>,
+    /// Fields that replace those of an actor's document, by the actor's path.
+    actor_overrides: Mutex<HashMap<String, serde_json::Map<String, Value>>>,
 }
 
 impl Inner {
@@ -95,6 +97,11 @@ impl Inner {
             },
             "published": "2026-01-01T00:00:00Z",
         });
+        if let Some(overrides) = self.actor_overrides.lock().expect("lock").get(path)
+            && let Some(fields) = json.as_object_mut()
+        {
+            fields.extend(overrides.clone());
+        }
         if actor.kind == "Group" {
             json["followers"] = json!(format!("{id}/followers"));
             json["featured"] = json!(format!("{id}/featured"));
@@ -203,6 +210,32 @@ impl Evil {
             );
         }
         self.url(path)
+    }
+
+    /// Gives the actor at `path` a new key pair: its document shows the new public key and it
+    /// signs with the new private key from now on, as a server that rotated a key does.
+    pub async fn rotate_key(&self, path: &str) {
+        let (public_key, private_key) = hearth_service::keys::generate()
+            .await
+            .expect("a key pair for Evil");
+        let mut actors = self.inner.actors.lock().expect("lock");
+        let actor = actors
+            .get_mut(path)
+            .unwrap_or_else(|| panic!("Evil has no actor at {path}"));
+        actor.public_key = public_key;
+        actor.private_key = private_key;
+    }
+
+    /// From now on the document of the actor at `path` has `field` set to `value` (e.g. an
+    /// `inbox` that moved); `Value::Null` removes nothing, it serves `null`.
+    pub fn set_actor_field(&self, path: &str, field: &str, value: Value) {
+        self.inner
+            .actor_overrides
+            .lock()
+            .expect("lock")
+            .entry(path.to_owned())
+            .or_default()
+            .insert(field.to_owned(), value);
     }
 
     /// Serves `document` at `path` (which may carry a query, `/c/g/outbox?page=1`) as
@@ -498,4 +531,297 @@ fn webfinger(inner: &Inner, path_and_query: &str) -> Response {
         json!({"subject": resource, "links": links}).to_string(),
     )
         .into_response()
+}
+
+/// How a [`RawPeer`] answers every request: the ways a peer can try to hold our workers or fill
+/// our memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehaviour {
+    /// `200` with ActivityPub headers at once, then the body one byte a second, never ending.
+    Trickle,
+    /// `200` with a body of this many bytes (announced in `Content-Length`), sent as fast as
+    /// the client reads it.
+    Huge {
+        /// The body's length.
+        bytes: u64,
+    },
+    /// `302 Found` to another path on itself, every time.
+    RedirectLoop,
+    /// `Content-Encoding: gzip` with a body that inflates to this many bytes of zeros (about
+    /// 1/160 of that on the wire).
+    GzipBomb {
+        /// The size once decompressed.
+        expanded: u64,
+    },
+}
+
+/// One request a [`RawPeer`] read.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// The path asked for.
+    pub path: String,
+    /// The request's headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RawRequest {
+    /// The value of header `name` (lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct RawInner {
+    authority: String,
+    misbehaviour: Misbehaviour,
+    requests: Mutex<Vec<RawRequest>>,
+    bytes_sent: std::sync::atomic::AtomicU64,
+    /// Answers that ended: sent in full, or cut off because the client went away.
+    ended: std::sync::atomic::AtomicUsize,
+}
+
+/// A peer written on raw TCP, for answers a well-behaved HTTP framework would not give: it
+/// misbehaves the same way on every request (see [`Misbehaviour`]), one request per connection,
+/// and counts what it read and sent.
+#[derive(Clone)]
+pub struct RawPeer {
+    /// Its port.
+    pub port: u16,
+    inner: Arc<RawInner>,
+}
+
+impl RawPeer {
+    /// Starts the peer on a free loopback port, as `localhost:PORT`.
+    pub async fn start(misbehaviour: Misbehaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the raw peer's port");
+        let port = listener
+            .local_addr()
+            .expect("the raw peer's address")
+            .port();
+        let inner = Arc::new(RawInner {
+            authority: format!("localhost:{port}"),
+            misbehaviour,
+            requests: Mutex::new(Vec::new()),
+            bytes_sent: std::sync::atomic::AtomicU64::new(0),
+            ended: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let serving = inner.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let serving = serving.clone();
+                tokio::spawn(async move {
+                    raw_answer(serving.clone(), stream).await;
+                    serving
+                        .ended
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+        });
+        Self { port, inner }
+    }
+
+    /// The URL of `path` on the peer (`http://localhost:PORT/path`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.inner.authority)
+    }
+
+    /// Every request read so far.
+    pub fn requests(&self) -> Vec<RawRequest> {
+        self.inner.requests.lock().expect("lock").clone()
+    }
+
+    /// How many answers have ended: sent in full, or cut off because the client closed the
+    /// connection (a trickle ends only so).
+    pub fn answers_ended(&self) -> usize {
+        self.inner.ended.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The body bytes the peer managed to hand to the kernel (sent or buffered) before the
+    /// client went away.
+    pub fn bytes_sent(&self) -> u64 {
+        self.inner
+            .bytes_sent
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+async fn raw_answer(inner: Arc<RawInner>, mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.split("\r\n");
+    let path = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .unwrap_or("/")
+        .to_owned();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let count = {
+        let mut requests = inner.requests.lock().expect("lock");
+        requests.push(RawRequest {
+            path: path.clone(),
+            headers,
+        });
+        requests.len()
+    };
+    let sent = |n: usize| {
+        inner
+            .bytes_sent
+            .fetch_add(n as u64, std::sync::atomic::Ordering::SeqCst);
+    };
+    const JSON: &str = "Content-Type: application/activity+json\r\nConnection: close\r\n";
+    match inner.misbehaviour {
+        Misbehaviour::Trickle => {
+            let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Length: 1000000\r\n\r\n");
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            // JSON whitespace, one byte a second, for at most ten minutes.
+            for _ in 0..600 {
+                if stream.write_all(b" ").await.is_err() || stream.flush().await.is_err() {
+                    return;
+                }
+                sent(1);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+        Misbehaviour::Huge { bytes } => {
+            let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Length: {bytes}\r\n\r\n");
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b' '; 64 * 1024];
+            let mut left = bytes;
+            while left > 0 {
+                let n = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
+                if stream.write_all(&chunk[..n]).await.is_err() {
+                    return;
+                }
+                sent(n);
+                left -= n as u64;
+            }
+        }
+        Misbehaviour::RedirectLoop => {
+            let next = format!("http://{}/loop/{count}", inner.authority);
+            let head = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {next}\r\nContent-Length: 0\r\n{JSON}\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+        }
+        Misbehaviour::GzipBomb { expanded } => {
+            let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Encoding: gzip\r\n\r\n");
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let mut bomb = GzipBomb::new(expanded);
+            while let Some(chunk) = bomb.next_chunk(64 * 1024) {
+                if stream.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                sent(chunk.len());
+            }
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// A gzip stream of zeros made on the fly: one fixed-Huffman deflate block of a literal zero
+/// followed by "copy 258 bytes from 1 back" codes (13 bits for 258 bytes). The trailer's CRC is
+/// left at zero: a decompressor expands everything before it can check it, which is the point.
+struct GzipBomb {
+    /// Copies of 258 bytes still to write.
+    copies_left: u64,
+    expanded: u64,
+    started: bool,
+    finished: bool,
+    out: Vec<u8>,
+    current: u8,
+    bits: u8,
+}
+
+impl GzipBomb {
+    fn new(expanded: u64) -> Self {
+        Self {
+            copies_left: expanded.saturating_sub(1) / 258,
+            expanded,
+            started: false,
+            finished: false,
+            out: Vec::new(),
+            current: 0,
+            bits: 0,
+        }
+    }
+
+    fn bit(&mut self, bit: u32) {
+        self.current |= ((bit & 1) as u8) << self.bits;
+        self.bits += 1;
+        if self.bits == 8 {
+            self.out.push(self.current);
+            self.current = 0;
+            self.bits = 0;
+        }
+    }
+
+    /// A Huffman code, most significant bit first (RFC 1951, 3.1.1).
+    fn code(&mut self, code: u32, length: u32) {
+        for i in (0..length).rev() {
+            self.bit(code >> i);
+        }
+    }
+
+    fn next_chunk(&mut self, size: usize) -> Option<Vec<u8>> {
+        if self.finished {
+            return None;
+        }
+        if !self.started {
+            self.started = true;
+            // gzip header: magic, deflate, no flags, no time, no extra flags, Unix.
+            self.out
+                .extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+            // BFINAL = 1, BTYPE = 01 (fixed Huffman), least significant bit first.
+            self.bit(1);
+            self.bit(1);
+            self.bit(0);
+            // The literal byte 0.
+            self.code(0x30, 8);
+        }
+        while self.out.len() < size && self.copies_left > 0 {
+            // Length 258 (symbol 285), distance 1 (distance code 0).
+            self.code(0xC5, 8);
+            self.code(0, 5);
+            self.copies_left -= 1;
+        }
+        if self.copies_left == 0 {
+            // End of block, then the trailer: CRC32 (left at zero) and the size mod 2^32.
+            self.code(0, 7);
+            if self.bits > 0 {
+                self.out.push(self.current);
+                self.current = 0;
+                self.bits = 0;
+            }
+            self.out.extend_from_slice(&[0, 0, 0, 0]);
+            self.out
+                .extend_from_slice(&((self.expanded & 0xffff_ffff) as u32).to_le_bytes());
+            self.finished = true;
+        }
+        Some(std::mem::take(&mut self.out))
+    }
 }

@@ -15,3 +15,4 @@ pub mod pictures;
 pub mod python;
 pub mod s3;
 pub mod sink;
+pub mod smtp;

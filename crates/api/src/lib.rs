@@ -3,6 +3,7 @@
 //! cannot drift apart.
 
 pub mod auth;
+pub mod common_responses;
 pub mod extract;
 pub mod paging;
 pub mod routes;
@@ -14,8 +15,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hearth_service::ServiceContext;
 use routes::{
-    accounts, admin, comments, communities, events, media, moderation, notifications, own_account,
-    polls, posts, reports, resolve, saved, search, two_factor, users,
+    accounts, admin, comments, communities, email, events, media, moderation, notifications,
+    own_account, polls, posts, reports, resolve, saved, search, two_factor, users,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -64,7 +65,28 @@ impl utoipa::Modify for BearerAuth {
 
 /// The API's routes and its OpenAPI document at `/api/v1/openapi.json`.
 pub fn router() -> Router<ServiceContext> {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = routes().split_for_parts();
+    common_responses::add_to(&mut openapi);
+    let document = Arc::new(openapi);
+    router.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { Json(document.as_ref().clone()) }
+        }),
+    )
+}
+
+/// The OpenAPI document `/api/v1/openapi.json` serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, mut openapi) = routes().split_for_parts();
+    common_responses::add_to(&mut openapi);
+    openapi
+}
+
+/// Every route with its part of the OpenAPI document.
+fn routes() -> OpenApiRouter<ServiceContext> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
@@ -85,6 +107,11 @@ pub fn router() -> Router<ServiceContext> {
             two_factor::disable
         ))
         .routes(routes!(two_factor::confirm))
+        .routes(routes!(email::request_password_reset))
+        .routes(routes!(email::confirm_password_reset))
+        .routes(routes!(email::verify_email))
+        .routes(routes!(email::resend_verification))
+        .routes(routes!(email::show, email::update))
         .routes(routes!(communities::create, communities::list))
         .routes(routes!(communities::show, communities::update))
         .routes(routes!(communities::join))
@@ -163,13 +190,4 @@ pub fn router() -> Router<ServiceContext> {
                 .routes(routes!(media::upload))
                 .layer(DefaultBodyLimit::disable()),
         )
-        .split_for_parts();
-    let document = Arc::new(openapi);
-    router.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let document = document.clone();
-            async move { Json(document.as_ref().clone()) }
-        }),
-    )
 }

@@ -134,6 +134,8 @@ pub struct MeView {
     pub display_name: Option<String>,
     /// The email address, when given.
     pub email: Option<String>,
+    /// Whether the address is confirmed (through the link mailed to it).
+    pub email_verified: bool,
     /// Whether the account administers this instance.
     pub admin: bool,
     /// The ActivityPub id.
@@ -409,6 +411,9 @@ pub struct SiteView {
     pub community_creation_admin_only: bool,
     /// Whether downvotes are accepted.
     pub downvotes_enabled: bool,
+    /// Whether admins and moderators must use two-factor sign-in for staff actions (refused with
+    /// 403 `two_factor_required` until they turn it on).
+    pub require_staff_two_factor: bool,
 }
 
 impl From<SiteRow> for SiteView {
@@ -423,6 +428,7 @@ impl From<SiteRow> for SiteView {
             application_question: s.application_question,
             community_creation_admin_only: s.community_creation_admin_only,
             downvotes_enabled: s.downvotes_enabled,
+            require_staff_two_factor: s.require_staff_two_factor,
         }
     }
 }

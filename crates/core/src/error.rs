@@ -107,6 +107,16 @@ impl ErrorKind {
         }
     }
 
+    /// The seconds a client should wait before retrying (`Retry-After`), for the kinds that
+    /// have one: 429 and 503.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+
     /// The human sentence sent as `message`.
     pub fn message(&self) -> String {
         match self {
@@ -213,13 +223,58 @@ impl fmt::Display for Error {
     }
 }
 
-/// Anything that converts into `anyhow::Error` is an internal error, with its cause kept for the log.
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable: long
+/// enough not to hammer a restarting server, short enough that a brief outage costs little.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Anything that converts into `anyhow::Error` is an internal error, with its cause kept for the
+/// log, unless the cause says the database cannot be reached right now: that is 503
+/// `unavailable`, which clients and other servers retry.
 impl<E: Into<anyhow::Error>> From<E> for Error {
     fn from(source: E) -> Self {
+        let source = source.into();
+        let kind = if database_unreachable(&source) {
+            ErrorKind::Unavailable(
+                "The database cannot be reached right now; try again shortly.".to_owned(),
+            )
+        } else {
+            ErrorKind::Internal
+        };
         Self {
-            kind: ErrorKind::Internal,
-            source: Some(source.into()),
+            kind,
+            source: Some(source),
         }
+    }
+}
+
+/// Whether `error` (or anything in its chain of causes) says the database is down or cannot be
+/// reached, as opposed to a query that is wrong. Classified here, where every `?` on a sqlx
+/// error becomes our error, rather than at each call site: a handler cannot forget it. This is
+/// why hearth_core depends on sqlx (for its error type only; hearth_core still does no I/O).
+pub fn database_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(sqlx_error_is_unavailability)
+    })
+}
+
+fn sqlx_error_is_unavailability(error: &sqlx::Error) -> bool {
+    match error {
+        // No connection came free within `database.acquire_timeout_secs` (the server is down or
+        // every connection is busy), or the connection broke: refused, reset, closed, no socket.
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08xxx: connection exceptions. 57P01 admin_shutdown, 57P02 crash_shutdown,
+            // 57P03 cannot_connect_now (starting up or shutting down), 53300
+            // too_many_connections: the server is there but cannot serve us at the moment.
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -235,7 +290,7 @@ impl IntoResponse for Error {
             body["field"] = serde_json::Value::from(field.as_str());
         }
         let mut response = (status, axum::Json(body)).into_response();
-        if let ErrorKind::RateLimited { retry_after_secs } = self.kind {
+        if let Some(retry_after_secs) = self.kind.retry_after_secs() {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),
@@ -261,6 +316,34 @@ mod tests {
         let err = Error::validation("username", "must be 3 to 30 characters");
         assert_eq!(err.kind.code(), "invalid_field");
         assert!(err.to_string().starts_with("username:"));
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_and_a_bad_query_is_internal() {
+        let timed_out: Error = sqlx::Error::PoolTimedOut.into();
+        assert_eq!(timed_out.kind.code(), "unavailable");
+        let refused: Error =
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)).into();
+        assert_eq!(refused.kind.code(), "unavailable");
+        // Wrapped in context, as service code does with `anyhow::Context`.
+        let wrapped: Error = anyhow::Error::from(sqlx::Error::PoolTimedOut)
+            .context("loading the feed")
+            .into();
+        assert_eq!(wrapped.kind.code(), "unavailable");
+        let missing: Error = sqlx::Error::RowNotFound.into();
+        assert_eq!(missing.kind, ErrorKind::Internal);
+        let decode: Error = sqlx::Error::ColumnNotFound("name".to_owned()).into();
+        assert_eq!(decode.kind, ErrorKind::Internal);
+    }
+
+    #[test]
+    fn unavailable_responses_carry_retry_after() {
+        let response: Response = Error::from(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers()["retry-after"],
+            UNAVAILABLE_RETRY_AFTER_SECS.to_string().as_str()
+        );
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Pictures: where they are stored and the limits of uploads and of the remote image cache.
     pub media: MediaSettings,
+    /// Outgoing mail (SMTP): off unless a host is set.
+    pub email: EmailSettings,
 }
 
 impl Settings {
@@ -102,11 +104,20 @@ pub struct DatabaseSettings {
     pub url: Option<SecretString>,
     /// The most connections the pool opens.
     pub max_connections: u32,
+    /// How long a request waits for a database connection before it is answered 503
+    /// `unavailable` (with `Retry-After`): while the database is down, requests fail fast
+    /// instead of piling up.
+    #[serde(default = "default_acquire_timeout_secs")]
+    pub acquire_timeout_secs: u64,
     /// Directories searched for `initdb`, `pg_ctl` and `postgres`; empty means PATH, then
     /// `/usr/lib/postgresql/*/bin`.
     pub postgres_bin_dirs: Vec<PathBuf>,
     /// The system user the embedded cluster runs as when Hearth runs as root.
     pub run_as: String,
+}
+
+fn default_acquire_timeout_secs() -> u64 {
+    5
 }
 
 /// Provisioning applied at start.
@@ -320,6 +331,70 @@ pub struct S3Settings {
     pub allow_http: bool,
 }
 
+/// Outgoing mail over SMTP. Mail is off while `smtp_host` is empty: nothing is queued and the
+/// features that need it (password reset by mail, address verification) say so.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// The SMTP server's host name; empty turns mail off.
+    pub smtp_host: String,
+    /// The SMTP server's port (587 for STARTTLS, 465 for TLS, 25 without).
+    pub smtp_port: u16,
+    /// How the connection is protected.
+    pub tls: SmtpTls,
+    /// The SMTP user name; empty means no authentication.
+    pub username: String,
+    /// The SMTP password; prefer `HEARTH__EMAIL__PASSWORD`. Its `Debug` shows `[REDACTED]`.
+    #[serde(deserialize_with = "empty_secret_is_none")]
+    pub password: Option<SecretString>,
+    /// The sender, e.g. `Hearth <hearth@example.org>`.
+    pub from: String,
+    /// Whether new addresses must be confirmed by a mailed link before the account signs in.
+    pub verification: EmailVerification,
+    /// Whether people may ask for an hourly digest of their unread replies and mentions.
+    pub digests: bool,
+}
+
+impl EmailSettings {
+    /// Whether mail is configured at all.
+    pub fn enabled(&self) -> bool {
+        !self.smtp_host.trim().is_empty()
+    }
+
+    /// The verification rule in force: `Off` whenever mail is off.
+    pub fn verification(&self) -> EmailVerification {
+        if self.enabled() {
+            self.verification
+        } else {
+            EmailVerification::Off
+        }
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: only for a server on the same machine or network.
+    None,
+    /// Plain connection upgraded with STARTTLS (refused when the server does not offer it).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+/// Whether an email address must be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailVerification {
+    /// No verification mail is sent.
+    Off,
+    /// A verification mail is sent; unconfirmed accounts still sign in.
+    Optional,
+    /// Sign-up needs an address, and an account signs in only once it is confirmed.
+    Required,
+}
+
 /// Logging settings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -367,7 +442,20 @@ impl Settings {
                 "must be between 1 and 1000".to_owned(),
             ));
         }
+        if !(1..=300).contains(&self.database.acquire_timeout_secs) {
+            return Err((
+                "database.acquire_timeout_secs",
+                "must be between 1 and 300".to_owned(),
+            ));
+        }
         self.media.validate()?;
+        if self.email.enabled() && !self.email.from.contains('@') {
+            return Err((
+                "email.from",
+                "must be an address such as `Hearth <hearth@example.org>` when email.smtp_host is set"
+                    .to_owned(),
+            ));
+        }
         if self.http.max_body_bytes < 1024 {
             return Err(("http.max_body_bytes", "must be at least 1024".to_owned()));
         }

@@ -15,6 +15,7 @@ pub mod export;
 pub mod federation;
 pub mod header;
 pub mod instance;
+pub mod mail;
 pub mod media;
 pub mod membership;
 pub mod mention;
@@ -48,9 +49,23 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 
 /// Opens a pool of at most `max_connections`, failing fast when the server does not answer.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
+    connect_with_timeout(options, max_connections, Duration::from_secs(10)).await
+}
+
+/// Opens a pool of at most `max_connections` whose requests wait at most `acquire_timeout` for
+/// a connection (`database.acquire_timeout_secs` for the server). While the database is down a
+/// request fails after that long (`PoolTimedOut`, answered 503) rather than queueing; the pool
+/// checks each connection before handing it out and opens new ones as needed, so it works again
+/// as soon as the database is back, without a restart.
+pub async fn connect_with_timeout(
+    options: PgConnectOptions,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> sqlx::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(acquire_timeout)
+        .test_before_acquire(true)
         .connect_with(options)
         .await
 }

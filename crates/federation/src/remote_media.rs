@@ -48,7 +48,13 @@ pub async fn run(ctx: ServiceContext, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            _ = poll.tick() => {}
+            _ = poll.tick() => {
+                // A LISTEN connection lost with the database (an outage, a restart) is opened
+                // again once the database answers; until then the poll does the work.
+                if listener.is_none() {
+                    listener = listen(&ctx).await;
+                }
+            }
             _ = evict.tick() => {
                 if let Err(e) = hearth_service::media::evict(&ctx).await {
                     tracing::warn!(error = %e, "cannot evict cached images");

@@ -85,6 +85,8 @@ impl From<hearth_core::Error> for LemmyError {
                 tracing::error!(error = ?error, "v3 request failed");
                 Self {
                     status,
+                    // 503 while the database is away: apps may retry after this long.
+                    retry_after_secs: error.kind.retry_after_secs(),
                     ..Self::new(name, message)
                 }
             }
@@ -124,6 +126,9 @@ fn lemmy_name(kind: &ErrorKind) -> &'static str {
             "account_not_approved" | "application_pending" => "registration_application_is_pending",
             "application_denied" => "registration_denied",
             "registration_closed" => "registration_closed",
+            "email_not_verified" => "email_not_verified",
+            "email_disabled" => "no_email_setup",
+            "two_factor_required" => "two_factor_required",
             "name_taken" => "user_already_exists",
             "email_taken" => "email_already_exists",
             "not_moderator" | "outranked" => "not_a_moderator",

@@ -123,6 +123,11 @@ impl Application {
         let grace = Duration::from_secs(self.ctx.settings.http.shutdown_grace_secs);
         let stop = CancellationToken::new();
         let workers = tokio::spawn(maintenance(self.ctx.clone(), stop.clone()));
+        // Queued mail goes out from here (the task ends at once when no SMTP host is set).
+        let mailer = tokio::spawn(hearth_service::mail::run(
+            self.ctx.clone(),
+            stop.clone().cancelled_owned(),
+        ));
         // Other servers' images and link previews are fetched only by a federating instance
         // (the same switch that lets it talk to other servers at all).
         let media_fetcher = self.ctx.settings.federation.enabled.then(|| {
@@ -183,6 +188,9 @@ impl Application {
         }
         if let Err(e) = workers.await {
             tracing::error!(error = %e, "a background worker failed");
+        }
+        if let Err(e) = mailer.await {
+            tracing::error!(error = %e, "the mail sender failed");
         }
         if let Some(delivery) = delivery
             && let Err(e) = delivery.await

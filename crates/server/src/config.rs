@@ -208,6 +208,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`database.max_connections`"), "{err}");
+        let err = load(
+            None,
+            env(&[("HEARTH__DATABASE__ACQUIRE_TIMEOUT_SECS", "0")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`database.acquire_timeout_secs`"), "{err}");
+        let default = load(None, env(&[])).unwrap();
+        assert_eq!(default.database.acquire_timeout_secs, 5);
     }
 
     #[test]

@@ -40,15 +40,19 @@ impl Database {
         if_missing: IfMissing,
     ) -> anyhow::Result<Self> {
         let max = settings.database.max_connections;
+        let acquire_timeout =
+            std::time::Duration::from_secs(settings.database.acquire_timeout_secs);
         if let Some(url) = &settings.database.url {
             let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|e| {
                 anyhow::anyhow!(
                     "configuration error: `database.url` is not a valid PostgreSQL URL: {e}"
                 )
             })?;
-            let pool = hearth_db::connect(options, max).await.map_err(|e| {
-                anyhow::anyhow!("cannot connect to the database at database.url: {e}")
-            })?;
+            let pool = hearth_db::connect_with_timeout(options, max, acquire_timeout)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot connect to the database at database.url: {e}")
+                })?;
             return Ok(Self {
                 pool,
                 cluster: None,
@@ -65,9 +69,13 @@ impl Database {
             .map_err(|e| {
                 anyhow::anyhow!("cannot create the database in the embedded cluster: {e}")
             })?;
-        let pool = hearth_db::connect(cluster.connect_options(EMBEDDED_DATABASE), max)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot connect to the embedded cluster: {e}"))?;
+        let pool = hearth_db::connect_with_timeout(
+            cluster.connect_options(EMBEDDED_DATABASE),
+            max,
+            acquire_timeout,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to the embedded cluster: {e}"))?;
         Ok(Self {
             pool,
             cluster: Some(cluster),

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use hearth_service::ServiceContext;
 use serde_json::json;
@@ -21,7 +21,7 @@ pub async fn readyz(State(ctx): State<ServiceContext>) -> impl IntoResponse {
         hearth_db::migrations::status(&ctx.pool),
     )
     .await;
-    match check {
+    let response = match check {
         Ok(Ok(status)) if status.is_current() => (
             StatusCode::OK,
             Json(json!({
@@ -53,5 +53,14 @@ pub async fn readyz(State(ctx): State<ServiceContext>) -> impl IntoResponse {
                 json!({ "error": "database_unavailable", "message": "The database did not answer within 2 s." }),
             ),
         ),
+    };
+    let mut response = response.into_response();
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        // Load balancers and people retry; the database usually comes back within seconds.
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(hearth_core::error::UNAVAILABLE_RETRY_AFTER_SECS),
+        );
     }
+    response
 }

@@ -66,6 +66,7 @@ async fn decide(
         reason,
     )
     .await?;
+    crate::mail::application_decided(ctx, &mut tx, person_id, status == "approved", reason).await?;
     tx.commit().await?;
     tracing::info!(person_id, status, "application decided");
     Ok(())

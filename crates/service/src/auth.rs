@@ -66,6 +66,7 @@ pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Regist
         Some(e) => Some(validate_email(e)?),
         None => None,
     };
+    crate::mail::check_sign_up_email(ctx, email.as_deref())?;
     let display_name = optional_text(form.display_name.as_deref(), "display_name", 100)?;
     let answer = form
         .application_answer
@@ -95,6 +96,10 @@ pub async fn register(ctx: &ServiceContext, form: Registration) -> Result<Regist
     let person_id = crate::accounts::insert(ctx, &mut tx, &name, &password_hash, details).await?;
     if pending {
         hearth_db::application::insert(&mut *tx, person_id, answer).await?;
+        crate::mail::new_application(ctx, &mut tx, name.as_str(), answer).await?;
+    }
+    if let Some(email) = email.as_deref() {
+        crate::mail::queue_verification(ctx, &mut tx, person_id, name.as_str(), email).await?;
     }
     tx.commit().await?;
     tracing::info!(person_id, pending, "account registered");
@@ -201,6 +206,7 @@ async fn check_password(
             _ => Error::forbidden("account_not_approved", "This account is not approved."),
         });
     }
+    crate::mail::check_verified_for_sign_in(ctx, credentials.person_id).await?;
     Ok(credentials.person_id)
 }
 
@@ -334,6 +340,7 @@ pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Vi
         name: owner.name,
         admin: owner.admin,
         token_id: owner.token_id,
+        second_factor_missing: owner.second_factor_missing,
     }))
 }
 
@@ -407,7 +414,7 @@ async fn dummy_hash() -> Result<&'static str> {
     Ok(HASH.get_or_init(|| hash))
 }
 
-fn validate_email(email: &str) -> Result<String> {
+pub(crate) fn validate_email(email: &str) -> Result<String> {
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

@@ -18,6 +18,7 @@ pub mod context;
 pub mod events;
 pub mod export;
 pub mod keys;
+pub mod mail;
 pub mod maintenance;
 pub mod markdown;
 pub mod media;
@@ -51,15 +52,47 @@ pub use context::ServiceContext;
 use auth::Viewer;
 use hearth_core::{Error, Result};
 
-/// Refuses anyone but an administrator of this instance.
+/// Refuses anyone but an administrator of this instance (who has turned on two-factor sign-in,
+/// when the site requires it of staff).
 pub fn require_admin(viewer: &Viewer) -> Result<()> {
     if viewer.admin {
-        Ok(())
+        require_staff_second_factor(viewer)
     } else {
         Err(Error::forbidden(
             "not_admin",
             "Only administrators may do this.",
         ))
+    }
+}
+
+/// Refuses a staff action (the caller established that the viewer is an admin or moderator) while
+/// the site requires two-factor sign-in of staff and the viewer has not turned it on.
+pub fn require_staff_second_factor(viewer: &Viewer) -> Result<()> {
+    if viewer.second_factor_missing {
+        Err(Error::forbidden(
+            "two_factor_required",
+            "This site requires moderators and admins to use two-factor sign-in: turn it on in \
+             your settings (Settings → Two-factor sign-in), then try again.",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// For staff views that are not about one community (every report of the viewer's communities):
+/// refuses an admin or a moderator of any community without the two-factor sign-in the site
+/// requires of staff. Costs a query only while the viewer lacks it.
+pub async fn require_staff_second_factor_anywhere(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+) -> Result<()> {
+    if viewer.second_factor_missing
+        && (viewer.admin
+            || hearth_db::moderator::moderates_any(&ctx.pool, viewer.person_id).await?)
+    {
+        require_staff_second_factor(viewer)
+    } else {
+        Ok(())
     }
 }
 
@@ -73,7 +106,7 @@ pub async fn can_moderate(ctx: &ServiceContext, viewer: &Viewer, community_id: i
     if admin_here
         || hearth_db::moderator::is_moderator(&ctx.pool, community_id, viewer.person_id).await?
     {
-        Ok(())
+        require_staff_second_factor(viewer)
     } else {
         Err(Error::forbidden(
             "not_moderator",

@@ -5,9 +5,10 @@ use hearth_core::Result;
 
 /// One round of housekeeping: takes in the communities' pending post and comment count changes,
 /// refreshes the time-dependent ranks of recent posts and comments and the communities'
-/// activity counts, drops rate-limit windows that ended long ago, and deletes sign-in tokens
-/// that have ended (unused for too long, or too old), and reminds people going to events that
-/// start within the hour.
+/// activity counts, drops rate-limit windows that ended long ago, deletes sign-in tokens that
+/// have ended (unused for too long, or too old), reminds people going to events that start
+/// within the hour, queues the hourly mail digests that are due, and drops mail sent (or given
+/// up) more than a week ago.
 pub async fn run(ctx: &ServiceContext) -> Result<()> {
     hearth_db::community::fold_count_changes(&ctx.pool).await?;
     let posts = hearth_db::post::refresh_ranks(&ctx.pool).await?;
@@ -16,6 +17,8 @@ pub async fn run(ctx: &ServiceContext) -> Result<()> {
     let pruned = hearth_db::rate_limit::prune(&ctx.pool).await?;
     let ended_tokens = crate::auth::delete_ended_tokens(ctx).await?;
     let reminders = crate::events::remind(ctx).await?;
+    let digests = crate::mail::send_digests(ctx).await?;
+    let mails_pruned = crate::mail::prune(ctx).await?;
     tracing::debug!(
         posts,
         comments,
@@ -23,6 +26,8 @@ pub async fn run(ctx: &ServiceContext) -> Result<()> {
         pruned,
         ended_tokens,
         reminders,
+        digests,
+        mails_pruned,
         "maintenance done"
     );
     Ok(())

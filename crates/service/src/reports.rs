@@ -67,6 +67,7 @@ pub async fn create(
     .await?
     .ok_or_else(|| Error::conflict("duplicate", "This report exists already."))?;
     outbox::record(ctx, &mut tx, Event::ReportFiled(id)).await?;
+    crate::mail::new_report(ctx, &mut tx, viewer.person_id, post_id, reason).await?;
     tx.commit().await?;
     get(ctx, id).await
 }
@@ -105,6 +106,7 @@ pub async fn list(
         }
         None => None,
     };
+    crate::require_staff_second_factor_anywhere(ctx, viewer).await?;
     let moderator = (!viewer.admin).then_some(viewer.person_id);
     Ok(hearth_db::report::list(&ctx.pool, moderator, community_id, status, before, limit).await?)
 }
@@ -143,6 +145,7 @@ pub async fn decide(
             "Only the community's moderators may decide this report.",
         ));
     }
+    crate::require_staff_second_factor(viewer)?;
     let status = if resolved { "resolved" } else { "dismissed" };
     let mut tx = ctx.pool.begin().await?;
     if hearth_db::report::decide(&mut *tx, id, status, Some(viewer.person_id)).await? && federate {

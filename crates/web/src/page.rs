@@ -162,7 +162,8 @@ impl IntoResponse for WebError {
             tracing::error!(error = ?self.0, "page failed");
         }
         let mut response = status.into_response();
-        if let ErrorKind::RateLimited { retry_after_secs } = self.0.kind {
+        // 429, and 503 while the database is away: the page says when to come back.
+        if let Some(retry_after_secs) = self.0.kind.retry_after_secs() {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs),
@@ -295,6 +296,7 @@ pub fn render_error(session: &Session, kind: &ErrorKind) -> Response {
             StatusCode::UNAUTHORIZED => "Please sign in",
             StatusCode::TOO_MANY_REQUESTS => "Slow down a little",
             StatusCode::CONFLICT => "That clashes with something",
+            StatusCode::SERVICE_UNAVAILABLE => "Back in a moment",
             s if s.is_server_error() => "Something went wrong",
             _ => "That did not work",
         };

@@ -1,11 +1,13 @@
 //! Secrets never reach the log: everything two instances log at TRACE level during a full
 //! journey (sign-up, sign-in, bearer and Lemmy tokens, a password change, federation signed with
-//! private keys, an admin's password reset link) is captured and searched for every secret used.
+//! private keys, an admin's password reset link, a mailed verification link and a password reset
+//! asked for by mail) is captured and searched for every secret used.
 
 use crate::federation_network::{
     create_community, eventually, host, join, membership, post_id, write_post,
 };
 use hearth_tests::app::{TEST_PASSWORD, TestApp};
+use hearth_tests::smtp::SmtpServer;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -65,7 +67,15 @@ async fn no_password_token_key_or_reset_link_appears_in_a_trace_level_log() {
         );
     let _capture = tracing::subscriber::set_default(subscriber);
 
-    let a = TestApp::spawn(&[]).await;
+    // `a` mails through a real SMTP server: the mailed links are secrets too.
+    let smtp_password = "smtp secret password 5";
+    let smtp = SmtpServer::start_with_auth("hearth-mailer", smtp_password).await;
+    let mail_settings = smtp.settings();
+    let mail_overrides: Vec<(&str, &str)> = mail_settings
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let a = TestApp::spawn(&mail_overrides).await;
     let b = TestApp::spawn(&[]).await;
     let mut secrets: Vec<(&str, String)> =
         vec![("the setup admin's password", TEST_PASSWORD.into())];
@@ -158,6 +168,37 @@ async fn no_password_token_key_or_reset_link_appears_in_a_trace_level_log() {
         .unwrap();
     let third_token = a.login("dana", third_password).await;
 
+    // Mailed links: the address verification sent at sign-up, and a reset asked for by mail,
+    // each opened and used.
+    let public = a.settings.public_base_url();
+    let verification = smtp.next_mail_to("dana@example.org").await;
+    let verify_link = verification.link_starting(&format!("{public}/verify-email/"));
+    let opened = a.get(verify_link.strip_prefix(&public).unwrap()).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let (status, body) = a
+        .post_json(
+            "/api/v1/account/password_reset",
+            None,
+            json!({"email": "dana@example.org"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let reset_mail = smtp.next_mail_to("dana@example.org").await;
+    let mailed_link = reset_mail.link_starting(&format!("{public}/reset_password/"));
+    let mailed_token = mailed_link.rsplit('/').next().unwrap().to_owned();
+    let opened = a.get(mailed_link.strip_prefix(&public).unwrap()).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    let fourth_password = "fourth secret password 4";
+    let (status, body) = a
+        .post_json(
+            "/api/v1/account/password_reset/confirm",
+            None,
+            json!({"token": mailed_token, "password": fourth_password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let fourth_token = a.login("dana", fourth_password).await;
+
     secrets.extend([
         ("the first password", first_password.to_owned()),
         ("a mistyped password", wrong_password.to_owned()),
@@ -172,6 +213,14 @@ async fn no_password_token_key_or_reset_link_appears_in_a_trace_level_log() {
         ("a Lemmy jwt", jwt),
         ("a Lemmy jwt", changed_jwt),
         ("a password reset token", reset_token),
+        ("the fourth password", fourth_password.to_owned()),
+        ("the SMTP password", smtp_password.to_owned()),
+        ("a bearer token", fourth_token),
+        ("a mailed password reset token", mailed_token),
+        (
+            "a mailed verification token",
+            verify_link.rsplit('/').next().unwrap().to_owned(),
+        ),
     ]);
     for key in private_keys(&a)
         .await

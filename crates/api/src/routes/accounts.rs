@@ -25,8 +25,10 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–30 characters of a-z, 0-9 and _ (case-insensitive).
+    #[schema(pattern = "^[A-Za-z0-9_]{3,30}$")]
     pub username: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
     /// Optional email address.
     pub email: Option<String>,
@@ -352,11 +354,13 @@ pub async fn me(
     AuthUser(viewer): AuthUser,
 ) -> Result<Json<MeView>> {
     let (person, email) = hearth_service::users::me(&ctx, &viewer).await?;
+    let mail = hearth_service::mail::account_state(&ctx, &viewer).await?;
     Ok(Json(MeView {
         id: person.id,
         name: person.name,
         display_name: person.display_name,
         email,
+        email_verified: mail.email_verified,
         admin: person.admin,
         ap_id: person.ap_id,
         created_at: person.created_at,

@@ -143,13 +143,18 @@ pub struct UpdateSiteRequest {
     pub community_creation_admin_only: Option<bool>,
     /// Accept downvotes.
     pub downvotes_enabled: Option<bool>,
+    /// Require two-factor sign-in of admins and moderators for staff actions; turning it on
+    /// needs it on the requesting admin's own account first (409 `two_factor_required`).
+    pub require_staff_two_factor: Option<bool>,
 }
 
 /// Updates the instance's settings (admins).
 #[utoipa::path(patch, path = "/api/v1/admin/site", tag = "admin", security(("bearer" = [])),
     request_body = UpdateSiteRequest,
     responses((status = 200, body = SiteView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "not_admin"), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody, description = "not_admin, two_factor_required"),
+        (status = 409, body = ErrorBody, description = "two_factor_required: the admin has no second factor"),
+        (status = 422, body = ErrorBody)))]
 pub async fn update_site(
     State(ctx): State<ServiceContext>,
     AdminUser(viewer): AdminUser,
@@ -170,6 +175,7 @@ pub async fn update_site(
             application_question: body.application_question,
             community_creation_admin_only: body.community_creation_admin_only,
             downvotes_enabled: body.downvotes_enabled,
+            require_staff_two_factor: body.require_staff_two_factor,
         },
     )
     .await?;
@@ -357,22 +363,20 @@ pub async fn purge_user(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-/// The federation policy.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// The federation policy, as answered (inside [`PolicyView`]; [`PolicyRequest`] is what PUT
+/// reads). It is flattened into the view, so its schema must not forbid other properties: the
+/// view's `subscription_state` sits beside these fields.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyBody {
     /// `open` (everyone not blocked) or `allowlist` (only the allowed).
     pub mode: String,
     /// Domains blocked here (`example.org`, or `host:port`); subdomains are blocked too.
-    #[serde(default)]
     pub blocked: Vec<String>,
     /// Domains allowed: the list in `allowlist` mode; in `open` mode, exceptions to subscribed
     /// blocklists.
-    #[serde(default)]
     pub allowed: Vec<String>,
     /// URLs of blocklists to follow (a plain list of domains, or Mastodon's CSV export),
     /// fetched now and daily.
-    #[serde(default)]
     pub subscriptions: Vec<String>,
 }
 

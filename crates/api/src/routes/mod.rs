@@ -6,6 +6,7 @@ pub mod admin;
 pub mod comments;
 pub mod communities;
 pub mod completion;
+pub mod email;
 pub mod events;
 pub mod media;
 pub mod moderation;

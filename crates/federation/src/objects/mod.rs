@@ -36,7 +36,9 @@ pub(crate) fn freshness(
 }
 
 /// The checks every fetched actor passes: it lives where it was fetched from, its inbox and
-/// key are its own, and it has a name.
+/// key are its own, and it has a name. A failure is a refusal the sender sees (401
+/// `actor_unverifiable`), not a failure of ours: the inbox answers it so whether the actor was
+/// new or refetched for a rotated key.
 pub(crate) fn verify_actor(
     id: &url::Url,
     expected: &url::Url,
@@ -44,14 +46,22 @@ pub(crate) fn verify_actor(
     key_owner: &url::Url,
     preferred_username: &str,
 ) -> anyhow::Result<()> {
-    crate::urls::same_origin(id, expected)?;
-    crate::urls::same_origin(inbox, id)?;
-    anyhow::ensure!(key_owner == id, "the key of {id} belongs to another actor");
-    anyhow::ensure!(
-        !preferred_username.is_empty(),
-        "{id} has no preferredUsername"
-    );
-    Ok(())
+    let checked = (|| {
+        crate::urls::same_origin(id, expected)?;
+        crate::urls::same_origin(inbox, id)?;
+        anyhow::ensure!(key_owner == id, "the key of {id} belongs to another actor");
+        anyhow::ensure!(
+            !preferred_username.is_empty(),
+            "{id} has no preferredUsername"
+        );
+        Ok(())
+    })();
+    checked.map_err(|why| {
+        anyhow::Error::msg(hearth_core::Error::unauthorized(
+            "actor_unverifiable",
+            format!("The activity's actor could not be verified: {why}"),
+        ))
+    })
 }
 
 /// An actor's inbox: the one it told us (remote), else `<id>/inbox` (ours).

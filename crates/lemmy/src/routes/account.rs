@@ -9,6 +9,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::post;
 use axum::{Json, Router};
+use hearth_core::settings::EmailVerification;
 use hearth_service::ServiceContext;
 use hearth_service::auth::{self, Registration};
 use hearth_service::rate_limit::{self, Action};
@@ -25,8 +26,8 @@ pub fn routes() -> Router<ServiceContext> {
 }
 
 /// Where a request comes from and what it calls itself, for rate limits and the session label.
-struct Client {
-    ip: String,
+pub(crate) struct Client {
+    pub(crate) ip: String,
     user_agent: String,
 }
 
@@ -131,19 +132,27 @@ async fn register(
             "The two passwords differ.",
         ));
     }
+    let email = form.email.filter(|e| !e.trim().is_empty());
+    let has_email = email.is_some();
     let registered = auth::register(
         &ctx,
         Registration {
             username: form.username,
             password: SecretString::from(form.password),
-            email: form.email.filter(|e| !e.trim().is_empty()),
+            email,
             display_name: None,
             application_answer: form.answer.filter(|a| !a.trim().is_empty()),
         },
     )
     .await?;
-    // As Lemmy: an account that waits for an admin's approval gets no jwt yet.
-    let jwt = if registered.pending {
+    // As Lemmy: a verification mail went out when an address was given and mail verification is
+    // on; where it is required, the account signs in only after the link is opened, so (like an
+    // account that waits for an admin's approval) it gets no jwt yet.
+    let verification = ctx.settings.email.verification();
+    let verify_email_sent = has_email && verification != EmailVerification::Off;
+    let jwt = if registered.pending
+        || (verify_email_sent && verification == EmailVerification::Required)
+    {
         None
     } else {
         let issued = auth::issue_jwt(&ctx, registered.person_id, &session_label(&client)).await?;
@@ -152,7 +161,7 @@ async fn register(
     Ok(Json(LoginResponse {
         jwt,
         registration_created: registered.pending,
-        verify_email_sent: false,
+        verify_email_sent,
     }))
 }
 

@@ -1,9 +1,10 @@
 //! The remaining v3 endpoints: who voted (`post/like/list`, `comment/like/list`, for moderators
 //! and admins), the account's data out and back in (`user/export_settings`,
 //! `user/import_settings`: Hearth's own export document, which Lemmy apps only pass through),
-//! finishing a password reset with Hearth's reset token (`user/password_change`), and Lemmy's
-//! errors for what Hearth does not have: distinguished comments, hidden posts, blocking an
-//! instance, fetching a link's metadata on request, email verification.
+//! finishing a password reset with Hearth's reset token (`user/password_change`), confirming an
+//! address with a mailed token (`user/verify_email`), and Lemmy's errors for what
+//! Hearth does not have: distinguished comments, hidden posts, blocking an instance, fetching a
+//! link's metadata on request.
 
 use crate::auth::LemmyUser;
 use crate::error::{LemmyError, LemmyResult};
@@ -259,14 +260,19 @@ async fn password_change(
 /// `VerifyEmail`.
 #[derive(Deserialize)]
 struct VerifyEmail {
-    #[serde(rename = "token")]
-    _token: String,
+    token: String,
 }
 
-/// `POST user/verify_email`: Hearth sends no email, so there is nothing to verify.
-async fn verify_email(LemmyJson(_form): LemmyJson<VerifyEmail>) -> LemmyError {
-    LemmyError::new(
-        "no_email_setup",
-        "This server sends no email, so there is no address to verify.",
-    )
+/// `POST user/verify_email`: confirms an address with the token of the mailed link (Lemmy's
+/// `token_not_found` for an unknown, used or expired one); `no_email_setup` when this server
+/// sends no mail, so there is nothing to verify.
+async fn verify_email(
+    State(ctx): State<ServiceContext>,
+    LemmyJson(form): LemmyJson<VerifyEmail>,
+) -> LemmyResult<Json<SuccessResponse>> {
+    hearth_service::mail::require_enabled(&ctx)?;
+    hearth_service::mail::verify_email(&ctx, &form.token)
+        .await
+        .map_err(|e| LemmyError::from(e).rename("not_found", "token_not_found"))?;
+    Ok(Json(SuccessResponse::OK))
 }

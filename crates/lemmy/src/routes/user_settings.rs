@@ -1,12 +1,13 @@
 //! The signed-in account's own settings as Lemmy apps change them: `PUT user/save_user_settings`
 //! (profile, avatar and banner, the preferences Hearth has), `PUT user/change_password` (a new
-//! jwt; every other session ends), `POST user/delete_account`, `POST user/password_reset` (Hearth
-//! sends no email: Lemmy's answer when email is not set up) and `GET account/list_media`.
+//! jwt; every other session ends), `POST user/delete_account`, `POST user/password_reset` (a reset
+//! link by mail, or Lemmy's `no_email_setup` when this server sends none) and `GET account/list_media`.
 
 use crate::auth::LemmyUser;
 use crate::error::{LemmyError, LemmyResult};
 use crate::extract::{LemmyJson, LemmyQuery};
 use crate::pictrs;
+use crate::routes::account::Client;
 use crate::views::media::{ListMedia, ListMediaResponse, LocalImageView};
 use crate::views::{Person, SuccessResponse};
 use axum::extract::State;
@@ -15,6 +16,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hearth_service::ServiceContext;
 use hearth_service::auth::TokenKind;
+use hearth_service::rate_limit::{self, Action};
 use hearth_service::settings::{self, ProfileUpdate};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -192,19 +194,22 @@ async fn delete_account(
     Ok(Json(SuccessResponse::OK))
 }
 
-/// `PasswordReset`: Hearth sends no email (an admin makes a reset link), which Lemmy answers
-/// as `no_email_setup`.
+/// `PasswordReset`: a reset link by mail, with the JSON API's rules (the same answer whether or
+/// not the address has an account, counted with sign-in attempts); Lemmy's `no_email_setup` when
+/// this server sends no mail (an admin makes reset links then).
 #[derive(Deserialize)]
 struct PasswordReset {
-    #[serde(rename = "email")]
-    _email: String,
+    email: String,
 }
 
-async fn password_reset(LemmyJson(_form): LemmyJson<PasswordReset>) -> LemmyError {
-    LemmyError::new(
-        "no_email_setup",
-        "This server sends no email; ask an administrator for a password reset link.",
-    )
+async fn password_reset(
+    State(ctx): State<ServiceContext>,
+    client: Client,
+    LemmyJson(form): LemmyJson<PasswordReset>,
+) -> LemmyResult<Json<SuccessResponse>> {
+    rate_limit::check(&ctx, Action::Login, &client.ip).await?;
+    hearth_service::mail::request_password_reset(&ctx, &form.email).await?;
+    Ok(Json(SuccessResponse::OK))
 }
 
 async fn list_media(

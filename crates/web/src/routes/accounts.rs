@@ -42,9 +42,15 @@ struct LoginPage {
     errors: FormErrors,
     /// The account uses two-factor sign-in: show the code field.
     ask_code: bool,
+    /// This server sends mail: offer "Forgot your password?".
+    can_reset: bool,
 }
 
-async fn login_form(session: Session, PageQuery(query): PageQuery<NextQuery>) -> PageResult {
+async fn login_form(
+    State(ctx): State<ServiceContext>,
+    session: Session,
+    PageQuery(query): PageQuery<NextQuery>,
+) -> PageResult {
     let next = local_path(query.next.as_deref());
     if session.viewer.is_some() {
         return Ok(see_other(&next));
@@ -55,6 +61,7 @@ async fn login_form(session: Session, PageQuery(query): PageQuery<NextQuery>) ->
         next,
         errors: FormErrors::none(),
         ask_code: false,
+        can_reset: hearth_service::mail::enabled(&ctx),
     })
 }
 
@@ -122,6 +129,7 @@ async fn login(
                     next,
                     errors,
                     ask_code,
+                    can_reset: hearth_service::mail::enabled(&ctx),
                 },
             )
         }
@@ -178,6 +186,8 @@ struct SignupPage {
     errors: FormErrors,
     mode: String,
     question: String,
+    /// The server confirms every address: the field is not optional.
+    email_required: bool,
 }
 
 #[derive(Template)]
@@ -188,8 +198,15 @@ struct NoticePage {
     message: String,
 }
 
-fn signup_page(session: &Session, form: SignupInput, errors: FormErrors) -> SignupPage {
+fn signup_page(
+    ctx: &ServiceContext,
+    session: &Session,
+    form: SignupInput,
+    errors: FormErrors,
+) -> SignupPage {
     SignupPage {
+        email_required: ctx.settings.email.verification()
+            == hearth_core::settings::EmailVerification::Required,
         layout: Layout::new(session, "Sign up", "signup"),
         form,
         errors,
@@ -198,11 +215,12 @@ fn signup_page(session: &Session, form: SignupInput, errors: FormErrors) -> Sign
     }
 }
 
-async fn signup_form(session: Session) -> PageResult {
+async fn signup_form(State(ctx): State<ServiceContext>, session: Session) -> PageResult {
     if session.viewer.is_some() {
         return Ok(see_other("/"));
     }
     render(&signup_page(
+        &ctx,
         &session,
         SignupInput::default(),
         FormErrors::none(),
@@ -241,7 +259,7 @@ async fn signup(
                 "email_taken" => errors_with(error, SIGNUP_FIELDS, "email_taken", "email")?,
                 _ => errors_with(error, SIGNUP_FIELDS, "name_taken", "username")?,
             };
-            return render_status(status, &signup_page(&session, form, errors));
+            return render_status(status, &signup_page(&ctx, &session, form, errors));
         }
     };
     if registered.pending {
@@ -251,6 +269,17 @@ async fn signup(
             message: format!(
                 "Your account {} waits for an administrator's approval. You can log in once it \
                  is approved.",
+                registered.name
+            ),
+        });
+    }
+    if ctx.settings.email.verification() == hearth_core::settings::EmailVerification::Required {
+        // Signing in waits for the address: the mailed link confirms it.
+        return render(&NoticePage {
+            layout: Layout::new(&session, "Confirm your address", "signup"),
+            heading: "Check your mail",
+            message: format!(
+                "Your account {} is made. Open the link we mailed you to confirm your address,                  then log in.",
                 registered.name
             ),
         });

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod comments;
 pub mod communities;
 pub mod community_moderation;
+pub mod email;
 pub mod events;
 pub mod feeds;
 pub mod front;
@@ -43,6 +44,7 @@ pub fn router(ctx: &ServiceContext) -> Router<ServiceContext> {
         .merge(modlog::router())
         .merge(users::router())
         .merge(accounts::router())
+        .merge(email::router())
         .merge(settings::router(ctx))
         .merge(two_factor::router())
         .merge(notifications::router())
