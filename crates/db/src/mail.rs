@@ -251,36 +251,6 @@ pub async fn set_digest(db: impl PgExecutor<'_>, person_id: i64, on: bool) -> sq
     Ok(())
 }
 
-/// Stores a mailed password reset token's digest (no admin made it), valid for `valid_secs`.
-pub async fn insert_password_reset(
-    db: impl PgExecutor<'_>,
-    person_id: i64,
-    token_hash: &[u8],
-    valid_secs: f64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into password_reset (person_id, token_hash, expires_at)
-         values ($1, $2, now() + make_interval(secs => $3))",
-    )
-    .bind(person_id)
-    .bind(token_hash)
-    .bind(valid_secs)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// How many reset links were mailed to `person_id` (not made by an admin) in the last hour.
-pub async fn mailed_resets_last_hour(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from password_reset
-         where person_id = $1 and created_by is null and created_at > now() - interval '1 hour'",
-    )
-    .bind(person_id)
-    .fetch_one(db)
-    .await
-}
-
 /// How many verification links were made for `person_id` in the last hour.
 pub async fn verifications_last_hour(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(

@@ -1,14 +1,15 @@
 //! One-time password reset links (`password_reset`): stored as SHA-256 digests of the token an
-//! administrator hands to the person; a link is used once and expires.
+//! administrator hands to the person or a mail carries; a link is used once and expires.
 
 use sqlx::PgExecutor;
 
-/// Stores a reset token's digest for `person_id`, valid for `valid_secs` seconds.
+/// Stores a reset token's digest for `person_id`, valid for `valid_secs` seconds, made by the
+/// admin `created_by` (or, with `None`, asked for by mail).
 pub async fn insert(
     db: impl PgExecutor<'_>,
     person_id: i64,
     token_hash: &[u8],
-    created_by: i64,
+    created_by: Option<i64>,
     valid_secs: f64,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
@@ -19,6 +20,17 @@ pub async fn insert(
         created_by,
         valid_secs
     )
+    .fetch_one(db)
+    .await
+}
+
+/// How many reset links were mailed to `person_id` (not made by an admin) in the last hour.
+pub async fn mailed_last_hour(db: impl PgExecutor<'_>, person_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from password_reset
+         where person_id = $1 and created_by is null and created_at > now() - interval '1 hour'",
+    )
+    .bind(person_id)
     .fetch_one(db)
     .await
 }

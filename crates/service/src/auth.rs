@@ -216,9 +216,7 @@ pub async fn issue(
     person_id: i64,
     label: &str,
 ) -> Result<IssuedToken> {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = hex(&raw);
+    let token = new_token();
     let label: String = label.chars().take(200).collect();
     let id = hearth_db::token::insert(db, person_id, &digest(&token), &label).await?;
     Ok(IssuedToken {
@@ -393,7 +391,16 @@ fn lifetimes(ctx: &ServiceContext) -> hearth_db::token::Lifetimes {
     }
 }
 
-fn digest(token: &str) -> Vec<u8> {
+/// A new secret for a bearer token or a one-time link: 32 random bytes as 64 hex digits.
+pub(crate) fn new_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    hex(&raw)
+}
+
+/// What is stored in place of a token or link secret: its SHA-256, so a leaked table signs
+/// nobody in.
+pub(crate) fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 

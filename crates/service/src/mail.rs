@@ -7,7 +7,8 @@
 //! `email_disabled`.
 
 use crate::ServiceContext;
-use crate::auth::Viewer;
+use crate::auth::{Viewer, digest, new_token};
+use crate::rate_limit::{self, Action};
 use askama::Template;
 use hearth_core::settings::{EmailSettings, EmailVerification, SmtpTls};
 use hearth_core::{Error, Result};
@@ -15,9 +16,7 @@ use hearth_db::mail::{MailAccount, NewMail};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use rand::RngCore;
 use secrecy::ExposeSecret;
-use sha2::Digest;
 use sqlx::PgConnection;
 use std::time::Duration;
 
@@ -167,21 +166,18 @@ async fn queue(conn: &mut PgConnection, recipient: &str, mail: &Mail) -> Result<
     Ok(())
 }
 
-fn new_token() -> String {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn token_digest(token: &str) -> Vec<u8> {
-    sha2::Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// Mails a password reset link to the account with this address. The answer is the same
 /// whether or not such an account exists (nothing is mailed then), and an account gets at most
 /// a few such mails an hour. The link is `/reset_password/{token}`: single use, one hour.
+/// Requests count towards `client_ip`'s sign-in attempts (both try someone's account from an
+/// address), here, so that every face limits them alike.
 #[tracing::instrument(skip_all)]
-pub async fn request_password_reset(ctx: &ServiceContext, email: &str) -> Result<()> {
+pub async fn request_password_reset(
+    ctx: &ServiceContext,
+    client_ip: &str,
+    email: &str,
+) -> Result<()> {
+    rate_limit::check(ctx, Action::Login, client_ip).await?;
     // The address's shape is checked (it tells nothing about who has an account), so that
     // nothing unreadable reaches the database.
     let email = crate::auth::validate_email(email.trim())?;
@@ -190,7 +186,7 @@ pub async fn request_password_reset(ctx: &ServiceContext, email: &str) -> Result
     let Some(account) = hearth_db::mail::account_by_email(&mut *tx, &email).await? else {
         return Ok(());
     };
-    let recent = hearth_db::mail::mailed_resets_last_hour(&mut *tx, account.person_id).await?;
+    let recent = hearth_db::password_reset::mailed_last_hour(&mut *tx, account.person_id).await?;
     if recent >= MAILS_PER_ACCOUNT_HOUR {
         tracing::info!(
             person = account.person_id,
@@ -199,10 +195,11 @@ pub async fn request_password_reset(ctx: &ServiceContext, email: &str) -> Result
         return Ok(());
     }
     let token = new_token();
-    hearth_db::mail::insert_password_reset(
+    hearth_db::password_reset::insert(
         &mut *tx,
         account.person_id,
-        &token_digest(&token),
+        &digest(&token),
+        None,
         crate::users::PASSWORD_RESET_LIFETIME_SECS,
     )
     .await?;
@@ -243,7 +240,7 @@ pub(crate) async fn queue_verification(
         &mut *conn,
         person_id,
         email,
-        &token_digest(&token),
+        &digest(&token),
         VERIFICATION_LIFETIME_SECS,
     )
     .await?;
@@ -301,11 +298,13 @@ pub async fn resend_verification(ctx: &ServiceContext, email: &str) -> Result<()
 }
 
 /// Confirms an address with a mailed link: single use; 404 when the link is unknown, used,
-/// expired, or for an address the account no longer has.
+/// expired, or for an address the account no longer has. Attempts count towards `client_ip`'s
+/// sign-in attempts, in every face.
 #[tracing::instrument(skip_all)]
-pub async fn verify_email(ctx: &ServiceContext, token: &str) -> Result<()> {
+pub async fn verify_email(ctx: &ServiceContext, client_ip: &str, token: &str) -> Result<()> {
+    rate_limit::check(ctx, Action::Login, client_ip).await?;
     let mut tx = ctx.pool.begin().await?;
-    let person_id = hearth_db::mail::consume_verification(&mut tx, &token_digest(token.trim()))
+    let person_id = hearth_db::mail::consume_verification(&mut tx, &digest(token.trim()))
         .await?
         .ok_or_else(|| {
             Error::not_found("This confirmation link is unknown, already used or expired.")

@@ -1,6 +1,7 @@
 //! People: finding them by `name` or `name@host`.
 
 use crate::ServiceContext;
+use crate::auth::digest;
 use hearth_core::{ActorRef, Error, Result};
 use hearth_db::person::PersonRow;
 
@@ -120,27 +121,19 @@ pub async fn create_password_reset(
     viewer: &crate::auth::Viewer,
     user: &str,
 ) -> Result<secrecy::SecretString> {
-    use rand::RngCore;
     crate::require_admin(viewer)?;
     let person = find_local_account(ctx, user).await?;
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::auth::new_token();
     hearth_db::password_reset::insert(
         &ctx.pool,
         person.id,
-        &reset_digest(&token),
-        viewer.person_id,
+        &digest(&token),
+        Some(viewer.person_id),
         PASSWORD_RESET_LIFETIME_SECS,
     )
     .await?;
     tracing::info!(person = person.id, "password reset link created");
     Ok(secrecy::SecretString::from(token))
-}
-
-fn reset_digest(token: &str) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
 fn reset_link_gone() -> Error {
@@ -149,7 +142,7 @@ fn reset_link_gone() -> Error {
 
 /// The name of the account a live password reset token is for.
 pub async fn password_reset_owner(ctx: &ServiceContext, token: &str) -> Result<String> {
-    hearth_db::password_reset::live_owner(&ctx.pool, &reset_digest(token))
+    hearth_db::password_reset::live_owner(&ctx.pool, &digest(token))
         .await?
         .ok_or_else(reset_link_gone)
 }
@@ -166,7 +159,7 @@ pub async fn reset_password(
     crate::password::validate(&new_password, "password")?;
     let hash = crate::password::hash(new_password).await?;
     let mut tx = ctx.pool.begin().await?;
-    let person_id = hearth_db::password_reset::consume(&mut *tx, &reset_digest(token))
+    let person_id = hearth_db::password_reset::consume(&mut *tx, &digest(token))
         .await?
         .ok_or_else(reset_link_gone)?;
     hearth_db::preferences::set_password_hash(&mut *tx, person_id, &hash).await?;

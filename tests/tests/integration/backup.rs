@@ -3,6 +3,7 @@
 //! pictures and keys; damaged backups and occupied data directories are refused; a database
 //! migrated by a newer Hearth is refused with a message saying what to do.
 
+use crate::embedded_cluster::traversable_tempdir;
 use crate::media::upload;
 use hearth::Application;
 use hearth::database::{Database, IfMissing};
@@ -15,17 +16,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-
-/// A temp directory the unprivileged PostgreSQL user can enter (tempfile makes them 0700).
-fn traversable_tempdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
-}
 
 fn as_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")

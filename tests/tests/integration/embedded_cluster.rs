@@ -6,13 +6,14 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// A temp directory the unprivileged PostgreSQL user can enter (tempfile makes them 0700).
-fn traversable_tempdir() -> tempfile::TempDir {
+pub(crate) fn traversable_tempdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     dir
 }
 
-fn options(dir: &Path) -> ClusterOptions {
+/// A throwaway cluster in `dir/postgres`, run as `postgres` when we are root, without fsync.
+pub(crate) fn options(dir: &Path) -> ClusterOptions {
     ClusterOptions {
         dir: dir.join("postgres"),
         bin_dirs: Vec::new(),

@@ -4,6 +4,7 @@
 //! readiness, never a 500, liveness still 200 — and once the cluster is back it reads, writes
 //! and delivers to other servers again without a restart.
 
+use crate::embedded_cluster::{options, traversable_tempdir};
 use crate::federation_network::{
     create_community, eventually, host, join, membership, post_id, private_key, write_post,
 };
@@ -12,8 +13,6 @@ use hearth_tests::app::TestApp;
 use hearth_tests::db::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,23 +21,6 @@ use std::time::{Duration, Instant};
 const OUTAGE: Duration = Duration::from_secs(20);
 /// How soon after PostgreSQL is back reads and writes must work again.
 const RECOVERY: Duration = Duration::from_secs(15);
-
-/// A temp directory the unprivileged PostgreSQL user can enter (tempfile makes them 0700).
-fn traversable_tempdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
-}
-
-fn cluster_options(dir: &Path) -> ClusterOptions {
-    ClusterOptions {
-        dir: dir.join("postgres"),
-        bin_dirs: Vec::new(),
-        run_as: "postgres".to_owned(),
-        durable: false,
-        path_env: std::env::var_os("PATH"),
-    }
-}
 
 async fn start_cluster(options: &ClusterOptions) -> EmbeddedCluster {
     let options = options.clone();
@@ -153,7 +135,7 @@ fn load(
 async fn postgres_stopped_for_twenty_seconds_gives_503s_then_everything_recovers_without_a_restart()
 {
     let tmp = traversable_tempdir();
-    let options = cluster_options(tmp.path());
+    let options = options(tmp.path());
     let cluster = start_cluster(&options).await;
     cluster.ensure_database("hearth").await.unwrap();
     let db = TestDatabase {

@@ -60,9 +60,7 @@ pub async fn request_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<EmailRequest>,
 ) -> Result<(StatusCode, Json<MailRequestedView>)> {
-    // Counted with sign-in attempts: both try someone's account from an address.
-    rate_limit::check(&ctx, Action::Login, &ip).await?;
-    mail::request_password_reset(&ctx, &body.email).await?;
+    mail::request_password_reset(&ctx, &ip, &body.email).await?;
     Ok(mail_requested(
         "If that address has an account, a mail with a link to choose a new password is on its way.",
     ))
@@ -122,8 +120,7 @@ pub async fn verify_email(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<VerifyEmailRequest>,
 ) -> Result<StatusCode> {
-    rate_limit::check(&ctx, Action::Login, &ip).await?;
-    mail::verify_email(&ctx, &body.token).await?;
+    mail::verify_email(&ctx, &ip, &body.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

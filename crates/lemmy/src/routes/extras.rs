@@ -10,6 +10,7 @@ use crate::auth::LemmyUser;
 use crate::error::{LemmyError, LemmyResult};
 use crate::extract::{LemmyJson, LemmyQuery};
 use crate::listing::page_window;
+use crate::routes::account::Client;
 use crate::views::{Person, SuccessResponse};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -268,10 +269,11 @@ struct VerifyEmail {
 /// sends no mail, so there is nothing to verify.
 async fn verify_email(
     State(ctx): State<ServiceContext>,
+    client: Client,
     LemmyJson(form): LemmyJson<VerifyEmail>,
 ) -> LemmyResult<Json<SuccessResponse>> {
     hearth_service::mail::require_enabled(&ctx)?;
-    hearth_service::mail::verify_email(&ctx, &form.token)
+    hearth_service::mail::verify_email(&ctx, &client.ip, &form.token)
         .await
         .map_err(|e| LemmyError::from(e).rename("not_found", "token_not_found"))?;
     Ok(Json(SuccessResponse::OK))

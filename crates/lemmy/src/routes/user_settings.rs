@@ -16,7 +16,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hearth_service::ServiceContext;
 use hearth_service::auth::TokenKind;
-use hearth_service::rate_limit::{self, Action};
 use hearth_service::settings::{self, ProfileUpdate};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -207,8 +206,7 @@ async fn password_reset(
     client: Client,
     LemmyJson(form): LemmyJson<PasswordReset>,
 ) -> LemmyResult<Json<SuccessResponse>> {
-    rate_limit::check(&ctx, Action::Login, &client.ip).await?;
-    hearth_service::mail::request_password_reset(&ctx, &form.email).await?;
+    hearth_service::mail::request_password_reset(&ctx, &client.ip, &form.email).await?;
     Ok(Json(SuccessResponse::OK))
 }
 

@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use hearth_service::ServiceContext;
 use hearth_service::mail;
-use hearth_service::rate_limit::{self, Action};
 use serde::Deserialize;
 
 /// The e-mail routes.
@@ -57,11 +56,7 @@ async fn forgot(
     CsrfForm(form): CsrfForm<ForgotInput>,
 ) -> PageResult {
     mail::require_enabled(&ctx)?;
-    let result = match rate_limit::check(&ctx, Action::Login, &ip).await {
-        Ok(()) => mail::request_password_reset(&ctx, &form.email).await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match mail::request_password_reset(&ctx, &ip, &form.email).await {
         Ok(()) => render(&ForgotPasswordPage {
             layout: Layout::new(&session, "Check your mail", "login"),
             email: String::new(),
@@ -95,8 +90,7 @@ async fn verify(
     ClientIp(ip): ClientIp,
     PagePath(token): PagePath<String>,
 ) -> PageResult {
-    rate_limit::check(&ctx, Action::Login, &ip).await?;
-    mail::verify_email(&ctx, &token).await?;
+    mail::verify_email(&ctx, &ip, &token).await?;
     render(&EmailVerifiedPage {
         layout: Layout::new(&session, "Address confirmed", "login"),
     })
