@@ -306,6 +306,7 @@ impl TestApp {
             self.settings.hostname.as_str()
         ))
         .expect("an inbox URL");
+        let body_for_id = body.clone();
         let signed = hearth_federation::signing::Signer::default()
             .sign_post(key, key_actor, &inbox, &body)
             .await
@@ -324,11 +325,80 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("the inbox's answer");
+        // A 202 means queued: what the test reads next is there once the workers applied it.
+        if status == StatusCode::ACCEPTED
+            && self.settings.federation.inbox.apply_workers
+            && let Some(id) = serde_json::from_slice::<Value>(&body_for_id)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_owned))
+        {
+            self.wait_applied(&id).await;
+        }
         (
             status,
             headers,
             serde_json::from_str(&text).unwrap_or(Value::Null),
         )
+    }
+
+    /// Waits (up to 30 s) until the activity `activity_id`, acknowledged by the inbox, has been
+    /// applied, refused or given up by the applying workers; answers its refusal, if it was
+    /// refused or failed when applied.
+    pub async fn wait_applied(&self, activity_id: &str) -> Option<hearth_db::inbox_queue::Refusal> {
+        let pool = self.db.pool().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let pending: Option<i64> = sqlx::query_scalar(
+                "select id from inbox_queue where activity_id = $1 and state = 'pending'",
+            )
+            .bind(activity_id)
+            .fetch_optional(&pool)
+            .await
+            .expect("read the inbox queue");
+            if pending.is_none() {
+                return hearth_db::inbox_queue::refusal_of(&pool, activity_id)
+                    .await
+                    .expect("read the inbox queue");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "activity {activity_id} was not applied within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The refusal recorded when the activity `activity_id` was applied (waiting for it first),
+    /// as admins see it: `None` when it was applied.
+    pub async fn inbox_refusal(
+        &self,
+        activity_id: &str,
+    ) -> Option<hearth_db::inbox_queue::Refusal> {
+        self.wait_applied(activity_id).await
+    }
+
+    /// The code of the refusal recorded when the activity `activity_id` was applied (waiting for
+    /// it first): `None` when it was applied. The inbox acknowledges (202) what it can verify
+    /// at once and records what it refuses only when applying, where admins see it.
+    pub async fn refusal_code(&self, activity_id: &str) -> Option<String> {
+        self.wait_applied(activity_id).await.and_then(|r| r.code)
+    }
+
+    /// Waits (up to 30 s) until nothing acknowledged by the inbox waits to be applied.
+    pub async fn wait_for_inbox(&self) {
+        let pool = self.db.pool().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while hearth_db::inbox_queue::pending(&pool)
+            .await
+            .expect("read the inbox queue")
+            > 0
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the inbox queue did not drain within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// `GET` with an optional token.

@@ -161,6 +161,7 @@ fn routes() -> OpenApiRouter<ServiceContext> {
         .routes(routes!(admin::public_site))
         .routes(routes!(admin::list_applications))
         .routes(routes!(admin::federation_queue))
+        .routes(routes!(admin::federation_inbox))
         .routes(routes!(admin::get_policy, admin::put_policy))
         .routes(routes!(admin::ban))
         .routes(routes!(admin::unban))

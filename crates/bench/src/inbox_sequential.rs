@@ -31,6 +31,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         "warm-up failed: {}",
         warmed.first_failure.as_deref().unwrap_or("?")
     );
+    world.drained(Duration::from_secs(60)).await?;
     let requests = world
         .sign(
             (WARMUP..WARMUP + COUNT)
@@ -41,6 +42,8 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
     let meter = CpuMeter::start(&data_dir);
     world.db.reset_statements(&world.pool).await;
     let sent = load::run(scratch, &requests, 1, Mode::Once).await?;
+    // Counted until everything sent is applied, not only acknowledged.
+    world.drained(Duration::from_secs(60)).await?;
     let cpu = meter.stop(&data_dir);
     world
         .db

@@ -21,6 +21,7 @@ mod pg_baseline;
 mod queue;
 mod read;
 mod report;
+mod scale_out;
 mod seed;
 mod signed;
 mod sink;
@@ -84,6 +85,9 @@ enum Command {
     Read,
     /// 20 phone photos uploaded at once (memory); the upload pipeline against the image crate.
     Media,
+    /// The inbox and read loads on one `hearth serve`, then on two with a `hearth worker`.
+    #[command(name = "scale_out")]
+    ScaleOut,
     /// Every scenario, one after another.
     All,
     /// (internal) A loopback sink process: many ports answering 202.
@@ -101,10 +105,13 @@ enum Command {
     /// (internal) Uploads sent at once from a process of their own.
     #[command(name = "upload-burst", hide = true)]
     UploadBurst(media::BurstArgs),
+    /// (internal) `hearth serve` or `hearth worker` of the scale_out scenario.
+    #[command(name = "scale-child", hide = true)]
+    ScaleChild(scale_out::ChildArgs),
 }
 
 /// Every scenario, in the order `all` runs them.
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 11] = [
     "crypto",
     "pg_baseline",
     "inbox",
@@ -115,6 +122,7 @@ const SCENARIOS: [&str; 10] = [
     "crash",
     "read",
     "media",
+    "scale_out",
 ];
 
 /// What every scenario gets: the cluster and the harness options.
@@ -128,9 +136,11 @@ pub struct Bench {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let level = match cli.command {
-        Command::Sink(_) | Command::Load(_) | Command::DecodePeak(_) | Command::UploadBurst(_) => {
-            "error"
-        }
+        Command::Sink(_)
+        | Command::Load(_)
+        | Command::DecodePeak(_)
+        | Command::UploadBurst(_)
+        | Command::ScaleChild(_) => "error",
         _ => "warn",
     };
     if let Err(e) = hearth::telemetry::init(level, std::env::var("RUST_LOG").ok()) {
@@ -162,6 +172,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deliver(args) => return deliver::serve(args).await,
         Command::DecodePeak(args) => return media::decode_peak(args),
         Command::UploadBurst(args) => return media::upload_burst(args).await,
+        Command::ScaleChild(args) => return scale_out::child(args).await,
         Command::All => SCENARIOS.to_vec(),
         Command::Crypto => vec!["crypto"],
         Command::PgBaseline => vec!["pg_baseline"],
@@ -173,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Crash => vec!["crash"],
         Command::Read => vec!["read"],
         Command::Media => vec!["media"],
+        Command::ScaleOut => vec!["scale_out"],
     };
     let inbox_args = match &cli.command {
         Command::Inbox(args) => args.clone(),
@@ -208,6 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             "crash" => crash::run(&bench).await,
             "read" => read::run(&bench).await,
             "media" => media::run(&bench).await,
+            "scale_out" => scale_out::run(&bench).await,
             other => Err(anyhow::anyhow!("unknown scenario {other}")),
         };
         match outcome {

@@ -63,13 +63,22 @@ impl InboxWorld {
         connections: u32,
         posts: usize,
     ) -> anyhow::Result<Self> {
+        Self::build_with(bench, name, connections, posts, &[]).await
+    }
+
+    /// The same, with more settings for the instance (`scale_out` turns its workers off: the
+    /// processes it starts do the work).
+    pub async fn build_with(
+        bench: &Bench,
+        name: &str,
+        connections: u32,
+        posts: usize,
+        overrides: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let db = bench.cluster.database(name).await?;
-        let instance = Instance::spawn(
-            &db,
-            connections,
-            &[("HEARTH__DATABASE__MAX_CONNECTIONS", connections.to_string())],
-        )
-        .await?;
+        let mut settings = vec![("HEARTH__DATABASE__MAX_CONNECTIONS", connections.to_string())];
+        settings.extend(overrides.iter().cloned());
+        let instance = Instance::spawn(&db, connections, &settings).await?;
         let pool = db.pool(4).await?;
         let owner: User = instance.user("owner", false).await?;
         instance.community(&owner, "bench").await?;
@@ -229,6 +238,26 @@ impl InboxWorld {
         )
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Waits until the inbox queue holds nothing waiting to be applied (the inbox answers 202
+    /// once an activity is queued; workers apply it after); answers how long that took.
+    pub async fn drained(&self, limit: std::time::Duration) -> anyhow::Result<std::time::Duration> {
+        let started = std::time::Instant::now();
+        loop {
+            let pending: i64 =
+                sqlx::query_scalar("select count(*) from inbox_queue where state = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await?;
+            if pending == 0 {
+                return Ok(started.elapsed());
+            }
+            anyhow::ensure!(
+                started.elapsed() < limit,
+                "{pending} activities still waiting to be applied after {limit:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Stops everything.

@@ -114,10 +114,41 @@ pub struct DatabaseSettings {
     pub postgres_bin_dirs: Vec<PathBuf>,
     /// The system user the embedded cluster runs as when Hearth runs as root.
     pub run_as: String,
+    /// Streaming replicas (hot standbys) of `database.url`: feeds, pages and collections are
+    /// read from them; writes, transactions and the reads of people who just wrote go to the
+    /// primary. Empty: everything goes to the primary.
+    #[serde(default)]
+    pub replica_urls: Vec<SecretString>,
+    /// The most connections the pool of each replica opens.
+    #[serde(default = "default_replica_max_connections")]
+    pub replica_max_connections: u32,
+    /// Seconds after a person's last write during which their reads go to the primary, so that
+    /// they see what they wrote whichever process answers. Must cover `replica_max_lag_ms` plus
+    /// the two seconds the replica checks may be late (checks run every second).
+    #[serde(default = "default_read_your_writes_secs")]
+    pub read_your_writes_secs: u64,
+    /// How far (in milliseconds) a replica may be behind the primary before reads leave it. Two
+    /// seconds: a replica on a local network replays within milliseconds, so anything near this
+    /// means it is struggling, and the staleness an anonymous reader may see stays well below
+    /// what a page's own caching already shows.
+    #[serde(default = "default_replica_max_lag_ms")]
+    pub replica_max_lag_ms: u64,
 }
 
 fn default_acquire_timeout_secs() -> u64 {
     5
+}
+
+fn default_replica_max_connections() -> u32 {
+    10
+}
+
+fn default_read_your_writes_secs() -> u64 {
+    5
+}
+
+fn default_replica_max_lag_ms() -> u64 {
+    2000
 }
 
 /// Provisioning applied at start.
@@ -162,6 +193,21 @@ pub struct InboxSettings {
     pub flags: RateLimit,
     /// Activities from one remote server, all its actors together.
     pub per_instance: RateLimit,
+    /// Whether `hearth serve` applies received activities itself (`hearth worker` always
+    /// does); turn it off when worker processes do it.
+    pub apply_workers: bool,
+    /// Activities applied at once per process.
+    pub apply_concurrency: usize,
+    /// Rows a worker claims at a time.
+    pub apply_batch: usize,
+    /// Seconds a claim is reserved; a dead worker's rows are taken over after it.
+    pub apply_lease_secs: f64,
+    /// Attempts at applying one activity whose parent cannot be fetched yet, before it is
+    /// given up (backing off from 10 s, doubling, up to an hour).
+    pub apply_max_attempts: i32,
+    /// Activities acknowledged but not yet applied beyond which the inbox answers 503 with
+    /// `Retry-After` (senders retry), so a backlog cannot grow without bound.
+    pub max_pending: i64,
 }
 
 /// The outbox's delivery workers.
@@ -211,6 +257,14 @@ pub struct HttpSettings {
     /// The header a reverse proxy puts the client's address in; empty means the peer address.
     #[serde(default)]
     pub client_ip_header: String,
+    /// How long (milliseconds) a page rendered for anonymous readers is served to others
+    /// (`hearth_service::read_cache`); 0 turns the cache off.
+    #[serde(default = "default_anonymous_cache_ms")]
+    pub anonymous_cache_ms: u64,
+}
+
+fn default_anonymous_cache_ms() -> u64 {
+    1500
 }
 
 /// Rate limits: per IP address for signing up and in, per account for writing.
@@ -446,6 +500,35 @@ impl Settings {
             return Err((
                 "database.acquire_timeout_secs",
                 "must be between 1 and 300".to_owned(),
+            ));
+        }
+        let database = &self.database;
+        if !database.replica_urls.is_empty() && database.url.is_none() {
+            return Err((
+                "database.replica_urls",
+                "needs database.url: replicas follow an external primary, not the embedded cluster"
+                    .to_owned(),
+            ));
+        }
+        if !(1..=1000).contains(&database.replica_max_connections) {
+            return Err((
+                "database.replica_max_connections",
+                "must be between 1 and 1000".to_owned(),
+            ));
+        }
+        if !(100..=600_000).contains(&database.replica_max_lag_ms) {
+            return Err((
+                "database.replica_max_lag_ms",
+                "must be between 100 and 600000".to_owned(),
+            ));
+        }
+        // The replica checks run every second, so a replica may have been behind for up to two
+        // seconds more than the last check saw: the primary must answer a writer for longer.
+        if database.read_your_writes_secs.saturating_mul(1000) < database.replica_max_lag_ms + 2000
+        {
+            return Err((
+                "database.read_your_writes_secs",
+                "must be at least replica_max_lag_ms + 2 seconds".to_owned(),
             ));
         }
         self.media.validate()?;

@@ -170,8 +170,10 @@ pub struct ClaimedDelivery {
     pub attempts: i32,
     /// When the row was queued (the dead horizon counts from here).
     pub created_at: DateTime<Utc>,
-    /// The activity JSON.
-    pub payload: Value,
+    /// The activity's row id (`outbox_activity`).
+    pub activity_id: i64,
+    /// The activity JSON; `None` when the claim was told the worker holds it already.
+    pub payload: Option<Value>,
     /// The signing actor's id.
     pub actor_ap_id: String,
     /// The signing actor's private key (PEM), when the actor still has one.
@@ -190,6 +192,14 @@ pub struct ClaimedDelivery {
 /// The hosts are found by skipping along `delivery_host_due_idx` (one index probe per host),
 /// lazily: the walk stops as soon as `limit` rows are found, so a claim costs about the same
 /// with ten hosts or ten thousand, and a thousand rows pending or a million.
+///
+/// Rows of the activities in `held_activities` (which the worker has serialised already) come
+/// without their payload: one activity goes to thousands of inboxes, and its JSON need not
+/// cross the wire and be parsed again for each.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one statement's parameters, each documented above"
+)]
 pub async fn claim_due(
     db: impl PgExecutor<'_>,
     limit: i64,
@@ -198,6 +208,7 @@ pub async fn claim_due(
     busy_hosts: &[String],
     busy_counts: &[i32],
     lease_secs: f64,
+    held_activities: &[i64],
 ) -> sqlx::Result<Vec<ClaimedDelivery>> {
     sqlx::query_as!(
         ClaimedDelivery,
@@ -243,7 +254,9 @@ pub async fn claim_due(
            )
            select c.id as "id!", c.inbox as "inbox!", c.authority as "authority!",
                   c.attempts as "attempts!", c.created_at as "created_at!",
-                  a.payload, a.actor_ap_id,
+                  c.activity_id as "activity_id!",
+                  case when a.id = any($7::bigint[]) then null else a.payload end as payload,
+                  a.actor_ap_id,
                   coalesce(p.private_key, g.private_key) as private_key
            from claimed c
            join outbox_activity a on a.id = c.activity_id
@@ -255,7 +268,8 @@ pub async fn claim_due(
         per_host,
         busy_hosts,
         busy_counts,
-        lease_secs
+        lease_secs,
+        held_activities
     )
     .fetch_all(db)
     .await
@@ -303,7 +317,7 @@ pub async fn claim_probe(
            )
            select c.id as "id!", c.inbox as "inbox!", c.authority as "authority!",
                   c.attempts as "attempts!", c.created_at as "created_at!",
-                  a.payload, a.actor_ap_id,
+                  c.activity_id as "activity_id!", a.payload as "payload?", a.actor_ap_id,
                   coalesce(p.private_key, g.private_key) as private_key
            from claimed c
            join outbox_activity a on a.id = c.activity_id

@@ -49,6 +49,8 @@ pub struct TokenOwner {
     pub banned: bool,
     /// The site requires two-factor sign-in of staff and this account has not turned it on.
     pub second_factor_missing: bool,
+    /// When the account last wrote (read-your-writes with read replicas).
+    pub last_write_at: Option<DateTime<Utc>>,
 }
 
 /// Finds the approved, not deleted account that owns the live token with this digest. Deleting
@@ -67,7 +69,8 @@ pub async fn owner(
                 (coalesce((select s.require_staff_two_factor from site s), false)
                  and not exists (select 1 from two_factor f
                                  where f.person_id = t.person_id and f.enabled_at is not null))
-                    as \"second_factor_missing!\"
+                    as \"second_factor_missing!\",
+                a.last_write_at
          from auth_token t
          join person p on p.id = t.person_id
          join local_account a on a.person_id = t.person_id

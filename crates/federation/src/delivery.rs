@@ -1,13 +1,15 @@
 //! Delivery workers: claim due rows of the `delivery` table (`FOR UPDATE SKIP LOCKED`, with a
 //! lease, fairly across destination hosts with a per-host bound), sign and send each outside any
-//! lock, and record the outcome: delivered; retried after an exponential, jittered, capped
+//! lock (the body and its digest made once per activity, not once per inbox), and record the
+//! outcome: delivered; retried after an exponential, jittered, capped
 //! backoff (5xx, 408, 429, timeouts, connection errors, `Retry-After` honoured); failed for good
 //! (other 4xx); dead past the horizon. A host that keeps failing is marked down and probed at
 //! growing intervals instead of attempted row by row. Several processes may run workers on one
 //! database; a worker that dies loses nothing, because its leases lapse and another worker
 //! claims the rows.
 
-use crate::signing::Signer;
+use crate::signing::{Signer, body_digest};
+use bytes::Bytes;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use hearth_core::Settings;
 use hearth_db::federation::{ClaimedDelivery, HostChange, Settled};
@@ -26,6 +28,65 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
+
+/// An activity as it goes on the wire, and its `Digest` header value: made once per activity,
+/// however many inboxes it goes to (a fan-out to 2,000 servers serialised and hashed the same
+/// JSON 2,000 times).
+#[derive(Debug)]
+pub struct PreparedActivity {
+    /// The JSON body (`serde_json::to_vec` of the stored payload).
+    pub body: Bytes,
+    /// `SHA-256=…` of the body.
+    pub digest: String,
+}
+
+impl PreparedActivity {
+    /// Serialises a payload and hashes the result.
+    pub fn new(payload: &serde_json::Value) -> serde_json::Result<Self> {
+        let body = serde_json::to_vec(payload)?;
+        let digest = body_digest(&body);
+        Ok(Self {
+            body: Bytes::from(body),
+            digest,
+        })
+    }
+}
+
+/// The activities one worker process has prepared, by `outbox_activity` id. Claims name them
+/// (`held_activities`), so their rows come without the payload. Bounded: past [`Self::MOST`]
+/// entries it starts again empty, which costs one more serialisation of each activity still
+/// being sent; activities of one burst are a few hundred at most.
+#[derive(Default)]
+struct Prepared(HashMap<i64, Arc<PreparedActivity>>);
+
+impl Prepared {
+    const MOST: usize = 512;
+
+    /// The ids to name in the next claim, after making room. Entries are only dropped here,
+    /// before a claim, so a row claimed without its payload always finds its activity.
+    fn held(&mut self) -> Vec<i64> {
+        if self.0.len() >= Self::MOST {
+            self.0.clear();
+        }
+        self.0.keys().copied().collect()
+    }
+
+    /// The prepared activity of a claimed row: made from the row's payload when it came with
+    /// one (which the row then no longer carries), else the one held.
+    fn of(&mut self, row: &mut ClaimedDelivery) -> anyhow::Result<Arc<PreparedActivity>> {
+        if let Some(payload) = row.payload.take() {
+            let prepared = Arc::new(PreparedActivity::new(&payload)?);
+            self.0.insert(row.activity_id, prepared.clone());
+            return Ok(prepared);
+        }
+        self.0.get(&row.activity_id).cloned().ok_or_else(|| {
+            anyhow::anyhow!(
+                "activity {} came without its payload and is not held",
+                row.activity_id
+            )
+        })
+    }
+}
 
 /// What a delivery attempt came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +262,7 @@ pub async fn run(
         i64::try_from(delivery.probe_max_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let mut listener = listen(&pool).await;
     let in_flight = InFlight::default();
+    let mut prepared = Prepared::default();
     // Where the next claim starts in the round of hosts.
     let mut next_host = String::new();
     let mut last_probe_look = std::time::Instant::now() - poll;
@@ -257,6 +319,7 @@ pub async fn run(
             let room = slots.available_permits().saturating_sub(claimed.len());
             if room > 0 {
                 let (mut hosts, mut counts) = in_flight.snapshot();
+                let held = prepared.held();
                 let limit = i64::try_from(room.min(500)).unwrap_or(500);
                 // Round the hosts: on from where the last claim stopped, then from the start.
                 let mut rows = Vec::new();
@@ -270,6 +333,7 @@ pub async fn run(
                         &hosts,
                         &counts,
                         delivery.lease_secs,
+                        &held,
                     )
                     .await
                     {
@@ -303,7 +367,15 @@ pub async fn run(
             }
         }
         let idle = claimed.is_empty();
-        for row in claimed {
+        for mut row in claimed {
+            let activity = match prepared.of(&mut row) {
+                Ok(activity) => activity,
+                Err(e) => {
+                    // Not sent now; its lease lapses and the next claim brings the payload.
+                    tracing::warn!(delivery = row.id, error = %e, "cannot prepare a delivery");
+                    continue;
+                }
+            };
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 return;
             };
@@ -312,7 +384,7 @@ pub async fn run(
             in_flight.add(&row.authority);
             running.spawn(async move {
                 let authority = row.authority.clone();
-                sender.deliver(row).await;
+                sender.deliver(row, &activity).await;
                 in_flight.remove(&authority);
                 drop(permit);
             });
@@ -453,6 +525,67 @@ pub async fn housekeep(pool: &PgPool, settings: &Settings) {
     }
 }
 
+/// Host names the delivery client resolved, each kept for [`CachingResolver::TTL`]. Every new
+/// connection resolves its host: a fan-out opens one per server, more to a busy server (up to
+/// `per_host_concurrency`), and again after the pool's idle timeout (90 s). Without this each
+/// was a `getaddrinfo` on the blocking pool (about 80 µs of CPU per connection even for a name
+/// in `/etc/hosts` on the benchmark machine; a round trip to the DNS server in production). Only
+/// what the wrapped (validating) resolver accepted is kept, so its address rules still hold;
+/// failures are not kept.
+struct CachingResolver {
+    inner: Arc<dyn reqwest::dns::Resolve>,
+    answers: Arc<Answers>,
+}
+
+/// By host name: when it was resolved, and to what.
+type Answers = Mutex<HashMap<String, (std::time::Instant, Vec<std::net::SocketAddr>)>>;
+
+impl CachingResolver {
+    /// How long an answer is used: short, so that a server that moves is found again soon.
+    const TTL: Duration = Duration::from_secs(60);
+    /// Names kept at most (expired ones are dropped first, then all).
+    const MOST: usize = 10_000;
+
+    fn new(inner: Arc<dyn reqwest::dns::Resolve>) -> Self {
+        Self {
+            inner,
+            answers: Arc::default(),
+        }
+    }
+
+    fn fresh(&self, host: &str) -> Option<Vec<std::net::SocketAddr>> {
+        let answers = self.answers.lock().ok()?;
+        let (at, addrs) = answers.get(host)?;
+        (at.elapsed() < Self::TTL).then(|| addrs.clone())
+    }
+}
+
+impl reqwest::dns::Resolve for CachingResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        if let Some(addrs) = self.fresh(&host) {
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            return Box::pin(std::future::ready(Ok(addrs)));
+        }
+        let resolving = self.inner.resolve(name);
+        let answers = self.answers.clone();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = resolving.await?.collect();
+            if let Ok(mut answers) = answers.lock() {
+                if answers.len() >= Self::MOST {
+                    answers.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                    if answers.len() >= Self::MOST {
+                        answers.clear();
+                    }
+                }
+                answers.insert(host, (std::time::Instant::now(), addrs.clone()));
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// Signs and sends deliveries and records how they went.
 pub struct Sender {
     pool: PgPool,
@@ -475,7 +608,9 @@ impl Sender {
         settled: mpsc::UnboundedSender<(Settled, String)>,
     ) -> anyhow::Result<Self> {
         let timeout = Duration::from_secs(settings.federation.delivery.request_timeout_secs);
-        let client = crate::http_client(&settings, timeout)?;
+        let client = crate::http_client_resolving(&settings, timeout, |validating| {
+            Arc::new(CachingResolver::new(validating))
+        })?;
         Ok(Self {
             pool,
             settings,
@@ -507,8 +642,8 @@ impl Sender {
         Ok(())
     }
 
-    /// Sends one claimed delivery and records the outcome.
-    pub async fn deliver(&self, row: ClaimedDelivery) {
+    /// Sends one claimed delivery of `activity` and records the outcome.
+    pub async fn deliver(&self, row: ClaimedDelivery, activity: &PreparedActivity) {
         let Some(allowed) = self.allowed(&row.authority).await else {
             // The policy cannot be read: not sent now; the lease lapses and it is tried again.
             return;
@@ -522,7 +657,7 @@ impl Sender {
             return;
         }
         let started = std::time::Instant::now();
-        let outcome = self.attempt(&row).await;
+        let outcome = self.attempt(&row, activity).await;
         self.metrics
             .latency
             .observe(started.elapsed().as_secs_f64());
@@ -532,8 +667,8 @@ impl Sender {
         }
     }
 
-    async fn attempt(&self, row: &ClaimedDelivery) -> Outcome {
-        match self.send(row).await {
+    async fn attempt(&self, row: &ClaimedDelivery, activity: &PreparedActivity) -> Outcome {
+        match self.send(row, activity).await {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Retry {
                 status: None,
@@ -543,7 +678,11 @@ impl Sender {
         }
     }
 
-    async fn send(&self, row: &ClaimedDelivery) -> anyhow::Result<Outcome> {
+    async fn send(
+        &self,
+        row: &ClaimedDelivery,
+        activity: &PreparedActivity,
+    ) -> anyhow::Result<Outcome> {
         let Some(key) = row.private_key.as_deref() else {
             return Ok(Outcome::Refused {
                 status: 0,
@@ -560,10 +699,9 @@ impl Sender {
                 error: format!("refusing to deliver to {inbox}: {refused}"),
             });
         }
-        let body = serde_json::to_vec(&row.payload)?;
         let signed = self
             .signer
-            .sign_post(key, &row.actor_ap_id, &inbox, &body)
+            .sign_with_digest(key, &row.actor_ap_id, &inbox, &activity.digest)
             .await?;
         let response = self
             .client
@@ -573,7 +711,7 @@ impl Sender {
             .header("date", signed.date)
             .header("digest", signed.digest)
             .header("signature", signed.signature)
-            .body(body)
+            .body(activity.body.clone())
             .send()
             .await?;
         let status = response.status();
@@ -720,6 +858,67 @@ mod tests {
                 Outcome::Refused { .. }
             ));
         }
+    }
+
+    /// A resolver that answers 127.0.0.1 for every name, counting the questions, or refuses.
+    struct Counting {
+        asked: Arc<std::sync::atomic::AtomicUsize>,
+        refuse: bool,
+    }
+
+    impl reqwest::dns::Resolve for Counting {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let refuse = self.refuse;
+            Box::pin(async move {
+                if refuse {
+                    return Err("refused".into());
+                }
+                let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                ));
+                Ok(addrs)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn each_host_is_resolved_once_and_refusals_are_asked_again() {
+        use reqwest::dns::Resolve;
+        use std::str::FromStr;
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cache = CachingResolver::new(Arc::new(Counting {
+            asked: asked.clone(),
+            refuse: false,
+        }));
+        let name = |n: &str| reqwest::dns::Name::from_str(n).unwrap();
+        for _ in 0..3 {
+            let addrs: Vec<_> = cache.resolve(name("a.example")).await.unwrap().collect();
+            assert_eq!(addrs, vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))]);
+        }
+        let _ = cache.resolve(name("B.example")).await.unwrap();
+        let _ = cache.resolve(name("b.example")).await.unwrap();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        let refusing = CachingResolver::new(Arc::new(Counting {
+            asked: asked.clone(),
+            refuse: true,
+        }));
+        assert!(refusing.resolve(name("internal.example")).await.is_err());
+        assert!(refusing.resolve(name("internal.example")).await.is_err());
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn a_payload_is_sent_as_serde_json_writes_it_with_its_digest() {
+        let payload = serde_json::json!({
+            "id": "https://a.example/activities/1", "type": "Announce", "é": "ü",
+            "object": {"content": "<p>x</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+        });
+        let prepared = PreparedActivity::new(&payload).unwrap();
+        let body = serde_json::to_vec(&payload).unwrap();
+        assert_eq!(prepared.body.as_ref(), body.as_slice());
+        assert_eq!(prepared.digest, body_digest(&body));
     }
 
     #[test]

@@ -1,15 +1,15 @@
 //! The inbox (shared `/inbox`, `/c/{name}/inbox`, `/u/{name}/inbox`): reads the body itself
-//! (1 MiB cap, 413 beyond), refuses unsigned requests and keys of another authority before any
-//! fetch, acknowledges replays without work, has the library verify the signature and
-//! `Digest` (refetching a rotated key once per actor per ten minutes), counts the sender's
-//! server against its limit, then applies the activity (`activities::incoming`). Statuses: 202
-//! accepted or ignored, 400 unreadable, 401 unverifiable, 403 not allowed, 413 too large, 429
-//! too many (with `Retry-After`), 503 a server it depends on is unreachable (retry).
-
+//! (1 MiB cap, 413 beyond), refuses blocked servers, banned people and unsigned requests or keys
+//! of another authority before any fetch, acknowledges replays without work, has the library
+//! verify the signature and `Digest` (refetching a rotated key once per actor per ten minutes),
+//! counts the sender's server (and a reporter) against their limits, then appends the verified
+//! activity to the inbox queue durably and answers 202; `inbox_apply` applies it. Statuses: 202
+//! accepted (queued) or a replay, 400 unreadable, 401 unverifiable, 403 not allowed, 413 too
+//! large, 429 too many (with `Retry-After`), 503 a server it depends on is unreachable or the
+//! queue is full (retry). What is found wrong only when applying is recorded for admins.
 use crate::FederationState;
-use crate::activities::Context;
 use crate::objects::actor::ApubActor;
-use crate::received::{InboxError, Receipt, Via, id_of};
+use crate::received::{InboxError, id_of};
 use crate::urls::authority;
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::post;
 use hearth_core::{Error, ErrorKind};
+use hearth_db::inbox_queue::NewEntry;
 use hearth_service::ServiceContext;
 use hearth_service::rate_limit::{self, Action};
 use serde_json::Value;
@@ -62,13 +63,19 @@ async fn inbox(
             "This instance does not federate with your server.",
         ));
     }
-    if hearth_db::person::is_site_banned(&state.ctx.pool, envelope.actor.as_str()).await? {
+    let gate = hearth_db::inbox_queue::gate(
+        &state.ctx.pool,
+        envelope.actor.as_str(),
+        envelope.id.as_str(),
+    )
+    .await?;
+    if gate.banned {
         return Err(Error::forbidden(
             "banned",
             "This account is banned from this instance.",
         ));
     }
-    if hearth_db::person::is_deleted(&state.ctx.pool, envelope.actor.as_str()).await? {
+    if gate.deleted {
         return Err(Error::forbidden(
             "deleted_account",
             "This account was deleted; this instance takes nothing more from it.",
@@ -88,13 +95,15 @@ async fn inbox(
             "The activity's id and its actor live on different servers.",
         ));
     }
-    // 2. A replay is acknowledged without work.
-    if hearth_db::federation::was_received(&state.ctx.pool, envelope.id.as_str()).await? {
+    // 2. A replay (applied, or queued) is acknowledged without work.
+    if gate.seen {
         return Ok(StatusCode::ACCEPTED);
     }
-    // 3–5. Verified by the library, then applied.
+    // 3. Too much waiting to be applied: the sender retries later.
+    state.backlog.check(&state.ctx).await?;
+    // 4. Verified by the library (signature, digest, the actor's key; the rate limits).
     let data = state.config.to_request_data();
-    match verify_and_apply(&parts, &body, &data).await {
+    match verify(&parts, &body, &data).await {
         Err(e) if e.is_bad_signature() && may_refetch_key(&state.ctx, &envelope.actor).await => {
             // The key may have been rotated: fetch the actor once more and try again.
             tracing::info!(actor = %envelope.actor, "signature failed; refetching the actor's key");
@@ -103,20 +112,28 @@ async fn inbox(
                 .await
                 .map_err(InboxError::from)
                 .map_err(InboxError::into_error)?;
-            verify_and_apply(&parts, &body, &data)
+            verify(&parts, &body, &data)
                 .await
                 .map_err(InboxError::into_error)?;
         }
         result => result.map_err(InboxError::into_error)?,
     }
+    // 5. Stored durably, then acknowledged; the applying workers take it from here.
+    state
+        .appender
+        .append(NewEntry {
+            ordering_key: ordering_key(&envelope.value).unwrap_or_else(|| envelope.id.to_string()),
+            activity_id: envelope.id.to_string(),
+            actor_authority,
+            payload: envelope.value,
+        })
+        .await?;
+    state.backlog.appended();
     Ok(StatusCode::ACCEPTED)
 }
 
-async fn verify_and_apply(
-    parts: &Parts,
-    body: &[u8],
-    data: &Data<ServiceContext>,
-) -> Result<(), InboxError> {
+/// Has the library verify the request; the activity itself is applied later, from the queue.
+async fn verify(parts: &Parts, body: &[u8], data: &Data<ServiceContext>) -> Result<(), InboxError> {
     let mut request = Request::builder()
         .method(parts.method.clone())
         .uri(parts.uri.clone())
@@ -127,6 +144,21 @@ async fn verify_and_apply(
         .await
         .map_err(|_| InboxError::Other(anyhow::anyhow!("the body could not be read")))?;
     receive_activity::<IncomingActivity, ApubActor, ServiceContext>(activity, data).await
+}
+
+/// What the activity is about, for applying in receive order: the id of the innermost `object`
+/// (a Note's id inside Create or Announce{Create}, the post a Like or Undo{Like} is about, the
+/// Group a Follow is for). Activities about one object are applied one after the other.
+pub fn ordering_key(activity: &Value) -> Option<String> {
+    let mut current = activity;
+    for _ in 0..4 {
+        match current.get("object") {
+            Some(inner @ Value::Object(map)) if map.contains_key("object") => current = inner,
+            Some(inner) => return id_of(Some(inner)).map(|u| u.to_string()),
+            None => return None,
+        }
+    }
+    id_of(current.get("object")).map(|u| u.to_string())
 }
 
 /// At most one forced key refetch per actor per ten minutes, across processes.
@@ -168,6 +200,8 @@ fn signature_key_owner(parts: &Parts) -> Result<Url, Error> {
 struct Envelope {
     id: Url,
     actor: Url,
+    /// The whole activity, as queued.
+    value: Value,
 }
 
 impl Envelope {
@@ -184,7 +218,7 @@ impl Envelope {
         let actor = id_of(value.get("actor")).ok_or_else(|| {
             Error::bad_request("malformed_activity", "The activity has no actor.")
         })?;
-        Ok(Self { id, actor })
+        Ok(Self { id, actor, value })
     }
 }
 
@@ -247,23 +281,22 @@ impl Activity for IncomingActivity {
     }
 
     /// Runs once the library has verified the signature: a server sends at most
-    /// `federation.inbox.per_instance` activities a window (429 with `Retry-After` beyond).
+    /// `federation.inbox.per_instance` activities a window, and a person `federation.inbox.flags`
+    /// reports (429 with `Retry-After` beyond; each report reaches moderators here and on other
+    /// servers).
     async fn verify(&self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
         let server = authority(&self.actor).unwrap_or_default();
         rate_limit::check(data, Action::RemoteActivity, &server).await?;
+        if self.raw.get("type").and_then(Value::as_str) == Some("Flag") {
+            rate_limit::check(data, Action::RemoteFlag, self.actor.as_str()).await?;
+        }
         Ok(())
     }
 
-    /// Reads the activity into its typed shape and applies it; its id is recorded in the
-    /// transaction that applies it.
-    async fn receive(self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
-        let cx = Context {
-            data,
-            via: Via::Direct,
-            receipt: Receipt::of(&self.id),
-            raw: &self.raw,
-        };
-        crate::activities::incoming::dispatch(&cx).await
+    /// Nothing here: a verified activity is queued by the inbox and applied by the workers
+    /// (`inbox_apply`), which record its id in the transaction that applies it.
+    async fn receive(self, _data: &Data<ServiceContext>) -> Result<(), InboxError> {
+        Ok(())
     }
 }
 

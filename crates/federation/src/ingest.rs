@@ -254,6 +254,7 @@ pub(crate) fn viewer_for(person: &ApubPerson) -> Viewer {
         token_id: 0,
         // The site's two-factor rule is for our own accounts; a remote person signs.
         second_factor_missing: false,
+        last_write_at: None,
     }
 }
 

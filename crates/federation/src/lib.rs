@@ -9,6 +9,8 @@ pub mod blocklists;
 pub mod delivery;
 pub mod discovery;
 pub mod inbox;
+pub mod inbox_append;
+pub mod inbox_apply;
 pub(crate) mod ingest;
 pub mod nodeinfo;
 pub mod objects;
@@ -35,13 +37,23 @@ pub struct FederationState {
     pub config: FederationConfig<ServiceContext>,
     /// The service context (the same as the configuration's app data).
     pub ctx: ServiceContext,
+    /// Appends verified activities to the inbox queue, many per commit.
+    pub appender: inbox_append::Appender,
+    /// How full the inbox queue is.
+    pub backlog: std::sync::Arc<inbox_append::Backlog>,
 }
 
 impl FederationState {
-    /// The state for a configuration built by `config`.
+    /// The state for a configuration built by `config` (starts the inbox's appending task, so
+    /// it is called inside the runtime).
     pub fn new(config: FederationConfig<ServiceContext>) -> Self {
         let ctx = config.to_request_data().app_data().clone();
-        Self { config, ctx }
+        Self {
+            appender: inbox_append::Appender::start(ctx.pool.clone()),
+            backlog: std::sync::Arc::default(),
+            config,
+            ctx,
+        }
     }
 }
 
@@ -101,6 +113,22 @@ pub fn http_client(
     settings: &hearth_core::Settings,
     timeout: Duration,
 ) -> anyhow::Result<reqwest::Client> {
+    http_client_resolving(settings, timeout, |validating| validating)
+}
+
+/// [`http_client`] with its resolver wrapped by `wrap` (the delivery client keeps answers for
+/// a while); whatever `wrap` returns must only answer what the validating resolver it is given
+/// accepted.
+pub fn http_client_resolving(
+    settings: &hearth_core::Settings,
+    timeout: Duration,
+    wrap: impl FnOnce(
+        std::sync::Arc<dyn reqwest::dns::Resolve>,
+    ) -> std::sync::Arc<dyn reqwest::dns::Resolve>,
+) -> anyhow::Result<reqwest::Client> {
+    let validating: std::sync::Arc<dyn reqwest::dns::Resolve> = std::sync::Arc::new(
+        ValidatingDnsResolver::new(Vec::new(), !settings.federation.debug_local),
+    );
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -110,10 +138,7 @@ pub fn http_client(
             env!("CARGO_PKG_VERSION"),
             settings.public_base_url()
         ))
-        .dns_resolver(std::sync::Arc::new(ValidatingDnsResolver::new(
-            Vec::new(),
-            !settings.federation.debug_local,
-        )))
+        .dns_resolver(wrap(validating))
         .build()?)
 }
 

@@ -77,7 +77,8 @@ async fn local_community(
     name: &str,
 ) -> anyhow::Result<Option<ApubCommunity>> {
     let ctx = &state.ctx;
-    match hearth_db::community::find_local(&ctx.pool, name).await? {
+    // Collections are public reads: a read replica may serve them.
+    match hearth_db::community::find_local(ctx.reader(None), name).await? {
         Some(row) => Ok(Some(ApubCommunity::new(row, ctx)?)),
         None => Ok(None),
     }
@@ -116,7 +117,7 @@ async fn community_outbox(
         let urls = Urls(&data.settings);
         let outbox = urls.community_part(&name, "outbox")?;
         let posts = hearth_db::post::feed(
-            &data.pool,
+            data.reader(None),
             &hearth_db::post::FeedRequest {
                 scope: hearth_db::post::FeedScope::Community(community.row.id),
                 sort: hearth_db::post::PostSort::New,
@@ -133,7 +134,7 @@ async fn community_outbox(
         // Events and polls of the whole page in a few queries, so backfilled events stay events.
         let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
         let mut extras = {
-            let mut conn = data.pool.acquire().await?;
+            let mut conn = data.reader(None).acquire().await?;
             crate::objects::post::PostExtras::load_many(&mut conn, &ids).await?
         };
         let mut items = Vec::with_capacity(posts.len());
@@ -229,7 +230,7 @@ async fn community_moderators(
             return Ok(None);
         };
         let ctx = &state.ctx;
-        let moderators = hearth_db::moderator::list(&ctx.pool, community.row.id).await?;
+        let moderators = hearth_db::moderator::list(ctx.reader(None), community.row.id).await?;
         Ok::<_, anyhow::Error>(Some(OrderedCollection {
             kind: "OrderedCollection".to_owned(),
             id: Urls(&ctx.settings).community_part(&name, "moderators")?,
@@ -255,11 +256,12 @@ async fn community_featured(
         let ctx = &state.ctx;
         // Pinned posts, as Lemmy serves them: the Page objects themselves.
         let mut items = Vec::new();
-        for id in hearth_db::moderation::featured_posts(&ctx.pool, community.row.id).await? {
-            if let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await? {
-                let mentions = hearth_db::mention::of_post(&ctx.pool, id).await?;
-                let images = hearth_db::media::post_images(&ctx.pool, id).await?;
-                let mut conn = ctx.pool.acquire().await?;
+        let db = ctx.reader(None);
+        for id in hearth_db::moderation::featured_posts(db, community.row.id).await? {
+            if let Some(post) = hearth_db::post::find(db, id, None).await? {
+                let mentions = hearth_db::mention::of_post(db, id).await?;
+                let images = hearth_db::media::post_images(db, id).await?;
+                let mut conn = db.acquire().await?;
                 let extras = crate::objects::post::PostExtras::load(&mut conn, id).await?;
                 items.push(serde_json::to_value(crate::objects::post::page_of(
                     &post, &mentions, &images, &extras,
@@ -300,7 +302,7 @@ async fn person_outbox(
 ) -> Result<Response> {
     let ctx = &state.ctx;
     let result = async {
-        if hearth_db::person::local_actor(&ctx.pool, &name)
+        if hearth_db::person::local_actor(ctx.reader(None), &name)
             .await?
             .is_none()
         {

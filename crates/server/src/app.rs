@@ -30,6 +30,8 @@ pub struct Application {
     metrics_listener: Option<TcpListener>,
     router: Router,
     ctx: ServiceContext,
+    /// The federation configuration, when federation is on (the inbox workers apply with it).
+    federation: Option<FederationState>,
     metrics: metrics::Metrics,
     /// The first-run setup code made on this start, while no administrator exists.
     setup_code: Option<SetupCode>,
@@ -61,6 +63,9 @@ impl Application {
         };
         hearth_db::migrations::run(&pool).await?;
         let mut ctx = ServiceContext::new(pool, settings);
+        // Before anything copies the context (the federation configuration keeps its own).
+        let replicas = hearth_service::replicas::Replicas::from_settings(&ctx.settings.database)?;
+        ctx = ctx.with_replicas(Arc::new(replicas));
         let provisioned = hearth_service::setup::provision(&ctx)
             .await
             .map_err(|e| anyhow::anyhow!("setup failed: {e}"))?;
@@ -79,12 +84,13 @@ impl Application {
             None
         };
         let metrics = metrics::Metrics::new(ctx.pool.clone());
-        let router = router(ctx.clone(), federation, metrics.clone());
+        let router = router(ctx.clone(), federation.clone(), metrics.clone());
         Ok(Self {
             listener,
             metrics_listener,
             router,
             ctx,
+            federation,
             metrics,
             setup_code: provisioned.setup_code,
         })
@@ -145,6 +151,29 @@ impl Application {
                 stop.clone(),
             ))
         });
+        // Received activities are applied from the inbox queue by this process too, unless
+        // `hearth worker` processes do it.
+        let applying = self
+            .federation
+            .as_ref()
+            .filter(|_| federation.inbox.apply_workers)
+            .map(|state| {
+                tokio::spawn(hearth_federation::inbox_apply::run(
+                    state.config.clone(),
+                    self.metrics.applying.clone(),
+                    stop.clone(),
+                ))
+            });
+        // Cached anonymous pages are dropped when this or another process writes what they show.
+        let read_cache = tokio::spawn(hearth_service::read_cache::listen(
+            self.ctx.clone(),
+            stop.clone().cancelled_owned(),
+        ));
+        // Which read replicas reads may use, checked every second (nothing without replicas).
+        let replica_checks = tokio::spawn(hearth_service::replicas::run_checks(
+            self.ctx.clone(),
+            stop.clone().cancelled_owned(),
+        ));
         // Peer addresses reach handlers for per-IP rate limits.
         let service = self
             .router
@@ -192,6 +221,13 @@ impl Application {
         if let Err(e) = mailer.await {
             tracing::error!(error = %e, "the mail sender failed");
         }
+        if let Err(e) = read_cache.await {
+            tracing::error!(error = %e, "the anonymous page cache's listener failed");
+        }
+        if let Err(e) = replica_checks.await {
+            tracing::error!(error = %e, "the read replica checks failed");
+        }
+        self.ctx.replicas.close().await;
         if let Some(delivery) = delivery
             && let Err(e) = delivery.await
         {
@@ -201,6 +237,11 @@ impl Application {
             && let Err(e) = fetcher.await
         {
             tracing::error!(error = %e, "the media fetcher failed");
+        }
+        if let Some(applying) = applying
+            && let Err(e) = applying.await
+        {
+            tracing::error!(error = %e, "the inbox workers failed");
         }
         Ok(served??)
     }
@@ -303,9 +344,13 @@ pub fn router(
         .merge(hearth_web::router(&ctx))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(ctx);
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.read_cache.clone(),
+            crate::read_cache::note_writes,
+        ))
+        .with_state(ctx.clone());
     let Some(federation) = federation else {
-        return app.layer(DefaultBodyLimit::max(max_body)).layer(track);
+        return replica_scope(app.layer(DefaultBodyLimit::max(max_body)).layer(track), ctx);
     };
     app = app
         .merge(hearth_federation::discovery_router(federation.clone()))
@@ -317,7 +362,7 @@ pub fn router(
     let activitypub = hearth_federation::negotiated_router(federation)
         .layer(track)
         .fallback_service(pages.clone());
-    Router::new().fallback_service(tower::service_fn(move |request: Request| {
+    let negotiated = Router::new().fallback_service(tower::service_fn(move |request: Request| {
         let wants_json = wants_activity_json(request.headers().get(header::ACCEPT));
         let target = if wants_json {
             activitypub.clone()
@@ -332,7 +377,27 @@ pub fn router(
                 .append(header::VARY, header::HeaderValue::from_static("accept"));
             Ok::<_, std::convert::Infallible>(response)
         }
-    }))
+    }));
+    replica_scope(negotiated, ctx)
+}
+
+/// With read replicas, serves every request inside `replicas::in_request`: only requests that
+/// change nothing read from a replica, and a signed-in person's changing request is recorded
+/// so that their next reads, on every process, go to the primary. Without replicas, nothing.
+fn replica_scope(router: Router, ctx: ServiceContext) -> Router {
+    if !ctx.replicas.configured() {
+        return router;
+    }
+    router.layer(axum::middleware::from_fn_with_state(ctx, in_request))
+}
+
+async fn in_request(
+    axum::extract::State(ctx): axum::extract::State<ServiceContext>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changes = !request.method().is_safe();
+    hearth_service::replicas::in_request(&ctx, changes, next.run(request)).await
 }
 
 async fn method_not_allowed() -> Error {

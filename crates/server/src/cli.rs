@@ -256,7 +256,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
     anyhow::ensure!(
         settings.federation.enabled,
-        "federation is off (`federation.enabled = false`): there is nothing to deliver"
+        "federation is off (`federation.enabled = false`): there is nothing to deliver or apply"
     );
     let missing = IfMissing::Fail {
         remedy: "or run `hearth serve` with this data directory first",
@@ -279,10 +279,31 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
             hearth_federation::delivery::DeliveryMetrics::default(),
             stop.clone(),
         ));
-        tracing::info!("Hearth worker delivering");
+        // Applying received activities may relay them and fetch what they refer to: it needs
+        // the outbox and the federation configuration `hearth serve` builds.
+        let ctx = hearth_service::ServiceContext::new(db.pool.clone(), settings.clone()).with_outbox(
+            std::sync::Arc::new(hearth_federation::outbox::FederatedOutbox::new(settings.clone())),
+        );
+        // An instance `hearth serve` never provisioned (no instance keys yet) has received
+        // nothing to apply: this worker then only delivers.
+        let applying = match hearth_federation::config(ctx).await {
+            Ok(config) => Some(tokio::spawn(hearth_federation::inbox_apply::run(
+                config,
+                hearth_federation::inbox_apply::ApplyMetrics::default(),
+                stop.clone(),
+            ))),
+            Err(e) => {
+                tracing::warn!(error = %e, "not applying received activities: start `hearth serve` once first");
+                None
+            }
+        };
+        tracing::info!("Hearth worker delivering and applying received activities");
         shutdown_signal().await;
         stop.cancel();
         workers.await?;
+        if let Some(applying) = applying {
+            applying.await?;
+        }
         Ok(())
     }
     .await;
@@ -322,6 +343,8 @@ async fn administer(
             token_id: 0,
             // Whoever runs the command line has the machine; no second factor is asked.
             second_factor_missing: false,
+            // The command line reads from the primary.
+            last_write_at: None,
         };
         run_admin(&ctx, &admin, command).await
     }
@@ -464,9 +487,22 @@ async fn run_admin(
 async fn queue(settings: Arc<Settings>, missing: IfMissing) -> anyhow::Result<()> {
     let db = Database::open(&settings, WhenInUse::Share, missing).await?;
     let rows = hearth_db::federation::queue(&db.pool).await;
+    let inbox = hearth_db::inbox_queue::summary(&db.pool).await;
     db.close().await?;
     print!("{}", queue_table(&rows?));
+    print!("{}", inbox_line(&inbox?));
     Ok(())
+}
+
+/// The inbox queue in one line: what waits to be applied and what was refused when applied.
+pub fn inbox_line(summary: &hearth_db::inbox_queue::Summary) -> String {
+    let oldest = summary
+        .oldest_pending_secs
+        .map_or_else(|| "-".to_owned(), |s| format!("{s:.0}s"));
+    format!(
+        "inbox: {} waiting to be applied (oldest {oldest}, {} retrying), {} refused and {} failed when applied (GET /api/v1/admin/federation/inbox lists them)\n",
+        summary.pending, summary.retrying, summary.refused, summary.failed
+    )
 }
 
 /// Pending registration applications as a text table, under a header row.

@@ -7,6 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hearth_federation::delivery::DeliveryMetrics;
+use hearth_federation::inbox_apply::ApplyMetrics;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -44,6 +45,9 @@ pub struct Metrics {
     pool: PgPool,
     /// What the delivery workers of this process count.
     pub delivery: DeliveryMetrics,
+    /// What the inbox workers of this process count.
+    pub applying: ApplyMetrics,
+    inbox_pending: Gauge,
     queue_pending: Gauge,
     queue_dead: Gauge,
     hosts_down: Gauge,
@@ -93,6 +97,18 @@ impl Metrics {
             "Time to sign and send one delivery",
             delivery.latency.clone(),
         );
+        let applying = ApplyMetrics::default();
+        registry.register(
+            "inbox_activities",
+            "Received activities settled by this process, by outcome (applied, refused, retry, failed)",
+            applying.outcomes.clone(),
+        );
+        let inbox_pending = Gauge::default();
+        registry.register(
+            "inbox_queue_pending",
+            "Received activities waiting to be applied, over every process sharing the database",
+            inbox_pending.clone(),
+        );
         let queue_pending = Gauge::default();
         registry.register(
             "delivery_queue_pending",
@@ -119,6 +135,8 @@ impl Metrics {
             pool_idle,
             pool,
             delivery,
+            applying,
+            inbox_pending,
             queue_pending,
             queue_dead,
             hosts_down,
@@ -134,6 +152,12 @@ impl Metrics {
                 self.hosts_down.set(down);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read the delivery queue for metrics"),
+        }
+        match hearth_db::inbox_queue::pending(&self.pool).await {
+            Ok(pending) => {
+                self.inbox_pending.set(pending);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the inbox queue for metrics"),
         }
     }
 

@@ -482,10 +482,15 @@ async fn the_worker_and_the_queue_commands_work_on_a_shared_database() {
     let columns: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(columns[1], "1", "one pending: {table}");
     assert!(line.contains("HTTP 502"), "{table}");
+    let mut lines = table.lines().rev();
     assert!(
-        table.lines().last().unwrap().starts_with("TOTAL"),
-        "{table}"
+        lines
+            .next()
+            .unwrap()
+            .starts_with("inbox: 0 waiting to be applied"),
+        "the inbox queue's line comes last: {table}"
     );
+    assert!(lines.next().unwrap().starts_with("TOTAL"), "{table}");
 
     let worker = hearth(&data)
         .arg("worker")

@@ -333,12 +333,15 @@ pub async fn authenticate(ctx: &ServiceContext, token: &str) -> Result<Option<Vi
     if chrono::Utc::now() - owner.last_used_at > chrono::Duration::seconds(60) {
         hearth_db::token::touch(&ctx.pool, owner.token_id).await?;
     }
+    // A changing request by this person is recorded once it is done (read-your-writes).
+    crate::replicas::note_signed_in(owner.person_id);
     Ok(Some(Viewer {
         person_id: owner.person_id,
         name: owner.name,
         admin: owner.admin,
         token_id: owner.token_id,
         second_factor_missing: owner.second_factor_missing,
+        last_write_at: owner.last_write_at,
     }))
 }
 

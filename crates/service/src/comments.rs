@@ -236,16 +236,12 @@ pub async fn thread(
             }
         }
     }
-    Ok(hearth_db::comment::tree(
-        &ctx.pool,
-        post_id,
-        parent,
-        sort,
-        max_depth,
-        limit,
-        viewer.map(|v| v.person_id),
-    )
-    .await?)
+    let viewer_id = viewer.map(|v| v.person_id);
+    Ok(ctx
+        .read(viewer, |db| async move {
+            hearth_db::comment::tree(&db, post_id, parent, sort, max_depth, limit, viewer_id).await
+        })
+        .await?)
 }
 
 /// A person's comments, newest first.
@@ -257,12 +253,10 @@ pub async fn by_author(
     limit: i64,
 ) -> Result<Vec<CommentRow>> {
     let person = crate::users::find(ctx, reference, "user").await?;
-    Ok(hearth_db::comment::by_author(
-        &ctx.pool,
-        person.id,
-        after,
-        limit,
-        viewer.map(|v| v.person_id),
-    )
-    .await?)
+    let viewer_id = viewer.map(|v| v.person_id);
+    Ok(ctx
+        .read(viewer, |db| async move {
+            hearth_db::comment::by_author(&db, person.id, after, limit, viewer_id).await
+        })
+        .await?)
 }

@@ -210,8 +210,12 @@ pub async fn list(
         },
         None => None,
     };
-    let mut rows =
-        hearth_db::community::list(&ctx.pool, sort, text.as_deref(), after, limit + 1).await?;
+    let text = text.as_deref();
+    let mut rows = ctx
+        .read(viewer, |db| async move {
+            hearth_db::community::list(&db, sort, text, after, limit + 1).await
+        })
+        .await?;
     let next = crate::paging::cut(&mut rows, limit).map(|last| Cursor {
         key: match sort {
             CommunitySort::New => last.id,

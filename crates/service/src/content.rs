@@ -146,9 +146,12 @@ pub async fn may_vote(
 /// One post as the viewer sees it; 404 when there is none. Posts, events and polls read a
 /// post by id through here (`posts::get` for everyone else).
 pub async fn post(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Result<PostRow> {
-    hearth_db::post::find(&ctx.pool, id, viewer.map(|v| v.person_id))
-        .await?
-        .ok_or_else(|| Error::not_found("There is no post with this id."))
+    let viewer_id = viewer.map(|v| v.person_id);
+    ctx.read(viewer, |db| async move {
+        hearth_db::post::find(&db, id, viewer_id).await
+    })
+    .await?
+    .ok_or_else(|| Error::not_found("There is no post with this id."))
 }
 
 /// Whether `viewer` moderates `community` (admins moderate this instance's communities).

@@ -23,6 +23,10 @@ pub struct ServiceContext {
     pub media: hearth_media::MediaStore,
     /// Bounds the pictures decoded at once (`media.max_concurrent_decodes`).
     pub decodes: Arc<tokio::sync::Semaphore>,
+    /// The read replicas (`database.replica_urls`; none by default): see [`ServiceContext::read`].
+    pub replicas: Arc<crate::replicas::Replicas>,
+    /// Pages rendered for anonymous readers (`http.anonymous_cache_ms`).
+    pub read_cache: Arc<crate::read_cache::ReadCache>,
 }
 
 impl ServiceContext {
@@ -32,15 +36,26 @@ impl ServiceContext {
         let decodes = Arc::new(tokio::sync::Semaphore::new(
             settings.media.max_concurrent_decodes,
         ));
+        let read_cache = Arc::new(crate::read_cache::ReadCache::new(
+            std::time::Duration::from_millis(settings.http.anonymous_cache_ms),
+        ));
         Self {
             media,
             decodes,
+            read_cache,
             pool,
             settings,
             resolver: None,
             outbox: None,
             policy: Arc::default(),
+            replicas: Arc::default(),
         }
+    }
+
+    /// The same context, reading from `replicas` where a read may.
+    pub fn with_replicas(mut self, replicas: Arc<crate::replicas::Replicas>) -> Self {
+        self.replicas = replicas;
+        self
     }
 
     /// The same context, resolving remote things with `resolver`.

@@ -35,6 +35,8 @@ pub mod policy;
 pub mod polls;
 pub mod posts;
 pub mod rate_limit;
+pub mod read_cache;
+pub mod replicas;
 pub mod reports;
 pub mod resolve;
 pub mod saved;

@@ -276,3 +276,19 @@ pub async fn queue(
     crate::require_admin(viewer)?;
     Ok(hearth_db::federation::queue(&ctx.pool).await?)
 }
+
+/// The inbox queue (admins): what waits to be applied, and the latest `limit` activities
+/// refused or failed when applied, newest first.
+pub async fn inbox_queue(
+    ctx: &ServiceContext,
+    viewer: &crate::auth::Viewer,
+    limit: i64,
+) -> Result<(
+    hearth_db::inbox_queue::Summary,
+    Vec<hearth_db::inbox_queue::Refusal>,
+)> {
+    crate::require_admin(viewer)?;
+    let summary = hearth_db::inbox_queue::summary(&ctx.pool).await?;
+    let refusals = hearth_db::inbox_queue::refusals(&ctx.pool, limit.clamp(1, 200)).await?;
+    Ok((summary, refusals))
+}

@@ -1,6 +1,6 @@
 //! Defederation: whom this instance federates with. The policy lives in the database (the admin
-//! API and CLI change it at runtime); every process keeps a copy it reloads within a second of a
-//! change. `open` federates with everyone not blocked (local `allowed` entries override blocks
+//! API and CLI change it at runtime); every process keeps a copy and checks its version at each
+//! use, so a change holds in every process at once. `open` federates with everyone not blocked (local `allowed` entries override blocks
 //! that came from subscribed lists); `allowlist` only with the allowed. An entry matches the
 //! authority itself, its host, and the host's subdomains.
 
@@ -8,11 +8,8 @@ use crate::ServiceContext;
 use crate::auth::Viewer;
 use hearth_core::{Error, Result};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::Mutex;
-
-/// How long a process trusts its copy before checking the stored version.
-const RECHECK: Duration = Duration::from_secs(1);
 
 /// The policy in force.
 #[derive(Debug, Clone, Default)]
@@ -78,20 +75,23 @@ pub struct PolicyCache {
 }
 
 impl PolicyCache {
-    /// The policy in force, reloaded when the stored one changed.
+    /// The policy in force, reloaded when the stored one changed. The stored version is read
+    /// on every call (one single-row read, outside the lock), so a change made through any
+    /// process is in force in every process from its next check on, not a second later.
     pub async fn current(&self, pool: &sqlx::PgPool) -> Result<Arc<Policy>> {
-        let mut state = self.state.lock().await;
-        if let Some((checked, policy)) = state.as_ref()
-            && checked.elapsed() < RECHECK
-        {
-            return Ok(policy.clone());
-        }
         let version = hearth_db::policy::version(pool).await?;
-        if let Some((_, policy)) = state.as_ref()
-            && policy.version == version
-        {
-            let policy = policy.clone();
-            *state = Some((Instant::now(), policy.clone()));
+        let fresh = |state: &Option<(Instant, Arc<Policy>)>| {
+            state
+                .as_ref()
+                .filter(|(_, policy)| policy.version >= version)
+                .map(|(_, policy)| policy.clone())
+        };
+        if let Some(policy) = fresh(&*self.state.lock().await) {
+            return Ok(policy);
+        }
+        // One caller loads; the others wait for it rather than loading the same again.
+        let mut state = self.state.lock().await;
+        if let Some(policy) = fresh(&state) {
             return Ok(policy);
         }
         let mut conn = pool.acquire().await?;

@@ -226,6 +226,14 @@ pub async fn get(ctx: &ServiceContext, viewer: Option<&Viewer>, id: i64) -> Resu
     content::post(ctx, viewer, id).await
 }
 
+/// The community of a post, if the post exists (what its pages show, for the anonymous page
+/// cache).
+pub async fn community_of(ctx: &ServiceContext, id: i64) -> Result<Option<i64>> {
+    Ok(hearth_db::post::facts(&ctx.pool, id)
+        .await?
+        .map(|f| f.community_id))
+}
+
 /// The pictures of a post, in order (none once it is deleted or removed).
 pub async fn images(ctx: &ServiceContext, post: &PostRow) -> Result<Vec<PostImage>> {
     if post.deleted || post.removed {
@@ -574,7 +582,12 @@ pub async fn community_feed(
     // Pinned posts are read apart through their own small index: folding them into the sort
     // would turn every community page into a sort over all its posts.
     let mut rows = match after {
-        None => hearth_db::post::pinned_in_community(&ctx.pool, community.id, viewer_id).await?,
+        None => {
+            ctx.read(viewer, |db| async move {
+                hearth_db::post::pinned_in_community(&db, community.id, viewer_id).await
+            })
+            .await?
+        }
         Some(_) => Vec::new(),
     };
     let scope = FeedScope::CommunityUnpinned(community.id);
@@ -601,7 +614,11 @@ async fn page(
         limit: limit + 1,
         viewer: viewer.map(|v| v.person_id),
     };
-    let mut rows = hearth_db::post::feed(&ctx.pool, &request).await?;
+    let mut rows = ctx
+        .read(viewer, |db| async move {
+            hearth_db::post::feed(&db, &request).await
+        })
+        .await?;
     let next = crate::paging::cut(&mut rows, limit).map(|last| PostCursor {
         key: sort.key_of(last),
         id: last.id,

@@ -125,9 +125,12 @@ async fn posts(
     limit: i64,
 ) -> Result<(Vec<PostRow>, Option<SearchCursor>)> {
     let after = after.map(|(key, id)| PostCursor { key, id });
-    let mut rows =
-        hearth_db::post::search(&ctx.pool, query, community_id, after, limit + 1, viewer_id)
-            .await?;
+    // Search has no viewer here for read-your-writes: it may be a replica's lag behind.
+    let mut rows = ctx
+        .read(None, |db| async move {
+            hearth_db::post::search(&db, query, community_id, after, limit + 1, viewer_id).await
+        })
+        .await?;
     let next = paging::cut(&mut rows, limit).map(|(rank, row)| (*rank, row.id));
     Ok((rows.into_iter().map(|(_, r)| r).collect(), next))
 }
@@ -167,7 +170,12 @@ async fn people_named(
         return Ok((Vec::new(), None));
     };
     let after = after.map(|(_, id)| id);
-    let mut rows = hearth_db::person::search(&ctx.pool, &text, after, limit + 1).await?;
+    let text = &text;
+    let mut rows = ctx
+        .read(None, |db| async move {
+            hearth_db::person::search(&db, text, after, limit + 1).await
+        })
+        .await?;
     let next = paging::cut(&mut rows, limit).map(|row| (row.id as f64, row.id));
     Ok((rows, next))
 }

@@ -17,4 +17,7 @@ pub struct Viewer {
     /// turned it on: its staff actions are refused until it does (`require_admin`,
     /// `can_moderate`).
     pub second_factor_missing: bool,
+    /// When the account last wrote, as the token lookup found it: for a few seconds after,
+    /// its reads go to the primary rather than a replica (`ServiceContext::reader`).
+    pub last_write_at: Option<chrono::DateTime<chrono::Utc>>,
 }

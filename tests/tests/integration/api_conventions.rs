@@ -220,6 +220,7 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
         ("/api/v1/admin/applications/{id}/deny", &["post"]),
         ("/api/v1/admin/site", &["get", "patch"]),
         ("/api/v1/admin/federation/queue", &["get"]),
+        ("/api/v1/admin/federation/inbox", &["get"]),
         ("/api/v1/media", &["get", "post"]),
         ("/api/v1/media/{id}", &["delete"]),
         ("/api/v1/admin/media", &["get"]),

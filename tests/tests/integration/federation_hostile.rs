@@ -915,15 +915,18 @@ async fn a_junior_remote_moderator_cannot_remove_a_senior_one() {
         "object": alice_id, "target": format!("{club}/moderators"),
         "to": [PUBLIC], "cc": [club], "audience": club,
     });
+    let remove_id = remove["id"].as_str().unwrap().to_owned();
     let (status, body) = evil.send(&a, "/u/mallory", remove).await;
     assert_eq!(
         moderators(&a, "club").await,
         [alice_id, mallory],
         "alice still moderates (the Remove answered {status} {body})"
     );
+    // Refused when applied: acknowledged, recorded for admins.
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("outranked"))
+        a.refusal_code(&remove_id).await.as_deref(),
+        Some("outranked")
     );
     assert_eq!(fingerprint(&a, &evil).await, before);
     a.stop().await;
@@ -943,6 +946,7 @@ async fn a_junior_remote_moderator_cannot_ban_a_senior_one() {
         "object": alice_id, "target": club, "summary": "coup", "removeData": true,
         "to": [PUBLIC], "cc": [club], "audience": club,
     });
+    let block_id = block["id"].as_str().unwrap().to_owned();
     let (status, body) = evil.send(&a, "/u/mallory", block).await;
     let bans = scalar(
         &a,
@@ -961,10 +965,12 @@ async fn a_junior_remote_moderator_cannot_ban_a_senior_one() {
         post_before,
         "her post stays"
     );
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // Refused when applied: acknowledged, recorded for admins.
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let code = a.refusal_code(&block_id).await;
     assert!(
-        matches!(body["error"].as_str(), Some("outranked" | "is_moderator")),
-        "{body}"
+        matches!(code.as_deref(), Some("outranked" | "is_moderator")),
+        "{code:?}"
     );
     assert_eq!(moderators(&a, "club").await, [alice_id, mallory]);
     assert_eq!(fingerprint(&a, &evil).await, before);
@@ -1064,9 +1070,11 @@ async fn an_edit_is_judged_by_the_posts_own_community_not_the_addressed_one() {
     let mut findings = Vec::new();
     for (what, activity) in variants {
         let was = post_row(&a, &stall).await.unwrap();
+        let id = activity["id"].as_str().unwrap().to_owned();
         let (status, body) = evil.send(&a, "/u/mallory", activity).await;
         let now = post_row(&a, &stall).await.unwrap();
-        if status != StatusCode::FORBIDDEN || now != was {
+        // Refused when applied: acknowledged, and the refusal recorded for admins.
+        if status != StatusCode::ACCEPTED || a.refusal_code(&id).await.is_none() || now != was {
             findings.push(format!(
                 "{what}: answered {status} {body}; the post is {now:?}"
             ));
@@ -1079,8 +1087,12 @@ async fn an_edit_is_judged_by_the_posts_own_community_not_the_addressed_one() {
         "to": [PUBLIC], "cc": [plaza], "audience": plaza,
         "object": note(&comment, &mallory, &stall, plaza, "Still selling"),
     });
+    let create_id = create["id"].as_str().unwrap().to_owned();
     let (status, body) = evil.send(&a, "/u/mallory", create).await;
-    if status != StatusCode::FORBIDDEN || comment_row(&a, &comment).await.is_some() {
+    if status != StatusCode::ACCEPTED
+        || a.refusal_code(&create_id).await.is_none()
+        || comment_row(&a, &comment).await.is_some()
+    {
         findings.push(format!(
             "a comment addressed to plaza: answered {status} {body}"
         ));
@@ -1395,16 +1407,25 @@ async fn a_server_cannot_update_or_delete_another_servers_person() {
             "id": evil.activity_id("Update"), "type": "Update", "actor": mallory,
             "to": [PUBLIC], "object": object,
         });
+        let update_id = update["id"].as_str().unwrap().to_owned();
         let (status, body) = evil.send(&a, "/u/mallory", update).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "Update of {victim}: {body}");
-        assert_eq!(body["error"], "not_own_person");
+        // Refused when applied: acknowledged, recorded for admins.
+        assert_eq!(status, StatusCode::ACCEPTED, "Update of {victim}: {body}");
+        assert_eq!(
+            a.refusal_code(&update_id).await.as_deref(),
+            Some("not_own_person")
+        );
         let delete = json!({
             "id": evil.activity_id("Delete"), "type": "Delete", "actor": mallory,
             "to": [PUBLIC], "object": victim, "removeData": true,
         });
+        let delete_id = delete["id"].as_str().unwrap().to_owned();
         let (status, body) = evil.send(&a, "/u/mallory", delete).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "Delete of {victim}: {body}");
-        assert_eq!(body["error"], "not_own_person");
+        assert_eq!(status, StatusCode::ACCEPTED, "Delete of {victim}: {body}");
+        assert_eq!(
+            a.refusal_code(&delete_id).await.as_deref(),
+            Some("not_own_person")
+        );
     }
     // Claiming to be bob, with mallory's key: the key is not bob's server's.
     let forged = json!({
@@ -1461,8 +1482,15 @@ async fn a_mention_cannot_smuggle_in_another_servers_comment_or_notify_twice() {
     // Someone else's words: bob's name as author, or an id on bob's server.
     let mut forged = note(&evil.url("/comment/1"), &bob_id, &stall, &club, "@alice hi");
     forged["tag"] = mention.clone();
-    let (status, body) = evil.send(&a, "/u/mallory", create(&forged)).await;
-    assert!(status.is_client_error(), "{status} {body}");
+    let activity = create(&forged);
+    let (status, body) = evil.send(&a, "/u/mallory", activity.clone()).await;
+    // Refused when applied: acknowledged, and the refusal recorded for admins.
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert!(
+        a.refusal_code(activity["id"].as_str().unwrap())
+            .await
+            .is_some()
+    );
     let mut elsewhere = note(
         &format!("http://{}/comment/77", host(&b)),
         &mallory,
@@ -1471,8 +1499,14 @@ async fn a_mention_cannot_smuggle_in_another_servers_comment_or_notify_twice() {
         "@alice hi",
     );
     elsewhere["tag"] = mention.clone();
-    let (status, body) = evil.send(&a, "/u/mallory", create(&elsewhere)).await;
-    assert!(status.is_client_error(), "{status} {body}");
+    let activity = create(&elsewhere);
+    let (status, body) = evil.send(&a, "/u/mallory", activity.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert!(
+        a.refusal_code(activity["id"].as_str().unwrap())
+            .await
+            .is_some()
+    );
     assert_eq!(notified().await, 0);
     assert_eq!(
         comment_row(&a, elsewhere["id"].as_str().unwrap()).await,

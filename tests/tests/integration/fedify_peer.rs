@@ -264,6 +264,8 @@ async fn fedify_peer_and_hearth_mention_each_other() {
     let group = format!("http://{}/c/cats", host(&app));
     let bob_id = format!("http://{}/u/bob", host(&app));
     peer.command("follow", json!({ "group": group })).await;
+    // The inbox acknowledged the Follow; the peer is a member once it is applied.
+    app.wait_for_inbox().await;
     let post = write_post(&app, &alice, "cats", "Whiskers").await;
     eventually("the peer receives the post", || {
         peer.received(|a| a["type"] == "Announce" && a["object"]["object"]["id"] == post.as_str())

@@ -207,6 +207,11 @@ const UNREACHED: &[(&str, &str, &str)] = &[
         "an unknown user in a well-formed ban (federation_admin)",
     ),
     (
+        "GET /api/v1/admin/federation/inbox",
+        "400",
+        "a `limit` that is not a number: the runs send numbers (inbox_queue)",
+    ),
+    (
         "POST /api/v1/admin/applications/{id}/deny",
         "409",
         "already_decided: the one well-formed deny decides it (api_accounts)",

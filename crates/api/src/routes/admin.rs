@@ -285,6 +285,87 @@ pub async fn federation_queue(
     Ok(Json(QueueView { hosts, totals }))
 }
 
+/// A received activity refused or failed when it was applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxRefusalView {
+    /// The activity's id.
+    pub activity_id: String,
+    /// Its type (`Remove`, `Create`, …).
+    pub kind: Option<String>,
+    /// The server it came from.
+    pub actor_authority: String,
+    /// `refused` (it was not allowed) or `failed` (it could not be applied).
+    pub state: String,
+    /// Machine-readable reason, as the sender would have been answered (`not_moderator`, …).
+    pub code: Option<String>,
+    /// What was wrong.
+    pub message: Option<String>,
+    /// When it arrived.
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    /// When it was settled.
+    pub settled_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The inbox queue: activities acknowledged and waiting to be applied, and those refused or
+/// failed when applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxQueueView {
+    /// Waiting to be applied.
+    pub pending: i64,
+    /// Age of the oldest waiting activity, in seconds.
+    pub oldest_pending_secs: Option<f64>,
+    /// Waiting for another attempt (what they refer to could not be fetched yet).
+    pub retrying: i64,
+    /// Refused when applied, kept for seven days.
+    pub refused: i64,
+    /// Failed for good, kept for seven days.
+    pub failed: i64,
+    /// The latest refused or failed activities, newest first.
+    pub latest: Vec<InboxRefusalView>,
+}
+
+/// How many refusals to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQueueQuery {
+    /// At most this many refusals (1–200, default 50).
+    pub limit: Option<i64>,
+}
+
+/// The inbox queue and the latest refusals found when applying (admins).
+#[utoipa::path(get, path = "/api/v1/admin/federation/inbox", tag = "admin", security(("bearer" = [])),
+    params(InboxQueueQuery),
+    responses((status = 200, body = InboxQueueView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not_admin")))]
+pub async fn federation_inbox(
+    State(ctx): State<ServiceContext>,
+    AdminUser(viewer): AdminUser,
+    ApiQuery(query): ApiQuery<InboxQueueQuery>,
+) -> Result<Json<InboxQueueView>> {
+    let (summary, refusals) =
+        hearth_service::outbox::inbox_queue(&ctx, &viewer, query.limit.unwrap_or(50)).await?;
+    Ok(Json(InboxQueueView {
+        pending: summary.pending,
+        oldest_pending_secs: summary.oldest_pending_secs,
+        retrying: summary.retrying,
+        refused: summary.refused,
+        failed: summary.failed,
+        latest: refusals
+            .into_iter()
+            .map(|r| InboxRefusalView {
+                activity_id: r.activity_id,
+                kind: r.kind,
+                actor_authority: r.actor_authority,
+                state: r.state,
+                code: r.code,
+                message: r.message,
+                received_at: r.received_at,
+                settled_at: r.settled_at,
+            })
+            .collect(),
+    }))
+}
+
 /// A ban from this instance.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

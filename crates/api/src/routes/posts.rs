@@ -6,8 +6,10 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::paging;
 use crate::views::{CommentView, ErrorBody, List, Page, PostView};
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{OriginalUri, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use hearth_core::{Error, Result};
 use hearth_db::post::PostCursor;
@@ -17,7 +19,10 @@ use hearth_service::comments;
 use hearth_service::events::EventInput;
 use hearth_service::polls::PollInput;
 use hearth_service::posts::{self, Feed, FeedSort, ImageInput, NewPostForm, PostChanges};
-use serde::{Deserialize, Deserializer};
+use hearth_service::read_cache::{self, CachedPage, Miss, Shows};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::convert::Infallible;
+use std::future::Future;
 use utoipa::{IntoParams, ToSchema};
 
 /// A new post.
@@ -222,7 +227,65 @@ pub struct FeedQuery {
 pub async fn list(
     State(ctx): State<ServiceContext>,
     viewer: Option<AuthUser>,
+    OriginalUri(uri): OriginalUri,
     ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Response> {
+    if viewer.is_none() && ctx.read_cache.enabled() {
+        let shared = ctx.clone();
+        return anonymous_json(&ctx, &uri, || async move {
+            let one_community = query.community.is_some();
+            let Json(page) = feed_page(&shared, None, query).await?;
+            // A community's page shows that community (an empty one: whatever comes); the
+            // front page mixes them all.
+            let shows = match page.items.first() {
+                Some(post) if one_community => Shows::Community(post.community.id),
+                _ => Shows::Everything,
+            };
+            Ok((page, shows))
+        })
+        .await;
+    }
+    Ok(feed_page(&ctx, viewer, query).await?.into_response())
+}
+
+/// Serves the JSON `render` makes from the anonymous page cache (`hearth_service::read_cache`):
+/// one rendering per key and cache lifetime, however many anonymous readers ask.
+pub(crate) async fn anonymous_json<T, F, Fut>(
+    ctx: &ServiceContext,
+    uri: &Uri,
+    render: F,
+) -> Result<Response>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(T, Shows)>>,
+{
+    let key = read_cache::key("api", uri.path(), uri.query());
+    let page = ctx
+        .read_cache
+        .get_or_render(key, || async {
+            let (value, shows) = render().await.map_err(Miss::Failed)?;
+            let body = serde_json::to_vec(&value).map_err(|e| Miss::Failed(Error::from(e)))?;
+            Ok::<_, Miss<Infallible, Error>>(CachedPage {
+                body: body.into(),
+                content_type: "application/json",
+                shows,
+                token_at: Vec::new(),
+            })
+        })
+        .await;
+    match page {
+        Ok(page) => Ok(([(CONTENT_TYPE, page.content_type)], page.body.clone()).into_response()),
+        Err(Miss::Failed(e)) => Err(e),
+        Err(Miss::Private(never)) => match never {},
+    }
+}
+
+/// A page of the front page or of one community, for `viewer`.
+async fn feed_page(
+    ctx: &ServiceContext,
+    viewer: Option<AuthUser>,
+    query: FeedQuery,
 ) -> Result<Json<Page<PostView>>> {
     let feed = match (query.community, query.feed.as_deref()) {
         (Some(c), _) => Feed::Community(c),
@@ -244,16 +307,16 @@ pub async fn list(
             paging::decode_f64(query.cursor.as_deref())?.map(|(key, id)| PostCursor { key, id });
         let viewer = viewer.map(|AuthUser(v)| v);
         let (rows, next) =
-            posts::community_feed(&ctx, viewer.as_ref(), reference, sort, after, limit).await?;
+            posts::community_feed(ctx, viewer.as_ref(), reference, sort, after, limit).await?;
         let mut items: Vec<PostView> = rows.into_iter().map(Into::into).collect();
-        completion::complete(&ctx, viewer.as_ref(), &mut items).await?;
+        completion::complete(ctx, viewer.as_ref(), &mut items).await?;
         return Ok(Json(Page {
             items,
             next_cursor: next.map(|c| paging::encode_f64(c.key, c.id)),
         }));
     }
     page_of_posts(
-        &ctx,
+        ctx,
         viewer,
         feed,
         sort,
@@ -419,13 +482,35 @@ pub struct ThreadQuery {
 pub async fn thread(
     State(ctx): State<ServiceContext>,
     viewer: Option<AuthUser>,
+    OriginalUri(uri): OriginalUri,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<ThreadQuery>,
+) -> Result<Response> {
+    if viewer.is_none() && ctx.read_cache.enabled() {
+        let shared = ctx.clone();
+        return anonymous_json(&ctx, &uri, || async move {
+            let Json(list) = thread_list(&shared, None, id, query).await?;
+            let shows = posts::community_of(&shared, id)
+                .await?
+                .map_or(Shows::Everything, Shows::Community);
+            Ok((list, shows))
+        })
+        .await;
+    }
+    Ok(thread_list(&ctx, viewer, id, query).await?.into_response())
+}
+
+/// A post's thread as `viewer` sees it.
+async fn thread_list(
+    ctx: &ServiceContext,
+    viewer: Option<AuthUser>,
+    id: i64,
+    query: ThreadQuery,
 ) -> Result<Json<List<CommentView>>> {
     let sort = comments::parse_sort(query.sort.as_deref().unwrap_or("hot"))?;
     let viewer = viewer.map(|AuthUser(v)| v);
     let rows = comments::thread(
-        &ctx,
+        ctx,
         viewer.as_ref(),
         id,
         query.parent_id,
@@ -435,6 +520,6 @@ pub async fn thread(
     )
     .await?;
     let mut items: Vec<CommentView> = rows.into_iter().map(Into::into).collect();
-    completion::mark_comments(&ctx, viewer.as_ref(), &mut items).await?;
+    completion::mark_comments(ctx, viewer.as_ref(), &mut items).await?;
     Ok(Json(List { items }))
 }

@@ -12,14 +12,16 @@ use crate::session::Session;
 use crate::views::{self, ActorView, Choice, CommunityView, PostView, Sorts, post_list};
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use hearth_core::Error;
 use hearth_db::community::CommunitySort;
 use hearth_service::ServiceContext;
 use hearth_service::communities::{self, CommunityUpdate, NewCommunityForm, Visibility};
 use hearth_service::posts::{self, FeedSort};
+use hearth_service::read_cache::Shows;
 use hearth_service::{membership, moderators};
 use serde::Deserialize;
 
@@ -156,16 +158,31 @@ struct CommunityPage {
 async fn show(
     State(ctx): State<ServiceContext>,
     session: Session,
+    OriginalUri(uri): OriginalUri,
     PagePath(name): PagePath<String>,
     PageQuery(query): PageQuery<ListQuery>,
 ) -> PageResult {
-    let found = communities::find(&ctx, &name).await?;
+    let context = &ctx;
+    crate::routes::anonymous::page(&ctx, session, &uri, |session| async move {
+        show_page(context, session, name, query).await
+    })
+    .await
+}
+
+/// The community page, and the community it shows.
+async fn show_page(
+    ctx: &ServiceContext,
+    session: Session,
+    name: String,
+    query: ListQuery,
+) -> Result<(Response, Shows), WebError> {
+    let found = communities::find(ctx, &name).await?;
     let found_id = found.id;
     let found_removed = found.removed;
-    let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
-    let community = CommunityView::new(&ctx, details);
+    let details = communities::details(ctx, session.viewer.as_ref(), found).await?;
+    let community = CommunityView::new(ctx, details);
     let handle = community.actor.handle.clone();
-    let moderators = moderators::list(&ctx, &handle)
+    let moderators = moderators::list(ctx, &handle)
         .await?
         .into_iter()
         .map(|m| views::person(&m.name, m.display_name.as_deref(), m.local, &m.ap_id))
@@ -175,7 +192,7 @@ async fn show(
     let after = paging::decode_post(query.cursor.as_deref())?;
     // Pinned posts come first on the first page.
     let (rows, next) = posts::community_feed(
-        &ctx,
+        ctx,
         session.viewer.as_ref(),
         &handle,
         sort,
@@ -183,8 +200,8 @@ async fn show(
         PAGE_SIZE,
     )
     .await?;
-    let (mut posts, hidden_nsfw) = post_list(&ctx, rows, &session);
-    crate::routes::events::mark_badges(&ctx, &session, &mut posts).await?;
+    let (mut posts, hidden_nsfw) = post_list(ctx, rows, &session);
+    crate::routes::events::mark_badges(ctx, &session, &mut posts).await?;
     let path = community.actor.href.clone();
     let sort_param = if sort_name == "hot" { "" } else { sort_name };
     let layout = Layout::new(&session, community.actor.label.clone(), "communities").with_feed(
@@ -198,14 +215,14 @@ async fn show(
     };
     let can_edit = community.moderator || session.viewer.as_ref().is_some_and(|v| v.admin);
     let blocked =
-        hearth_service::blocks::blocks_community(&ctx, session.viewer.as_ref(), found_id).await?;
+        hearth_service::blocks::blocks_community(ctx, session.viewer.as_ref(), found_id).await?;
     // The row says whether it was removed; only then is the reason read.
     let removed = if found_removed {
-        hearth_service::admin::community_removal_reason(&ctx, found_id).await?
+        hearth_service::admin::community_removal_reason(ctx, found_id).await?
     } else {
         None
     };
-    render(&CommunityPage {
+    let page = render(&CommunityPage {
         removed,
         layout,
         sorts: sort_choices(&path, &[], sort_name),
@@ -225,7 +242,8 @@ async fn show(
         hidden_nsfw,
         can_edit,
         blocked,
-    })
+    })?;
+    Ok((page, Shows::Community(found_id)))
 }
 
 /// What the community form sends (and shows again after an error).

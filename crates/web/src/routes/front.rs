@@ -8,11 +8,12 @@ use crate::session::Session;
 use crate::views::{Choice, PostView, Sorts, post_list};
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::routing::get;
 use hearth_core::Error;
 use hearth_service::ServiceContext;
 use hearth_service::posts::{self, Feed, FeedSort};
+use hearth_service::read_cache::Shows;
 use serde::Deserialize;
 
 /// The front page's route.
@@ -115,8 +116,21 @@ struct FrontPage {
 async fn front(
     State(ctx): State<ServiceContext>,
     session: Session,
+    OriginalUri(uri): OriginalUri,
     PageQuery(query): PageQuery<ListQuery>,
 ) -> PageResult {
+    let context = &ctx;
+    crate::routes::anonymous::page(&ctx, session, &uri, |session| async move {
+        // The front page mixes every community.
+        Ok((
+            front_page(context, session, query).await?,
+            Shows::Everything,
+        ))
+    })
+    .await
+}
+
+async fn front_page(ctx: &ServiceContext, session: Session, query: ListQuery) -> PageResult {
     let (feed_name, feed) = match query.feed.as_deref().unwrap_or("all") {
         "all" => ("all", Feed::All),
         "local" => ("local", Feed::Local),
@@ -132,9 +146,9 @@ async fn front(
     let sort = FeedSort::parse(sort_name)?;
     let after = paging::decode_post(query.cursor.as_deref())?;
     let (rows, next) =
-        posts::feed(&ctx, session.viewer.as_ref(), feed, sort, after, PAGE_SIZE).await?;
-    let (mut posts, hidden_nsfw) = post_list(&ctx, rows, &session);
-    crate::routes::events::mark_badges(&ctx, &session, &mut posts).await?;
+        posts::feed(ctx, session.viewer.as_ref(), feed, sort, after, PAGE_SIZE).await?;
+    let (mut posts, hidden_nsfw) = post_list(ctx, rows, &session);
+    crate::routes::events::mark_badges(ctx, &session, &mut posts).await?;
     let feed_param = if feed_name == "all" { "" } else { feed_name };
     let sort_param = if sort_name == "hot" { "" } else { sort_name };
     let mut feeds = Vec::new();

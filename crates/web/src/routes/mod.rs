@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_media;
+pub mod anonymous;
 pub mod calendar;
 pub mod comments;
 pub mod communities;

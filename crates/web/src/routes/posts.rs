@@ -14,8 +14,9 @@ use crate::views::{
 };
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
 use hearth_core::Error;
@@ -26,6 +27,7 @@ use hearth_service::comments;
 use hearth_service::communities;
 use hearth_service::moderation;
 use hearth_service::posts::{self, ImageInput, NewPostForm, PostChanges};
+use hearth_service::read_cache::Shows;
 use serde::Deserialize;
 
 /// The post routes; the post form takes a picture, with its own body limit.
@@ -346,10 +348,26 @@ struct PostPage {
 async fn show(
     State(ctx): State<ServiceContext>,
     session: Session,
+    OriginalUri(uri): OriginalUri,
     PagePath(id): PagePath<i64>,
     PageQuery(query): PageQuery<ThreadQuery>,
 ) -> PageResult {
-    let row = posts::get(&ctx, session.viewer.as_ref(), id).await?;
+    let context = &ctx;
+    crate::routes::anonymous::page(&ctx, session, &uri, |session| async move {
+        show_page(context, session, id, query).await
+    })
+    .await
+}
+
+/// The post page, and the community it shows.
+async fn show_page(
+    ctx: &ServiceContext,
+    session: Session,
+    id: i64,
+    query: ThreadQuery,
+) -> Result<(Response, Shows), WebError> {
+    let row = posts::get(ctx, session.viewer.as_ref(), id).await?;
+    let shows = Shows::Community(row.community_id);
     let sort_name = query.sort.as_deref().unwrap_or("hot");
     let sort = comments::parse_sort(sort_name)?;
     let limit = query
@@ -357,7 +375,7 @@ async fn show(
         .unwrap_or(THREAD_LIMIT)
         .clamp(1, comments::MAX_THREAD_LIMIT);
     let rows = comments::thread(
-        &ctx,
+        ctx,
         session.viewer.as_ref(),
         id,
         None,
@@ -379,35 +397,35 @@ async fn show(
             comments::MAX_THREAD_LIMIT
         )
     });
-    let replies_open = posts::comment_refusal(&ctx, session.viewer.as_ref(), &row)
+    let replies_open = posts::comment_refusal(ctx, session.viewer.as_ref(), &row)
         .await?
         .is_none();
-    let mods = mod_powers(&ctx, &session, &row).await?;
+    let mods = mod_powers(ctx, &session, &row).await?;
     let (event, poll) = if row.deleted || row.removed {
         (None, None)
     } else {
         (
-            events::event_block(&ctx, &session, &row, mods.moderate).await?,
-            events::poll_of(&ctx, &session, &row).await?,
+            events::event_block(ctx, &session, &row, mods.moderate).await?,
+            events::poll_of(ctx, &session, &row).await?,
         )
     };
-    let mut post = PostView::new(&ctx, row, &session, Utc::now());
-    events::mark_badges(&ctx, &session, std::slice::from_mut(&mut post)).await?;
-    saved::open_post(&ctx, &session, &mut post).await?;
+    let mut post = PostView::new(ctx, row, &session, Utc::now());
+    events::mark_badges(ctx, &session, std::slice::from_mut(&mut post)).await?;
+    saved::open_post(ctx, &session, &mut post).await?;
     let images = if post.gone {
         Vec::new()
     } else {
-        views::post_images(&ctx, id).await?
+        views::post_images(ctx, id).await?
     };
-    let found = communities::find(&ctx, &post.community.handle).await?;
-    let details = communities::details(&ctx, session.viewer.as_ref(), found).await?;
-    let community = CommunityView::new(&ctx, details);
-    let mut items = views::thread(&ctx, rows, Some(post.author_id), &session);
-    comment_removal_reasons(&ctx, &mods, &mut items).await?;
-    saved::mark_thread(&ctx, &session, &mut items).await?;
-    let removal_reason = post_removal_reason(&ctx, &mods, &post).await?;
+    let found = communities::find(ctx, &post.community.handle).await?;
+    let details = communities::details(ctx, session.viewer.as_ref(), found).await?;
+    let community = CommunityView::new(ctx, details);
+    let mut items = views::thread(ctx, rows, Some(post.author_id), &session);
+    comment_removal_reasons(ctx, &mods, &mut items).await?;
+    saved::mark_thread(ctx, &session, &mut items).await?;
+    let removal_reason = post_removal_reason(ctx, &mods, &post).await?;
     let layout = Layout::new(&session, post.title.clone(), "");
-    render(&PostPage {
+    let page = render(&PostPage {
         community,
         sorts: comment_sort_choices(&post.href, sort_name),
         show_nsfw: session.preferences.show_nsfw,
@@ -423,7 +441,8 @@ async fn show(
         event,
         poll,
         notice: events::notice(query.notice.as_deref()),
-    })
+    })?;
+    Ok((page, shows))
 }
 
 /// What the post form sends (and shows again after an error).

@@ -12,7 +12,6 @@ use crate::urls::authority;
 use activitypub_federation::fetch::object_id::ObjectId;
 use hearth_db::community::CommunityRow;
 use hearth_db::report::NewReport;
-use hearth_service::rate_limit::{self, Action};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -100,8 +99,8 @@ impl Received for Flag {
     type Checked = Reported;
 
     async fn verify(&self, cx: &Context<'_>) -> Result<Option<Reported>, InboxError> {
-        // Each report reaches moderators, here and on other servers: a person gets a few.
-        rate_limit::check(cx.data, Action::RemoteFlag, self.actor.as_str()).await?;
+        // A person's reports are limited by the inbox (`inbox::IncomingActivity::verify`),
+        // which answers 429 before queueing.
         let mut target = None;
         for id in &self.object {
             if let Some(found) = Target::find(id.as_str(), cx.data).await? {

@@ -1,0 +1,133 @@
+//! Group commit for the inbox: verified activities from concurrent requests are appended to the
+//! inbox queue together, one statement and one commit (one fsync) for all of them, and each
+//! request is answered once its activity is durable. One task per process does the appending;
+//! while a commit is under way the next requests gather, so batches grow with the load.
+
+use hearth_core::{Error, ErrorKind};
+use hearth_db::inbox_queue::NewEntry;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most activities appended in one statement.
+const MAX_BATCH: usize = 256;
+/// Requests waiting for the appending task; beyond this the inbox waits for room.
+const CHANNEL: usize = 4096;
+
+/// Hands verified activities to the appending task.
+#[derive(Clone)]
+pub struct Appender {
+    sender: mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    entry: NewEntry,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+impl Appender {
+    /// Starts the appending task on `pool` (it ends when the last `Appender` is dropped).
+    pub fn start(pool: PgPool) -> Self {
+        let (sender, receiver) = mpsc::channel(CHANNEL);
+        tokio::spawn(append_batches(pool, receiver));
+        Self { sender }
+    }
+
+    /// Appends one verified activity; returns once it is durable (an activity already queued
+    /// counts as appended: its first copy will be applied).
+    pub async fn append(&self, entry: NewEntry) -> Result<(), Error> {
+        let (done, answer) = oneshot::channel();
+        let unavailable = || {
+            Error::new(ErrorKind::Unavailable(
+                "The inbox cannot store activities right now; retry later.".to_owned(),
+            ))
+        };
+        self.sender
+            .send(Pending { entry, done })
+            .await
+            .map_err(|_| unavailable())?;
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => {
+                tracing::warn!(error = %why, "an inbox append failed");
+                Err(unavailable())
+            }
+            Err(_) => Err(unavailable()),
+        }
+    }
+}
+
+async fn append_batches(pool: PgPool, mut receiver: mpsc::Receiver<Pending>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<NewEntry> = batch.iter().map(|p| p.entry.clone()).collect();
+        let result = hearth_db::inbox_queue::append(&pool, &entries)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        for pending in batch {
+            // The request may have gone (the sender hung up); its activity is stored anyway.
+            let _ = pending.done.send(result.clone());
+        }
+    }
+}
+
+/// How many activities wait to be applied: past `federation.inbox.max_pending` the inbox answers
+/// 503 with `Retry-After`, so a backlog (the workers stopped, a flood) cannot grow without bound
+/// while senders keep their copies. Counted at most once a second per process while the queue
+/// is under half full, and at every request above that.
+#[derive(Default)]
+pub struct Backlog {
+    last: std::sync::Mutex<Option<(std::time::Instant, i64)>>,
+}
+
+impl Backlog {
+    /// Counts an activity this process just queued, so that the figure it reuses between
+    /// counts does not lag behind its own appends.
+    pub fn appended(&self) {
+        if let Some((_, pending)) = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            *pending += 1;
+        }
+    }
+
+    /// 503 when the queue is full.
+    pub async fn check(&self, ctx: &hearth_service::ServiceContext) -> Result<(), Error> {
+        let max = ctx.settings.federation.inbox.max_pending;
+        let known = *self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pending = match known {
+            Some((at, pending))
+                if at.elapsed() < std::time::Duration::from_secs(1) && pending < max / 2 =>
+            {
+                pending
+            }
+            _ => {
+                let pending = hearth_db::inbox_queue::pending(&ctx.pool).await?;
+                *self
+                    .last
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((std::time::Instant::now(), pending));
+                pending
+            }
+        };
+        if pending >= max {
+            return Err(Error::new(ErrorKind::Unavailable(format!(
+                "{pending} activities are waiting to be applied here; retry later."
+            ))));
+        }
+        Ok(())
+    }
+}

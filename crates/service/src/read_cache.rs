@@ -1,0 +1,427 @@
+//! The short-lived cache of pages rendered for anonymous readers: the front page, community
+//! feeds and post pages (JSON and HTML) are the same for every visitor without a session, so
+//! one rendering serves them all for `http.anonymous_cache_ms` (default 1.5 s; 0: off).
+//!
+//! Entries are keyed by face, path and normalised query (the faces add whatever else a page
+//! depends on), bounded in number and bytes, and computed once however many readers miss the
+//! same key at the same moment (single flight: the others wait for that one rendering).
+//!
+//! Writes drop entries before their time, in every process on the database: triggers on the
+//! tables a page shows (`post`, `comment`, `post_image`, `post_event`, `community`, `community_ban`,
+//! `community_moderator`, `person`, `site`)
+//! `pg_notify('hearth_read_cache', <community id or 'all'>)` at commit, and each serving process
+//! LISTENs ([`listen`]) and drops the entries of that community and the pages that mix
+//! communities. Votes and counts change no watched column, so scores may be up to one TTL old.
+//! A process also drops everything when a write request it served has finished
+//! ([`ReadCache::local_write_done`]), so whoever just wrote through this process sees the
+//! change at once, without waiting for the notification to come round.
+
+use crate::ServiceContext;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// The channel the triggers notify.
+pub const CHANNEL: &str = "hearth_read_cache";
+
+/// The most pages kept.
+const MAX_ENTRIES: usize = 1024;
+/// The most bytes of pages kept.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Pages larger than this are not kept (a few such pages would push out everything else).
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// What a page shows, so that a write to it drops the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shows {
+    /// One community's content (its feed, a post page).
+    Community(i64),
+    /// Content of many communities (the front page): dropped by a write to any of them.
+    Everything,
+}
+
+/// A rendered page: the bytes sent and what they are.
+#[derive(Debug, Clone)]
+pub struct CachedPage {
+    /// The body.
+    pub body: Bytes,
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
+    /// What it shows.
+    pub shows: Shows,
+    /// Where each visitor's own CSRF token goes: the offsets of
+    /// [`ReadCache::csrf_placeholder`] in `body` (HTML pages; found once, when rendered).
+    pub token_at: Vec<usize>,
+}
+
+/// Why a rendering was not kept: the page it made (for this reader only), or the error.
+#[derive(Debug)]
+pub enum Miss<T, E> {
+    /// Rendered, but not to be shared (it sets a cookie, or is an error page …).
+    Private(T),
+    /// Rendering failed.
+    Failed(E),
+}
+
+struct Slot {
+    cell: Arc<OnceCell<Arc<CachedPage>>>,
+    /// When the slot was made, in nanoseconds since `ReadCache::origin`.
+    born: u64,
+}
+
+/// The cache of one process (see the module documentation).
+pub struct ReadCache {
+    ttl: Duration,
+    /// Stands in for the visitor's CSRF token in cached HTML: random per process, so that no
+    /// text a page shows can guess it (see [`ReadCache::csrf_placeholder`]).
+    csrf_placeholder: String,
+    origin: Instant,
+    /// The end of the last write request this process served (nanoseconds since `origin`):
+    /// slots made before it are stale.
+    last_local_write: AtomicU64,
+    slots: Mutex<HashMap<String, Slot>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCache")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReadCache {
+    /// A cache keeping pages for `ttl` (zero: off).
+    pub fn new(ttl: Duration) -> Self {
+        use rand::RngCore;
+        let mut raw = [0u8; 32];
+        rand::rng().fill_bytes(&mut raw);
+        Self {
+            ttl,
+            csrf_placeholder: raw.iter().map(|b| format!("{b:02x}")).collect(),
+            origin: Instant::now(),
+            last_local_write: AtomicU64::new(0),
+            slots: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether pages are kept at all.
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// What pages rendered for the cache carry where the visitor's CSRF token goes (64 hex
+    /// digits, like a token); the page is given the visitor's own token when served.
+    pub fn csrf_placeholder(&self) -> &str {
+        &self.csrf_placeholder
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Pages served from the cache and pages rendered for it since the start (for tests and
+    /// the benchmark's notes).
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The page under `key`: kept, being rendered by another reader (waited for), or rendered
+    /// now by `render`, which answers `Err(Miss::Private(..))` for a page not to share.
+    pub async fn get_or_render<T, E, F, Fut>(
+        &self,
+        key: String,
+        render: F,
+    ) -> Result<Arc<CachedPage>, Miss<T, E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<CachedPage, Miss<T, E>>>,
+    {
+        let cell = self.slot(key);
+        if let Some(page) = cell.get() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(page.clone());
+        }
+        let mut rendered_here = false;
+        let page = cell
+            .get_or_try_init(|| {
+                rendered_here = true;
+                async {
+                    let page = render().await?;
+                    Ok(Arc::new(page))
+                }
+            })
+            .await?;
+        if rendered_here {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            if page.body.len() > MAX_PAGE_BYTES {
+                self.forget(&cell);
+            }
+        } else {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(page.clone())
+    }
+
+    /// The live slot of `key`, made when there is none (or only a stale one).
+    fn slot(&self, key: String) -> Arc<OnceCell<Arc<CachedPage>>> {
+        let now = self.now();
+        let ttl = u64::try_from(self.ttl.as_nanos()).unwrap_or(u64::MAX);
+        let last_write = self.last_local_write.load(Ordering::Acquire);
+        let Ok(mut slots) = self.slots.lock() else {
+            return Arc::new(OnceCell::new());
+        };
+        if let Some(slot) = slots.get(&key)
+            && now.saturating_sub(slot.born) < ttl
+            && slot.born > last_write
+        {
+            return slot.cell.clone();
+        }
+        if slots.len() >= MAX_ENTRIES || total_bytes(&slots) >= MAX_BYTES {
+            make_room(&mut slots, now, ttl, last_write);
+        }
+        let cell = Arc::new(OnceCell::new());
+        slots.insert(
+            key,
+            Slot {
+                cell: cell.clone(),
+                born: now,
+            },
+        );
+        cell
+    }
+
+    fn forget(&self, cell: &Arc<OnceCell<Arc<CachedPage>>>) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.retain(|_, slot| !Arc::ptr_eq(&slot.cell, cell));
+        }
+    }
+
+    /// Drops the pages that show `community`, and those that mix communities.
+    pub fn drop_community(&self, community: i64) {
+        if let Ok(mut slots) = self.slots.lock() {
+            // A slot still rendering does not say yet what it shows: drop it too (its readers
+            // get their page; the next ones render again).
+            slots.retain(|_, slot| {
+                slot.cell
+                    .get()
+                    .is_some_and(|page| matches!(page.shows, Shows::Community(c) if c != community))
+            });
+        }
+    }
+
+    /// Drops every page.
+    pub fn clear(&self) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.clear();
+        }
+    }
+
+    /// Called when a write request served by this process has finished: every page made
+    /// before is stale (the notification of the write will come too, a moment later).
+    pub fn local_write_done(&self) {
+        if self.enabled() {
+            self.last_local_write
+                .fetch_max(self.now().max(1), Ordering::AcqRel);
+        }
+    }
+}
+
+fn total_bytes(slots: &HashMap<String, Slot>) -> usize {
+    slots
+        .values()
+        .filter_map(|s| s.cell.get())
+        .map(|p| p.body.len())
+        .sum()
+}
+
+/// Drops stale slots, then the oldest until a quarter of the room is free.
+fn make_room(slots: &mut HashMap<String, Slot>, now: u64, ttl: u64, last_write: u64) {
+    slots.retain(|_, slot| now.saturating_sub(slot.born) < ttl && slot.born > last_write);
+    let mut births: Vec<u64> = slots.values().map(|s| s.born).collect();
+    if births.len() < MAX_ENTRIES * 3 / 4 && total_bytes(slots) < MAX_BYTES * 3 / 4 {
+        return;
+    }
+    births.sort_unstable();
+    let cut = births.get(births.len() / 2).copied().unwrap_or(u64::MAX);
+    slots.retain(|_, slot| slot.born > cut);
+}
+
+/// The key of a page: the face that renders it (with anything else it depends on), its path
+/// and its query with the parameters sorted, so that `?a=1&b=2` and `?b=2&a=1` share a page.
+pub fn key(face: &str, path: &str, query: Option<&str>) -> String {
+    let mut pairs: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .collect();
+    pairs.sort_unstable();
+    let mut key = String::with_capacity(face.len() + path.len() + 2 + query.map_or(0, str::len));
+    key.push_str(face);
+    key.push(' ');
+    key.push_str(path);
+    key.push('?');
+    key.push_str(&pairs.join("&"));
+    key
+}
+
+/// Reads what the triggers notify and drops the pages concerned, until `stop` completes; when
+/// the connection is lost it drops every page (notifications may have been missed meanwhile)
+/// and connects again.
+pub async fn listen(ctx: ServiceContext, stop: impl Future<Output = ()> + Send) {
+    if !ctx.read_cache.enabled() {
+        return;
+    }
+    tokio::pin!(stop);
+    loop {
+        let connected = follow(&ctx);
+        tokio::select! {
+            () = &mut stop => return,
+            e = connected => {
+                ctx.read_cache.clear();
+                tracing::warn!(error = %e, "the anonymous page cache lost its notifications; listening again");
+            }
+        }
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Follows the notifications until the listener fails; returns why.
+async fn follow(ctx: &ServiceContext) -> sqlx::Error {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(&ctx.pool).await {
+        Ok(listener) => listener,
+        Err(e) => return e,
+    };
+    if let Err(e) = listener.listen(CHANNEL).await {
+        return e;
+    }
+    // Pages made before we listened may have missed a notification.
+    ctx.read_cache.clear();
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => match notification.payload().parse::<i64>() {
+                Ok(community) => ctx.read_cache.drop_community(community),
+                // `all`: the site, a person, or something the page cannot tell apart.
+                Err(_) => ctx.read_cache.clear(),
+            },
+            // The connection was lost and is made again: what was notified meanwhile is gone.
+            Ok(None) => ctx.read_cache.clear(),
+            Err(e) => return e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(shows: Shows) -> CachedPage {
+        CachedPage {
+            body: Bytes::from_static(b"page"),
+            content_type: "text/plain",
+            shows,
+            token_at: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn keys_do_not_depend_on_the_order_of_parameters() {
+        assert_eq!(
+            key("api", "/api/v1/posts", Some("sort=new&community=c7")),
+            key("api", "/api/v1/posts", Some("community=c7&sort=new"))
+        );
+        assert_ne!(
+            key("api", "/api/v1/posts", Some("sort=new")),
+            key("web", "/api/v1/posts", Some("sort=new"))
+        );
+        assert_eq!(key("web", "/", None), key("web", "/", Some("")));
+    }
+
+    #[tokio::test]
+    async fn a_page_is_rendered_once_within_its_time() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        for _ in 0..3 {
+            let got: Result<_, Miss<(), ()>> = cache
+                .get_or_render("k".into(), || async { Ok(page(Shows::Everything)) })
+                .await;
+            assert!(got.is_ok());
+        }
+        assert_eq!(cache.counts(), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_render_once() {
+        let cache = Arc::new(ReadCache::new(Duration::from_secs(60)));
+        let renders = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let cache = cache.clone();
+            let renders = renders.clone();
+            tasks.push(tokio::spawn(async move {
+                let got: Result<_, Miss<(), ()>> = cache
+                    .get_or_render("k".into(), || async move {
+                        renders.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        Ok(page(Shows::Everything))
+                    })
+                    .await;
+                assert!(got.is_ok());
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn writes_drop_the_pages_that_show_them() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        for (k, shows) in [
+            ("one", Shows::Community(1)),
+            ("two", Shows::Community(2)),
+            ("front", Shows::Everything),
+        ] {
+            let _: Result<_, Miss<(), ()>> = cache
+                .get_or_render(k.into(), || async move { Ok(page(shows)) })
+                .await;
+        }
+        cache.drop_community(1);
+        let keys: Vec<String> = cache.slots.lock().unwrap().keys().cloned().collect();
+        assert_eq!(keys, vec!["two".to_owned()]);
+        cache.local_write_done();
+        let rendered = Arc::new(AtomicU64::new(0));
+        let r = rendered.clone();
+        let _: Result<_, Miss<(), ()>> = cache
+            .get_or_render("two".into(), || async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                Ok(page(Shows::Community(2)))
+            })
+            .await;
+        assert_eq!(rendered.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn private_pages_are_not_kept() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let got: Result<_, Miss<&str, ()>> = cache
+            .get_or_render("k".into(), || async { Err(Miss::Private("mine")) })
+            .await;
+        assert!(matches!(got, Err(Miss::Private("mine"))));
+        assert!(cache.slots.lock().unwrap()["k"].cell.get().is_none());
+    }
+}
