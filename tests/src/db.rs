@@ -18,9 +18,10 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// A small pool on it.
+    /// A small pool on it. Room for the four LISTEN connections an instance holds (delivery,
+    /// media fetches, inbox workers, page cache) and a transaction that reads beside itself.
     pub async fn pool(&self) -> PgPool {
-        hearth_db::connect(self.options.clone(), 5)
+        hearth_db::connect(self.options.clone(), 10)
             .await
             .expect("connect to the test database")
     }
