@@ -16,6 +16,7 @@ pub mod federation;
 pub mod header;
 pub mod inbox_queue;
 pub mod instance;
+pub mod listener;
 pub mod mail;
 pub mod media;
 pub mod membership;

@@ -260,7 +260,7 @@ pub async fn run(
     let poll = Duration::from_millis(delivery.poll_interval_ms.max(10));
     let probe_max_ms =
         i64::try_from(delivery.probe_max_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let mut listener = listen(&pool).await;
+    let mut listener = listen(&pool, "hearth_outbox").await;
     let in_flight = InFlight::default();
     let mut prepared = Prepared::default();
     // Where the next claim starts in the round of hosts.
@@ -485,21 +485,13 @@ async fn settle_batches(pool: PgPool, mut outcomes: mpsc::UnboundedReceiver<(Set
     }
 }
 
-async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
-    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
-            return None;
-        }
-    };
-    match listener.listen("hearth_outbox").await {
-        Ok(()) => Some(listener),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot LISTEN; delivery polls only");
-            None
-        }
-    }
+/// A LISTEN connection on `channel`, outside the request pool (`None`, with a warning, when it
+/// cannot be had: the caller then polls only). Shared by the delivery and inbox workers.
+pub(crate) async fn listen(pool: &PgPool, channel: &str) -> Option<sqlx::postgres::PgListener> {
+    hearth_db::listener::listen(pool, &[channel])
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, channel, "cannot LISTEN; polling only"))
+        .ok()
 }
 
 /// Applies the dead horizon to rows nobody attempts (down hosts) and prunes old rows.

@@ -56,7 +56,7 @@ pub async fn run(
         metrics,
         written.clone(),
     ));
-    let mut listener = listen(&pool).await;
+    let mut listener = crate::delivery::listen(&pool, "hearth_inbox").await;
     let mut running = JoinSet::new();
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     tracing::info!(
@@ -252,23 +252,6 @@ async fn settle_batches(
                     "cannot record inbox outcomes; those activities are applied again after their lease"
                 ),
             }
-        }
-    }
-}
-
-async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
-    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot LISTEN; inbox workers poll only");
-            return None;
-        }
-    };
-    match listener.listen("hearth_inbox").await {
-        Ok(()) => Some(listener),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot LISTEN; inbox workers poll only");
-            None
         }
     }
 }

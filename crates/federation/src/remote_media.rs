@@ -83,16 +83,10 @@ pub async fn run(ctx: ServiceContext, stop: CancellationToken) {
 }
 
 async fn listen(ctx: &ServiceContext) -> Option<sqlx::postgres::PgListener> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(&ctx.pool)
+    hearth_db::listener::listen(&ctx.pool, &["hearth_remote_image", "hearth_link_preview"])
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "cannot LISTEN; media fetches poll only"))
-        .ok()?;
-    listener
-        .listen_all(["hearth_remote_image", "hearth_link_preview"])
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "cannot LISTEN; media fetches poll only"))
-        .ok()?;
-    Some(listener)
+        .ok()
 }
 
 /// Fetches a batch of wanted images; returns how many it took.

@@ -302,13 +302,10 @@ pub async fn listen(ctx: ServiceContext, stop: impl Future<Output = ()> + Send) 
 
 /// Follows the notifications until the listener fails; returns why.
 async fn follow(ctx: &ServiceContext) -> sqlx::Error {
-    let mut listener = match sqlx::postgres::PgListener::connect_with(&ctx.pool).await {
+    let mut listener = match hearth_db::listener::listen(&ctx.pool, &[CHANNEL]).await {
         Ok(listener) => listener,
         Err(e) => return e,
     };
-    if let Err(e) = listener.listen(CHANNEL).await {
-        return e;
-    }
     // Pages made before we listened may have missed a notification.
     ctx.read_cache.clear();
     loop {
