@@ -107,7 +107,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
 
     let counts = sink.counts().await?;
     let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "select d.inbox, a.ap_id, d.state from delivery d join outbox_activity a on a.id = d.activity_id",
+        "select d.inbox, a.ap_id, d.state from delivery_history d join outbox_activity a on a.id = d.activity_id",
     )
     .fetch_all(&pool)
     .await?;

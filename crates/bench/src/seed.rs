@@ -107,7 +107,7 @@ pub async fn delivery_states(pool: &PgPool) -> anyhow::Result<(i64, i64, i64)> {
         "select count(*) filter (where state = 'pending'),
                 count(*) filter (where state = 'delivered'),
                 count(*) filter (where state not in ('pending', 'delivered'))
-         from delivery",
+         from delivery_history",
     )
     .fetch_one(pool)
     .await?;

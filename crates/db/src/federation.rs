@@ -1,5 +1,6 @@
 //! Federation queues: received activity ids, the outbox (`outbox_activity`), its deliveries
-//! (`delivery`, claimed by workers with `FOR UPDATE SKIP LOCKED`), and tombstones.
+//! (`delivery`, claimed by workers with `FOR UPDATE SKIP LOCKED`; settled ones move to the
+//! `delivery_done` log, and `delivery_history` reads both), and tombstones.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -196,6 +197,13 @@ pub struct ClaimedDelivery {
 /// Rows of the activities in `held_activities` (which the worker has serialised already) come
 /// without their payload: one activity goes to thousands of inboxes, and its JSON need not
 /// cross the wire and be parsed again for each.
+///
+/// The claim commits without waiting for its WAL to reach the disk (`synchronous_commit` off
+/// for this transaction only): the loop waits for each claim, and with rows that settle at once
+/// the flush was what bounded the drain. Other sessions see the lease at commit as always; only
+/// a crash of PostgreSQL itself can lose it, and then the outcome written after it (which does
+/// wait for the flush, and comes later in the log) is lost too: the row is claimable again and
+/// is sent again, which at-least-once delivery allows.
 #[expect(
     clippy::too_many_arguments,
     reason = "one statement's parameters, each documented above"
@@ -251,6 +259,8 @@ pub async fn claim_due(
                    last_attempt_at = now()
                from due where d.id = due.id
                returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
+           ), no_flush as (
+               select set_config('synchronous_commit', 'off', true)
            )
            select c.id as "id!", c.inbox as "inbox!", c.authority as "authority!",
                   c.attempts as "attempts!", c.created_at as "created_at!",
@@ -259,6 +269,7 @@ pub async fn claim_due(
                   a.actor_ap_id,
                   coalesce(p.private_key, g.private_key) as private_key
            from claimed c
+           cross join no_flush
            join outbox_activity a on a.id = c.activity_id
            left join person p on p.ap_id = a.actor_ap_id and p.local
            left join community g on g.ap_id = a.actor_ap_id and g.local
@@ -356,9 +367,12 @@ pub struct Settled {
 }
 
 /// Records a batch of settled deliveries and that their hosts answered, in one statement (one
-/// commit, whatever the batch size). Outcomes name the attempt they belong to: a worker whose lease lapsed (and whose row another
-/// worker claimed again) cannot overwrite the newer outcome.
-/// Hosts that were down are marked up and their backlog made due at once; they are returned.
+/// commit, whatever the batch size). Settled rows leave `delivery` for the `delivery_done` log
+/// (a delete and an insert without btree entries, where changing `state` in place was a
+/// non-HOT update with three index entries). Outcomes name the attempt they belong to: a
+/// worker whose lease lapsed (and whose row another worker claimed again) cannot overwrite the
+/// newer outcome. Hosts that were down are marked up and their backlog made due at once; they
+/// are returned.
 pub async fn settle(
     db: impl PgExecutor<'_>,
     settled: &[Settled],
@@ -371,13 +385,17 @@ pub async fn settle(
     let errors: Vec<Option<String>> = settled.iter().map(|s| s.error.clone()).collect();
     sqlx::query_scalar!(
         r#"with done as (
-               update delivery d
-               set state = u.state, leased_until = null, last_status = u.status,
-                   last_error = u.error, finished_at = now()
-               from unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[])
+               delete from delivery d
+               using unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[])
                     as u(id, attempt, state, status, error)
                where d.id = u.id and d.attempts = u.attempt and d.state = 'pending'
-               returning d.id
+               returning d.id, d.activity_id, d.inbox, d.authority, d.ordering_key, u.state,
+                         d.attempts, u.status, u.error, d.last_attempt_at, d.created_at
+           ), logged as (
+               insert into delivery_done (id, activity_id, inbox, authority, ordering_key, state,
+                                          attempts, last_status, last_error, last_attempt_at,
+                                          created_at)
+               select * from done
            ), before as (
                select authority, state from delivery_host
                where authority = any($6) and (state = 'down' or failing_since is not null)
@@ -497,10 +515,11 @@ pub async fn mark_final(
     Ok(())
 }
 
-/// Delivery counts by state (for tests, metrics and the admin view).
+/// Delivery counts by state, queued and finished (`delivery_history`), until pruned.
 pub async fn counts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, i64)>> {
     Ok(sqlx::query!(
-        r#"select state, count(*) as "count!" from delivery group by state order by state"#
+        r#"select state as "state!", count(*) as "count!" from delivery_history
+           group by state order by state"#
     )
     .fetch_all(db)
     .await?
@@ -561,8 +580,10 @@ pub async fn expire_dead(db: impl PgExecutor<'_>, dead_after_secs: f64) -> sqlx:
 }
 
 /// Deletes, at most `batch` rows at a time, what is older than `retention_secs`: received
-/// activity ids, finished deliveries (delivered, failed, dead), and sent activities with no
-/// delivery left. Returns how many rows of each went, in that order.
+/// activity ids, finished deliveries (delivered, failed, dead, dropped; in `delivery` and in
+/// the `delivery_done` log), and sent activities with no queued delivery left. Returns how many
+/// rows of each went, in that order. A logged delivery may outlive its activity by as long as
+/// it waited to be sent; nothing reads the activity through the log.
 pub async fn prune(
     db: &sqlx::PgPool,
     retention_secs: f64,
@@ -591,6 +612,18 @@ pub async fn prune(
         .execute(db)
         .await?
         .rows_affected();
+        // The log has no key: rows go by their physical address, found along the range index.
+        let logged = sqlx::query!(
+            "delete from delivery_done where ctid = any(array(
+                 select ctid from delivery_done
+                 where finished_at < now() - make_interval(secs => $1)
+                 limit $2))",
+            retention_secs,
+            batch
+        )
+        .execute(db)
+        .await?
+        .rows_affected();
         let activities = sqlx::query!(
             "delete from outbox_activity where id in (
                  select a.id from outbox_activity a
@@ -604,10 +637,10 @@ pub async fn prune(
         .await?
         .rows_affected();
         totals.0 += received;
-        totals.1 += deliveries;
+        totals.1 += deliveries + logged;
         totals.2 += activities;
         let limit = u64::try_from(batch).unwrap_or(u64::MAX);
-        if received < limit && deliveries < limit && activities < limit {
+        if received < limit && deliveries < limit && logged < limit && activities < limit {
             return Ok(totals);
         }
         // Other work gets the database between batches.
@@ -657,7 +690,7 @@ pub async fn queue(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HostQueue>> {
                       count(*) filter (where state = 'dead') as dead,
                       (array_agg(last_error order by last_attempt_at desc nulls last)
                            filter (where last_error is not null))[1] as row_error
-               from delivery group by authority
+               from delivery_history group by authority
            )
            select coalesce(p.authority, h.authority) as "authority!",
                   coalesce(p.pending, 0) as "pending!", p.oldest as oldest_pending_secs,

@@ -180,7 +180,7 @@ async fn a_site_ban_stops_logins_tokens_and_remote_deliveries_until_lifted() {
     eventually("B's delivery is refused", || async {
         scalar(
             &b,
-            "select count(*) from delivery where state = 'failed' and last_status = 403 and $1 <> ''",
+            "select count(*) from delivery_history where state = 'failed' and last_status = 403 and $1 <> ''",
             "x",
         )
         .await
@@ -303,7 +303,7 @@ async fn defederation_works_both_ways_and_follows_subscribed_lists() {
     eventually("B's delivery refused", || async {
         scalar(
             &b,
-            "select count(*) from delivery where state = 'failed' and last_status = 403 and authority = $1",
+            "select count(*) from delivery_history where state = 'failed' and last_status = 403 and authority = $1",
             host(&a),
         )
         .await
@@ -328,7 +328,7 @@ async fn defederation_works_both_ways_and_follows_subscribed_lists() {
     eventually("B refused again", || async {
         scalar(
             &b,
-            "select count(*) from delivery where state = 'failed' and last_status = 403 and authority = $1",
+            "select count(*) from delivery_history where state = 'failed' and last_status = 403 and authority = $1",
             host(&a),
         )
         .await

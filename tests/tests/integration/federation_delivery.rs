@@ -419,3 +419,95 @@ async fn the_queue_view_shows_each_host_to_admins() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn settled_rows_leave_the_queue_table_and_the_queue_view_still_counts_them() {
+    let app = TestApp::spawn(&[]).await;
+    let admin = app.admin("root").await;
+    let alice = app.user("alice").await;
+    let fine = Sink::start(Behaviour::Accept).await;
+    let refusing = Sink::start(Behaviour::Fail(403)).await;
+    let ok = enqueue(&app, &alice, &fine.inbox(), 3).await;
+    enqueue(&app, &alice, &refusing.inbox(), 2).await;
+    let pool = app.db.pool().await;
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    eventually("every row settled", 30, || async {
+        count("select count(*) from delivery_done").await == 5
+    })
+    .await;
+    exactly_once(&fine, &ok);
+    assert_eq!(refusing.seen().len(), 2, "a refusal is final");
+    // Nothing settled is left in the queue table itself.
+    assert_eq!(count("select count(*) from delivery").await, 0);
+    assert_eq!(
+        hearth_db::federation::counts(&pool).await.unwrap(),
+        vec![("delivered".to_owned(), 3), ("failed".to_owned(), 2)]
+    );
+    // The admin view, the CLI's table and /metrics read the same figures as before.
+    let (status, queue) = app
+        .get_json("/api/v1/admin/federation/queue", admin.auth())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let hosts: HashMap<String, serde_json::Value> = queue["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["authority"].as_str().unwrap().to_owned(), h.clone()))
+        .collect();
+    let good = &hosts[&fine.authority()];
+    assert_eq!(
+        (
+            good["pending"].as_i64(),
+            good["delivered_last_hour"].as_i64(),
+            good["failures_last_hour"].as_i64()
+        ),
+        (Some(0), Some(3), Some(0))
+    );
+    let bad = &hosts[&refusing.authority()];
+    assert_eq!(
+        (
+            bad["pending"].as_i64(),
+            bad["delivered_last_hour"].as_i64(),
+            bad["failures_last_hour"].as_i64()
+        ),
+        (Some(0), Some(0), Some(2))
+    );
+    assert!(bad["last_error"].as_str().unwrap().contains("403"), "{bad}");
+    assert_eq!(queue["totals"]["delivered_last_hour"], 3);
+    assert_eq!(queue["totals"]["failures_last_hour"], 2);
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("hearth_delivery_queue_pending 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("hearth_delivery_attempts_total{outcome=\"delivered\"} 3"),
+        "{metrics}"
+    );
+    // Settled rows are kept for the retention period, then pruned from the log.
+    sqlx::query(
+        "update delivery_done set finished_at = now() - interval '8 days'
+         where authority = $1",
+    )
+    .bind(refusing.authority())
+    .execute(&pool)
+    .await
+    .unwrap();
+    let week = 7.0 * 24.0 * 3600.0;
+    let (_, deliveries, _) = hearth_db::federation::prune(&pool, week, 1).await.unwrap();
+    assert_eq!(deliveries, 2);
+    assert_eq!(
+        hearth_db::federation::counts(&pool).await.unwrap(),
+        vec![("delivered".to_owned(), 3)]
+    );
+    pool.close().await;
+    app.stop().await;
+}

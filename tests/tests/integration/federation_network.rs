@@ -373,7 +373,7 @@ async fn three_instances_share_a_community_and_agree() {
     // A's announces went once to each of B and C, and never back to the sender.
     let to_b_and_c = scalar(
         &a,
-        "select count(*) from delivery d join outbox_activity o on o.id = d.activity_id
+        "select count(*) from delivery_history d join outbox_activity o on o.id = d.activity_id
          where o.kind = 'Announce' and d.authority = $1",
         host(&b),
     )
@@ -1106,10 +1106,13 @@ async fn microblog_servers_get_only_top_level_posts() {
         .await
         .unwrap();
     eventually("A settled", || settled(&a)).await;
-    sqlx::query("delete from delivery")
-        .execute(&pool)
-        .await
-        .unwrap();
+    // A clean slate: queued and settled deliveries alike.
+    for table in ["delivery", "delivery_done"] {
+        sqlx::query(&format!("delete from {table}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
 
     let post = write_post(&a, &alice, "quiet", "For everyone").await;
     eventually("C gets the post", || async {
@@ -1130,7 +1133,7 @@ async fn microblog_servers_get_only_top_level_posts() {
         let pool = pool.clone();
         async move {
             let rows: Vec<(serde_json::Value,)> = sqlx::query_as(
-                "select o.payload from delivery d join outbox_activity o on o.id = d.activity_id
+                "select o.payload from delivery_history d join outbox_activity o on o.id = d.activity_id
                  where d.authority = $1 order by d.id",
             )
             .bind(authority)

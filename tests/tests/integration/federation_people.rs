@@ -150,7 +150,7 @@ async fn a_profile_edit_reaches_the_servers_that_know_the_person_both_ways() {
     );
     let updates = scalar(
         &a,
-        "select count(*) from delivery d join outbox_activity o on o.id = d.activity_id
+        "select count(*) from delivery_history d join outbox_activity o on o.id = d.activity_id
          where o.kind = 'Update' and o.actor_ap_id = $1",
         &format!("http://{}/u/alice", host(&a)),
     )
@@ -224,7 +224,7 @@ async fn deleting_an_account_and_keeping_its_content_federates() {
     assert_eq!(member_count(&b, "kitchen").await, 1, "alice left");
     let deletes = scalar(
         &a,
-        "select count(*) from delivery d join outbox_activity o on o.id = d.activity_id
+        "select count(*) from delivery_history d join outbox_activity o on o.id = d.activity_id
          where o.kind = 'Delete' and o.actor_ap_id = $1",
         &format!("http://{}/u/alice", host(&a)),
     )
