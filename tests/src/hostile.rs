@@ -362,6 +362,19 @@ impl Evil {
         .await
     }
 
+    /// The private key (PEM) Evil signs as `actor_path` with, for tests that build requests
+    /// by hand.
+    pub fn private_key(&self, actor_path: &str) -> String {
+        self.inner
+            .actors
+            .lock()
+            .expect("lock")
+            .get(actor_path)
+            .unwrap_or_else(|| panic!("Evil has no actor at {actor_path}"))
+            .private_key
+            .clone()
+    }
+
     /// Answers `follow` (as Hearth sent it to one of Evil's Groups) with a signed `Accept`
     /// from that Group, delivered to `to`'s shared inbox.
     pub async fn accept(&self, to: &TestApp, follow: &Value) -> (ClientStatus, Value) {

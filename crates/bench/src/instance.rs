@@ -56,6 +56,11 @@ pub fn settings(port: u16, overrides: &[(&str, String)]) -> anyhow::Result<Setti
             "100000000".into(),
         ));
     }
+    // The inbox's per-server limit (1,800 a minute): the harness's senders all live on one host.
+    env.push((
+        "HEARTH__FEDERATION__INBOX__PER_INSTANCE__MAX".into(),
+        "100000000".into(),
+    ));
     env.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     hearth::config::load(None, env).map_err(|e| anyhow::anyhow!("settings: {e}"))
 }

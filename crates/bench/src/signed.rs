@@ -241,22 +241,26 @@ impl InboxWorld {
     }
 
     /// Waits until the inbox queue holds nothing waiting to be applied (the inbox answers 202
-    /// once an activity is queued; workers apply it after); answers how long that took.
+    /// once an activity is queued; workers apply it after); answers how long that took. Looks
+    /// every 50 ms, whether any row waits (one probe of the partial index): counting thousands of
+    /// waiting rows every 5 ms, as this did first, cost 0.47 ms of PostgreSQL CPU per activity
+    /// measured, taken from the instance being measured.
     pub async fn drained(&self, limit: std::time::Duration) -> anyhow::Result<std::time::Duration> {
         let started = std::time::Instant::now();
         loop {
-            let pending: i64 =
-                sqlx::query_scalar("select count(*) from inbox_queue where state = 'pending'")
-                    .fetch_one(&self.pool)
-                    .await?;
-            if pending == 0 {
+            let waiting: bool = sqlx::query_scalar(
+                "select exists (select 1 from inbox_queue where state = 'pending')",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            if !waiting {
                 return Ok(started.elapsed());
             }
             anyhow::ensure!(
                 started.elapsed() < limit,
-                "{pending} activities still waiting to be applied after {limit:?}"
+                "activities still waiting to be applied after {limit:?}"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 

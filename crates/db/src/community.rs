@@ -289,6 +289,22 @@ pub async fn find(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Commu
         .transpose()
 }
 
+/// Finds a community by id for a write path (applying an activity, announcing one, checking
+/// whether someone may post): as [`find`], but its post and comment counts are the folded ones,
+/// up to half a second behind, without adding the pending `community_count_change` rows. Under a
+/// burst of comments in one community those rows pile up between folds, and summing them cost
+/// 0.23 ms per lookup, twice per applied activity; write paths never show the counts.
+pub async fn find_for_write(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> sqlx::Result<Option<CommunityRow>> {
+    sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count, comment_count, users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where id = $1", id)
+        .fetch_optional(db)
+        .await?
+        .map(CommunityRow::try_from)
+        .transpose()
+}
+
 /// Communities by id, in no particular order (missing ids are left out).
 pub async fn find_many(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<CommunityRow>> {
     sqlx::query_as!(StoredCommunity, "select id, ap_id, local, name, title, description, description_html, rules, rules_html, nsfw, posting_restricted_to_mods, visibility, member_count, post_count + coalesce((select sum(x.posts) from community_count_change x where x.community_id = community.id), 0)::int as \"post_count!\", comment_count + coalesce((select sum(x.comments) from community_count_change x where x.community_id = community.id), 0)::int as \"comment_count!\", users_active_day, users_active_week, users_active_month, created_at, updated_at, host, public_key, inbox_url, shared_inbox_url, followers_url, last_refreshed_at, home_member_count, home_post_count, removed, icon_url, banner_url from community where id = any($1)", ids)

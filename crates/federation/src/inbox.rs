@@ -1,7 +1,8 @@
 //! The inbox (shared `/inbox`, `/c/{name}/inbox`, `/u/{name}/inbox`): reads the body itself
 //! (1 MiB cap, 413 beyond), refuses blocked servers, banned people and unsigned requests or keys
-//! of another authority before any fetch, acknowledges replays without work, has the library
-//! verify the signature and `Digest` (refetching a rotated key once per actor per ten minutes),
+//! of another authority before any fetch, acknowledges replays without work, verifies the
+//! signature and `Digest` as the library would (`inbox_signature`; refetching a rotated key once
+//! per actor per ten minutes),
 //! counts the sender's server (and a reporter) against their limits, then appends the verified
 //! activity to the inbox queue durably and answers 202; `inbox_apply` applies it. Statuses: 202
 //! accepted (queued) or a replay, 400 unreadable, 401 unverifiable, 403 not allowed, 413 too
@@ -11,13 +12,10 @@ use crate::FederationState;
 use crate::objects::actor::ApubActor;
 use crate::received::{InboxError, id_of};
 use crate::urls::authority;
-use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::traits::Activity;
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::post;
@@ -101,9 +99,9 @@ async fn inbox(
     }
     // 3. Too much waiting to be applied: the sender retries later.
     state.backlog.check(&state.ctx).await?;
-    // 4. Verified by the library (signature, digest, the actor's key; the rate limits).
+    // 4. Verified (signature, digest, the actor's key), then counted against the rate limits.
     let data = state.config.to_request_data();
-    match verify(&parts, &body, &data).await {
+    match verify(&parts, &body, &envelope, &data).await {
         Err(e) if e.is_bad_signature() && may_refetch_key(&state.ctx, &envelope.actor).await => {
             // The key may have been rotated: fetch the actor once more and try again.
             tracing::info!(actor = %envelope.actor, "signature failed; refetching the actor's key");
@@ -112,7 +110,7 @@ async fn inbox(
                 .await
                 .map_err(InboxError::from)
                 .map_err(InboxError::into_error)?;
-            verify(&parts, &body, &data)
+            verify(&parts, &body, &envelope, &data)
                 .await
                 .map_err(InboxError::into_error)?;
         }
@@ -132,18 +130,23 @@ async fn inbox(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Has the library verify the request; the activity itself is applied later, from the queue.
-async fn verify(parts: &Parts, body: &[u8], data: &Data<ServiceContext>) -> Result<(), InboxError> {
-    let mut request = Request::builder()
-        .method(parts.method.clone())
-        .uri(parts.uri.clone())
-        .body(Body::from(body.to_vec()))
-        .map_err(|e| InboxError::Other(e.into()))?;
-    *request.headers_mut() = parts.headers.clone();
-    let activity = ActivityData::from_request(request, &())
-        .await
-        .map_err(|_| InboxError::Other(anyhow::anyhow!("the body could not be read")))?;
-    receive_activity::<IncomingActivity, ApubActor, ServiceContext>(activity, data).await
+/// Verifies the request (`inbox_signature`), then counts it against the rate limits: a server
+/// sends at most `federation.inbox.per_instance` activities a window, and a person
+/// `federation.inbox.flags` reports (429 with `Retry-After` beyond; each report reaches
+/// moderators here and on other servers). The activity itself is applied later, from the queue.
+async fn verify(
+    parts: &Parts,
+    body: &[u8],
+    envelope: &Envelope,
+    data: &Data<ServiceContext>,
+) -> Result<(), InboxError> {
+    crate::inbox_signature::verify(parts, body, &envelope.id, &envelope.actor, data).await?;
+    let server = authority(&envelope.actor).unwrap_or_default();
+    rate_limit::check(data, Action::RemoteActivity, &server).await?;
+    if envelope.value.get("type").and_then(Value::as_str) == Some("Flag") {
+        rate_limit::check(data, Action::RemoteFlag, envelope.actor.as_str()).await?;
+    }
+    Ok(())
 }
 
 /// What the activity is about, for applying in receive order: the id of the innermost `object`
@@ -241,62 +244,6 @@ fn check_shape(value: &Value, depth: usize) -> Result<(), Error> {
         }
         Value::Object(map) => map.values().try_for_each(|v| check_shape(v, depth + 1)),
         _ => Ok(()),
-    }
-}
-
-/// Any activity, as the library hands it over: its id and actor, and the whole JSON, which
-/// `activities::incoming` reads into its typed shape (and an Announce wraps verbatim). Unknown
-/// types parse too, and are acknowledged and ignored.
-#[derive(Debug, Clone)]
-pub struct IncomingActivity {
-    /// Its id.
-    pub id: Url,
-    /// Its actor.
-    pub actor: Url,
-    /// The JSON as received.
-    pub raw: Value,
-}
-
-impl<'de> serde::Deserialize<'de> for IncomingActivity {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Value::deserialize(deserializer)?;
-        let id = id_of(raw.get("id")).ok_or_else(|| serde::de::Error::missing_field("id"))?;
-        let actor =
-            id_of(raw.get("actor")).ok_or_else(|| serde::de::Error::missing_field("actor"))?;
-        Ok(Self { id, actor, raw })
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for IncomingActivity {
-    type DataType = ServiceContext;
-    type Error = InboxError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    /// Runs once the library has verified the signature: a server sends at most
-    /// `federation.inbox.per_instance` activities a window, and a person `federation.inbox.flags`
-    /// reports (429 with `Retry-After` beyond; each report reaches moderators here and on other
-    /// servers).
-    async fn verify(&self, data: &Data<ServiceContext>) -> Result<(), InboxError> {
-        let server = authority(&self.actor).unwrap_or_default();
-        rate_limit::check(data, Action::RemoteActivity, &server).await?;
-        if self.raw.get("type").and_then(Value::as_str) == Some("Flag") {
-            rate_limit::check(data, Action::RemoteFlag, self.actor.as_str()).await?;
-        }
-        Ok(())
-    }
-
-    /// Nothing here: a verified activity is queued by the inbox and applied by the workers
-    /// (`inbox_apply`), which record its id in the transaction that applies it.
-    async fn receive(self, _data: &Data<ServiceContext>) -> Result<(), InboxError> {
-        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 //! Each property runs `PROPTEST_CASES` cases (256 by default); see CONTRIBUTING.md ("Property tests").
 
 use super::*;
+use axum::body::Body;
 use axum::http::HeaderValue;
 use proptest::prelude::*;
 

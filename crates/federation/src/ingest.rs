@@ -273,7 +273,7 @@ pub(crate) async fn community(
     id: i64,
     data: &Data<ServiceContext>,
 ) -> Result<CommunityRow, InboxError> {
-    hearth_db::community::find(&data.pool, id)
+    hearth_db::community::find_for_write(&data.pool, id)
         .await?
         .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community {id} vanished")))
 }

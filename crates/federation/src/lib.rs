@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod inbox;
 pub mod inbox_append;
 pub mod inbox_apply;
+pub(crate) mod inbox_signature;
 pub(crate) mod ingest;
 pub mod nodeinfo;
 pub mod objects;

@@ -24,7 +24,7 @@ pub async fn create(
     let post = hearth_db::post::facts(&ctx.pool, post_id)
         .await?
         .ok_or_else(|| Error::not_found("There is no post with this id."))?;
-    let community = hearth_db::community::find(&ctx.pool, post.community_id)
+    let community = hearth_db::community::find_for_write(&ctx.pool, post.community_id)
         .await?
         .ok_or_else(|| Error::not_found("The post's community is gone."))?;
     let thread = content::Thread {

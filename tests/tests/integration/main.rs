@@ -38,6 +38,7 @@ mod fedify_peer;
 mod feed_performance;
 mod health;
 mod inbox_queue;
+mod inbox_signatures;
 mod lemmy_accounts;
 mod lemmy_admin;
 mod lemmy_client;

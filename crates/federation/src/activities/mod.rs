@@ -332,7 +332,7 @@ impl Target {
 
     /// The community it lives in: every change to it is judged against this one.
     pub(crate) async fn community(&self, ctx: &ServiceContext) -> Result<CommunityRow, InboxError> {
-        hearth_db::community::find(&ctx.pool, self.post().community_id)
+        hearth_db::community::find_for_write(&ctx.pool, self.post().community_id)
             .await?
             .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community vanished")))
     }

@@ -717,6 +717,9 @@ pub async fn announce(
     community: &CommunityRow,
     skip_authority: Option<&str>,
 ) -> anyhow::Result<()> {
+    if !hearth_db::federation::has_remote_members(&mut *conn, community.id, skip_authority).await? {
+        return Ok(());
+    }
     // Lemmy and its family drop an `Event` or a `Question`: their members get it as a `Page`
     // that says when and where, or lists the options (`page_fallback`); everyone else Group-aware
     // gets the activity as it is.
@@ -944,7 +947,7 @@ async fn find_post(conn: &mut PgConnection, id: i64) -> anyhow::Result<hearth_db
 }
 
 async fn find_community(conn: &mut PgConnection, id: i64) -> anyhow::Result<CommunityRow> {
-    hearth_db::community::find(&mut *conn, id)
+    hearth_db::community::find_for_write(&mut *conn, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("community {id} vanished"))
 }

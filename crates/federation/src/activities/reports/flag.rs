@@ -99,7 +99,7 @@ impl Received for Flag {
     type Checked = Reported;
 
     async fn verify(&self, cx: &Context<'_>) -> Result<Option<Reported>, InboxError> {
-        // A person's reports are limited by the inbox (`inbox::IncomingActivity::verify`),
+        // A person's reports are limited by the inbox (`federation.inbox.flags`, in its `verify`),
         // which answers 429 before queueing.
         let mut target = None;
         for id in &self.object {
