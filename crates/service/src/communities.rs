@@ -9,6 +9,7 @@ use hearth_core::{ActorRef, CommunityName, Error, ErrorKind, Result};
 use hearth_db::community::{CommunityPatch, CommunityRow, CommunitySort, Cursor, NewCommunity};
 use hearth_db::membership::MemberState;
 use hearth_db::moderation::{ModAction, NewModLogEntry};
+use hearth_db::post::CommunityKey;
 
 pub use hearth_db::community::{BanRow, Visibility};
 
@@ -147,18 +148,37 @@ pub async fn find(ctx: &ServiceContext, reference: &str) -> Result<CommunityRow>
     let reference = ActorRef::parse(reference, "community")?;
     let not_found =
         || Error::not_found(format!("There is no community `{}` here.", reference.name));
-    let found = match (
+    let found = match lookup_key(ctx, &reference) {
+        Some(CommunityKey::Local(name)) => {
+            hearth_db::community::find_local(&ctx.pool, name).await?
+        }
+        // A remote community we know of; unknown ones are fetched with /api/v1/resolve.
+        Some(CommunityKey::Remote { name, host }) => {
+            hearth_db::community::find_remote(&ctx.pool, name, host).await?
+        }
+        None => None,
+    };
+    found.ok_or_else(not_found)
+}
+
+/// How a parsed `name` or `name@host` is looked up: a local community by name, or another
+/// server's by name and authority (`None`: no community could have it). The one reading of a
+/// reference for `find` and the statements that join the community by name themselves.
+pub(crate) fn lookup_key<'a>(
+    ctx: &ServiceContext,
+    reference: &'a ActorRef,
+) -> Option<CommunityKey<'a>> {
+    match (
         reference.local_name(&ctx.settings.hostname),
         &reference.host,
     ) {
-        (Some(name), _) => hearth_db::community::find_local(&ctx.pool, name).await?,
-        // A remote community we know of; unknown ones are fetched with /api/v1/resolve.
-        (None, Some(host)) => {
-            hearth_db::community::find_remote(&ctx.pool, &reference.name, host).await?
-        }
+        (Some(name), _) => Some(CommunityKey::Local(name)),
+        (None, Some(host)) => Some(CommunityKey::Remote {
+            name: &reference.name,
+            host,
+        }),
         (None, None) => None,
-    };
-    found.ok_or_else(not_found)
+    }
 }
 
 async fn find_by_id(ctx: &ServiceContext, id: i64) -> Result<CommunityRow> {

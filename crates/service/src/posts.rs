@@ -7,10 +7,11 @@ use crate::polls::{self, PollInput};
 use crate::rate_limit::{self, Action};
 use crate::{ServiceContext, communities, content, mentions};
 use chrono::{Duration, Utc};
-use hearth_core::{Error, Result};
+use hearth_core::{ActorRef, Error, Result};
 use hearth_db::media::PostImage;
 use hearth_db::post::{
-    FeedRequest, FeedScope, NewPost, PostCursor, PostEdit, PostRow, PostSort, PostTarget,
+    CommunityPage, CommunityPageRequest, FeedRequest, FeedScope, NewPost, PostCursor, PostEdit,
+    PostRow, PostSort, PostTarget,
 };
 
 /// What writing a post takes.
@@ -577,23 +578,46 @@ pub async fn community_feed(
     after: Option<PostCursor>,
     limit: i64,
 ) -> Result<(Vec<PostRow>, Option<PostCursor>)> {
-    let community = communities::find(ctx, reference).await?;
-    let viewer_id = viewer.map(|v| v.person_id);
-    // Pinned posts are read apart through their own small index: folding them into the sort
-    // would turn every community page into a sort over all its posts.
-    let mut rows = match after {
-        None => {
-            ctx.read(viewer, |db| async move {
-                hearth_db::post::pinned_in_community(&db, community.id, viewer_id).await
-            })
-            .await?
-        }
-        Some(_) => Vec::new(),
+    // One statement looks the community up by name and reads both parts of the page, so an
+    // uncached community page is one round trip (it was three: the community, its pinned
+    // posts, its feed). Pinned posts are read apart inside it through their own small index:
+    // folding them into the sort would turn every community page into a sort over all its
+    // posts.
+    let parsed = ActorRef::parse(reference, "community")?;
+    let Some(community) = communities::lookup_key(ctx, &parsed) else {
+        // No community could have this name: `find` says so as every other lookup does.
+        communities::find(ctx, reference).await?;
+        return Ok((Vec::new(), None));
     };
-    let scope = FeedScope::CommunityUnpinned(community.id);
-    let (rest, next) = page(ctx, viewer, scope, sort, after, limit).await?;
-    rows.extend(rest);
-    Ok((rows, next))
+    let (stored, window) = sort.stored();
+    let request = CommunityPageRequest {
+        community,
+        sort: stored,
+        since: window.map(|w| Utc::now() - w),
+        after,
+        limit: limit + 1,
+        viewer: viewer.map(|v| v.person_id),
+    };
+    let page = ctx
+        .read(viewer, |db| async move {
+            hearth_db::post::community_page(&db, &request).await
+        })
+        .await?;
+    if page.pinned.is_empty() && page.rest.is_empty() {
+        // An empty page, or no such community: only the second costs a lookup, whose error
+        // (not found, with its code) is the one the page has always answered.
+        communities::find(ctx, reference).await?;
+    }
+    let CommunityPage {
+        mut pinned,
+        mut rest,
+    } = page;
+    let next = crate::paging::cut(&mut rest, limit).map(|last| PostCursor {
+        key: stored.key_of(last),
+        id: last.id,
+    });
+    pinned.extend(rest);
+    Ok((pinned, next))
 }
 
 async fn page(

@@ -15,9 +15,14 @@
 //! A process also drops everything when a write request it served has finished
 //! ([`ReadCache::local_write_done`]), so whoever just wrote through this process sees the
 //! change at once, without waiting for the notification to come round.
+//!
+//! The site row that every page's layout reads is kept the same way for anonymous visitors
+//! ([`ReadCache::site`]): a site write notifies `all`, which drops it with the pages, so a hit
+//! on a cached page costs no statement at all.
 
 use crate::ServiceContext;
 use bytes::Bytes;
+use hearth_db::site::SiteRow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,6 +89,10 @@ pub struct ReadCache {
     /// slots made before it are stale.
     last_local_write: AtomicU64,
     slots: Mutex<HashMap<String, Slot>>,
+    /// The site row for anonymous visitors' pages, and when it was read (see [`Self::site`]).
+    site: Mutex<Option<(u64, Arc<SiteRow>)>>,
+    /// Counts `clear`s, so that a site row read before one is not kept after it.
+    clears: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -108,6 +117,8 @@ impl ReadCache {
             origin: Instant::now(),
             last_local_write: AtomicU64::new(0),
             slots: Mutex::new(HashMap::new()),
+            site: Mutex::new(None),
+            clears: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -221,11 +232,47 @@ impl ReadCache {
         }
     }
 
-    /// Drops every page.
+    /// Drops every page (and the site row).
     pub fn clear(&self) {
+        self.clears.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut site) = self.site.lock() {
+            *site = None;
+        }
         if let Ok(mut slots) = self.slots.lock() {
             slots.clear();
         }
+    }
+
+    /// The site row as anonymous visitors' pages show it: kept for the pages' lifetime and
+    /// dropped with them (a site write notifies `all`; a write through this process makes it
+    /// stale), read by `read` when there is none. Off (always `read`) when pages are not kept.
+    pub async fn site<F, Fut>(&self, read: F) -> sqlx::Result<Arc<SiteRow>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = sqlx::Result<SiteRow>>,
+    {
+        if !self.enabled() {
+            return Ok(Arc::new(read().await?));
+        }
+        let ttl = u64::try_from(self.ttl.as_nanos()).unwrap_or(u64::MAX);
+        let born = self.now();
+        if let Ok(site) = self.site.lock()
+            && let Some((read_at, row)) = site.as_ref()
+            && born.saturating_sub(*read_at) < ttl
+            && *read_at > self.last_local_write.load(Ordering::Acquire)
+        {
+            return Ok(row.clone());
+        }
+        // A `clear` while the row is read (a site write committed meanwhile) means the row
+        // read may be the old one: it serves this page but is not kept.
+        let clears = self.clears.load(Ordering::Acquire);
+        let row = Arc::new(read().await?);
+        if let Ok(mut site) = self.site.lock()
+            && self.clears.load(Ordering::Acquire) == clears
+        {
+            *site = Some((born, row.clone()));
+        }
+        Ok(row)
     }
 
     /// Called when a write request served by this process has finished: every page made

@@ -11,6 +11,16 @@ pub async fn get(ctx: &ServiceContext) -> Result<SiteRow> {
     Ok(hearth_db::site::get(&ctx.pool).await?)
 }
 
+/// The site's settings as an anonymous visitor's page shows them: kept with the anonymous
+/// pages (`read_cache::ReadCache::site`), so that serving a cached page reads nothing. Rules
+/// are never decided on this copy; signed-in visitors' pages read the row itself.
+pub async fn for_anonymous_pages(ctx: &ServiceContext) -> Result<std::sync::Arc<SiteRow>> {
+    Ok(ctx
+        .read_cache
+        .site(|| hearth_db::site::get(&ctx.pool))
+        .await?)
+}
+
 /// A partial update of the site's settings; absent fields stay as they are.
 #[derive(Debug, Default)]
 pub struct SiteUpdate {

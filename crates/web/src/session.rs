@@ -232,7 +232,12 @@ async fn load(
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .map(|u| hearth_service::media::thumbnail_src(ctx, u));
-    let site = hearth_service::site::get(ctx).await?;
+    // Anonymous visitors get the copy kept with the anonymous pages: a cached page is then
+    // served without a statement (the site row was the one a cache hit still read).
+    let site = match &viewer {
+        Some(_) => std::sync::Arc::new(hearth_service::site::get(ctx).await?),
+        None => hearth_service::site::for_anonymous_pages(ctx).await?,
+    };
     let (csrf, new_csrf) = match read_cookie(headers, names.csrf).filter(|t| is_token(t)) {
         Some(token) => (token.to_owned(), None),
         None => {
@@ -250,10 +255,10 @@ async fn load(
         avatar,
         csrf,
         site: SiteFacts {
-            name: site.name,
-            description_html: site.description_html,
+            name: site.name.clone(),
+            description_html: site.description_html.clone(),
             registration_mode: site.registration_mode,
-            application_question: site.application_question,
+            application_question: site.application_question.clone(),
             downvotes_enabled: site.downvotes_enabled,
         },
         secure,

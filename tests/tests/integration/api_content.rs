@@ -1218,3 +1218,83 @@ async fn new_lists_posts_by_publication_time_when_older_posts_arrive_later() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_community_listing_is_one_page_of_pinned_then_sorted_posts_and_unknown_names_are_404() {
+    let app = TestApp::spawn(&[]).await;
+    let kim = app.user("kim").await;
+    community(&app, &kim, "orchards", json!({})).await;
+    community(&app, &kim, "empty", json!({})).await;
+    let feed = |q: &str| format!("/api/v1/posts?{q}");
+
+    // Unknown names keep their 404 and its code, local or remote; a known community without
+    // posts is an empty page, not a 404.
+    for name in ["nowhere", "nowhere@elsewhere.example"] {
+        let (status, err) = app
+            .get_json(&feed(&format!("community={name}")), None)
+            .await;
+        assert_eq!(
+            (status, err["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{name}: {err}"
+        );
+    }
+    let (status, empty) = app.get_json(&feed("community=empty"), kim.auth()).await;
+    assert_eq!(status, StatusCode::OK, "{empty}");
+    assert_eq!(titles(&empty), Vec::<String>::new());
+    assert_eq!(empty["next_cursor"], Value::Null);
+
+    let mut ids = Vec::new();
+    for title in ["One", "Two", "Three", "Four", "Five"] {
+        let p = post(&app, &kim, "orchards", title, "").await;
+        ids.push(p["id"].as_i64().unwrap());
+    }
+    // Pinned: "Two" first, then "Four" (newer pins first by publication: Four, Two).
+    for id in [ids[1], ids[3]] {
+        let (status, p) = app
+            .post_json(&format!("/api/v1/posts/{id}/pin"), kim.auth(), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+    }
+    // The first page: the pinned posts, then `limit` of the others; names are
+    // case-insensitive as everywhere.
+    let (status, first) = app
+        .get_json(&feed("community=Orchards&sort=new&limit=2"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(titles(&first), ["Four", "Two", "Five", "Three"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = app
+        .get_json(
+            &feed(&format!(
+                "community=orchards&sort=new&limit=2&cursor={cursor}"
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(titles(&second), ["One"], "no pinned post twice");
+    assert_eq!(second["next_cursor"], Value::Null);
+    // Signed in, with the viewer's own vote on a pinned and an unpinned post.
+    for id in [ids[1], ids[4]] {
+        let (status, v) = app
+            .post_json(
+                &format!("/api/v1/posts/{id}/vote"),
+                kim.auth(),
+                json!({"score": 1}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let (_, mine) = app
+        .get_json(&feed("community=orchards&sort=new&limit=2"), kim.auth())
+        .await;
+    assert_eq!(titles(&mine), ["Four", "Two", "Five", "Three"]);
+    let votes: Vec<i64> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["my_vote"].as_i64().unwrap())
+        .collect();
+    assert_eq!(votes, [0, 1, 1, 0]);
+    app.stop().await;
+}

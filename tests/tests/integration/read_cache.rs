@@ -243,3 +243,42 @@ async fn each_anonymous_visitor_gets_their_own_csrf_token_and_cookies_are_never_
     let body = response.text().await.unwrap();
     assert!(body.contains(&format!("value=\"{token}\"")));
 }
+
+#[tokio::test]
+async fn anonymous_pages_show_a_renamed_site_at_once_in_the_writing_process_and_soon_in_others() {
+    // Anonymous visitors' pages read the site row kept with the cached pages: a rename must
+    // drop it like the pages, here (the write went through this process) and in a second
+    // process on the same database (through the notification).
+    let first = TestApp::spawn(&[LONG_CACHE]).await;
+    let db = TestDatabase {
+        name: first.db.name.clone(),
+        options: first.db.options.clone(),
+        url: first.db.url.clone(),
+    };
+    let second = TestApp::spawn_on(db, &[LONG_CACHE]).await;
+    let root = first.admin("root").await;
+    for app in [&first, &second] {
+        for path in ["/", "/login"] {
+            let page = app.get(path).await.text().await.unwrap();
+            assert!(!page.contains("Kitchen Table"), "{path}:\n{page}");
+        }
+    }
+    let (status, site) = first
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(json!({"name": "Kitchen Table"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    // The writing process: at once, on a cached page and on one never cached.
+    for path in ["/", "/login"] {
+        let page = first.get(path).await.text().await.unwrap();
+        assert!(page.contains("Kitchen Table"), "{path}:\n{page}");
+    }
+    let started = Instant::now();
+    wait_until_shown(&second, "/login", "Kitchen Table").await;
+    wait_until_shown(&second, "/", "Kitchen Table").await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
