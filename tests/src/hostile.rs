@@ -343,15 +343,7 @@ impl Evil {
         actor_path: &str,
         activity: Value,
     ) -> (ClientStatus, reqwest::header::HeaderMap, Value) {
-        let private_key = self
-            .inner
-            .actors
-            .lock()
-            .expect("lock")
-            .get(actor_path)
-            .unwrap_or_else(|| panic!("Evil has no actor at {actor_path}"))
-            .private_key
-            .clone();
+        let private_key = self.private_key(actor_path);
         let actor_id = self.url(actor_path);
         to.deliver_signed(
             &private_key,

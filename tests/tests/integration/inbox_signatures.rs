@@ -6,6 +6,7 @@
 //! request replayed to another inbox path, a signature that does not cover `Digest`.
 
 use crate::federation_network::{create_community, write_post};
+use hearth_federation::signing::SignedHeaders;
 use hearth_tests::app::TestApp;
 use hearth_tests::hostile::Evil;
 use reqwest::StatusCode;
@@ -21,22 +22,45 @@ fn like(evil: &Evil, actor_path: &str, post: &str) -> Value {
     })
 }
 
-/// Sends `body` to `path` with exactly `headers`; answers the status and the JSON.
+/// Sends `body` to `path` with the `Date`, `Digest` and `Signature` of `signed`, each replaced
+/// by `changed` where it names the header (`None`: left out); answers the status and the JSON.
 async fn send(
     app: &TestApp,
     path: &str,
-    headers: &[(&str, String)],
+    signed: &SignedHeaders,
+    changed: &[(&str, Option<String>)],
     body: Vec<u8>,
 ) -> (StatusCode, Value) {
     let mut request = reqwest::Client::new()
         .post(format!("http://{}{path}", app.settings.hostname.as_str()))
         .header("content-type", "application/activity+json");
+    let headers = [
+        ("date", &signed.date),
+        ("digest", &signed.digest),
+        ("signature", &signed.signature),
+    ];
     for (name, value) in headers {
-        request = request.header(*name, value);
+        let value = match changed.iter().find(|(n, _)| *n == name) {
+            Some((_, replaced)) => replaced.clone(),
+            None => Some(value.clone()),
+        };
+        if let Some(value) = value {
+            request = request.header(name, value);
+        }
     }
     let response = request.body(body).send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Asserts a refusal with 401 and `code`.
+fn refused(answer: (StatusCode, Value), code: &str) {
+    let (status, body) = answer;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some(code)),
+        "{body}"
+    );
 }
 
 async fn votes(app: &TestApp) -> i64 {
@@ -83,55 +107,21 @@ async fn tampered_signed_requests_are_refused_with_401_and_apply_nothing() {
     let (body, h) = signed_for(&like(&evil, "/u/mallory", &post)).await;
     let mut changed = body.clone();
     changed.extend_from_slice(b" ");
-    let (status, answer) = send(
-        &app,
-        "/inbox",
-        &[
-            ("date", h.date.clone()),
-            ("digest", h.digest.clone()),
-            ("signature", h.signature.clone()),
-        ],
-        changed.clone(),
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid_digest")),
-        "{answer}"
+    refused(
+        send(&app, "/inbox", &h, &[], changed.clone()).await,
+        "invalid_digest",
     );
 
     // The Digest recomputed for the changed body: the signature covers the old one.
     let digest = hearth_federation::signing::body_digest(&changed);
-    let (status, answer) = send(
-        &app,
-        "/inbox",
-        &[
-            ("date", h.date.clone()),
-            ("digest", digest),
-            ("signature", h.signature.clone()),
-        ],
-        changed,
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid_signature")),
-        "{answer}"
-    );
+    let answer = send(&app, "/inbox", &h, &[("digest", Some(digest))], changed).await;
+    refused(answer, "invalid_signature");
 
     // No Digest at all.
     let (body, h) = signed_for(&like(&evil, "/u/mallory", &post)).await;
-    let (status, answer) = send(
-        &app,
-        "/inbox",
-        &[("date", h.date.clone()), ("signature", h.signature.clone())],
-        body,
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid_digest")),
-        "{answer}"
+    refused(
+        send(&app, "/inbox", &h, &[("digest", None)], body).await,
+        "invalid_digest",
     );
 
     // A Date other than the one signed.
@@ -146,40 +136,14 @@ async fn tampered_signed_requests_are_refused_with_401_and_apply_nothing() {
     } else {
         http_date(5)
     };
-    let (status, answer) = send(
-        &app,
-        "/inbox",
-        &[
-            ("date", date),
-            ("digest", h.digest.clone()),
-            ("signature", h.signature.clone()),
-        ],
-        body,
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid_signature")),
-        "{answer}"
-    );
+    let answer = send(&app, "/inbox", &h, &[("date", Some(date))], body).await;
+    refused(answer, "invalid_signature");
 
     // Signed for /inbox, sent to the community's inbox: the request target differs.
     let (body, h) = signed_for(&like(&evil, "/u/mallory", &post)).await;
-    let (status, answer) = send(
-        &app,
-        "/c/sigs/inbox",
-        &[
-            ("date", h.date.clone()),
-            ("digest", h.digest.clone()),
-            ("signature", h.signature.clone()),
-        ],
-        body,
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("invalid_signature")),
-        "{answer}"
+    refused(
+        send(&app, "/c/sigs/inbox", &h, &[], body).await,
+        "invalid_signature",
     );
 
     // A signature whose header list leaves Digest out: refused whatever it verifies.
@@ -193,18 +157,15 @@ async fn tampered_signed_requests_are_refused_with_401_and_apply_nothing() {
         "the test's signature names digest: {}",
         h.signature
     );
-    let (status, answer) = send(
+    let answer = send(
         &app,
         "/inbox",
-        &[
-            ("date", h.date.clone()),
-            ("digest", h.digest.clone()),
-            ("signature", without_digest),
-        ],
+        &h,
+        &[("signature", Some(without_digest))],
         body,
     )
     .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert_eq!(answer.0, StatusCode::UNAUTHORIZED, "{}", answer.1);
     assert_eq!(
         votes(&app).await,
         before,
@@ -214,17 +175,7 @@ async fn tampered_signed_requests_are_refused_with_401_and_apply_nothing() {
     // Untouched, the same kind of request is accepted and applied.
     let activity = like(&evil, "/u/mallory", &post);
     let (body, h) = signed_for(&activity).await;
-    let (status, answer) = send(
-        &app,
-        "/inbox",
-        &[
-            ("date", h.date),
-            ("digest", h.digest),
-            ("signature", h.signature),
-        ],
-        body,
-    )
-    .await;
+    let (status, answer) = send(&app, "/inbox", &h, &[], body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     app.wait_applied(activity["id"].as_str().unwrap()).await;
     assert_eq!(votes(&app).await, before + 1, "the honest like counts");

@@ -114,6 +114,13 @@ async fn anonymous_pages_are_rendered_once_within_the_cache_lifetime() {
     ];
     // Every notification of the writes above has been handled once pages show what a
     // notification of our own (sent after them, so read after them) made them render again.
+    // The pages are cached first: then only a clear makes them show the new title, either our
+    // notification or the clear the cache's listener makes when it starts listening (it opens a
+    // connection of its own, which may come up after the instance answers); either way the
+    // listener is up afterwards, and nothing else clears the pages within their lifetime.
+    for path in &paths {
+        wait_until_shown(&app, path, "Sourdough").await;
+    }
     rename_unnoticed(&app, id, "Rye").await;
     let pool = app.db.pool().await;
     sqlx::query("select pg_notify('hearth_read_cache', 'all')")
