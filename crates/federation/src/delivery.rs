@@ -500,7 +500,7 @@ async fn settle_batches(pool: PgPool, mut outcomes: mpsc::UnboundedReceiver<(Set
 
 /// A LISTEN connection on `channel`, outside the request pool (`None`, with a warning, when it
 /// cannot be had: the caller then polls only). Shared by the delivery and inbox workers.
-pub(crate) async fn listen(pool: &PgPool, channel: &str) -> Option<sqlx::postgres::PgListener> {
+pub(crate) async fn listen(pool: &PgPool, channel: &str) -> Option<hearth_db::listener::Listener> {
     hearth_db::listener::listen(pool, &[channel])
         .await
         .inspect_err(|e| tracing::warn!(error = %e, channel, "cannot LISTEN; polling only"))

@@ -82,7 +82,7 @@ pub async fn run(ctx: ServiceContext, stop: CancellationToken) {
     }
 }
 
-async fn listen(ctx: &ServiceContext) -> Option<sqlx::postgres::PgListener> {
+async fn listen(ctx: &ServiceContext) -> Option<hearth_db::listener::Listener> {
     hearth_db::listener::listen(&ctx.pool, &["hearth_remote_image", "hearth_link_preview"])
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "cannot LISTEN; media fetches poll only"))
