@@ -92,6 +92,16 @@ async fn host_state(app: &TestApp, authority: &str) -> Option<String> {
     state
 }
 
+/// The admin queue view's hosts, by authority.
+fn hosts_by_authority(queue: &serde_json::Value) -> HashMap<String, serde_json::Value> {
+    queue["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["authority"].as_str().unwrap().to_owned(), h.clone()))
+        .collect()
+}
+
 #[tokio::test]
 async fn many_activities_to_one_host_go_out_in_parallel_up_to_the_bound() {
     let app = TestApp::spawn(&[
@@ -371,12 +381,7 @@ async fn the_queue_view_shows_each_host_to_admins() {
         .get_json("/api/v1/admin/federation/queue", admin.auth())
         .await;
     assert_eq!(status, StatusCode::OK, "{queue}");
-    let hosts: HashMap<String, serde_json::Value> = queue["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| (h["authority"].as_str().unwrap().to_owned(), h.clone()))
-        .collect();
+    let hosts = hosts_by_authority(&queue);
     let bad = &hosts[&failing.authority()];
     assert_eq!(bad["pending"], 3);
     assert_eq!(bad["state"], "up");
@@ -456,12 +461,7 @@ async fn settled_rows_leave_the_queue_table_and_the_queue_view_still_counts_them
         .get_json("/api/v1/admin/federation/queue", admin.auth())
         .await;
     assert_eq!(status, StatusCode::OK, "{queue}");
-    let hosts: HashMap<String, serde_json::Value> = queue["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| (h["authority"].as_str().unwrap().to_owned(), h.clone()))
-        .collect();
+    let hosts = hosts_by_authority(&queue);
     let good = &hosts[&fine.authority()];
     assert_eq!(
         (

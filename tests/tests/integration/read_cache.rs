@@ -90,6 +90,18 @@ async fn wait_until_shown(app: &TestApp, path: &str, text: &str) {
     }
 }
 
+/// Two instances with long-lived page caches on one database, as two processes would be.
+async fn two_processes() -> (TestApp, TestApp) {
+    let first = TestApp::spawn(&[LONG_CACHE]).await;
+    let db = TestDatabase {
+        name: first.db.name.clone(),
+        options: first.db.options.clone(),
+        url: first.db.url.clone(),
+    };
+    let second = TestApp::spawn_on(db, &[LONG_CACHE]).await;
+    (first, second)
+}
+
 #[tokio::test]
 async fn anonymous_pages_are_rendered_once_within_the_cache_lifetime() {
     let app = TestApp::spawn(&[LONG_CACHE]).await;
@@ -151,13 +163,7 @@ async fn anonymous_pages_are_rendered_once_within_the_cache_lifetime() {
 
 #[tokio::test]
 async fn a_post_written_through_another_process_shows_on_cached_pages_at_once() {
-    let first = TestApp::spawn(&[LONG_CACHE]).await;
-    let db = TestDatabase {
-        name: first.db.name.clone(),
-        options: first.db.options.clone(),
-        url: first.db.url.clone(),
-    };
-    let second = TestApp::spawn_on(db, &[LONG_CACHE]).await;
+    let (first, second) = two_processes().await;
     let kim = second.user("kim").await;
     community(&second, &kim, "bread").await;
     post(&second, &kim, "bread", "Sourdough").await;
@@ -256,13 +262,7 @@ async fn anonymous_pages_show_a_renamed_site_at_once_in_the_writing_process_and_
     // Anonymous visitors' pages read the site row kept with the cached pages: a rename must
     // drop it like the pages, here (the write went through this process) and in a second
     // process on the same database (through the notification).
-    let first = TestApp::spawn(&[LONG_CACHE]).await;
-    let db = TestDatabase {
-        name: first.db.name.clone(),
-        options: first.db.options.clone(),
-        url: first.db.url.clone(),
-    };
-    let second = TestApp::spawn_on(db, &[LONG_CACHE]).await;
+    let (first, second) = two_processes().await;
     let root = first.admin("root").await;
     for app in [&first, &second] {
         for path in ["/", "/login"] {
