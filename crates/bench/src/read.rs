@@ -2,8 +2,9 @@
 //! post with 200 comments (seeded in bulk SQL, ranks computed as Hearth computes them). The JSON
 //! front page (`hot`, `new`, `top`), a community page and the post page with its comments, and
 //! the same pages as HTML, are read over 16 keep-alive connections from a load generator in its
-//! own process; the baseline is the raw 20-row page along the hot index at 16 connections,
-//! measured in the same run.
+//! own process; so are the JSON front and community pages of a signed-in reader who has voted
+//! on some of their posts. The baseline is the raw 20-row page along the hot index at 16
+//! connections, measured in the same run.
 
 use crate::Bench;
 use crate::instance::Instance;
@@ -22,6 +23,8 @@ const COMMUNITIES: i64 = 50;
 const PEOPLE: i64 = 1_000;
 /// Comments on the post page.
 const COMMENTS: i64 = 200;
+/// The signed-in reader of the signed-in rows.
+const READER: &str = "benchreader";
 /// Concurrent connections.
 const CONNECTIONS: usize = 16;
 /// Measured time per page.
@@ -214,6 +217,8 @@ async fn load(conn: &mut sqlx::PgConnection, base: &str) -> anyhow::Result<i64> 
 struct Page {
     name: &'static str,
     html: bool,
+    /// Read with the signed-in reader's token (JSON pages).
+    signed_in: bool,
     path: String,
     /// The minimum ratio to the raw page, when the issue sets one.
     goal: Option<f64>,
@@ -239,6 +244,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
     .await?;
     let pool = db.pool(CONNECTIONS as u32).await?;
     let post = seed(&pool, &instance.public_base()).await?;
+    let token = signed_in_reader(&instance, &pool).await?;
     let seeded = started.elapsed();
     let counts: (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from post), (select count(*) from post_vote),
@@ -256,65 +262,89 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         Page {
             name: "front page, hot",
             html: false,
+            signed_in: false,
             path: "/api/v1/posts?sort=hot".into(),
             goal: Some(0.25),
         },
         Page {
             name: "front page, new",
             html: false,
+            signed_in: false,
             path: "/api/v1/posts?sort=new".into(),
             goal: Some(0.25),
         },
         Page {
             name: "front page, top",
             html: false,
+            signed_in: false,
             path: "/api/v1/posts?sort=top".into(),
             goal: Some(0.25),
         },
         Page {
             name: "community page (c7, hot)",
             html: false,
+            signed_in: false,
             path: "/api/v1/posts?community=c7&sort=hot".into(),
             goal: None,
         },
         Page {
             name: "post page: 200 comments",
             html: false,
+            signed_in: false,
             path: format!("/api/v1/posts/{post}/comments"),
+            goal: None,
+        },
+        Page {
+            name: "front page, hot, signed in",
+            html: false,
+            signed_in: true,
+            path: "/api/v1/posts?sort=hot".into(),
+            goal: None,
+        },
+        Page {
+            name: "community page (c7, hot), signed in",
+            html: false,
+            signed_in: true,
+            path: "/api/v1/posts?community=c7&sort=hot".into(),
             goal: None,
         },
         Page {
             name: "front page, hot",
             html: true,
+            signed_in: false,
             path: "/".into(),
             goal: Some(0.15),
         },
         Page {
             name: "front page, new",
             html: true,
+            signed_in: false,
             path: "/?sort=new".into(),
             goal: Some(0.15),
         },
         Page {
             name: "front page, top",
             html: true,
+            signed_in: false,
             path: "/?sort=top_all".into(),
             goal: Some(0.15),
         },
         Page {
             name: "community page (c7, hot)",
             html: true,
+            signed_in: false,
             path: "/c/c7".into(),
             goal: None,
         },
         Page {
             name: "post page: 200 comments",
             html: true,
+            signed_in: false,
             path: format!("/post/{post}"),
             goal: None,
         },
     ];
-    let mut results = measure(bench, &instance.base, &pages, "").await?;
+    let mut results = measure(bench, &instance.base, &pages, &token, "").await?;
     // The same pages rendered for every request (`http.anonymous_cache_ms = 0`), for the
     // cache's share of the figures above.
     let uncached = Instance::spawn(
@@ -323,7 +353,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         &[("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "0".to_owned())],
     )
     .await?;
-    results.extend(measure(bench, &uncached.base, &pages, " (cache off)").await?);
+    results.extend(measure(bench, &uncached.base, &pages, &token, " (cache off)").await?);
     if bench.statements {
         // A community page as every signed-in reader gets it (rendered per request): the
         // statements behind its rows, after the measurement above has prepared them on every
@@ -353,41 +383,85 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
     }
     uncached.stop().await?;
     if bench.statements {
-        db.reset_statements(&pool).await;
-        let hot = RequestSpec::get(format!("{}/api/v1/posts?sort=hot", instance.base));
-        let one = load::run(
-            bench.cluster.scratch(),
-            &[hot],
-            CONNECTIONS,
-            Mode::For {
-                warmup: Duration::ZERO,
-                measure: Duration::from_secs(1),
-            },
-        )
-        .await?;
-        db.print_statements(
-            &pool,
-            "the JSON hot front page, per request",
-            one.completed as f64,
-        )
-        .await;
+        for (what, token) in [
+            ("the JSON hot front page, per request", None),
+            (
+                "the JSON hot front page signed in, per request",
+                Some(token.as_str()),
+            ),
+        ] {
+            db.reset_statements(&pool).await;
+            let hot = request(format!("{}/api/v1/posts?sort=hot", instance.base), token);
+            let one = load::run(
+                bench.cluster.scratch(),
+                &[hot],
+                CONNECTIONS,
+                Mode::For {
+                    warmup: Duration::ZERO,
+                    measure: Duration::from_secs(1),
+                },
+            )
+            .await?;
+            db.print_statements(&pool, what, one.completed as f64).await;
+        }
     }
     pool.close().await;
     instance.stop().await?;
     report(&raw, &results, &counts, seeded)
 }
 
-/// Reads each page at `base` over `CONNECTIONS` connections; `suffix` marks the rows.
+/// A signed-in reader who has voted on a third of the newest 6,000 posts (the front pages) and
+/// of community c7's, and blocks nobody; returns their API token.
+async fn signed_in_reader(instance: &Instance, pool: &PgPool) -> anyhow::Result<String> {
+    let user = instance.user(READER, false).await?;
+    let person: i64 = sqlx::query_scalar("select id from person where local and name = $1")
+        .bind(READER)
+        .fetch_one(pool)
+        .await?;
+    // Written directly, as the seed's votes are: the counts are not what this reader reads.
+    sqlx::query(
+        "insert into post_vote (post_id, person_id, score)
+         select id, $1, case when id % 2 = 0 then 1 else -1 end from post
+         where id % 3 = 0
+           and (id > $2 - 6000 or community_id = (select id from community where local and name = 'c7'))",
+    )
+    .bind(person)
+    .bind(POSTS)
+    .execute(pool)
+    .await?;
+    sqlx::query("vacuum analyze post_vote")
+        .execute(pool)
+        .await?;
+    Ok(user.token)
+}
+
+/// A GET of `url`, with `token` as the bearer when given.
+fn request(url: String, token: Option<&str>) -> RequestSpec {
+    let mut request = RequestSpec::get(url);
+    if let Some(token) = token {
+        request
+            .headers
+            .push(("Authorization".to_owned(), format!("Bearer {token}")));
+    }
+    request
+}
+
+/// Reads each page at `base` over `CONNECTIONS` connections (the signed-in ones with `token`);
+/// `suffix` marks the rows.
 async fn measure<'p>(
     bench: &Bench,
     base: &str,
     pages: &'p [Page],
+    token: &str,
     suffix: &'static str,
 ) -> anyhow::Result<Vec<(&'p Page, &'static str, Summary, CpuUse)>> {
     let data_dir = bench.cluster.data_dir();
     let mut results = Vec::new();
     for page in pages {
-        let request = RequestSpec::get(format!("{base}{}", page.path));
+        let request = request(
+            format!("{base}{}", page.path),
+            page.signed_in.then_some(token),
+        );
         let meter = CpuMeter::start(&data_dir);
         let summary = load::run(
             bench.cluster.scratch(),
@@ -462,7 +536,11 @@ fn report(
         if let Some(ok) = ok {
             met &= ok;
         }
-        if !page.html && page.path == "/api/v1/posts?sort=hot" && suffix.is_empty() {
+        if !page.html
+            && !page.signed_in
+            && page.path == "/api/v1/posts?sort=hot"
+            && suffix.is_empty()
+        {
             front_hot_json = summary.ok_rate();
         }
         table.row(vec![
@@ -492,7 +570,7 @@ fn report(
     };
     Ok(Report::new(
         format!(
-            "Reads of a large instance over {CONNECTIONS} keep-alive connections (anonymous), JSON API and HTML pages."
+            "Reads of a large instance over {CONNECTIONS} keep-alive connections (anonymous, and two JSON pages signed in), JSON API and HTML pages."
         ),
         table,
         outcome,

@@ -777,6 +777,52 @@ pub async fn explain_community_page(
         .await
 }
 
+/// What one signed-in viewer's reading of a row differs in from the anonymous reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewerMark {
+    /// The post's id.
+    pub id: i64,
+    /// The viewer's vote on it: -1, 0 or 1 (`PostRow::my_vote`).
+    pub my_vote: i16,
+    /// The viewer's blocks hide it: its author is blocked, or (when asked) its community.
+    pub hidden: bool,
+}
+
+/// For rows read for anonymous readers (`feed` or `community_page` without a viewer), all that
+/// `viewer`'s own reading of them would change, in one statement: their vote on each, and
+/// whether their blocks hide it (the conditions of `block::push_hide_blocked_people` and, with
+/// `community_blocks` as in the feeds that mix communities, `push_hide_blocked_communities`).
+/// One mark per row, in the order of `rows`. Each probe is a primary-key lookup; the rows'
+/// authors and communities come from the rows, so `post` is not read again.
+pub async fn viewer_marks(
+    db: impl PgExecutor<'_>,
+    viewer: i64,
+    rows: &[&PostRow],
+    community_blocks: bool,
+) -> sqlx::Result<Vec<ViewerMark>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let authors: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    let communities: Vec<i64> = rows.iter().map(|r| r.community_id).collect();
+    sqlx::query_as!(
+        ViewerMark,
+        r#"select r.id as "id!", coalesce(v.score, 0::smallint) as "my_vote!",
+                  (exists (select 1 from person_block pb
+                           where pb.person_id = $1 and pb.target_id = r.author_id)
+                   or ($5 and exists (select 1 from community_block cb
+                                      where cb.person_id = $1 and cb.community_id = r.community_id))) as "hidden!"
+           from unnest($2::bigint[], $3::bigint[], $4::bigint[]) with ordinality as r(id, author_id, community_id, n)
+           left join post_vote v on v.post_id = r.id and v.person_id = $1
+           order by r.n"#,
+        viewer,
+        &ids,
+        &authors,
+        &communities,
+        community_blocks
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The most pinned posts a community's page shows above its feed.
 pub const MAX_PINNED: i64 = 25;
 

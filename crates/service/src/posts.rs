@@ -589,6 +589,36 @@ pub async fn community_feed(
         communities::find(ctx, reference).await?;
         return Ok((Vec::new(), None));
     };
+    let (stored, _) = sort.stored();
+    if let Some(viewer) = viewer
+        && reuses_anonymous_rows(ctx, viewer)
+    {
+        // A community's own page is not hidden by a block of the community: only the viewer's
+        // blocks of people apply, as in `community_page`.
+        let key = format!("rows community {community:?} {sort:?} {after:?} {limit}");
+        let shared = shared_rows(ctx, key, OneCommunity::Yes, || async {
+            community_page(ctx, None, reference, community, sort, after, limit).await
+        })
+        .await?;
+        if let Some(page) = as_viewer(ctx, viewer, &shared, false).await? {
+            return Ok(finish(page, stored, limit));
+        }
+    }
+    let page = community_page(ctx, viewer, reference, community, sort, after, limit).await?;
+    Ok(finish(page, stored, limit))
+}
+
+/// The rows of one community page as `community_page` reads them for `viewer` (`limit` + 1 of
+/// the sorted posts, so the next page can be told), or the error of an unknown community.
+async fn community_page(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    reference: &str,
+    community: hearth_db::post::CommunityKey<'_>,
+    sort: FeedSort,
+    after: Option<PostCursor>,
+    limit: i64,
+) -> Result<CommunityPage> {
     let (stored, window) = sort.stored();
     let request = CommunityPageRequest {
         community,
@@ -608,16 +638,22 @@ pub async fn community_feed(
         // (not found, with its code) is the one the page has always answered.
         communities::find(ctx, reference).await?;
     }
+    Ok(page)
+}
+
+/// A page of rows read with one row more than `limit` made into the page and the next page's
+/// cursor (pinned posts first).
+fn finish(page: CommunityPage, sort: PostSort, limit: i64) -> (Vec<PostRow>, Option<PostCursor>) {
     let CommunityPage {
         mut pinned,
         mut rest,
     } = page;
     let next = crate::paging::cut(&mut rest, limit).map(|last| PostCursor {
-        key: stored.key_of(last),
+        key: sort.key_of(last),
         id: last.id,
     });
     pinned.extend(rest);
-    Ok((pinned, next))
+    (pinned, next)
 }
 
 async fn page(
@@ -628,26 +664,189 @@ async fn page(
     after: Option<PostCursor>,
     limit: i64,
 ) -> Result<(Vec<PostRow>, Option<PostCursor>)> {
+    let (stored, _) = sort.stored();
+    // The feeds that are the same for everyone but for votes and blocks (not `Subscribed`,
+    // whose rows are the viewer's own; authors' pages are not kept).
+    if let Some(viewer) = viewer
+        && matches!(scope, FeedScope::All | FeedScope::Local)
+        && reuses_anonymous_rows(ctx, viewer)
+    {
+        let key = format!("rows feed {scope:?} {sort:?} {after:?} {limit}");
+        let shared = shared_rows(ctx, key, OneCommunity::No, || async {
+            Ok(CommunityPage {
+                pinned: Vec::new(),
+                rest: feed_rows(ctx, None, scope, sort, after, limit).await?,
+            })
+        })
+        .await?;
+        if let Some(page) = as_viewer(ctx, viewer, &shared, true).await? {
+            return Ok(finish(page, stored, limit));
+        }
+    }
+    let rows = feed_rows(ctx, viewer, scope, sort, after, limit).await?;
+    Ok(finish(
+        CommunityPage {
+            pinned: Vec::new(),
+            rest: rows,
+        },
+        stored,
+        limit,
+    ))
+}
+
+/// One feed page's rows as `feed` reads them for `viewer`, `limit` + 1 of them.
+async fn feed_rows(
+    ctx: &ServiceContext,
+    viewer: Option<&Viewer>,
+    scope: FeedScope,
+    sort: FeedSort,
+    after: Option<PostCursor>,
+    limit: i64,
+) -> Result<Vec<PostRow>> {
     let (sort, window) = sort.stored();
-    let since = window.map(|w| Utc::now() - w);
     let request = FeedRequest {
         scope,
         sort,
-        since,
+        since: window.map(|w| Utc::now() - w),
         after,
         limit: limit + 1,
         viewer: viewer.map(|v| v.person_id),
     };
-    let mut rows = ctx
+    Ok(ctx
         .read(viewer, |db| async move {
             hearth_db::post::feed(&db, &request).await
         })
+        .await?)
+}
+
+/// Whether `viewer`'s feed pages may be made from the rows read for anonymous readers (see
+/// [`shared_rows`]). The feed statements treat a signed-in reader apart from an anonymous one
+/// only by their votes (`my_vote`) and their blocks (rows left out), which [`as_viewer`] adds in
+/// one statement; no other preference of theirs changes which rows come (NSFW posts are hidden
+/// by the faces after the rows are read, and saved and read marks are added to the views). So
+/// every viewer qualifies while the cache is on, except one who wrote within
+/// `database.read_your_writes_secs` while replicas are configured: their reads must come from
+/// the primary as it is now.
+fn reuses_anonymous_rows(ctx: &ServiceContext, viewer: &Viewer) -> bool {
+    ctx.read_cache.enabled() && !ctx.reads_own_writes(Some(viewer))
+}
+
+/// Whether kept rows are one community's page (dropped by a write to that community) or mix
+/// communities (dropped by a write to any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OneCommunity {
+    Yes,
+    No,
+}
+
+/// The rows of a feed page as anonymous readers get them, kept in the anonymous page cache
+/// (`read_cache`) under `key` with its lifetime, its single flight and its invalidation, as
+/// the pages are: a community's page shows that community, the front page every community
+/// (even when its rows happen to be of one). `read` reads them (with `limit` + 1 sorted rows)
+/// when they are not kept.
+async fn shared_rows<F, Fut>(
+    ctx: &ServiceContext,
+    key: String,
+    one_community: OneCommunity,
+    read: F,
+) -> Result<std::sync::Arc<CommunityPage>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<CommunityPage>>,
+{
+    use crate::read_cache::{Miss, Shows};
+    let kept = ctx
+        .read_cache
+        .get_or_make(key, || async {
+            let page = read().await.map_err(Miss::Failed)?;
+            let mut all = page.pinned.iter().chain(&page.rest);
+            let bytes = all.clone().map(approximate_bytes).sum();
+            // An empty community page may be of a community not yet known by id: it is dropped
+            // with the pages that mix communities.
+            let shows = match (one_community, all.next()) {
+                (OneCommunity::Yes, Some(row)) => Shows::Community(row.community_id),
+                _ => Shows::Everything,
+            };
+            Ok::<_, Miss<std::convert::Infallible, hearth_core::Error>>((page, shows, bytes))
+        })
+        .await;
+    match kept {
+        Ok(page) => Ok(page),
+        Err(Miss::Failed(e)) => Err(e),
+        Err(Miss::Private(never)) => match never {},
+    }
+}
+
+/// About the memory a kept row holds, for the cache's bound on bytes.
+fn approximate_bytes(row: &PostRow) -> usize {
+    let optional = [
+        &row.url,
+        &row.language,
+        &row.author_display_name,
+        &row.thumbnail_url,
+        &row.preview_title,
+        &row.preview_description,
+        &row.author_avatar_url,
+        &row.community_icon_url,
+    ];
+    std::mem::size_of::<PostRow>()
+        + row.ap_id.len()
+        + row.title.len()
+        + row.body.len()
+        + row.body_html.len()
+        + row.community_name.len()
+        + row.community_title.len()
+        + row.community_ap_id.len()
+        + row.author_name.len()
+        + row.author_ap_id.len()
+        + optional
+            .iter()
+            .map(|o| o.as_ref().map_or(0, String::len))
+            .sum::<usize>()
+}
+
+/// The anonymous rows of a page as `viewer`'s own reading of them would give them: their votes
+/// added, in one statement ([`hearth_db::post::viewer_marks`], read where the viewer's own reads
+/// go). `None` when their blocks hide any row (of the people who wrote them, and with
+/// `community_blocks` of their communities): their page then has other rows and another
+/// cursor, which only their own reading can tell, so the caller reads it.
+async fn as_viewer(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    shared: &CommunityPage,
+    community_blocks: bool,
+) -> Result<Option<CommunityPage>> {
+    let rows: Vec<&PostRow> = shared.pinned.iter().chain(&shared.rest).collect();
+    if rows.is_empty() {
+        return Ok(Some(CommunityPage::default()));
+    }
+    let person = viewer.person_id;
+    let marks = ctx
+        .read(Some(viewer), |db| {
+            let rows = &rows;
+            async move { hearth_db::post::viewer_marks(&db, person, rows, community_blocks).await }
+        })
         .await?;
-    let next = crate::paging::cut(&mut rows, limit).map(|last| PostCursor {
-        key: sort.key_of(last),
-        id: last.id,
-    });
-    Ok((rows, next))
+    if marks.len() != rows.len()
+        || marks
+            .iter()
+            .zip(&rows)
+            .any(|(mark, row)| mark.hidden || mark.id != row.id)
+    {
+        return Ok(None);
+    }
+    let mut votes = marks.iter().map(|m| m.my_vote);
+    let mut mine = |rows: &[PostRow]| -> Vec<PostRow> {
+        rows.iter()
+            .map(|row| PostRow {
+                my_vote: votes.next().unwrap_or(0),
+                ..row.clone()
+            })
+            .collect()
+    };
+    let pinned = mine(&shared.pinned);
+    let rest = mine(&shared.rest);
+    Ok(Some(CommunityPage { pinned, rest }))
 }
 
 /// The most communities the post form offers.

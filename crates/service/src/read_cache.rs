@@ -19,25 +19,31 @@
 //! The site row that every page's layout reads is kept the same way for anonymous visitors
 //! ([`ReadCache::site`]): a site write notifies `all`, which drops it with the pages, so a hit
 //! on a cached page costs no statement at all.
+//!
+//! Besides rendered pages, the same slots keep values of other kinds under keys of their own
+//! ([`ReadCache::get_or_make`]): the rows of the anonymous feed pages, which signed-in readers
+//! reuse with their own votes and blocks added (`posts::feed`, `posts::community_feed`). They
+//! live, are dropped and are computed once exactly as pages are.
 
 use crate::ServiceContext;
 use bytes::Bytes;
 use hearth_db::site::SiteRow;
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "hearth_read_cache";
 
-/// The most pages kept.
+/// The most entries (pages and feed rows) kept.
 const MAX_ENTRIES: usize = 1024;
-/// The most bytes of pages kept.
+/// The most bytes of entries kept.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
-/// Pages larger than this are not kept (a few such pages would push out everything else).
+/// Entries larger than this are not kept (a few such pages would push out everything else).
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// What a page shows, so that a write to it drops the page.
@@ -72,8 +78,18 @@ pub enum Miss<T, E> {
     Failed(E),
 }
 
+/// The cell of a value of kind `V`, shared by the readers of one slot.
+type Cell<V> = OnceCell<Arc<V>>;
+/// What a kept value shows and about how many bytes it holds, set once it is made.
+type Facts = OnceLock<(Shows, usize)>;
+
 struct Slot {
-    cell: Arc<OnceCell<Arc<CachedPage>>>,
+    /// A [`Cell`] of the kind of value its key names (a [`CachedPage`], a feed's rows …): a
+    /// lookup of another kind under the same key replaces the slot, so a value is always read
+    /// back as the kind it was made.
+    cell: Arc<dyn Any + Send + Sync>,
+    /// What the value shows and about how many bytes it holds, set once it is made.
+    facts: Arc<Facts>,
     /// When the slot was made, in nanoseconds since `ReadCache::origin`.
     born: u64,
 }
@@ -159,63 +175,93 @@ impl ReadCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<CachedPage, Miss<T, E>>>,
     {
-        let cell = self.slot(key);
-        if let Some(page) = cell.get() {
+        self.get_or_make(key, || async {
+            let page = render().await?;
+            let (shows, bytes) = (page.shows, page.body.len());
+            Ok((page, shows, bytes))
+        })
+        .await
+    }
+
+    /// The value under `key`, of any kind (a page, a feed's rows …): kept, being made by
+    /// another reader (waited for), or made now by `make`, which says what the value shows and
+    /// about how many bytes it holds.
+    pub async fn get_or_make<V, T, E, F, Fut>(
+        &self,
+        key: String,
+        make: F,
+    ) -> Result<Arc<V>, Miss<T, E>>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(V, Shows, usize), Miss<T, E>>>,
+    {
+        let (cell, facts) = self.slot::<V>(key);
+        if let Some(value) = cell.get() {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(page.clone());
+            return Ok(value.clone());
         }
-        let mut rendered_here = false;
-        let page = cell
+        let mut made_here = false;
+        let value = cell
             .get_or_try_init(|| {
-                rendered_here = true;
+                made_here = true;
                 async {
-                    let page = render().await?;
-                    Ok(Arc::new(page))
+                    let (value, shows, bytes) = make().await?;
+                    // Before the cell is filled: a value is never seen without its facts.
+                    let _ = facts.set((shows, bytes));
+                    Ok(Arc::new(value))
                 }
             })
             .await?;
-        if rendered_here {
+        if made_here {
             self.misses.fetch_add(1, Ordering::Relaxed);
-            if page.body.len() > MAX_PAGE_BYTES {
-                self.forget(&cell);
+            if facts
+                .get()
+                .is_some_and(|(_, bytes)| *bytes > MAX_PAGE_BYTES)
+            {
+                self.forget(&facts);
             }
         } else {
             self.hits.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(page.clone())
+        Ok(value.clone())
     }
 
-    /// The live slot of `key`, made when there is none (or only a stale one).
-    fn slot(&self, key: String) -> Arc<OnceCell<Arc<CachedPage>>> {
+    /// The live slot of `key` (its cell of kind `V` and its facts), made when there is none,
+    /// only a stale one, or one of another kind.
+    fn slot<V: Send + Sync + 'static>(&self, key: String) -> (Arc<Cell<V>>, Arc<Facts>) {
         let now = self.now();
         let ttl = u64::try_from(self.ttl.as_nanos()).unwrap_or(u64::MAX);
         let last_write = self.last_local_write.load(Ordering::Acquire);
         let Ok(mut slots) = self.slots.lock() else {
-            return Arc::new(OnceCell::new());
+            return (Arc::new(OnceCell::new()), Arc::new(OnceLock::new()));
         };
         if let Some(slot) = slots.get(&key)
             && now.saturating_sub(slot.born) < ttl
             && slot.born > last_write
+            && let Ok(cell) = slot.cell.clone().downcast::<Cell<V>>()
         {
-            return slot.cell.clone();
+            return (cell, slot.facts.clone());
         }
         if slots.len() >= MAX_ENTRIES || total_bytes(&slots) >= MAX_BYTES {
             make_room(&mut slots, now, ttl, last_write);
         }
-        let cell = Arc::new(OnceCell::new());
+        let cell: Arc<Cell<V>> = Arc::new(OnceCell::new());
+        let facts = Arc::new(OnceLock::new());
         slots.insert(
             key,
             Slot {
                 cell: cell.clone(),
+                facts: facts.clone(),
                 born: now,
             },
         );
-        cell
+        (cell, facts)
     }
 
-    fn forget(&self, cell: &Arc<OnceCell<Arc<CachedPage>>>) {
+    fn forget(&self, facts: &Arc<Facts>) {
         if let Ok(mut slots) = self.slots.lock() {
-            slots.retain(|_, slot| !Arc::ptr_eq(&slot.cell, cell));
+            slots.retain(|_, slot| !Arc::ptr_eq(&slot.facts, facts));
         }
     }
 
@@ -225,9 +271,9 @@ impl ReadCache {
             // A slot still rendering does not say yet what it shows: drop it too (its readers
             // get their page; the next ones render again).
             slots.retain(|_, slot| {
-                slot.cell
-                    .get()
-                    .is_some_and(|page| matches!(page.shows, Shows::Community(c) if c != community))
+                slot.facts.get().is_some_and(
+                    |(shows, _)| matches!(shows, Shows::Community(c) if *c != community),
+                )
             });
         }
     }
@@ -288,8 +334,8 @@ impl ReadCache {
 fn total_bytes(slots: &HashMap<String, Slot>) -> usize {
     slots
         .values()
-        .filter_map(|s| s.cell.get())
-        .map(|p| p.body.len())
+        .filter_map(|s| s.facts.get())
+        .map(|(_, bytes)| bytes)
         .sum()
 }
 
@@ -460,12 +506,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn kept_rows_live_and_are_dropped_as_pages_are() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let made = Arc::new(AtomicU64::new(0));
+        let rows = |community: i64| {
+            let made = made.clone();
+            move || async move {
+                made.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, Miss<(), ()>>((vec![community], Shows::Community(community), 8))
+            }
+        };
+        for _ in 0..2 {
+            let got = cache.get_or_make("rows c1".into(), rows(1)).await.unwrap();
+            assert_eq!(*got, vec![1]);
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        // A page under the same key is another kind of value: it replaces the rows.
+        let page = cache
+            .get_or_render::<(), (), _, _>("rows c1".into(), || async {
+                Ok(page(Shows::Everything))
+            })
+            .await;
+        assert!(page.is_ok());
+        cache.get_or_make("rows c1".into(), rows(1)).await.unwrap();
+        cache.get_or_make("rows c2".into(), rows(2)).await.unwrap();
+        assert_eq!(made.load(Ordering::SeqCst), 3);
+        cache.drop_community(1);
+        cache.get_or_make("rows c2".into(), rows(2)).await.unwrap();
+        assert_eq!(made.load(Ordering::SeqCst), 3);
+        cache.get_or_make("rows c1".into(), rows(1)).await.unwrap();
+        assert_eq!(made.load(Ordering::SeqCst), 4);
+        cache.local_write_done();
+        cache.get_or_make("rows c2".into(), rows(2)).await.unwrap();
+        assert_eq!(made.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
     async fn private_pages_are_not_kept() {
         let cache = ReadCache::new(Duration::from_secs(60));
         let got: Result<_, Miss<&str, ()>> = cache
             .get_or_render("k".into(), || async { Err(Miss::Private("mine")) })
             .await;
         assert!(matches!(got, Err(Miss::Private("mine"))));
-        assert!(cache.slots.lock().unwrap()["k"].cell.get().is_none());
+        assert!(cache.slots.lock().unwrap()["k"].facts.get().is_none());
     }
 }

@@ -167,6 +167,14 @@ impl ServiceContext {
         self.replicas.pick().map_or(&self.pool, |r| &r.pool)
     }
 
+    /// Whether `viewer`'s reads must see the primary as it is now, not what a replica or a
+    /// cache read a moment ago: replicas are configured and the viewer wrote within
+    /// `database.read_your_writes_secs` (the anonymous feed rows may come from a replica
+    /// behind that write, or from another process before its notification arrived).
+    pub fn reads_own_writes(&self, viewer: Option<&Viewer>) -> bool {
+        !self.replicas.replicas.is_empty() && self.replicas.wrote_recently(viewer)
+    }
+
     /// Runs the read `query` on the pool [`ServiceContext::reader`] chooses; when a replica
     /// fails under it (gone, restarting, or the query cancelled by a conflict with recovery),
     /// marks that replica down until its next check and runs `query` on the primary.

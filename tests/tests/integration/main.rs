@@ -54,6 +54,7 @@ mod multipart_properties;
 mod notifications;
 mod polls_api;
 mod read_cache;
+mod read_cache_signed_in;
 mod replicas;
 mod saved;
 mod scale_out;
