@@ -18,8 +18,8 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// A small pool on it. Room for the four LISTEN connections an instance holds (delivery,
-    /// media fetches, inbox workers, page cache) and a transaction that reads beside itself.
+    /// A small pool on it: room for a transaction that reads beside itself and the instance's
+    /// workers (its LISTEN connections are outside the pool).
     pub async fn pool(&self) -> PgPool {
         hearth_db::connect(self.options.clone(), 10)
             .await

@@ -268,12 +268,14 @@ pub(crate) async fn person(
         .await?)
 }
 
-/// A community we hold, by database id.
+/// A community we hold, by database id (this process's copy when it has one: `lookups`).
 pub(crate) async fn community(
     id: i64,
     data: &Data<ServiceContext>,
 ) -> Result<CommunityRow, InboxError> {
-    hearth_db::community::find_for_write(&data.pool, id)
+    data.lookups
+        .community_for_write(&data.pool, id)
         .await?
+        .map(|row| CommunityRow::clone(&row))
         .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community {id} vanished")))
 }

@@ -169,6 +169,12 @@ impl Application {
             self.ctx.clone(),
             stop.clone().cancelled_owned(),
         ));
+        // People and communities that applying activities looks up are kept while this process
+        // hears of their changes.
+        let lookups = tokio::spawn(hearth_service::lookups::listen(
+            self.ctx.clone(),
+            stop.clone().cancelled_owned(),
+        ));
         // Which read replicas reads may use, checked every second (nothing without replicas).
         let replica_checks = tokio::spawn(hearth_service::replicas::run_checks(
             self.ctx.clone(),
@@ -223,6 +229,9 @@ impl Application {
         }
         if let Err(e) = read_cache.await {
             tracing::error!(error = %e, "the anonymous page cache's listener failed");
+        }
+        if let Err(e) = lookups.await {
+            tracing::error!(error = %e, "the lookup cache's listener failed");
         }
         if let Err(e) = replica_checks.await {
             tracing::error!(error = %e, "the read replica checks failed");

@@ -284,6 +284,11 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
         let ctx = hearth_service::ServiceContext::new(db.pool.clone(), settings.clone()).with_outbox(
             std::sync::Arc::new(hearth_federation::outbox::FederatedOutbox::new(settings.clone())),
         );
+        // The people and communities applying looks up are kept while their changes are heard.
+        let lookups = tokio::spawn(hearth_service::lookups::listen(
+            ctx.clone(),
+            stop.clone().cancelled_owned(),
+        ));
         // An instance `hearth serve` never provisioned (no instance keys yet) has received
         // nothing to apply: this worker then only delivers.
         let applying = match hearth_federation::config(ctx).await {
@@ -304,6 +309,7 @@ async fn worker(settings: Arc<Settings>) -> anyhow::Result<()> {
         if let Some(applying) = applying {
             applying.await?;
         }
+        lookups.await?;
         Ok(())
     }
     .await;

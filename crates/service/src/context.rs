@@ -27,6 +27,8 @@ pub struct ServiceContext {
     pub replicas: Arc<crate::replicas::Replicas>,
     /// Pages rendered for anonymous readers (`http.anonymous_cache_ms`).
     pub read_cache: Arc<crate::read_cache::ReadCache>,
+    /// Copies of people and communities that applying activities looks up again and again.
+    pub lookups: Arc<crate::lookups::Lookups>,
 }
 
 impl ServiceContext {
@@ -49,6 +51,7 @@ impl ServiceContext {
             outbox: None,
             policy: Arc::default(),
             replicas: Arc::default(),
+            lookups: Arc::default(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod context;
 pub mod events;
 pub mod export;
 pub mod keys;
+pub mod lookups;
 pub mod mail;
 pub mod maintenance;
 pub mod markdown;

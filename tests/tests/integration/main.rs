@@ -47,6 +47,7 @@ mod lemmy_conventions;
 mod lemmy_extras;
 mod lemmy_moderation;
 mod lemmy_posts;
+mod lookups;
 mod media;
 mod media_federation;
 mod media_fetch;

@@ -332,8 +332,10 @@ impl Target {
 
     /// The community it lives in: every change to it is judged against this one.
     pub(crate) async fn community(&self, ctx: &ServiceContext) -> Result<CommunityRow, InboxError> {
-        hearth_db::community::find_for_write(&ctx.pool, self.post().community_id)
+        ctx.lookups
+            .community_for_write(&ctx.pool, self.post().community_id)
             .await?
+            .map(|row| CommunityRow::clone(&row))
             .ok_or_else(|| InboxError::Other(anyhow::anyhow!("community vanished")))
     }
 }

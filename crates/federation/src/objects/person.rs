@@ -46,9 +46,12 @@ impl Object for ApubPerson {
     }
 
     async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
-        hearth_db::person::actor_by_ap_id(&data.pool, id.as_str())
+        // Every received activity's actor is read here when its signature is checked and again
+        // when it is applied: this process's copy when it has one (`lookups`).
+        data.lookups
+            .actor_by_ap_id(&data.pool, id.as_str())
             .await?
-            .map(|row| Self::new(row, data))
+            .map(|row| Self::new(ActorRow::clone(&row), data))
             .transpose()
     }
 
@@ -123,6 +126,8 @@ impl Object for ApubPerson {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         tx.commit().await?;
+        // Read again at once (a rotated key, say), ahead of the change's notification.
+        data.lookups.forget_person(row.id);
         Self::new(row, data)
     }
 }
