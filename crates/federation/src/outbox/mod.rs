@@ -594,15 +594,14 @@ pub(crate) async fn record(
             activity,
             skip_authority,
         } => {
+            // Whether anyone elsewhere is to hear of it comes first: without such members (a
+            // community of this server's people only) the community itself need not be read.
+            let skip = skip_authority.as_deref();
+            if !hearth_db::federation::has_remote_members(&mut *conn, community_id, skip).await? {
+                return Ok(());
+            }
             let community = find_community(conn, community_id).await?;
-            announce(
-                conn,
-                settings,
-                activity,
-                &community,
-                skip_authority.as_deref(),
-            )
-            .await
+            announce_to_members(conn, settings, activity, &community, skip).await
         }
         Event::RelayedTo {
             community_id,
@@ -720,6 +719,17 @@ pub async fn announce(
     if !hearth_db::federation::has_remote_members(&mut *conn, community.id, skip_authority).await? {
         return Ok(());
     }
+    announce_to_members(conn, settings, activity, community, skip_authority).await
+}
+
+/// [`announce`], once it is known that `community` has members on other servers.
+async fn announce_to_members(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    activity: Value,
+    community: &CommunityRow,
+    skip_authority: Option<&str>,
+) -> anyhow::Result<()> {
     // Lemmy and its family drop an `Event` or a `Question`: their members get it as a `Page`
     // that says when and where, or lists the options (`page_fallback`); everyone else Group-aware
     // gets the activity as it is.
