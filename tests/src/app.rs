@@ -178,6 +178,12 @@ impl TestApp {
         Self::spawn_at(db, 0, overrides).await
     }
 
+    /// Starts another process on this instance's database (several `hearth serve` on one
+    /// database), with its own `overrides`.
+    pub async fn spawn_beside(&self, overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_on(self.db.clone(), overrides).await
+    }
+
     /// Starts an instance on an existing test database and a given port (0: any), so that a
     /// restarted instance keeps its address and other instances reach it again.
     pub async fn spawn_at(db: TestDatabase, port: u16, overrides: &[(&str, &str)]) -> Self {

@@ -8,6 +8,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 
 /// A database made for one test.
+#[derive(Clone)]
 pub struct TestDatabase {
     /// Its name.
     pub name: String,

@@ -4,7 +4,6 @@
 
 use crate::web_pages::Visitor;
 use hearth_tests::app::{TestApp, TestUser};
-use hearth_tests::db::TestDatabase;
 use reqwest::StatusCode;
 use reqwest::header::SET_COOKIE;
 use serde_json::{Value, json};
@@ -93,12 +92,7 @@ async fn wait_until_shown(app: &TestApp, path: &str, text: &str) {
 /// Two instances with long-lived page caches on one database, as two processes would be.
 async fn two_processes() -> (TestApp, TestApp) {
     let first = TestApp::spawn(&[LONG_CACHE]).await;
-    let db = TestDatabase {
-        name: first.db.name.clone(),
-        options: first.db.options.clone(),
-        url: first.db.url.clone(),
-    };
-    let second = TestApp::spawn_on(db, &[LONG_CACHE]).await;
+    let second = first.spawn_beside(&[LONG_CACHE]).await;
     (first, second)
 }
 

@@ -5,7 +5,6 @@
 //! rows out at once, from whichever process, and a page a block took rows from is still full.
 
 use hearth_tests::app::{TestApp, TestUser};
-use hearth_tests::db::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -13,16 +12,6 @@ use serde_json::{Value, json};
 const LONG_CACHE: (&str, &str) = ("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "60000");
 /// The cache off: every page is read afresh, as before the cache.
 const NO_CACHE: (&str, &str) = ("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "0");
-
-/// Another process on `app`'s database.
-async fn beside(app: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
-    let db = TestDatabase {
-        name: app.db.name.clone(),
-        options: app.db.options.clone(),
-        url: app.db.url.clone(),
-    };
-    TestApp::spawn_on(db, overrides).await
-}
 
 async fn community(app: &TestApp, owner: &TestUser, name: &str) {
     let (status, c) = app
@@ -185,7 +174,7 @@ const PAGES: [&str; 9] = [
 #[tokio::test]
 async fn signed_in_pages_from_the_kept_rows_equal_the_signed_in_reader_s_own_reading() {
     let cached = TestApp::spawn(&[LONG_CACHE]).await;
-    let uncached = beside(&cached, &[NO_CACHE]).await;
+    let uncached = cached.spawn_beside(&[NO_CACHE]).await;
     let s = scene(&cached).await;
     let (_, newest) = cached
         .get_json("/api/v1/posts?sort=new&limit=20", None)
@@ -244,7 +233,7 @@ async fn signed_in_pages_from_the_kept_rows_equal_the_signed_in_reader_s_own_rea
 #[tokio::test]
 async fn a_signed_in_reader_s_vote_shows_at_once_through_either_process() {
     let first = TestApp::spawn(&[LONG_CACHE]).await;
-    let second = beside(&first, &[LONG_CACHE]).await;
+    let second = first.spawn_beside(&[LONG_CACHE]).await;
     let s = scene(&first).await;
     let front = "/api/v1/posts?sort=new&limit=20";
     let bread = "/api/v1/posts?community=bread&sort=new&limit=20";
@@ -293,8 +282,8 @@ async fn a_signed_in_reader_s_vote_shows_at_once_through_either_process() {
 #[tokio::test]
 async fn what_a_signed_in_reader_blocks_leaves_their_pages_at_once_through_either_process() {
     let first = TestApp::spawn(&[LONG_CACHE]).await;
-    let second = beside(&first, &[LONG_CACHE]).await;
-    let uncached = beside(&first, &[NO_CACHE]).await;
+    let second = first.spawn_beside(&[LONG_CACHE]).await;
+    let uncached = first.spawn_beside(&[NO_CACHE]).await;
     let s = scene(&first).await;
     let front = "/api/v1/posts?sort=new&limit=50";
     let bread = "/api/v1/posts?community=bread&sort=new&limit=50";
@@ -356,7 +345,7 @@ async fn what_a_signed_in_reader_blocks_leaves_their_pages_at_once_through_eithe
 #[tokio::test]
 async fn a_page_that_blocks_took_rows_from_is_still_full_and_pages_on_as_before() {
     let cached = TestApp::spawn(&[LONG_CACHE]).await;
-    let uncached = beside(&cached, &[NO_CACHE]).await;
+    let uncached = cached.spawn_beside(&[NO_CACHE]).await;
     let s = scene(&cached).await;
     let paths = [
         "/api/v1/posts?sort=new&limit=3",
