@@ -177,23 +177,6 @@ pub async fn standing(
     })
 }
 
-/// True while a person is banned from a community (an expired ban no longer counts).
-pub async fn is_banned(
-    db: impl PgExecutor<'_>,
-    community_id: i64,
-    person_id: i64,
-) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!(
-        "select 1 as one from community_ban
-         where community_id = $1 and person_id = $2 and (expires_at is null or expires_at > now())",
-        community_id,
-        person_id
-    )
-    .fetch_optional(db)
-    .await?
-    .is_some())
-}
-
 /// Removes everything a person wrote in a community (a ban with `remove_data`); returns the
 /// posts and comments removed.
 pub async fn remove_person_content(
