@@ -491,3 +491,60 @@ impl TestApp {
         self.db
     }
 }
+
+/// Writes a post with only a title in `community` through the JSON API and gives its id.
+pub async fn write_titled_post(
+    app: &TestApp,
+    author: &TestUser,
+    community: &str,
+    title: &str,
+) -> i64 {
+    let (status, p) = app
+        .post_json(
+            "/api/v1/posts",
+            author.auth(),
+            json!({"community": community, "title": title}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    p["id"].as_i64().expect("a post id")
+}
+
+/// The titles of a page of posts (its `items`), in the page's order.
+pub fn titles(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {page}"))
+        .iter()
+        .map(|p| p["title"].as_str().expect("a post's title").to_owned())
+        .collect()
+}
+
+/// Renames a post and its comments (title and bodies become `text`) behind the triggers' back,
+/// as no write of Hearth can, so that only pages rendered or rows read again show the new text.
+pub async fn rename_unnoticed(app: &TestApp, post: i64, text: &str) {
+    let pool = app.db.pool().await;
+    let mut conn = pool.acquire().await.expect("a connection");
+    sqlx::query("set session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .expect("triggers off");
+    sqlx::query("update post set title = $2 where id = $1")
+        .bind(post)
+        .bind(text)
+        .execute(&mut *conn)
+        .await
+        .expect("the post renamed");
+    sqlx::query(
+        "update comment set body = $2, body_html = '<p>' || $2 || '</p>' where post_id = $1",
+    )
+    .bind(post)
+    .bind(text)
+    .execute(&mut *conn)
+    .await
+    .expect("the comments renamed");
+    sqlx::query("reset session_replication_role")
+        .execute(&mut *conn)
+        .await
+        .expect("triggers on");
+}

@@ -3,75 +3,15 @@
 //! at once, in every process on the database; signed-in readers and cookies are never shared.
 
 use crate::web_pages::Visitor;
-use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::app::{TestApp, rename_unnoticed, titles, write_titled_post};
+use hearth_tests::lemmy::community;
 use reqwest::StatusCode;
 use reqwest::header::SET_COOKIE;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// A cache lifetime far longer than any test waits, so what changes early was dropped.
 const LONG_CACHE: (&str, &str) = ("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "60000");
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-}
-
-async fn post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, p) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["id"].as_i64().unwrap()
-}
-
-fn titles(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// Renames a post and its comment behind the triggers' back (as no write of Hearth can), so
-/// that only a page rendered again shows the new text.
-async fn rename_unnoticed(app: &TestApp, post: i64, text: &str) {
-    let pool = app.db.pool().await;
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("set session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("update post set title = $2 where id = $1")
-        .bind(post)
-        .bind(text)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(
-        "update comment set body = $2, body_html = '<p>' || $2 || '</p>' where post_id = $1",
-    )
-    .bind(post)
-    .bind(text)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("reset session_replication_role")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-}
 
 /// Polls `path` on `app` anonymously until it shows `text` (10 s at most; pages are kept 60 s).
 async fn wait_until_shown(app: &TestApp, path: &str, text: &str) {
@@ -101,7 +41,7 @@ async fn anonymous_pages_are_rendered_once_within_the_cache_lifetime() {
     let app = TestApp::spawn(&[LONG_CACHE]).await;
     let kim = app.user("kim").await;
     community(&app, &kim, "bread").await;
-    let id = post(&app, &kim, "bread", "Sourdough").await;
+    let id = write_titled_post(&app, &kim, "bread", "Sourdough").await;
     let (status, c) = app
         .post_json(
             "/api/v1/comments",
@@ -150,7 +90,7 @@ async fn anonymous_pages_are_rendered_once_within_the_cache_lifetime() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(titles(&mine), ["Spelt"]);
     // A write through this process drops its pages at once.
-    post(&app, &kim, "bread", "Focaccia").await;
+    write_titled_post(&app, &kim, "bread", "Focaccia").await;
     let (_, fresh) = app.get_json("/api/v1/posts?sort=new", None).await;
     assert_eq!(titles(&fresh), ["Focaccia", "Spelt"]);
 }
@@ -160,14 +100,14 @@ async fn a_post_written_through_another_process_shows_on_cached_pages_at_once() 
     let (first, second) = two_processes().await;
     let kim = second.user("kim").await;
     community(&second, &kim, "bread").await;
-    post(&second, &kim, "bread", "Sourdough").await;
+    write_titled_post(&second, &kim, "bread", "Sourdough").await;
     // The first process renders its pages.
     wait_until_shown(&first, "/api/v1/posts?sort=new", "Sourdough").await;
     wait_until_shown(&first, "/?sort=new", "Sourdough").await;
     wait_until_shown(&first, "/c/bread", "Sourdough").await;
     // Cached now; written in the other process, shown here long before the page's time is up.
     let started = Instant::now();
-    post(&second, &kim, "bread", "Focaccia").await;
+    write_titled_post(&second, &kim, "bread", "Focaccia").await;
     wait_until_shown(&first, "/api/v1/posts?sort=new", "Focaccia").await;
     wait_until_shown(&first, "/?sort=new", "Focaccia").await;
     wait_until_shown(&first, "/c/bread", "Focaccia").await;
@@ -179,7 +119,7 @@ async fn signed_in_readers_never_get_the_anonymous_page() {
     let app = TestApp::spawn(&[LONG_CACHE]).await;
     let kim = app.user("kim").await;
     community(&app, &kim, "bread").await;
-    let id = post(&app, &kim, "bread", "Sourdough").await;
+    let id = write_titled_post(&app, &kim, "bread", "Sourdough").await;
     let (status, voted) = app
         .post_json(
             &format!("/api/v1/posts/{id}/vote"),
@@ -210,7 +150,7 @@ async fn each_anonymous_visitor_gets_their_own_csrf_token_and_cookies_are_never_
     let app = TestApp::spawn(&[LONG_CACHE]).await;
     let kim = app.user("kim").await;
     community(&app, &kim, "bread").await;
-    post(&app, &kim, "bread", "Sourdough").await;
+    write_titled_post(&app, &kim, "bread", "Sourdough").await;
     let client = reqwest::Client::new();
     let mut tokens = Vec::new();
     for _ in 0..3 {

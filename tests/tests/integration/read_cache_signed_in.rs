@@ -4,7 +4,8 @@
 //! the same database with the cache off), their own votes show at once and their blocks take
 //! rows out at once, from whichever process, and a page a block took rows from is still full.
 
-use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::app::{TestApp, TestUser, rename_unnoticed, titles, write_titled_post};
+use hearth_tests::lemmy::community;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -12,29 +13,6 @@ use serde_json::{Value, json};
 const LONG_CACHE: (&str, &str) = ("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "60000");
 /// The cache off: every page is read afresh, as before the cache.
 const NO_CACHE: (&str, &str) = ("HEARTH__HTTP__ANONYMOUS_CACHE_MS", "0");
-
-async fn community(app: &TestApp, owner: &TestUser, name: &str) {
-    let (status, c) = app
-        .post_json(
-            "/api/v1/communities",
-            owner.auth(),
-            json!({"name": name, "title": format!("About {name}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-}
-
-async fn post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, p) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{p}");
-    p["id"].as_i64().unwrap()
-}
 
 async fn vote(app: &TestApp, voter: &TestUser, post: i64, score: i16) {
     let (status, v) = app
@@ -62,15 +40,6 @@ async fn page(app: &TestApp, who: &TestUser, path: &str, as_host: &TestApp) -> V
         &as_host.settings.hostname.to_string(),
     );
     serde_json::from_str(&text).unwrap()
-}
-
-fn titles(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn vote_of(page: &Value, title: &str) -> (i64, i64) {
@@ -113,26 +82,6 @@ async fn assert_same_pages(cached: &TestApp, uncached: &TestApp, who: &TestUser,
     }
 }
 
-/// Behind the triggers' back (as no write of Hearth can): only rows read again show it.
-async fn rename_unnoticed(app: &TestApp, post: i64, title: &str) {
-    let pool = app.db.pool().await;
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("set session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("update post set title = $2 where id = $1")
-        .bind(post)
-        .bind(title)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("reset session_replication_role")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-}
-
 /// Kim moderates `bread` and `cheese` and pins a post in `bread`; Bob and Carol write four posts
 /// in each; Lee reads.
 struct Scene {
@@ -148,13 +97,13 @@ async fn scene(app: &TestApp) -> Scene {
     let lee = app.user("lee").await;
     community(app, &kim, "bread").await;
     community(app, &kim, "cheese").await;
-    let pinned = post(app, &kim, "bread", "Kim's bread rules").await;
+    let pinned = write_titled_post(app, &kim, "bread", "Kim's bread rules").await;
     act(app, &kim, &format!("/api/v1/posts/{pinned}/pin")).await;
     for i in 1..=4 {
-        post(app, &bob, "bread", &format!("Bob's bread {i}")).await;
-        post(app, &carol, "bread", &format!("Carol's bread {i}")).await;
-        post(app, &bob, "cheese", &format!("Bob's cheese {i}")).await;
-        post(app, &carol, "cheese", &format!("Carol's cheese {i}")).await;
+        write_titled_post(app, &bob, "bread", &format!("Bob's bread {i}")).await;
+        write_titled_post(app, &carol, "bread", &format!("Carol's bread {i}")).await;
+        write_titled_post(app, &bob, "cheese", &format!("Bob's cheese {i}")).await;
+        write_titled_post(app, &carol, "cheese", &format!("Carol's cheese {i}")).await;
     }
     Scene { kim, carol, lee }
 }
