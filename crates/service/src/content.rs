@@ -20,7 +20,7 @@ pub(crate) async fn may_write(
     // Moderator, banned and member in one read: every applied comment and vote asks.
     let standing =
         hearth_db::moderation::standing(&ctx.pool, community.id, viewer.person_id).await?;
-    let moderator = (viewer.admin && community.local) || standing.moderator;
+    let moderator = admin_moderates(viewer, community) || standing.moderator;
     if !moderator && standing.banned {
         return Err(Error::forbidden(
             "banned_from_community",
@@ -161,8 +161,13 @@ pub async fn is_moderator(
     viewer: &Viewer,
     community: &CommunityRow,
 ) -> Result<bool> {
-    Ok((viewer.admin && community.local)
+    Ok(admin_moderates(viewer, community)
         || hearth_db::moderator::is_moderator(&ctx.pool, community.id, viewer.person_id).await?)
+}
+
+/// Admins moderate every community of this instance (not those of other servers).
+fn admin_moderates(viewer: &Viewer, community: &CommunityRow) -> bool {
+    viewer.admin && community.local
 }
 
 /// Checks a markdown body's length (`min` characters after trimming, at most `max`).

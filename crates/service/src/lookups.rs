@@ -104,19 +104,14 @@ impl Lookups {
         pool: &PgPool,
         ap_id: &str,
     ) -> sqlx::Result<Option<Arc<ActorRow>>> {
-        if let Some(row) = lock(&self.people).get(ap_id) {
-            return Ok(Some(row));
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        let Some(row) = hearth_db::person::actor_by_ap_id(pool, ap_id).await? else {
-            return Ok(None);
-        };
-        let row = Arc::new(row);
-        let mut people = lock(&self.people);
-        if self.may_keep(generation) {
-            people.put(row.id, row.ap_id.clone(), row.clone(), MAX_PEOPLE);
-        }
-        Ok(Some(row))
+        self.through(
+            &self.people,
+            ap_id,
+            MAX_PEOPLE,
+            || hearth_db::person::actor_by_ap_id(pool, ap_id),
+            |row| (row.id, row.ap_id.clone()),
+        )
+        .await
     }
 
     /// A community by id for a write path, as `hearth_db::community::find_for_write` reads it
@@ -126,17 +121,44 @@ impl Lookups {
         pool: &PgPool,
         id: i64,
     ) -> sqlx::Result<Option<Arc<CommunityRow>>> {
-        if let Some(row) = lock(&self.communities).get(&id) {
+        self.through(
+            &self.communities,
+            &id,
+            MAX_COMMUNITIES,
+            || hearth_db::community::find_for_write(pool, id),
+            |row| (row.id, row.id),
+        )
+        .await
+    }
+
+    /// A row by `key`: this process's copy when it has a fresh one, else `read`'s row, kept
+    /// (under the id and key `id_and_key` gives) unless something was dropped meanwhile.
+    async fn through<K, V, Q, F, Fut>(
+        &self,
+        copies: &Mutex<Copies<K, V>>,
+        key: &Q,
+        most: usize,
+        read: F,
+        id_and_key: impl FnOnce(&V) -> (i64, K),
+    ) -> sqlx::Result<Option<Arc<V>>>
+    where
+        K: Hash + Eq + Clone + Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = sqlx::Result<Option<V>>>,
+    {
+        if let Some(row) = lock(copies).get(key) {
             return Ok(Some(row));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let Some(row) = hearth_db::community::find_for_write(pool, id).await? else {
+        let Some(row) = read().await? else {
             return Ok(None);
         };
         let row = Arc::new(row);
-        let mut communities = lock(&self.communities);
+        let mut kept = lock(copies);
         if self.may_keep(generation) {
-            communities.put(id, id, row.clone(), MAX_COMMUNITIES);
+            let (id, key) = id_and_key(&row);
+            kept.put(id, key, row.clone(), most);
         }
         Ok(Some(row))
     }
