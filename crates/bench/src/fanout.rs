@@ -15,8 +15,6 @@ use std::time::{Duration, Instant};
 
 /// Following servers.
 const SERVERS: usize = 2_000;
-/// Deliveries in flight per process.
-const CONCURRENCY: usize = 64;
 
 /// What a storm of deliveries measured (shared with `vote_storm`).
 pub struct Drained {
@@ -111,19 +109,27 @@ impl Watch<'_> {
     }
 }
 
-/// The delivery settings of the storm scenarios.
+/// The delivery settings of the storm scenarios: the defaults (concurrency included, so the
+/// figures are what an instance does out of the box), with a larger pool.
 pub fn delivery_settings() -> Vec<(&'static str, String)> {
     vec![
-        (
-            "HEARTH__FEDERATION__DELIVERY__CONCURRENCY",
-            CONCURRENCY.to_string(),
-        ),
         (
             "HEARTH__FEDERATION__DELIVERY__PER_HOST_CONCURRENCY",
             "8".to_owned(),
         ),
         ("HEARTH__DATABASE__MAX_CONNECTIONS", "20".to_owned()),
     ]
+}
+
+/// The delivery settings an instance ran with, for the report's note.
+pub fn delivery_note(instance: &Instance) -> String {
+    let delivery = &instance.settings.federation.delivery;
+    format!(
+        "Delivery settings: concurrency {}, per_host_concurrency {}, pool {} connections",
+        delivery.concurrency,
+        delivery.per_host_concurrency,
+        instance.settings.database.max_connections
+    )
 }
 
 /// The scenario.
@@ -133,6 +139,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
     let sink = SinkProcess::start(SERVERS, false).await?;
     let db = bench.cluster.database("bench_fanout").await?;
     let instance = Instance::spawn(&db, 20, &delivery_settings()).await?;
+    let settings_note = delivery_note(&instance);
     let pool = db.pool(2).await?;
     let author = instance.user("author", false).await?;
     let community = instance.community(&author, "fanout").await?;
@@ -232,7 +239,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         outcome,
     )
     .note(format!(
-        "Delivery settings: concurrency {CONCURRENCY}, per_host_concurrency 8, pool 20 connections; every server is a new TCP connection; fetches seen by the sinks: {fetches}."
+        "{settings_note}; every server is a new TCP connection; fetches seen by the sinks: {fetches}."
     ))
     .note("Memory is the harness process, which runs the Hearth instance and little else here."))
 }

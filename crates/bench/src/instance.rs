@@ -62,7 +62,17 @@ pub fn settings(port: u16, overrides: &[(&str, String)]) -> anyhow::Result<Setti
         "100000000".into(),
     ));
     env.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    // Settings given to the harness itself (`HEARTH__…`) come last, so a tuning can be tried
+    // without a rebuild; `main` prints them with the figures, which are then not the defaults'.
+    env.extend(tried_settings());
     hearth::config::load(None, env).map_err(|e| anyhow::anyhow!("settings: {e}"))
+}
+
+/// The `HEARTH__…` variables of the harness's own environment: settings being tried.
+pub fn tried_settings() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("HEARTH__"))
+        .collect()
 }
 
 impl Instance {

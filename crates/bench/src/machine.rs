@@ -27,7 +27,7 @@ pub struct Machine {
 impl Machine {
     /// One line describing the machine.
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "Machine: {} cores ({}), {:.1} GiB memory, load average {} at the start, PostgreSQL {}, commit {}.",
             self.cores,
             self.cpu,
@@ -35,7 +35,14 @@ impl Machine {
             self.load,
             self.postgres,
             self.commit
-        )
+        );
+        // Figures measured with settings other than the defaults say so wherever they go.
+        let tried = crate::instance::tried_settings();
+        if !tried.is_empty() {
+            let named: Vec<String> = tried.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            line.push_str(&format!(" Settings tried: {}.", named.join(", ")));
+        }
+        line
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::Bench;
 use crate::crypto;
-use crate::fanout::{Watch, delivery_settings};
+use crate::fanout::{Watch, delivery_note, delivery_settings};
 use crate::instance::Instance;
 use crate::machine::cores;
 use crate::measure;
@@ -28,6 +28,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
     let sink = SinkProcess::start(SERVERS, false).await?;
     let db = bench.cluster.database("bench_vote_storm").await?;
     let instance = Instance::spawn(&db, 20, &delivery_settings()).await?;
+    let settings_note = delivery_note(&instance);
     let pool = db.pool(2).await?;
     let author = instance.user("author", false).await?;
     let voter = instance.user("voter", false).await?;
@@ -144,6 +145,6 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Report> {
         table,
         outcome,
     )
-    .note("Delivery settings: concurrency 64, per_host_concurrency 8, pool 20 connections. Votes go through the API one after another; each commits a Like and its Announce with 200 delivery rows.")
+    .note(format!("{settings_note}. Votes go through the API one after another; each commits a Like and its Announce with 200 delivery rows."))
     .note("The issue gives no rate goal here; the harness uses the fan-out goal (0.5 × aws-lc-rs signatures/s × cores) and flat memory."))
 }
