@@ -112,13 +112,7 @@ impl Watch<'_> {
 /// The delivery settings of the storm scenarios: the defaults (concurrency included, so the
 /// figures are what an instance does out of the box), with a larger pool.
 pub fn delivery_settings() -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "HEARTH__FEDERATION__DELIVERY__PER_HOST_CONCURRENCY",
-            "8".to_owned(),
-        ),
-        ("HEARTH__DATABASE__MAX_CONNECTIONS", "20".to_owned()),
-    ]
+    vec![("HEARTH__DATABASE__MAX_CONNECTIONS", "20".to_owned())]
 }
 
 /// The delivery settings an instance ran with, for the report's note.

@@ -63,7 +63,8 @@ pub fn settings(port: u16, overrides: &[(&str, String)]) -> anyhow::Result<Setti
     ));
     env.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     // Settings given to the harness itself (`HEARTH__…`) come last, so a tuning can be tried
-    // without a rebuild; `main` prints them with the figures, which are then not the defaults'.
+    // without a rebuild; `Machine::line` names them with the figures, which are then not the
+    // defaults'.
     env.extend(tried_settings());
     hearth::config::load(None, env).map_err(|e| anyhow::anyhow!("settings: {e}"))
 }
