@@ -215,7 +215,12 @@ pub struct ClaimedDelivery {
 ///
 /// The hosts are found by skipping along `delivery_host_due_idx` (one index probe per host),
 /// lazily: the walk stops as soon as `limit` rows are found, so a claim costs about the same
-/// with ten hosts or ten thousand, and a thousand rows pending or a million.
+/// with ten hosts or ten thousand, and a thousand rows pending or a million. The picked rows
+/// are then locked and updated by `id = any(array(…))` rather than joined: with statistics of
+/// a small queue the planner hashed the whole table for the joins (two sequential scans per
+/// claim), and estimating a join reads the ends of the `id` index. Per claim of 64, with
+/// 1,000 rows pending: planning 3.9–4.5 → 1.5–1.8 ms, execution 4.6–6.0 → 3.6–4.9 ms; with
+/// 100,000: planning 2.6–4.0 → 0.8–1.5 ms, execution 2.9–4.4 → 2.0–2.8 ms.
 ///
 /// Rows of the activities in `held_activities` (which the worker has serialised already) come
 /// without their payload: one activity goes to thousands of inboxes, and its JSON need not
@@ -273,14 +278,14 @@ pub async fn claim_due(
                limit $1
            ), due as (
                select id from delivery
-               where id in (select id from picked) and state = 'pending'
+               where id = any(array(select id from picked)) and state = 'pending'
                  and (leased_until is null or leased_until < now())
                for update skip locked
            ), claimed as (
                update delivery d
                set leased_until = now() + make_interval(secs => $6), attempts = d.attempts + 1,
                    last_attempt_at = now()
-               from due where d.id = due.id
+               where d.id = any(array(select id from due))
                returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
            ), no_flush as (
                select set_config('synchronous_commit', 'off', true)
@@ -346,7 +351,7 @@ pub async fn claim_probe(
                update delivery d
                set leased_until = now() + make_interval(secs => $2), attempts = d.attempts + 1,
                    last_attempt_at = now()
-               from due where d.id = due.id
+               where d.id = any(array(select id from due))
                returning d.id, d.inbox, d.authority, d.attempts, d.created_at, d.activity_id
            )
            select c.id as "id!", c.inbox as "inbox!", c.authority as "authority!",

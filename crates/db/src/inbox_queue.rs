@@ -100,6 +100,12 @@ pub struct Claimed {
 /// Claims up to `limit` due rows for `lease_secs`, oldest first, at most one per ordering key
 /// and only the oldest pending row of its key, so activities about one object are applied in
 /// the order they were received, whichever process applies them.
+///
+/// The picked rows are updated by `id = any(array(…))`, not joined (`update … from picked`):
+/// for a join the planner estimates its sides by reading the live ends of the `id` indexes,
+/// where the rows just applied and deleted leave dead entries under load, and with statistics
+/// taken while the queue was small it hashes the whole table. Measured on a queue of 7,000
+/// rows: planning 1.6 → 0.35 ms and execution 0.8–3.1 → 0.4 ms per claim.
 pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<Vec<Claimed>> {
     sqlx::query_as!(
         Claimed,
@@ -116,7 +122,7 @@ pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<V
            )
            update inbox_queue q
            set leased_until = now() + make_interval(secs => $2), attempts = q.attempts + 1
-           from picked where q.id = picked.id
+           where q.id = any(array(select id from picked))
            returning q.id, q.activity_id, q.payload, q.attempts, q.received_at"#,
         limit,
         lease_secs
