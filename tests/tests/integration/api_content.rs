@@ -1,6 +1,6 @@
 //! Posts, comments, votes, feeds and search through the API.
 
-use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::app::{TestApp, TestUser, titles};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -47,15 +47,6 @@ async fn comment(
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
-}
-
-fn titles(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 use crate::federation_network::{create_community, join_local, new_comment};
 use crate::web_pages::Visitor;
-use hearth_tests::app::{TEST_PASSWORD, TestApp, TestUser};
+use hearth_tests::app::{TEST_PASSWORD, TestApp, write_titled_post};
 use hearth_tests::smtp::{ReceivedMail, SmtpServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -352,18 +352,6 @@ async fn applicants_hear_the_decision_and_admins_hear_of_applications_by_mail() 
     assert!(denied.text().contains("We only take gardeners of roses."));
 }
 
-async fn write_post(app: &TestApp, author: &TestUser, community: &str, title: &str) -> i64 {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/posts",
-            author.auth(),
-            json!({"community": community, "title": title, "body": "text"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn admins_get_a_mail_for_each_new_report() {
     let smtp = SmtpServer::start().await;
@@ -375,7 +363,7 @@ async fn admins_get_a_mail_for_each_new_report() {
     let bob = app.user("bob").await;
     create_community(&app, &alice, "garden", json!({})).await;
     join_local(&app, &bob, "garden").await;
-    let post = write_post(&app, &alice, "garden", "Selling cheap watches").await;
+    let post = write_titled_post(&app, &alice, "garden", "Selling cheap watches").await;
 
     let (status, body) = app
         .post_json(
@@ -401,7 +389,7 @@ async fn the_digest_lists_new_replies_at_most_once_an_hour() {
     let bob = app.user("bob").await;
     create_community(&app, &alice, "garden", json!({})).await;
     join_local(&app, &bob, "garden").await;
-    let post = write_post(&app, &alice, "garden", "My roses").await;
+    let post = write_titled_post(&app, &alice, "garden", "My roses").await;
 
     // Off by default; turning it on needs an address.
     let (status, body) = app

@@ -5,10 +5,10 @@
 
 use crate::embedded_cluster::{options, traversable_tempdir};
 use hearth_db::embedded::{ClusterOptions, EmbeddedCluster, WhenInUse};
-use hearth_tests::app::{TestApp, TestUser};
+use hearth_tests::app::{TestApp, TestUser, titles};
 use hearth_tests::db::TestDatabase;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
@@ -190,15 +190,6 @@ async fn post(app: &TestApp, author: &TestUser, title: &str) -> i64 {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     p["id"].as_i64().unwrap()
-}
-
-fn titles(feed: &Value) -> Vec<String> {
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// Polls `read` until it answers `want`, or fails after `secs` seconds naming the last answer.
