@@ -290,6 +290,22 @@ pub async fn find(
     .await
 }
 
+/// A comment by its ActivityPub id, in one round trip (what `id_by_ap_id` and `find` answer
+/// together).
+pub async fn find_by_ap_id(
+    db: impl PgExecutor<'_>,
+    ap_id: &str,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<CommentRow>> {
+    sqlx::query_as::<_, CommentRow>(&format!(
+        "select {COMMENT_COLUMNS} from comment k {COMMENT_FROM} $1 where k.ap_id = $2"
+    ))
+    .bind(viewer)
+    .bind(ap_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// How siblings are ordered in a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentSort {

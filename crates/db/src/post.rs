@@ -413,6 +413,22 @@ pub async fn find(
     .await
 }
 
+/// A post by its ActivityPub id, in one round trip (what `id_by_ap_id` and `find` answer
+/// together).
+pub async fn find_by_ap_id(
+    db: impl PgExecutor<'_>,
+    ap_id: &str,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<PostRow>> {
+    sqlx::query_as::<_, PostRow>(&format!(
+        "select {POST_COLUMNS} {POST_FROM} $1 where p.ap_id = $2"
+    ))
+    .bind(viewer)
+    .bind(ap_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// The orders posts can be listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostSort {

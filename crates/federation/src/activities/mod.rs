@@ -285,13 +285,10 @@ impl Target {
         ap_id: &str,
         ctx: &ServiceContext,
     ) -> Result<Option<Self>, InboxError> {
-        if let Some(id) = hearth_db::post::id_by_ap_id(&ctx.pool, ap_id).await?
-            && let Some(post) = hearth_db::post::find(&ctx.pool, id, None).await?
-        {
+        if let Some(post) = hearth_db::post::find_by_ap_id(&ctx.pool, ap_id, None).await? {
             return Ok(Some(Self::Post(post)));
         }
-        if let Some(id) = hearth_db::comment::id_by_ap_id(&ctx.pool, ap_id).await?
-            && let Some(comment) = hearth_db::comment::find(&ctx.pool, id, None).await?
+        if let Some(comment) = hearth_db::comment::find_by_ap_id(&ctx.pool, ap_id, None).await?
             && let Some(post) = hearth_db::post::find(&ctx.pool, comment.post_id, None).await?
         {
             return Ok(Some(Self::Comment(Box::new(comment), post)));
