@@ -29,18 +29,26 @@ pub struct ApubComment {
 impl ApubComment {
     /// Loads a comment by its database id.
     pub async fn load(ctx: &ServiceContext, id: i64) -> anyhow::Result<Option<Self>> {
-        let Some(row) = hearth_db::comment::find(&ctx.pool, id, None).await? else {
-            return Ok(None);
-        };
-        let fetched = hearth_db::comment::last_refreshed_at(&ctx.pool, id)
+        match hearth_db::comment::find(&ctx.pool, id, None).await? {
+            Some(row) => Self::with_refresh(ctx, row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Wraps a row read just now, with when it is due to be fetched again.
+    async fn with_refresh(
+        ctx: &ServiceContext,
+        row: hearth_db::comment::CommentRow,
+    ) -> anyhow::Result<Self> {
+        let fetched = hearth_db::comment::last_refreshed_at(&ctx.pool, row.id)
             .await?
             .unwrap_or_else(Utc::now);
         let refresh = freshness(ctx, row.local, fetched);
-        Ok(Some(Self {
+        Ok(Self {
             id: Url::parse(&row.ap_id)?,
             row,
             refresh,
-        }))
+        })
     }
 
     /// True when its author deleted it or a moderator removed it.
@@ -77,8 +85,8 @@ impl Object for ApubComment {
     }
 
     async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
-        match hearth_db::comment::id_by_ap_id(&data.pool, id.as_str()).await? {
-            Some(comment) => Self::load(data, comment).await,
+        match hearth_db::comment::find_by_ap_id(&data.pool, id.as_str(), None).await? {
+            Some(row) => Self::with_refresh(data, row).await.map(Some),
             None => Ok(None),
         }
     }

@@ -32,18 +32,26 @@ pub struct ApubPost {
 impl ApubPost {
     /// Loads a post by its database id.
     pub async fn load(ctx: &ServiceContext, id: i64) -> anyhow::Result<Option<Self>> {
-        let Some(row) = hearth_db::post::find(&ctx.pool, id, None).await? else {
-            return Ok(None);
-        };
-        let fetched = hearth_db::post::last_refreshed_at(&ctx.pool, id)
+        match hearth_db::post::find(&ctx.pool, id, None).await? {
+            Some(row) => Self::with_refresh(ctx, row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Wraps a row read just now, with when it is due to be fetched again.
+    async fn with_refresh(
+        ctx: &ServiceContext,
+        row: hearth_db::post::PostRow,
+    ) -> anyhow::Result<Self> {
+        let fetched = hearth_db::post::last_refreshed_at(&ctx.pool, row.id)
             .await?
             .unwrap_or_else(Utc::now);
         let refresh = freshness(ctx, row.local, fetched);
-        Ok(Some(Self {
+        Ok(Self {
             id: Url::parse(&row.ap_id)?,
             row,
             refresh,
-        }))
+        })
     }
 
     /// Wraps a row of one of our own posts (never refetched, so no refresh time is needed).
@@ -90,8 +98,8 @@ impl Object for ApubPost {
     }
 
     async fn read_from_id(id: Url, data: &Data<ServiceContext>) -> anyhow::Result<Option<Self>> {
-        match hearth_db::post::id_by_ap_id(&data.pool, id.as_str()).await? {
-            Some(post) => Self::load(data, post).await,
+        match hearth_db::post::find_by_ap_id(&data.pool, id.as_str(), None).await? {
+            Some(row) => Self::with_refresh(data, row).await.map(Some),
             None => Ok(None),
         }
     }
