@@ -198,7 +198,7 @@ pub struct InboxSettings {
     pub apply_workers: bool,
     /// Activities applied at once per process.
     pub apply_concurrency: usize,
-    /// Rows a worker claims at a time.
+    /// Rows a worker claims at a time; the votes among them are applied together.
     pub apply_batch: usize,
     /// Seconds a claim is reserved; a dead worker's rows are taken over after it.
     pub apply_lease_secs: f64,

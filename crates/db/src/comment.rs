@@ -2,7 +2,7 @@
 //! its top-level ancestor down to itself, so a whole thread, or any subtree of it, loads with
 //! one recursive query that also orders siblings by the chosen sort.
 
-use crate::post::vote_deltas;
+use crate::post::{VoteChange, cast, present_pairs, tally};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 
@@ -306,6 +306,21 @@ pub async fn find_by_ap_id(
     .await
 }
 
+/// The comments with these ActivityPub ids that we hold, in one round trip (in no set order).
+pub async fn find_by_ap_ids(
+    db: impl PgExecutor<'_>,
+    ap_ids: &[String],
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<CommentRow>> {
+    sqlx::query_as::<_, CommentRow>(&format!(
+        "select {COMMENT_COLUMNS} from comment k {COMMENT_FROM} $1 where k.ap_id = any($2)"
+    ))
+    .bind(viewer)
+    .bind(ap_ids)
+    .fetch_all(db)
+    .await
+}
+
 /// How siblings are ordered in a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentSort {
@@ -385,58 +400,81 @@ pub async fn tree(
     q.build_query_as::<CommentRow>().fetch_all(db).await
 }
 
-/// Records a person's vote on a comment (1, -1, or 0 to clear it) and updates its counts and
-/// ranks, with the comment row locked first so concurrent votes stay exact. Returns the vote it
-/// replaced (0 for none), or `None` when the comment does not exist.
+/// Records a person's vote (1, -1, or 0 to clear it) and updates the comment's counts and
+/// ranks. Returns the vote it replaced (0 for none), or `None` when the comment does not exist.
 pub async fn vote(
     conn: &mut PgConnection,
     comment_id: i64,
     person_id: i64,
     score: i16,
 ) -> sqlx::Result<Option<i16>> {
-    let locked = sqlx::query_scalar!(
-        "select id from comment where id = $1 for update",
-        comment_id
+    let change = VoteChange {
+        target_id: comment_id,
+        person_id,
+        score,
+    };
+    Ok(vote_many(conn, &[change]).await?.pop().flatten())
+}
+
+/// Records many votes on comments in four statements, as `post::vote_many` does for posts
+/// (comments locked in id order first; a (comment, person) pair only once). Returns, for each
+/// change in order, the vote it replaced (0 for none), or `None` when the comment does not
+/// exist.
+pub async fn vote_many(
+    conn: &mut PgConnection,
+    changes: &[VoteChange],
+) -> sqlx::Result<Vec<Option<i16>>> {
+    let ids: Vec<i64> = changes.iter().map(|c| c.target_id).collect();
+    let existing: Vec<i64> = sqlx::query_scalar!(
+        "select id from comment where id = any($1) order by id for update",
+        &ids
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    if locked.is_none() {
-        return Ok(None);
+    if existing.is_empty() {
+        return Ok(vec![None; changes.len()]);
     }
-    let old: i16 = sqlx::query_scalar!(
-        "delete from comment_vote where comment_id = $1 and person_id = $2 returning score",
-        comment_id,
-        person_id
+    let (targets, voters) = present_pairs(changes, &existing);
+    let old: Vec<(i64, i64, i16)> = sqlx::query!(
+        "delete from comment_vote v
+         using unnest($1::int8[], $2::int8[]) as c(comment_id, person_id)
+         where v.comment_id = c.comment_id and v.person_id = c.person_id
+         returning v.comment_id, v.person_id, v.score",
+        &targets,
+        &voters
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?
-    .unwrap_or(0);
-    if score != 0 {
-        sqlx::query!(
-            "insert into comment_vote (comment_id, person_id, score) values ($1, $2, $3)",
-            comment_id,
-            person_id,
-            score
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    let (up, down) = vote_deltas(old, score);
+    .into_iter()
+    .map(|r| (r.comment_id, r.person_id, r.score))
+    .collect();
+    let new = cast(changes, &existing);
     sqlx::query!(
-        "update comment set
-            score = score + $2 - $3,
-            upvotes = upvotes + $2,
-            downvotes = downvotes + $3,
-            hot_rank = hearth_hot_rank(score + $2 - $3, published_at, now()),
-            controversy_rank = hearth_controversy_rank(upvotes + $2, downvotes + $3)
-         where id = $1",
-        comment_id,
-        up,
-        down
+        "insert into comment_vote (comment_id, person_id, score)
+         select * from unnest($1::int8[], $2::int8[], $3::int2[])",
+        &new.0,
+        &new.1,
+        &new.2
     )
     .execute(&mut *conn)
     .await?;
-    Ok(Some(old))
+    let tally = tally(changes, &existing, &old);
+    sqlx::query!(
+        "update comment k set
+            score = k.score + d.up - d.down,
+            upvotes = k.upvotes + d.up,
+            downvotes = k.downvotes + d.down,
+            hot_rank = hearth_hot_rank(k.score + d.up - d.down, k.published_at, now()),
+            controversy_rank = hearth_controversy_rank(k.upvotes + d.up, k.downvotes + d.down)
+         from unnest($1::int8[], $2::int4[], $3::int4[]) as d(id, up, down)
+         where k.id = d.id",
+        &tally.ids,
+        &tally.up,
+        &tally.down
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(tally.replaced)
 }
 
 /// A person's comments, newest first, after the id `after` (none when the viewer blocks them).

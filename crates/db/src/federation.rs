@@ -28,6 +28,22 @@ pub async fn mark_received(db: impl PgExecutor<'_>, ap_id: &str) -> sqlx::Result
     Ok(done.rows_affected() == 1)
 }
 
+/// Records many received activity ids at once; returns those not recorded before (the others
+/// are duplicates, already applied or being applied).
+pub async fn mark_received_many(
+    db: impl PgExecutor<'_>,
+    ap_ids: &[String],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "insert into received_activity (ap_id) select unnest($1::text[])
+         on conflict do nothing
+         returning ap_id",
+        ap_ids
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Stores an outgoing activity; returns its row id, or the existing row's when an activity
 /// with this id is already stored (recording is idempotent).
 pub async fn insert_activity(

@@ -158,7 +158,8 @@ pub enum Settlement {
     },
 }
 
-/// Settles rows, one statement per kind of outcome.
+/// Settles rows: applied ones go, refused and failed ones are kept with their reason, the
+/// others wait for their next attempt.
 pub async fn settle(pool: &PgPool, outcomes: &[(i64, Settlement)]) -> sqlx::Result<()> {
     let mut applied = Vec::new();
     let (mut ended_ids, mut ended_states, mut ended_codes, mut ended_messages) =
@@ -186,40 +187,34 @@ pub async fn settle(pool: &PgPool, outcomes: &[(i64, Settlement)]) -> sqlx::Resu
             }
         }
     }
-    if !applied.is_empty() {
-        sqlx::query!("delete from inbox_queue where id = any($1)", &applied)
-            .execute(pool)
-            .await?;
-    }
-    if !ended_ids.is_empty() {
-        sqlx::query!(
-            "update inbox_queue q
+    // One statement, so the outcomes land together: a claim never sees some of a batch's rows
+    // settled and others not (the rows waiting behind them become claimable at once).
+    sqlx::query!(
+        "with applied as (
+             delete from inbox_queue where id = any($1)
+         ), ended as (
+             update inbox_queue q
              set state = t.state, code = t.code, message = t.message, settled_at = now(),
                  leased_until = null
-             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+             from unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
                as t(id, state, code, message)
-             where q.id = t.id",
-            &ended_ids,
-            &ended_states,
-            &ended_codes,
-            &ended_messages
-        )
-        .execute(pool)
-        .await?;
-    }
-    if !retry_ids.is_empty() {
-        sqlx::query!(
-            "update inbox_queue q
-             set next_attempt_at = t.at, message = t.message, leased_until = null
-             from unnest($1::bigint[], $2::timestamptz[], $3::text[]) as t(id, at, message)
-             where q.id = t.id",
-            &retry_ids,
-            &retry_at,
-            &retry_messages
-        )
-        .execute(pool)
-        .await?;
-    }
+             where q.id = t.id
+         )
+         update inbox_queue q
+         set next_attempt_at = t.at, message = t.message, leased_until = null
+         from unnest($6::bigint[], $7::timestamptz[], $8::text[]) as t(id, at, message)
+         where q.id = t.id",
+        &applied,
+        &ended_ids,
+        &ended_states,
+        &ended_codes,
+        &ended_messages,
+        &retry_ids,
+        &retry_at,
+        &retry_messages
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

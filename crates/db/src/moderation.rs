@@ -177,6 +177,41 @@ pub async fn standing(
     })
 }
 
+/// Where each (community, person) pair stands, in one round trip for all of them (a batch of
+/// applied votes asks once); in the order given.
+pub async fn standings(
+    db: impl PgExecutor<'_>,
+    pairs: &[(i64, i64)],
+) -> sqlx::Result<Vec<Standing>> {
+    let (communities, people): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
+    let rows = sqlx::query!(
+        r#"select
+               exists (select 1 from community_moderator m
+                       where m.community_id = q.community_id
+                         and m.person_id = q.person_id) as "moderator!",
+               exists (select 1 from community_ban b
+                       where b.community_id = q.community_id and b.person_id = q.person_id
+                         and (b.expires_at is null or b.expires_at > now())) as "banned!",
+               (select state from community_member c
+                where c.community_id = q.community_id and c.person_id = q.person_id) as member
+           from unnest($1::int8[], $2::int8[]) with ordinality as q(community_id, person_id, n)
+           order by q.n"#,
+        &communities,
+        &people
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Standing {
+                moderator: row.moderator,
+                banned: row.banned,
+                member: row.member.as_deref().map(decode).transpose()?,
+            })
+        })
+        .collect()
+}
+
 /// Removes everything a person wrote in a community (a ban with `remove_data`); returns the
 /// posts and comments removed.
 pub async fn remove_person_content(

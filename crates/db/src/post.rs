@@ -429,6 +429,36 @@ pub async fn find_by_ap_id(
     .await
 }
 
+/// The posts with these ActivityPub ids that we hold, in one round trip (in no set order).
+pub async fn find_by_ap_ids(
+    db: impl PgExecutor<'_>,
+    ap_ids: &[String],
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<PostRow>> {
+    sqlx::query_as::<_, PostRow>(&format!(
+        "select {POST_COLUMNS} {POST_FROM} $1 where p.ap_id = any($2)"
+    ))
+    .bind(viewer)
+    .bind(ap_ids)
+    .fetch_all(db)
+    .await
+}
+
+/// The posts with these ids, in one round trip (in no set order).
+pub async fn find_many(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<PostRow>> {
+    sqlx::query_as::<_, PostRow>(&format!(
+        "select {POST_COLUMNS} {POST_FROM} $1 where p.id = any($2)"
+    ))
+    .bind(viewer)
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
 /// The orders posts can be listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostSort {
@@ -911,56 +941,165 @@ pub async fn explain_feed(
 }
 
 /// Records a person's vote (1, -1, or 0 to clear it) and updates the post's counts and ranks.
-/// The post row is locked first, so concurrent votes on one post apply one after another and
-/// the counts stay exact. Returns the vote it replaced (0 for none), or `None` when the post
-/// does not exist.
+/// Returns the vote it replaced (0 for none), or `None` when the post does not exist.
 pub async fn vote(
     conn: &mut PgConnection,
     post_id: i64,
     person_id: i64,
     score: i16,
 ) -> sqlx::Result<Option<i16>> {
-    let locked = sqlx::query_scalar!("select id from post where id = $1 for update", post_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if locked.is_none() {
-        return Ok(None);
-    }
-    let old: i16 = sqlx::query_scalar!(
-        "delete from post_vote where post_id = $1 and person_id = $2 returning score",
-        post_id,
-        person_id
+    let change = VoteChange {
+        target_id: post_id,
+        person_id,
+        score,
+    };
+    Ok(vote_many(conn, &[change]).await?.pop().flatten())
+}
+
+/// A vote to record: a person's score (1, -1, or 0 to clear it) on a post or a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteChange {
+    /// The post or comment.
+    pub target_id: i64,
+    /// The voter.
+    pub person_id: i64,
+    /// The new score.
+    pub score: i16,
+}
+
+/// Records many votes on posts in four statements, whatever their number, and updates each
+/// post's counts and ranks once. The posts are locked first, in id order, so concurrent votes
+/// on one post apply one after another, the counts stay exact, and two batches cannot
+/// deadlock on each other. Returns, for each change in order, the vote it replaced (0 for
+/// none), or `None` when the post does not exist. A (post, person) pair may appear only once.
+pub async fn vote_many(
+    conn: &mut PgConnection,
+    changes: &[VoteChange],
+) -> sqlx::Result<Vec<Option<i16>>> {
+    let ids: Vec<i64> = changes.iter().map(|c| c.target_id).collect();
+    let existing: Vec<i64> = sqlx::query_scalar!(
+        "select id from post where id = any($1) order by id for update",
+        &ids
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .unwrap_or(0);
-    if score != 0 {
-        sqlx::query!(
-            "insert into post_vote (post_id, person_id, score) values ($1, $2, $3)",
-            post_id,
-            person_id,
-            score
-        )
-        .execute(&mut *conn)
-        .await?;
+    .fetch_all(&mut *conn)
+    .await?;
+    if existing.is_empty() {
+        return Ok(vec![None; changes.len()]);
     }
-    let (up, down) = vote_deltas(old, score);
+    let (targets, voters) = present_pairs(changes, &existing);
+    let old: Vec<(i64, i64, i16)> = sqlx::query!(
+        "delete from post_vote v
+         using unnest($1::int8[], $2::int8[]) as c(post_id, person_id)
+         where v.post_id = c.post_id and v.person_id = c.person_id
+         returning v.post_id, v.person_id, v.score",
+        &targets,
+        &voters
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.post_id, r.person_id, r.score))
+    .collect();
+    let new = cast(changes, &existing);
     sqlx::query!(
-        "update post set
-            score = score + $2 - $3,
-            upvotes = upvotes + $2,
-            downvotes = downvotes + $3,
-            hot_rank = hearth_hot_rank(score + $2 - $3, published_at, now()),
-            active_rank = hearth_hot_rank(score + $2 - $3, last_activity_at, now()),
-            controversy_rank = hearth_controversy_rank(upvotes + $2, downvotes + $3)
-         where id = $1",
-        post_id,
-        up,
-        down
+        "insert into post_vote (post_id, person_id, score)
+         select * from unnest($1::int8[], $2::int8[], $3::int2[])",
+        &new.0,
+        &new.1,
+        &new.2
     )
     .execute(&mut *conn)
     .await?;
-    Ok(Some(old))
+    let tally = tally(changes, &existing, &old);
+    sqlx::query!(
+        "update post p set
+            score = p.score + d.up - d.down,
+            upvotes = p.upvotes + d.up,
+            downvotes = p.downvotes + d.down,
+            hot_rank = hearth_hot_rank(p.score + d.up - d.down, p.published_at, now()),
+            active_rank = hearth_hot_rank(p.score + d.up - d.down, p.last_activity_at, now()),
+            controversy_rank = hearth_controversy_rank(p.upvotes + d.up, p.downvotes + d.down)
+         from unnest($1::int8[], $2::int4[], $3::int4[]) as d(id, up, down)
+         where p.id = d.id",
+        &tally.ids,
+        &tally.up,
+        &tally.down
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(tally.replaced)
+}
+
+/// The (target, person) pairs of the changes whose target exists.
+pub(crate) fn present_pairs(changes: &[VoteChange], existing: &[i64]) -> (Vec<i64>, Vec<i64>) {
+    changes
+        .iter()
+        .filter(|c| existing.contains(&c.target_id))
+        .map(|c| (c.target_id, c.person_id))
+        .unzip()
+}
+
+/// The votes to insert: the changes to a non-zero score whose target exists.
+pub(crate) fn cast(changes: &[VoteChange], existing: &[i64]) -> (Vec<i64>, Vec<i64>, Vec<i16>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for c in changes
+        .iter()
+        .filter(|c| c.score != 0 && existing.contains(&c.target_id))
+    {
+        out.0.push(c.target_id);
+        out.1.push(c.person_id);
+        out.2.push(c.score);
+    }
+    out
+}
+
+/// What a batch of votes does to the counts: what each change replaced, and the up and down
+/// count changes per target, summed over the changes to it (parallel lists, as `unnest` binds
+/// them).
+pub(crate) struct Tally {
+    /// For each change in order, the vote it replaced (0 for none); `None` when its target does
+    /// not exist.
+    pub(crate) replaced: Vec<Option<i16>>,
+    /// The targets whose counts change.
+    pub(crate) ids: Vec<i64>,
+    /// Their upvote count changes.
+    pub(crate) up: Vec<i32>,
+    /// Their downvote count changes.
+    pub(crate) down: Vec<i32>,
+}
+
+/// Tallies `changes` against `old`, the votes they deleted, as (target, person, score).
+pub(crate) fn tally(changes: &[VoteChange], existing: &[i64], old: &[(i64, i64, i16)]) -> Tally {
+    let mut tally = Tally {
+        replaced: Vec::with_capacity(changes.len()),
+        ids: Vec::new(),
+        up: Vec::new(),
+        down: Vec::new(),
+    };
+    for c in changes {
+        if !existing.contains(&c.target_id) {
+            tally.replaced.push(None);
+            continue;
+        }
+        let before = old
+            .iter()
+            .find(|(t, p, _)| *t == c.target_id && *p == c.person_id)
+            .map_or(0, |(_, _, s)| *s);
+        tally.replaced.push(Some(before));
+        let (up, down) = vote_deltas(before, c.score);
+        match tally.ids.iter().position(|id| *id == c.target_id) {
+            Some(i) => {
+                tally.up[i] += up;
+                tally.down[i] += down;
+            }
+            None => {
+                tally.ids.push(c.target_id);
+                tally.up.push(up);
+                tally.down.push(down);
+            }
+        }
+    }
+    tally
 }
 
 /// How a change of vote from `old` to `new` moves the up and down counts.

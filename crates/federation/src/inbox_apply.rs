@@ -1,13 +1,15 @@
 //! The applying workers: they claim verified activities from the inbox queue (oldest first, one
 //! at a time per object, so activities about one post, comment or community are applied in the
 //! order they arrived, whichever process applies them), apply each exactly as the inbox used to
-//! (`activities::incoming::dispatch`, whose receipt makes applying idempotent), and settle the
+//! (`activities::incoming::dispatch`, whose receipt makes applying idempotent) except a
+//! claim's votes, which are applied together (`activities::votes::batch`), and settle the
 //! rows in batches: applied rows go, refusals are kept for admins, and an activity that could
 //! not be applied for now (its post cannot be fetched yet, the database is away) is retried
 //! with backoff. A worker that dies leaves its rows leased; another takes them over once the
 //! lease lapses, so an acknowledged activity is never lost.
 
 use crate::activities::Context;
+use crate::activities::votes::batch::batchable;
 use crate::delivery::{OutcomeLabels, backoff};
 use crate::received::{InboxError, Receipt, Via};
 use activitypub_federation::config::FederationConfig;
@@ -70,23 +72,44 @@ pub async fn run(
         while running.try_join_next().is_some() {}
         let room = slots.available_permits();
         // A claim costs a round trip whatever its size: claim when half the slots are free.
+        // It takes a full batch: its votes are applied together in one slot, and the other
+        // rows wait here for a slot each.
         let mut claimed = Vec::new();
         if room * 2 >= inbox.apply_concurrency.max(1) || running.is_empty() {
-            let limit = i64::try_from(room.min(batch)).unwrap_or(1);
+            let limit = i64::try_from(batch).unwrap_or(1);
             match hearth_db::inbox_queue::claim(&pool, limit, inbox.apply_lease_secs).await {
                 Ok(rows) => claimed = rows,
                 Err(e) => tracing::warn!(error = %e, "cannot claim queued activities; retrying"),
             }
         }
         let idle = claimed.is_empty();
-        for row in claimed {
+        let (votes, singles): (Vec<Claimed>, Vec<Claimed>) =
+            claimed.into_iter().partition(|row| batchable(&row.payload));
+        let (votes, singles) = if votes.len() > 1 {
+            (votes, singles)
+        } else {
+            (Vec::new(), votes.into_iter().chain(singles).collect())
+        };
+        if !votes.is_empty() {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (config, settled) = (config.clone(), settled.clone());
+            running.spawn(async move {
+                // A batch's outcomes settle together: the rows waiting behind any of them
+                // become claimable at once.
+                let _ = settled.send(apply_votes(&config, votes).await);
+                drop(permit);
+            });
+        }
+        for row in singles {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 return;
             };
             let (config, settled) = (config.clone(), settled.clone());
             running.spawn(async move {
                 let outcome = apply(&config, &row).await;
-                let _ = settled.send((row.id, outcome));
+                let _ = settled.send(vec![(row.id, outcome)]);
                 drop(permit);
             });
         }
@@ -141,12 +164,8 @@ pub async fn run(
 async fn apply(config: &FederationConfig<ServiceContext>, row: &Claimed) -> Settlement {
     let data = config.to_request_data();
     let settings = &data.settings;
-    let max_attempts = settings.federation.inbox.apply_max_attempts.max(1);
-    if row.attempts > max_attempts {
-        // Claimed again and again without an outcome (a worker died on it each time).
-        return Settlement::Failed {
-            message: format!("not applied after {} attempts", row.attempts - 1),
-        };
+    if let Some(settled) = settled_before_applying(row, settings) {
+        return settled;
     }
     let Ok(id) = Url::parse(&row.activity_id) else {
         return Settlement::Refused {
@@ -160,7 +179,49 @@ async fn apply(config: &FederationConfig<ServiceContext>, row: &Claimed) -> Sett
         receipt: Receipt::of(&id),
         raw: &row.payload,
     };
-    match crate::activities::incoming::dispatch(&cx).await {
+    let outcome = crate::activities::incoming::dispatch(&cx).await;
+    settlement(outcome, row, settings)
+}
+
+/// Applies the votes of one claim together (`votes::batch`), and says how each went.
+async fn apply_votes(
+    config: &FederationConfig<ServiceContext>,
+    rows: Vec<Claimed>,
+) -> Vec<(i64, Settlement)> {
+    let settings = config.to_request_data().settings.clone();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut todo = Vec::with_capacity(rows.len());
+    for row in rows {
+        match settled_before_applying(&row, &settings) {
+            Some(settled) => out.push((row.id, settled)),
+            None => todo.push(row),
+        }
+    }
+    let raws: Vec<&serde_json::Value> = todo.iter().map(|row| &row.payload).collect();
+    let outcomes = crate::activities::votes::batch::apply(config, &raws).await;
+    for (row, outcome) in todo.iter().zip(outcomes) {
+        out.push((row.id, settlement(outcome, row, &settings)));
+    }
+    out
+}
+
+/// The settlement of a row claimed again and again without an outcome (a worker died on it
+/// each time): it is not applied again.
+fn settled_before_applying(row: &Claimed, settings: &hearth_core::Settings) -> Option<Settlement> {
+    let max_attempts = settings.federation.inbox.apply_max_attempts.max(1);
+    (row.attempts > max_attempts).then(|| Settlement::Failed {
+        message: format!("not applied after {} attempts", row.attempts - 1),
+    })
+}
+
+/// How applying went, as the row's settlement.
+fn settlement(
+    outcome: Result<(), InboxError>,
+    row: &Claimed,
+    settings: &hearth_core::Settings,
+) -> Settlement {
+    let max_attempts = settings.federation.inbox.apply_max_attempts.max(1);
+    match outcome {
         Ok(()) => Settlement::Applied,
         Err(e) => settlement_of(e, row, settings, max_attempts),
     }
@@ -209,16 +270,15 @@ fn detail(error: &hearth_core::Error) -> String {
 /// Outcomes are written in batches: whatever arrives while one batch is written makes the next.
 async fn settle_batches(
     pool: PgPool,
-    mut outcomes: mpsc::UnboundedReceiver<(i64, Settlement)>,
+    mut outcomes: mpsc::UnboundedReceiver<Vec<(i64, Settlement)>>,
     metrics: ApplyMetrics,
     written: Arc<Notify>,
 ) {
     const MOST: usize = 500;
-    while let Some(first) = outcomes.recv().await {
-        let mut batch = vec![first];
+    while let Some(mut batch) = outcomes.recv().await {
         while batch.len() < MOST {
             match outcomes.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(next) => batch.extend(next),
                 Err(_) => break,
             }
         }

@@ -6,6 +6,7 @@ use crate::auth::Viewer;
 use hearth_core::{Error, Result};
 use hearth_db::community::{CommunityRow, Visibility};
 use hearth_db::membership::MemberState;
+use hearth_db::moderation::Standing;
 use hearth_db::post::PostRow;
 
 /// Refuses a write into `community` by `viewer` when they are banned from it, when the community
@@ -20,6 +21,17 @@ pub(crate) async fn may_write(
     // Moderator, banned and member in one read: every applied comment and vote asks.
     let standing =
         hearth_db::moderation::standing(&ctx.pool, community.id, viewer.person_id).await?;
+    judge_standing(viewer, community, &standing, mods_only)
+}
+
+/// The part of `may_write` that needs no database: where the writer stands (read one at a
+/// time, or for a batch of writers at once) against the community's rules.
+fn judge_standing(
+    viewer: &Viewer,
+    community: &CommunityRow,
+    standing: &Standing,
+    mods_only: bool,
+) -> Result<()> {
     let moderator = admin_moderates(viewer, community) || standing.moderator;
     if !moderator && standing.banned {
         return Err(Error::forbidden(
@@ -128,20 +140,56 @@ pub async fn may_vote(
     if score == 0 {
         return Ok(());
     }
-    if gone {
-        return Err(Error::forbidden(
-            "deleted",
-            "This content has been deleted.",
-        ));
+    let standing =
+        hearth_db::moderation::standing(&ctx.pool, community.id, viewer.person_id).await?;
+    let downvotes_enabled = score > 0 || hearth_db::site::get(&ctx.pool).await?.downvotes_enabled;
+    may_vote_standing(
+        ctx,
+        viewer,
+        community,
+        gone,
+        score,
+        &standing,
+        downvotes_enabled,
+    )
+    .await
+}
+
+/// `may_vote` for a vote whose voter's standing in the community (`standing`) and whether this
+/// instance takes downvotes (`downvotes_enabled`) were read beforehand, as a batch of received
+/// votes reads them for all its votes at once.
+pub async fn may_vote_standing(
+    ctx: &ServiceContext,
+    viewer: &Viewer,
+    community: &CommunityRow,
+    gone: bool,
+    score: i16,
+    standing: &Standing,
+    downvotes_enabled: bool,
+) -> Result<()> {
+    if score == 0 {
+        return Ok(());
     }
-    may_write(ctx, viewer, community, false).await?;
-    if score < 0 && !hearth_db::site::get(&ctx.pool).await?.downvotes_enabled {
-        return Err(Error::forbidden(
-            "downvotes_disabled",
-            "This instance does not accept downvotes.",
-        ));
+    if gone {
+        return Err(deleted());
+    }
+    refuse_removed(ctx, community).await?;
+    judge_standing(viewer, community, standing, false)?;
+    if score < 0 && !downvotes_enabled {
+        return Err(downvotes_disabled());
     }
     Ok(())
+}
+
+fn deleted() -> Error {
+    Error::forbidden("deleted", "This content has been deleted.")
+}
+
+fn downvotes_disabled() -> Error {
+    Error::forbidden(
+        "downvotes_disabled",
+        "This instance does not accept downvotes.",
+    )
 }
 
 /// One post as the viewer sees it; 404 when there is none. Posts, events and polls read a

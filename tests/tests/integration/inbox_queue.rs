@@ -354,3 +354,289 @@ async fn a_full_queue_answers_503_with_retry_after() {
         "a replay is still acknowledged"
     );
 }
+
+/// Votes that wait in the queue together are applied together, in one batch, with the
+/// outcomes each would have alone: counts exact, a banned voter and a downvote where downvotes
+/// are off refused with their codes, an Undo by someone else refused, an Undo applied after the
+/// vote it takes back, a vote on something we do not hold ignored, comments' votes counted on
+/// the comment.
+#[tokio::test]
+async fn votes_waiting_together_are_applied_in_one_batch_with_the_outcomes_each_has_alone() {
+    let a = TestApp::spawn(&[NO_APPLYING]).await;
+    let root = a.admin("root").await;
+    let alice = a.user("alice").await;
+    let (town, first) = town_with_a_post(&a, &alice).await;
+    let second = write_post(&a, &alice, "town", "Market").await;
+    let first_id = crate::federation_network::post_id(&a, &first)
+        .await
+        .unwrap();
+    let reply =
+        crate::federation_network::write_comment(&a, &alice, first_id, None, "Welcome").await;
+    let (status, body) = a
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/admin/site",
+            root.auth(),
+            Some(json!({"downvotes_enabled": false})),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+
+    let evil = Evil::start().await;
+    let mallory = evil.person("mallory").await;
+    let trudy = evil.person("trudy").await;
+    let eve = evil.person("eve").await;
+    let vote = |kind: &str, actor: &str, object: &str| {
+        json!({
+            "id": evil.activity_id(kind), "type": kind, "actor": actor,
+            "object": object, "audience": town,
+        })
+    };
+    let trudys_like = vote("Like", &trudy, &first);
+    let eves_like = vote("Like", &eve, &second);
+    let trudys_dislike = vote("Dislike", &trudy, &second);
+    let unknown = evil.url(&format!("/post/{}", uuid::Uuid::new_v4()));
+    // Each claim takes the oldest waiting activity of each object: the first claim Mallory's
+    // like of the first post, Eve's of the second, Mallory's of the reply and Trudy's of the
+    // unknown post; the second Trudy's like, her dislike and the forged Undo below; the third
+    // Trudy's Undo and Mallory's like of the second post. Every claim is a batch.
+    let sent = [
+        ("mallory", vote("Like", &mallory, &first)),
+        ("trudy", trudys_like.clone()),
+        ("eve", eves_like.clone()),
+        ("trudy", trudys_dislike.clone()),
+        ("mallory", vote("Like", &mallory, &second)),
+        ("mallory", vote("Like", &mallory, &reply)),
+        ("trudy", vote("Like", &trudy, &unknown)),
+        (
+            "trudy",
+            json!({"id": evil.activity_id("Undo"), "type": "Undo", "actor": trudy,
+                   "object": trudys_like, "audience": town}),
+        ),
+    ];
+    for (who, activity) in &sent {
+        let (status, body) = evil.send(&a, &format!("/u/{who}"), activity.clone()).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    // Mallory takes back a like of Trudy's: not hers to undo.
+    let forged_undo = json!({
+        "id": evil.activity_id("Undo"), "type": "Undo", "actor": mallory,
+        "object": vote("Like", &trudy, &reply), "audience": town,
+    });
+    let forged_id = forged_undo["id"].as_str().unwrap().to_owned();
+    let (status, body) = evil.send(&a, "/u/mallory", forged_undo).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    // Eve is banned from the community after her vote was acknowledged, before it is applied.
+    let (status, body) = a
+        .post_json(
+            "/api/v1/communities/town/bans",
+            alice.auth(),
+            json!({"user": format!("eve@{}", evil.authority()), "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        count(
+            &a,
+            "select count(*) from inbox_queue where state = 'pending'"
+        )
+        .await,
+        9
+    );
+
+    // One worker, one slot, claims of 64 (the default).
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_hearth-process"))
+        .arg("worker")
+        .env("HEARTH__HOSTNAME", host(&a))
+        .env("HEARTH__DATABASE__URL", &a.db.url)
+        .env("HEARTH__DATA_DIR", data_dir.path())
+        .env("HEARTH__FEDERATION__DEBUG_LOCAL", "true")
+        .env("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")
+        .env("HEARTH__LOG__LEVEL", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the hearth worker starts");
+    eventually("the queue settles", || async {
+        count(
+            &a,
+            "select count(*) from inbox_queue where state = 'pending'",
+        )
+        .await
+            == 0
+    })
+    .await;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let counts = |ap_id: String| {
+        let a = &a;
+        async move {
+            let pool = a.db.pool().await;
+            let row: (i64, i64, i64) = sqlx::query_as(
+                "select score::int8, upvotes::int8, downvotes::int8 from post where ap_id = $1
+                 union all
+                 select score::int8, upvotes::int8, downvotes::int8 from comment where ap_id = $1",
+            )
+            .bind(&ap_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            row
+        }
+    };
+    assert_eq!(
+        counts(first.clone()).await,
+        (1, 1, 0),
+        "Mallory's like only"
+    );
+    assert_eq!(counts(second.clone()).await, (1, 1, 0), "no downvote");
+    assert_eq!(counts(reply.clone()).await, (1, 1, 0), "the comment's like");
+    assert_eq!(
+        count(&a, "select count(*) from post_vote").await,
+        2,
+        "Mallory's two likes of posts"
+    );
+    assert_eq!(count(&a, "select count(*) from comment_vote").await, 1);
+    for (activity, code) in [
+        (&eves_like, "banned_from_community"),
+        (&trudys_dislike, "downvotes_disabled"),
+    ] {
+        let id = activity["id"].as_str().unwrap();
+        assert_eq!(a.refusal_code(id).await.as_deref(), Some(code), "{id}");
+    }
+    assert_eq!(
+        a.refusal_code(&forged_id).await.as_deref(),
+        Some("not_actor")
+    );
+    assert_eq!(
+        count(
+            &a,
+            "select count(*) from inbox_queue where state = 'refused'"
+        )
+        .await,
+        3,
+        "nothing else refused"
+    );
+    assert_eq!(
+        count(&a, "select count(*) from inbox_queue").await,
+        3,
+        "the applied and ignored rows are gone"
+    );
+    // The votes of one claim were written in one transaction: their receipts share its time.
+    let received_at = |n: usize| {
+        let id = sent[n].1["id"].as_str().unwrap().to_owned();
+        let a = &a;
+        async move {
+            let pool = a.db.pool().await;
+            let at: chrono::DateTime<chrono::Utc> =
+                sqlx::query_scalar("select received_at from received_activity where ap_id = $1")
+                    .bind(&id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            pool.close().await;
+            at
+        }
+    };
+    let (first_claim, third_claim) = (received_at(0).await, received_at(7).await);
+    assert_eq!(
+        received_at(5).await,
+        first_claim,
+        "Mallory's likes of the first post and the reply"
+    );
+    assert_eq!(
+        received_at(4).await,
+        third_claim,
+        "Trudy's Undo and Mallory's like of the second post"
+    );
+    assert_ne!(first_claim, third_claim);
+    // A replay of an applied vote changes nothing.
+    let (status, _) = evil.send(&a, "/u/mallory", sent[0].1.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(counts(first).await, (1, 1, 0));
+}
+
+/// The batch's writes (`post::vote_many`, `comment::vote_many`) count several voters on one
+/// target exactly, say what each vote replaced, and skip targets that do not exist.
+#[tokio::test]
+async fn votes_written_together_count_several_voters_on_one_target_exactly() {
+    use hearth_db::post::VoteChange;
+    let a = TestApp::spawn(&[]).await;
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let (_, first) = town_with_a_post(&a, &alice).await;
+    let second = write_post(&a, &alice, "town", "Market").await;
+    let first = crate::federation_network::post_id(&a, &first)
+        .await
+        .unwrap();
+    let second = crate::federation_network::post_id(&a, &second)
+        .await
+        .unwrap();
+    let reply = crate::federation_network::new_comment(&a, &alice, first, None, "Hi").await;
+    let reply = crate::federation_network::id_of(&reply);
+    let change = |target_id, person: &TestUser, score| VoteChange {
+        target_id,
+        person_id: person.id,
+        score,
+    };
+    let pool = a.db.pool().await;
+    let counts = |table: &'static str, id: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64, i64)>(&format!(
+                "select score::int8, upvotes::int8, downvotes::int8 from {table} where id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+
+    let mut tx = pool.begin().await.unwrap();
+    let replaced = hearth_db::post::vote_many(
+        &mut tx,
+        &[
+            change(first, &alice, 1),
+            change(first, &bob, -1),
+            change(second, &alice, 1),
+            change(i64::MAX, &alice, 1),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(replaced, vec![Some(0), Some(0), Some(0), None]);
+    assert_eq!(counts("post", first).await, (0, 1, 1));
+    assert_eq!(counts("post", second).await, (1, 1, 0));
+
+    let mut tx = pool.begin().await.unwrap();
+    let replaced = hearth_db::post::vote_many(
+        &mut tx,
+        &[change(first, &alice, -1), change(first, &bob, 0)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(replaced, vec![Some(1), Some(-1)]);
+    assert_eq!(counts("post", first).await, (-1, 0, 1));
+    assert_eq!(
+        count(&a, "select count(*) from post_vote").await,
+        2,
+        "Alice's two votes; Bob's cleared"
+    );
+
+    let mut tx = pool.begin().await.unwrap();
+    let replaced =
+        hearth_db::comment::vote_many(&mut tx, &[change(reply, &alice, 1), change(reply, &bob, 1)])
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(replaced, vec![Some(0), Some(0)]);
+    assert_eq!(counts("comment", reply).await, (2, 2, 0));
+    pool.close().await;
+}

@@ -3,6 +3,8 @@
 //! `Undo` may overtake its vote from senders that do not order deliveries (the undone vote's id
 //! is then marked received, so a late vote is not applied).
 
+pub(crate) mod batch;
+
 use crate::activities::{Addressing, Context, Received, Target, Undo, new_id};
 use crate::ingest::{self, viewer_for};
 use crate::objects::comment::ApubComment;
