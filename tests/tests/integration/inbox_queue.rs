@@ -30,16 +30,31 @@ fn create_comment(evil: &Evil, author: &str, post: &str, community: &str, n: usi
 /// A real `hearth worker` process on `app`'s database, applying one activity at a time, with
 /// a two-second lease so that a successor takes over a killed one's rows quickly.
 fn start_worker(app: &TestApp, data_dir: &std::path::Path) -> Child {
+    start_worker_with(
+        app,
+        data_dir,
+        &[
+            ("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1"),
+            ("HEARTH__FEDERATION__INBOX__APPLY_BATCH", "1"),
+            ("HEARTH__FEDERATION__INBOX__APPLY_LEASE_SECS", "2"),
+        ],
+    )
+}
+
+/// A real `hearth worker` process on `app`'s database, with these settings.
+fn start_worker_with(
+    app: &TestApp,
+    data_dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hearth-process"))
         .arg("worker")
         .env("HEARTH__HOSTNAME", host(app))
         .env("HEARTH__DATABASE__URL", &app.db.url)
         .env("HEARTH__DATA_DIR", data_dir)
         .env("HEARTH__FEDERATION__DEBUG_LOCAL", "true")
-        .env("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")
-        .env("HEARTH__FEDERATION__INBOX__APPLY_BATCH", "1")
-        .env("HEARTH__FEDERATION__INBOX__APPLY_LEASE_SECS", "2")
         .env("HEARTH__LOG__LEVEL", "warn")
+        .envs(settings.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -446,19 +461,11 @@ async fn votes_waiting_together_are_applied_in_one_batch_with_the_outcomes_each_
 
     // One worker, one slot, claims of 64 (the default).
     let data_dir = tempfile::tempdir().unwrap();
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_hearth-process"))
-        .arg("worker")
-        .env("HEARTH__HOSTNAME", host(&a))
-        .env("HEARTH__DATABASE__URL", &a.db.url)
-        .env("HEARTH__DATA_DIR", data_dir.path())
-        .env("HEARTH__FEDERATION__DEBUG_LOCAL", "true")
-        .env("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")
-        .env("HEARTH__LOG__LEVEL", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the hearth worker starts");
+    let mut worker = start_worker_with(
+        &a,
+        data_dir.path(),
+        &[("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")],
+    );
     eventually("the queue settles", || async {
         count(
             &a,
