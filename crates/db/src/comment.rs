@@ -417,7 +417,8 @@ pub async fn vote(
 }
 
 /// Records many votes on comments in four statements, as `post::vote_many` does for posts
-/// (comments locked in id order first; a (comment, person) pair only once). Returns, for each
+/// (comments locked in id order first, `for no key update`; a (comment, person) pair only
+/// once). Returns, for each
 /// change in order, the vote it replaced (0 for none), or `None` when the comment does not
 /// exist.
 pub async fn vote_many(
@@ -426,7 +427,7 @@ pub async fn vote_many(
 ) -> sqlx::Result<Vec<Option<i16>>> {
     let ids: Vec<i64> = changes.iter().map(|c| c.target_id).collect();
     let existing: Vec<i64> = sqlx::query_scalar!(
-        "select id from comment where id = any($1) order by id for update",
+        "select id from comment where id = any($1) order by id for no key update",
         &ids
     )
     .fetch_all(&mut *conn)

@@ -970,15 +970,18 @@ pub struct VoteChange {
 /// Records many votes on posts in four statements, whatever their number, and updates each
 /// post's counts and ranks once. The posts are locked first, in id order, so concurrent votes
 /// on one post apply one after another, the counts stay exact, and two batches cannot
-/// deadlock on each other. Returns, for each change in order, the vote it replaced (0 for
-/// none), or `None` when the post does not exist. A (post, person) pair may appear only once.
+/// deadlock on each other. The lock is `for no key update`, which the foreign-key checks of
+/// comments and votes being written on the post (`for key share`) do not wait for: a batch
+/// holds its posts until it commits. Returns, for each change in order, the vote it replaced
+/// (0 for none), or `None` when the post does not exist. A (post, person) pair may appear only
+/// once.
 pub async fn vote_many(
     conn: &mut PgConnection,
     changes: &[VoteChange],
 ) -> sqlx::Result<Vec<Option<i16>>> {
     let ids: Vec<i64> = changes.iter().map(|c| c.target_id).collect();
     let existing: Vec<i64> = sqlx::query_scalar!(
-        "select id from post where id = any($1) order by id for update",
+        "select id from post where id = any($1) order by id for no key update",
         &ids
     )
     .fetch_all(&mut *conn)

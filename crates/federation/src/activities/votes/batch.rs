@@ -355,19 +355,21 @@ async fn write(data: &Data<ServiceContext>, votes: &[Judged<'_>]) -> Result<(), 
             })
             .collect()
     };
-    let on_posts = changes(|t| match t {
-        TargetId::Post(id) => Some(id),
-        TargetId::Comment(_) => None,
-    });
-    if !on_posts.is_empty() {
-        hearth_db::post::vote_many(&mut tx, &on_posts).await?;
-    }
+    // Comments before posts, the order a reply's transaction takes them in (its parent
+    // comment's count, then its post's), so the two cannot deadlock.
     let on_comments = changes(|t| match t {
         TargetId::Comment(id) => Some(id),
         TargetId::Post(_) => None,
     });
     if !on_comments.is_empty() {
         hearth_db::comment::vote_many(&mut tx, &on_comments).await?;
+    }
+    let on_posts = changes(|t| match t {
+        TargetId::Post(id) => Some(id),
+        TargetId::Comment(_) => None,
+    });
+    if !on_posts.is_empty() {
+        hearth_db::post::vote_many(&mut tx, &on_posts).await?;
     }
     // Whether a community has members elsewhere is asked once per community and sending
     // server (`outbox::record` would ask it for every vote).
