@@ -647,3 +647,57 @@ async fn votes_written_together_count_several_voters_on_one_target_exactly() {
     assert_eq!(counts("comment", reply).await, (2, 2, 0));
     pool.close().await;
 }
+
+/// A worker gives back at once what it claimed but cannot start (more rows than free slots),
+/// so nothing waits in a process past its lease, and giving back does not count an attempt: a
+/// worker with one slot claims three refusals, starts one and gives two back, then claims two,
+/// starts one and gives one back; each is settled with one attempt counted (three and two if
+/// the claims that gave them back counted).
+#[tokio::test]
+async fn rows_claimed_beyond_the_free_slots_are_given_back_without_counting_an_attempt() {
+    let a = TestApp::spawn(&[NO_APPLYING]).await;
+    let alice = a.user("alice").await;
+    let (town, first) = town_with_a_post(&a, &alice).await;
+    let second = write_post(&a, &alice, "town", "Market").await;
+    let third = write_post(&a, &alice, "town", "Harbour").await;
+    let evil = Evil::start().await;
+    let mallory = evil.person("mallory").await;
+    for post in [&first, &second, &third] {
+        let lock = json!({
+            "id": evil.activity_id("Lock"), "type": "Lock", "actor": mallory,
+            "object": post, "to": [PUBLIC], "cc": [town], "audience": town,
+        });
+        let (status, body) = evil.send(&a, "/u/mallory", lock).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut worker = start_worker_with(
+        &a,
+        data_dir.path(),
+        &[("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")],
+    );
+    eventually("the queue settles", || async {
+        count(
+            &a,
+            "select count(*) from inbox_queue where state = 'pending'",
+        )
+        .await
+            == 0
+    })
+    .await;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(
+        count(
+            &a,
+            "select count(*) from inbox_queue where state = 'refused' and code = 'not_moderator'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(&a, "select max(attempts)::int8 from inbox_queue").await,
+        1,
+        "each was applied once, and the claims that gave it back did not count"
+    );
+}

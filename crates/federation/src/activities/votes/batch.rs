@@ -141,7 +141,7 @@ async fn judge<'a>(
     outcomes: &mut [Option<Result<(), InboxError>>],
 ) -> Result<Vec<Judged<'a>>, InboxError> {
     let targets = targets(data, &reads).await?;
-    let mut candidates = Vec::new();
+    let mut scoped = Vec::new();
     for (index, read) in reads {
         // Sent straight to us about something we do not hold: nothing to apply (the single
         // way fetches only for announced votes).
@@ -168,22 +168,31 @@ async fn judge<'a>(
                 continue;
             }
         };
-        // Each person is looked up with a fetch budget of its own, as each vote has alone.
-        let voter = match ingest::person(&read.actor, &config.to_request_data()).await {
-            Ok(voter) => voter,
-            Err(e) => {
-                outcomes[index] = Some(Err(e));
-                continue;
-            }
-        };
-        candidates.push((index, read, target, community, announce, voter));
+        scoped.push((index, read, target, community, announce));
+    }
+    // The voters, looked up side by side (a stale one is fetched from its server), each with a
+    // fetch budget of its own as each vote has alone.
+    let voters = futures_util::future::join_all(scoped.iter().map(|(_, read, ..)| async {
+        ingest::person(&read.actor, &config.to_request_data()).await
+    }))
+    .await;
+    let mut candidates = Vec::new();
+    for ((index, read, target, community, announce), voter) in scoped.into_iter().zip(voters) {
+        match voter {
+            Ok(voter) => candidates.push((index, read, target, community, announce, voter)),
+            Err(e) => outcomes[index] = Some(Err(e)),
+        }
     }
     let pairs: Vec<(i64, i64)> = candidates
         .iter()
         .filter(|(_, read, _, _, announce, _)| *announce && read.score != 0)
         .map(|(_, _, _, community, _, voter)| (community.id, voter.row.id))
         .collect();
-    let standings = hearth_db::moderation::standings(&data.pool, &pairs).await?;
+    let standings = if pairs.is_empty() {
+        Vec::new()
+    } else {
+        hearth_db::moderation::standings(&data.pool, &pairs).await?
+    };
     let standing_of: HashMap<(i64, i64), _> = pairs.into_iter().zip(standings).collect();
     let downvotes_enabled = if candidates.iter().any(|c| c.1.score < 0) {
         hearth_db::site::get(&data.pool).await?.downvotes_enabled
@@ -192,7 +201,15 @@ async fn judge<'a>(
     };
     let mut judged = Vec::new();
     for (index, read, target, community, announce, voter) in candidates {
-        if announce && let Some(standing) = standing_of.get(&(community.id, voter.row.id)) {
+        if announce && read.score != 0 {
+            let Some(standing) = standing_of.get(&(community.id, voter.row.id)) else {
+                outcomes[index] = Some(Err(InboxError::Other(anyhow::anyhow!(
+                    "no standing was read for {} in community {}",
+                    read.actor,
+                    community.id
+                ))));
+                continue;
+            };
             let verdict = hearth_service::content::may_vote_standing(
                 data,
                 &viewer_for(&voter),
@@ -287,7 +304,10 @@ fn context<'a>(data: &'a Data<ServiceContext>, id: &Url, raw: &'a Value) -> Cont
 
 /// Writes the judged votes: in one transaction when they can share one (no voter twice on one
 /// target), else in rounds that can. When a batch's transaction fails, each of its votes is
-/// written alone, so one bad vote does not hold back the others.
+/// written alone, so one bad vote does not hold back the others. That covers deadlocks too:
+/// batches lock their targets in one order (comments, then posts, each by id), but a writer
+/// that locks many rows in another order (a ban that removes a person's posts and comments,
+/// the rank refresh) can meet a batch in a cycle, which PostgreSQL breaks by failing one side.
 async fn write_all(
     data: &Data<ServiceContext>,
     mut judged: Vec<Judged<'_>>,
