@@ -62,6 +62,28 @@ fn start_worker_with(
         .expect("the hearth worker starts")
 }
 
+/// Runs a `hearth worker` with one slot and claims of the default size until nothing waits
+/// in `app`'s queue, then stops it.
+async fn settle_with_one_slot(app: &TestApp) {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut worker = start_worker_with(
+        app,
+        data_dir.path(),
+        &[("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")],
+    );
+    eventually("the queue settles", || async {
+        count(
+            app,
+            "select count(*) from inbox_queue where state = 'pending'",
+        )
+        .await
+            == 0
+    })
+    .await;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let pool = app.db.pool().await;
     let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
@@ -459,24 +481,7 @@ async fn votes_waiting_together_are_applied_in_one_batch_with_the_outcomes_each_
         9
     );
 
-    // One worker, one slot, claims of 64 (the default).
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut worker = start_worker_with(
-        &a,
-        data_dir.path(),
-        &[("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")],
-    );
-    eventually("the queue settles", || async {
-        count(
-            &a,
-            "select count(*) from inbox_queue where state = 'pending'",
-        )
-        .await
-            == 0
-    })
-    .await;
-    worker.kill().unwrap();
-    worker.wait().unwrap();
+    settle_with_one_slot(&a).await;
 
     let counts = |ap_id: String| {
         let a = &a;
@@ -670,23 +675,7 @@ async fn rows_claimed_beyond_the_free_slots_are_given_back_without_counting_an_a
         let (status, body) = evil.send(&a, "/u/mallory", lock).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     }
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut worker = start_worker_with(
-        &a,
-        data_dir.path(),
-        &[("HEARTH__FEDERATION__INBOX__APPLY_CONCURRENCY", "1")],
-    );
-    eventually("the queue settles", || async {
-        count(
-            &a,
-            "select count(*) from inbox_queue where state = 'pending'",
-        )
-        .await
-            == 0
-    })
-    .await;
-    worker.kill().unwrap();
-    worker.wait().unwrap();
+    settle_with_one_slot(&a).await;
     assert_eq!(
         count(
             &a,
