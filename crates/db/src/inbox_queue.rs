@@ -131,19 +131,6 @@ pub async fn claim(pool: &PgPool, limit: i64, lease_secs: f64) -> sqlx::Result<V
     .await
 }
 
-/// Gives claimed rows back untouched, as if they had not been claimed (their lease ends now
-/// and the claim's attempt is not counted): what a worker claimed but cannot start yet.
-pub async fn release(pool: &PgPool, ids: &[i64]) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update inbox_queue set leased_until = null, attempts = greatest(attempts - 1, 0)
-         where id = any($1)",
-        ids
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// How applying one row ended.
 #[derive(Debug, Clone)]
 pub enum Settlement {
