@@ -62,7 +62,7 @@ struct Judged<'a> {
 }
 
 /// What a judged vote is on.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum TargetId {
     Post(i64),
     Comment(i64),
@@ -302,43 +302,31 @@ fn context<'a>(data: &'a Data<ServiceContext>, id: &Url, raw: &'a Value) -> Cont
     }
 }
 
-/// Writes the judged votes: in one transaction when they can share one (no voter twice on one
-/// target), else in rounds that can. When a batch's transaction fails, each of its votes is
-/// written alone, so one bad vote does not hold back the others. That covers deadlocks too:
+/// Writes the judged votes in one transaction. When it fails, each vote is written alone, so
+/// one bad vote does not hold back the others. That covers a voter twice on one target too
+/// (which one claim cannot hold: both would share the target's ordering key), and deadlocks:
 /// batches lock their targets in one order (comments, then posts, each by id), but a writer
 /// that locks many rows in another order (a ban that removes a person's posts and comments,
 /// the rank refresh) can meet a batch in a cycle, which PostgreSQL breaks by failing one side.
 async fn write_all(
     data: &Data<ServiceContext>,
-    mut judged: Vec<Judged<'_>>,
+    judged: Vec<Judged<'_>>,
 ) -> Vec<(usize, Result<(), InboxError>)> {
-    let mut outcomes = Vec::new();
-    while !judged.is_empty() {
-        let mut round = Vec::new();
-        let mut later = Vec::new();
-        for vote in judged {
-            let clash = round
-                .iter()
-                .any(|v: &Judged| v.target == vote.target && v.voter_id == vote.voter_id);
-            if clash {
-                later.push(vote)
-            } else {
-                round.push(vote)
-            }
-        }
-        judged = later;
-        match write(data, &round).await {
-            Ok(()) => outcomes.extend(round.iter().map(|v| (v.index, Ok(())))),
-            Err(_) if round.len() > 1 => {
-                for vote in &round {
-                    let outcome = write(data, std::slice::from_ref(vote)).await;
-                    outcomes.push((vote.index, outcome));
-                }
-            }
-            Err(e) => outcomes.push((round[0].index, Err(e))),
-        }
+    if judged.is_empty() {
+        return Vec::new();
     }
-    outcomes
+    match write(data, &judged).await {
+        Ok(()) => judged.iter().map(|v| (v.index, Ok(()))).collect(),
+        Err(_) if judged.len() > 1 => {
+            let mut outcomes = Vec::with_capacity(judged.len());
+            for vote in &judged {
+                let outcome = write(data, std::slice::from_ref(vote)).await;
+                outcomes.push((vote.index, outcome));
+            }
+            outcomes
+        }
+        Err(e) => vec![(judged[0].index, Err(e))],
+    }
 }
 
 /// Writes votes with no voter twice on one target, in one transaction: their receipts (a
